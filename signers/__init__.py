@@ -1,0 +1,60 @@
+"""sigbridge: sign and verify AWS API requests with every signature version still in use.
+
+Sign a request::
+
+    import datetime, signers
+
+    signer = signers.get_signer("sigv4", region="us-east-1", service="sts")
+    request = signers.Request("GET", "https://sts.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15")
+    creds = signers.Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    signed = signer.sign(request, creds, at=datetime.datetime.now(datetime.timezone.utc))
+    signed.headers  # the original headers plus X-Amz-Date and Authorization
+
+Everything public is re-exported here; submodules starting with ``_`` are private.
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    AlreadySigned,
+    InvalidCredentials,
+    InvalidOption,
+    InvalidRequest,
+    InvalidTime,
+    SigningError,
+    UnknownScheme,
+)
+from .model import (
+    UNSIGNED_PAYLOAD,
+    Artifacts,
+    Credentials,
+    PayloadHash,
+    Request,
+    SignedRequest,
+)
+from .registry import ENTRY_POINT_GROUP, Signer, available, get_signer, load_errors, schemes
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "ENTRY_POINT_GROUP",
+    "UNSIGNED_PAYLOAD",
+    "AlreadySigned",
+    "Artifacts",
+    "Credentials",
+    "InvalidCredentials",
+    "InvalidOption",
+    "InvalidRequest",
+    "InvalidTime",
+    "PayloadHash",
+    "Request",
+    "SignedRequest",
+    "Signer",
+    "SigningError",
+    "UnknownScheme",
+    "available",
+    "get_signer",
+    "load_errors",
+    "schemes",
+]

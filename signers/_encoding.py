@@ -1,0 +1,188 @@
+"""Percent-encoding, query and header canonicalization, dot-segment removal.
+
+All of it is pure string work shared by every scheme.  Encoding follows RFC 3986: the unreserved
+characters ``A-Z a-z 0-9 - _ . ~`` stay as they are, every other byte of the UTF-8 form becomes
+``%XX`` with upper-case hex.  Strings that are already safe take a fast path (one C-level
+``bytes.translate`` call) and come back unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, List, Sequence, Tuple
+
+Pair = Tuple[str, str]
+
+_UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~"
+_UNRESERVED_SLASH = _UNRESERVED + b"/"
+
+# byte -> its encoded form, one table per "safe" set
+_ENCODE_TABLE = tuple(chr(b) if b in _UNRESERVED else "%%%02X" % b for b in range(256))
+_ENCODE_TABLE_SLASH = tuple(chr(b) if b in _UNRESERVED_SLASH else "%%%02X" % b for b in range(256))
+
+_HEX = {}
+for _i in range(256):
+    for _hi in {"%x" % (_i >> 4), "%X" % (_i >> 4)}:
+        for _lo in {"%x" % (_i & 15), "%X" % (_i & 15)}:
+            _HEX[_hi + _lo] = _i
+del _i, _hi, _lo
+
+
+def uri_encode(value: str, *, keep_slash: bool = False) -> str:
+    """Percent-encode ``value`` per RFC 3986 (UTF-8, upper-case hex); ``/`` kept if asked."""
+    raw = value.encode("utf-8", "surrogateescape")
+    safe = _UNRESERVED_SLASH if keep_slash else _UNRESERVED
+    if not raw.translate(None, safe):
+        return value
+    table = _ENCODE_TABLE_SLASH if keep_slash else _ENCODE_TABLE
+    return "".join([table[b] for b in raw])
+
+
+def uri_encode_bytes(raw: bytes, *, keep_slash: bool = False) -> str:
+    """Percent-encode raw bytes (used after percent-decoding, so invalid UTF-8 survives)."""
+    safe = _UNRESERVED_SLASH if keep_slash else _UNRESERVED
+    if not raw.translate(None, safe):
+        return raw.decode("ascii")
+    table = _ENCODE_TABLE_SLASH if keep_slash else _ENCODE_TABLE
+    return "".join([table[b] for b in raw])
+
+
+def percent_decode(value: str) -> bytes:
+    """Decode ``%XX`` escapes into bytes.  ``+`` stays ``+``; a malformed escape stays literal."""
+    raw = value.encode("utf-8", "surrogateescape")
+    if b"%" not in raw:
+        return raw
+    parts = raw.split(b"%")
+    out = bytearray(parts[0])
+    for part in parts[1:]:
+        code = _HEX.get(part[:2].decode("latin-1")) if len(part) >= 2 else None
+        if code is None:
+            out += b"%"
+            out += part
+        else:
+            out.append(code)
+            out += part[2:]
+    return bytes(out)
+
+
+def percent_decode_str(value: str) -> str:
+    """:func:`percent_decode` read as UTF-8 (invalid bytes kept as surrogate escapes)."""
+    if "%" not in value:
+        return value
+    return percent_decode(value).decode("utf-8", "surrogateescape")
+
+
+def split_query(query: str) -> List[Pair]:
+    """Split a raw query string into ``(name, value)`` pairs, as sent: no decoding, order kept.
+
+    Empty pieces (``a=1&&b=2``) are dropped; a piece without ``=`` has the empty value.
+    """
+    if not query:
+        return []
+    pairs = []
+    for piece in query.split("&"):
+        if piece:
+            name, _, value = piece.partition("=")
+            pairs.append((name, value))
+    return pairs
+
+
+def canonical_query(pairs: Iterable[Pair]) -> str:
+    """The SigV4 canonical query string of raw (still percent-encoded) pairs.
+
+    Each name and value is decoded and re-encoded per RFC 3986, so ``%e1`` and ``%E1`` and an
+    unencoded ``ሴ`` all canonicalize alike; then pairs sort by encoded name, then encoded value
+    (repeated names are kept).
+    """
+    encoded = []
+    for name, value in pairs:
+        encoded.append(
+            (
+                uri_encode_bytes(percent_decode(name)) if "%" in name else uri_encode(name),
+                uri_encode_bytes(percent_decode(value)) if "%" in value else uri_encode(value),
+            )
+        )
+    encoded.sort()
+    return "&".join([n + "=" + v for n, v in encoded])
+
+
+def canonical_query_from_decoded(pairs: Iterable[Pair]) -> str:
+    """Canonical query of pairs that are not yet encoded (the parameters a signer adds)."""
+    encoded = sorted((uri_encode(n), uri_encode(v)) for n, v in pairs)
+    return "&".join([n + "=" + v for n, v in encoded])
+
+
+def remove_dot_segments(path: str) -> str:
+    """Normalize a path as AWS does for every service but S3.
+
+    ``.`` and empty segments go, ``..`` removes the segment before it, and a trailing slash is kept
+    only when the path as sent ends in one: ``/a/b/..`` -> ``/a``, ``/a/b/../`` -> ``/a/``,
+    ``//x//`` -> ``/x/``; the empty path is ``/``.
+    """
+    if not path or path == "/":
+        return "/"
+    if "/." not in path and "//" not in path and path[0] == "/":
+        return path
+    stack: List[str] = []
+    for segment in path.split("/"):
+        if segment == "" or segment == ".":
+            continue
+        if segment == "..":
+            if stack:
+                stack.pop()
+        else:
+            stack.append(segment)
+    if not stack:
+        return "/"
+    result = "/" + "/".join(stack)
+    if path.endswith("/"):
+        result += "/"
+    return result
+
+
+def canonical_path(path: str, *, normalize: bool, double_encode: bool) -> str:
+    """The canonical URI of a path as sent on the wire.
+
+    ``double_encode`` (every service but S3) encodes the wire path once more, so ``%20`` becomes
+    ``%2520``.  Single encoding (S3) decodes each segment and encodes it again, which leaves a
+    correctly encoded path as it is, fixes lower-case hex and encodes what the caller left raw;
+    an encoded ``%2F`` inside a segment stays ``%2F``.
+    """
+    if not path:
+        path = "/"
+    if normalize:
+        path = remove_dot_segments(path)
+    if double_encode:
+        return uri_encode(path, keep_slash=True)
+    if "%" not in path:
+        return uri_encode(path, keep_slash=True)
+    return "/".join([uri_encode_bytes(percent_decode(s)) for s in path.split("/")])
+
+
+def trim_header_value(value: str) -> str:
+    """Trim a header value and collapse inner runs of whitespace to one space (SigV4 rule)."""
+    if "  " in value or "\t" in value or "\n" in value or "\r" in value:
+        return " ".join(value.split())
+    return value.strip()
+
+
+def canonical_headers(
+    headers: Sequence[Pair], exclude: "frozenset[str]" = frozenset()
+) -> Tuple[str, str]:
+    """Return ``(canonical_headers, signed_headers)`` for the SigV4 canonical request.
+
+    Names are lower-cased; values trimmed; repeated names joined with ``,`` in the order sent;
+    entries sorted by name.  ``exclude`` holds lower-case names that are not signed.
+    """
+    merged = {}
+    for name, value in headers:
+        key = name.lower()
+        if key in exclude:
+            continue
+        value = trim_header_value(value)
+        previous = merged.get(key)
+        merged[key] = value if previous is None else previous + "," + value
+    names = sorted(merged)
+    return (
+        "".join([n + ":" + merged[n] + "\n" for n in names]),
+        ";".join(names),
+    )

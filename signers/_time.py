@@ -1,0 +1,115 @@
+"""Time handling: every signer takes its time as an argument, as a timezone-aware datetime.
+
+The formatters below work on the integer fields directly; ``datetime.strftime`` is locale-aware and
+several times slower, and signing calls them on every request.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Optional
+
+from .errors import InvalidTime
+
+UTC = _dt.timezone.utc
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def resolve_time(at: Optional[_dt.datetime], *, field: str = "at") -> _dt.datetime:
+    """Return ``at`` in UTC without microseconds; ``None`` means now. A naive datetime is an error."""
+    if at is None:
+        return _dt.datetime.now(UTC).replace(microsecond=0)
+    if not isinstance(at, _dt.datetime):
+        raise InvalidTime(
+            f"{field}: expected a timezone-aware datetime, got {type(at).__name__}", field=field
+        )
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise InvalidTime(
+            f"{field}: naive datetime {at.isoformat()!r}; give a timezone (e.g. tzinfo=timezone.utc)",
+            field=field,
+        )
+    if at.tzinfo is not UTC:
+        at = at.astimezone(UTC)
+    if at.microsecond:
+        at = at.replace(microsecond=0)
+    return at
+
+
+def amz_date(t: _dt.datetime) -> str:
+    """``YYYYMMDDTHHMMSSZ`` (the X-Amz-Date form) of a UTC datetime."""
+    return "%04d%02d%02dT%02d%02d%02dZ" % (t.year, t.month, t.day, t.hour, t.minute, t.second)
+
+
+def short_date(t: _dt.datetime) -> str:
+    """``YYYYMMDD`` (the credential-scope date) of a UTC datetime."""
+    return "%04d%02d%02d" % (t.year, t.month, t.day)
+
+
+def iso8601(t: _dt.datetime) -> str:
+    """``YYYY-MM-DDTHH:MM:SSZ`` (SigV2's Timestamp) of a UTC datetime."""
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (t.year, t.month, t.day, t.hour, t.minute, t.second)
+
+
+def rfc1123(t: _dt.datetime) -> str:
+    """``Sun, 06 Nov 1994 08:49:37 GMT`` (the HTTP Date header) of a UTC datetime."""
+    return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (
+        _WEEKDAYS[t.weekday()],
+        t.day,
+        _MONTHS[t.month - 1],
+        t.year,
+        t.hour,
+        t.minute,
+        t.second,
+    )
+
+
+def epoch_seconds(t: _dt.datetime) -> int:
+    """Whole seconds since the Unix epoch of an aware datetime."""
+    return int((t - _EPOCH).total_seconds())
+
+
+def parse_amz_date(value: str, *, field: str = "x-amz-date") -> _dt.datetime:
+    """Parse ``YYYYMMDDTHHMMSSZ``; anything else raises :class:`InvalidTime` naming ``field``."""
+    if (
+        len(value) != 16
+        or value[8] != "T"
+        or value[15] != "Z"
+        or not (value[:8] + value[9:15]).isdigit()
+        or not value.isascii()
+    ):
+        raise InvalidTime(f"{field}: {value!r} is not of the form YYYYMMDDTHHMMSSZ", field=field)
+    try:
+        return _dt.datetime(
+            int(value[0:4]),
+            int(value[4:6]),
+            int(value[6:8]),
+            int(value[9:11]),
+            int(value[11:13]),
+            int(value[13:15]),
+            tzinfo=UTC,
+        )
+    except ValueError:
+        raise InvalidTime(f"{field}: {value!r} is not a valid date and time", field=field) from None
+
+
+def parse_iso8601(value: str, *, field: str = "time") -> _dt.datetime:
+    """Parse an ISO 8601 time with an offset or ``Z`` (also ``YYYYMMDDTHHMMSSZ``) into aware UTC."""
+    text = value.strip()
+    if len(text) == 16 and text[8:9] == "T" and text.endswith("Z") and text[:8].isdigit():
+        return parse_amz_date(text, field=field)
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidTime(
+            f"{field}: {value!r} is not an ISO 8601 time (e.g. 2015-08-30T12:36:00Z)", field=field
+        ) from None
+    if parsed.tzinfo is None:
+        raise InvalidTime(
+            f"{field}: {value!r} has no timezone; add Z or an offset such as +00:00", field=field
+        )
+    return resolve_time(parsed, field=field)

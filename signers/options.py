@@ -1,0 +1,137 @@
+"""SigV4 options: variation is configuration, not subclasses.  "S3" is a preset of these options."""
+
+from __future__ import annotations
+
+from typing import FrozenSet, Iterable, Optional, Union
+
+from .errors import InvalidOption
+
+__all__ = [
+    "SigV4Options",
+    "DEFAULT_UNSIGNED_HEADERS",
+    "SESSION_TOKEN_MODES",
+    "MAX_EXPIRES",
+    "DEFAULT_EXPIRES",
+]
+
+#: Headers never signed unless asked: proxies and HTTP stacks add, drop or rewrite them.
+DEFAULT_UNSIGNED_HEADERS: FrozenSet[str] = frozenset(
+    {"user-agent", "expect", "transfer-encoding", "x-amzn-trace-id", "connection"}
+)
+
+#: ``signed``: X-Amz-Security-Token is part of the canonical request (most services);
+#: ``unsigned``: it is sent but added after signing (AWS IoT and a few others require this).
+SESSION_TOKEN_MODES = ("signed", "unsigned")
+
+#: AWS rejects a presigned URL whose X-Amz-Expires is outside 1 ... 604800 (seven days).
+MAX_EXPIRES = 604800
+DEFAULT_EXPIRES = 3600
+
+
+def _check_scope_part(field: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidOption(
+            f"option {field!r} is required (a string such as "
+            f"{'us-east-1' if field == 'region' else 'ec2'}), got {type(value).__name__}",
+            field=field,
+        )
+    if not value:
+        raise InvalidOption(f"option {field!r} is empty", field=field)
+    if "/" in value or value != value.strip() or any(c in value for c in "\r\n\t "):
+        raise InvalidOption(
+            f"option {field!r}: {value!r} may not contain '/' or whitespace", field=field
+        )
+    return value
+
+
+def _check_bool(field: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidOption(f"option {field!r} must be True or False, got {value!r}", field=field)
+    return value
+
+
+def check_expires(value: object, *, field: str = "expires") -> int:
+    """Validate a presigned URL lifetime in seconds (1 ... 604800), as AWS does."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidOption(
+            f"option {field!r} must be whole seconds from 1 to {MAX_EXPIRES}, got {value!r}",
+            field=field,
+        )
+    if not 1 <= value <= MAX_EXPIRES:
+        raise InvalidOption(
+            f"option {field!r} is {value}; AWS accepts 1 to {MAX_EXPIRES} seconds (7 days)",
+            field=field,
+        )
+    return value
+
+
+class SigV4Options:
+    """Validated SigV4 settings shared by the header and the query signers.
+
+    ``s3=True`` is the preset S3 needs: no path normalization, single path encoding, and (header
+    form) the ``x-amz-content-sha256`` header; an option given explicitly overrides the preset.
+    """
+
+    __slots__ = (
+        "region",
+        "service",
+        "normalize_path",
+        "double_encode",
+        "sign_body",
+        "session_token",
+        "unsigned_headers",
+        "s3",
+    )
+
+    def __init__(
+        self,
+        *,
+        region: str,
+        service: str,
+        normalize_path: Optional[bool] = None,
+        double_encode: Optional[bool] = None,
+        sign_body: Optional[bool] = None,
+        session_token: str = "signed",
+        unsigned_headers: Union[Iterable[str], str] = (),
+        s3: bool = False,
+    ) -> None:
+        self.region = _check_scope_part("region", region)
+        self.service = _check_scope_part("service", service)
+        self.s3 = _check_bool("s3", s3)
+        self.normalize_path = (
+            not s3 if normalize_path is None else _check_bool("normalize_path", normalize_path)
+        )
+        self.double_encode = (
+            not s3 if double_encode is None else _check_bool("double_encode", double_encode)
+        )
+        self.sign_body = s3 if sign_body is None else _check_bool("sign_body", sign_body)
+        if session_token not in SESSION_TOKEN_MODES:
+            raise InvalidOption(
+                f"option 'session_token' is {session_token!r}; use 'signed' or 'unsigned'",
+                field="session_token",
+            )
+        self.session_token = session_token
+        if isinstance(unsigned_headers, str):
+            unsigned_headers = [unsigned_headers]
+        names = []
+        for name in unsigned_headers:
+            if not isinstance(name, str) or not name:
+                raise InvalidOption(
+                    f"option 'unsigned_headers': {name!r} is not a header name",
+                    field="unsigned_headers",
+                )
+            lowered = name.lower()
+            if lowered == "host":
+                raise InvalidOption(
+                    "option 'unsigned_headers': 'host' must always be signed",
+                    field="unsigned_headers",
+                )
+            names.append(lowered)
+        self.unsigned_headers: FrozenSet[str] = DEFAULT_UNSIGNED_HEADERS | frozenset(names)
+
+    def __repr__(self) -> str:
+        return (
+            f"SigV4Options(region={self.region!r}, service={self.service!r}, "
+            f"normalize_path={self.normalize_path}, double_encode={self.double_encode}, "
+            f"sign_body={self.sign_body}, session_token={self.session_token!r}, s3={self.s3})"
+        )

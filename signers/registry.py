@@ -1,0 +1,208 @@
+"""The signer registry: one discovery path, the entry-point group ``sigbridge.signers``.
+
+Every signer, the built-in ones included, is declared in some distribution's metadata::
+
+    [project.entry-points."sigbridge.signers"]
+    sigv4 = "signers.sigv4:SigV4Signer"
+
+An entry point names a *factory*: a callable taking keyword options and returning an object with a
+``sign(request, credentials, at=None)`` method.  The factory carries ``name`` (the scheme it
+implements), ``description`` (one line) and ``features`` (what it covers, for the conformance
+harness).  An entry point whose name differs from the factory's ``name`` is an alias (``v4`` for
+``sigv4``).  Lookup is lazy and cached; a plug-in that fails to import is reported by name and does
+not take the others down.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Protocol
+
+from .errors import InvalidOption, UnknownScheme
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Signer",
+    "SchemeInfo",
+    "available",
+    "get_signer",
+    "schemes",
+    "load_errors",
+    "refresh",
+]
+
+ENTRY_POINT_GROUP = "sigbridge.signers"
+
+
+class Signer(Protocol):
+    """What a signer provides.  ``verify`` is optional for plug-ins."""
+
+    name: str
+    description: str
+    features: FrozenSet[str]
+
+    def sign(self, request: Any, credentials: Any, at: Any = None) -> Any: ...
+
+
+class SchemeInfo:
+    """One registered name: the entry point, and what loading it gave (or why it failed)."""
+
+    __slots__ = ("name", "target", "description", "features", "factory", "error", "dist")
+
+    def __init__(
+        self,
+        name: str,
+        target: str,
+        description: str,
+        features: FrozenSet[str],
+        factory: Optional[Callable[..., Any]],
+        error: Optional[str],
+        dist: Optional[str],
+    ) -> None:
+        self.name = name
+        self.target = target
+        self.description = description
+        self.features = features
+        self.factory = factory
+        self.error = error
+        self.dist = dist
+
+    @property
+    def is_alias(self) -> bool:
+        return self.name != self.target
+
+    def __repr__(self) -> str:
+        state = f"error={self.error!r}" if self.error else f"target={self.target!r}"
+        return f"SchemeInfo({self.name!r}, {state})"
+
+
+_lock = threading.Lock()
+_entry_points: Optional[Dict[str, Any]] = None
+_loaded: Dict[str, SchemeInfo] = {}
+
+
+def _discover() -> Dict[str, Any]:
+    global _entry_points
+    eps = _entry_points
+    if eps is not None:
+        return eps
+    with _lock:
+        if _entry_points is None:
+            from importlib import metadata
+
+            found: Dict[str, Any] = {}
+            all_eps: Any = metadata.entry_points()
+            if hasattr(all_eps, "select"):
+                group = all_eps.select(group=ENTRY_POINT_GROUP)
+            else:  # Python 3.8 / 3.9: a dict of group -> list
+                group = all_eps.get(ENTRY_POINT_GROUP, ())
+            for ep in group:
+                # The first distribution on the path wins, as for imports.
+                found.setdefault(ep.name, ep)
+            _entry_points = found
+        return _entry_points
+
+
+def _dist_name(ep: Any) -> Optional[str]:
+    dist = getattr(ep, "dist", None)
+    if dist is None:
+        return None
+    try:
+        return str(dist.metadata["Name"])
+    except Exception:  # noqa: BLE001 - metadata of a broken dist is not our failure
+        return None
+
+
+def _load(name: str) -> SchemeInfo:
+    info = _loaded.get(name)
+    if info is not None:
+        return info
+    ep = _discover()[name]
+    try:
+        factory = ep.load()
+        if not callable(factory):
+            raise TypeError(f"{ep.value} is not callable")
+        target = str(getattr(factory, "name", name))
+        description = str(getattr(factory, "description", "") or "").strip().splitlines()
+        features = frozenset(getattr(factory, "features", frozenset()))
+        info = SchemeInfo(
+            name,
+            target,
+            description[0] if description else "",
+            features,
+            factory,
+            None,
+            _dist_name(ep),
+        )
+    except Exception as exc:  # noqa: BLE001 - a broken plug-in must not take the others down
+        reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        info = SchemeInfo(name, name, "", frozenset(), None, reason, _dist_name(ep))
+    with _lock:
+        _loaded.setdefault(name, info)
+    return _loaded[name]
+
+
+def refresh() -> None:
+    """Forget what was discovered and loaded (after installing a plug-in at run time)."""
+    global _entry_points
+    with _lock:
+        _entry_points = None
+        _loaded.clear()
+
+
+def schemes(*, include_aliases: bool = True, include_broken: bool = False) -> List[SchemeInfo]:
+    """Every registered name, loaded, sorted by name."""
+    out = []
+    for name in sorted(_discover()):
+        info = _load(name)
+        if info.error and not include_broken:
+            continue
+        if info.is_alias and not include_aliases:
+            continue
+        out.append(info)
+    return out
+
+
+def load_errors() -> Dict[str, str]:
+    """Plug-ins that failed to load: registered name -> one-line reason."""
+    return {i.name: i.error for i in schemes(include_broken=True) if i.error}
+
+
+def available() -> Dict[str, str]:
+    """Registered names with a one-line description each (aliases say what they stand for)."""
+    out: Dict[str, str] = {}
+    for info in schemes():
+        if info.is_alias:
+            extra = f" ({info.description})" if info.description else ""
+            out[info.name] = f"alias of {info.target}{extra}"
+        else:
+            out[info.name] = info.description
+    return out
+
+
+def _unknown(name: str) -> UnknownScheme:
+    names = ", ".join(available()) or "none"
+    return UnknownScheme(f"scheme: unknown signer {name!r}; available: {names}", field="scheme")
+
+
+def get_signer(name: str, **options: Any) -> Any:
+    """The signer registered as ``name``, configured with ``options``."""
+    if not isinstance(name, str) or name not in _discover():
+        raise _unknown(str(name))
+    info = _load(name)
+    if info.error or info.factory is None:
+        raise UnknownScheme(
+            f"scheme: signer {name!r} failed to load: {info.error}", field="scheme"
+        )
+    try:
+        return info.factory(**options)
+    except TypeError as exc:
+        # Unknown keyword: name it, as the caller gave it.
+        message = str(exc)
+        if "unexpected keyword argument" in message:
+            bad = message.rsplit(" ", 1)[-1].strip("'\"")
+            raise InvalidOption(
+                f"option {bad!r} is not an option of {name!r}", field=bad
+            ) from None
+        raise
+

@@ -1,0 +1,296 @@
+"""AWS Signature Version 4, Authorization-header form.
+
+The algorithm, in the spec's words:
+
+1. canonical request = method, canonical URI, canonical query string, canonical headers,
+   signed headers and the hex SHA-256 of the payload, joined by newlines;
+2. string to sign = ``AWS4-HMAC-SHA256``, the request time (``YYYYMMDDTHHMMSSZ``), the credential
+   scope (``date/region/service/aws4_request``) and the hex SHA-256 of the canonical request;
+3. signing key = HMAC chain of ``"AWS4" + secret`` over date, region, service, ``aws4_request``;
+4. signature = hex HMAC-SHA256 of the string to sign under the signing key, sent as
+   ``Authorization: AWS4-HMAC-SHA256 Credential=AK/SCOPE, SignedHeaders=a;b, Signature=hex``.
+
+The canonical functions here are pure (strings in, strings out) and shared with the presigned
+query form (:mod:`signers.sigv4_query`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, FrozenSet, List, Optional, Sequence, Tuple
+
+from . import _crypto
+from ._encoding import canonical_headers, canonical_path, canonical_query
+from ._time import amz_date, resolve_time, short_date
+from .errors import AlreadySigned, InvalidRequest
+from .model import (
+    UNSIGNED_PAYLOAD,
+    Artifacts,
+    Credentials,
+    Header,
+    PayloadHash,
+    Request,
+    SignedRequest,
+)
+from .options import SigV4Options
+
+__all__ = [
+    "ALGORITHM",
+    "SigV4Signer",
+    "canonical_request",
+    "credential_scope",
+    "string_to_sign",
+    "payload_hash",
+    "authorization_header",
+    "s3v4",
+]
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+UNSIGNED_PAYLOAD_VALUE = "UNSIGNED-PAYLOAD"
+
+# Headers and query parameters that signing adds: a request that already carries one is refused
+# rather than silently re-signed.
+_REFUSED_HEADERS = ("authorization", "x-amz-date")
+_REFUSED_QUERY = ("x-amz-signature", "x-amz-credential")
+
+
+def credential_scope(date: str, region: str, service: str) -> str:
+    """``date/region/service/aws4_request``."""
+    return f"{date}/{region}/{service}/aws4_request"
+
+
+def canonical_request(
+    method: str,
+    canonical_uri: str,
+    canonical_query_string: str,
+    canonical_headers_block: str,
+    signed_headers: str,
+    payload_hash_hex: str,
+) -> str:
+    """Join the six parts of the canonical request.
+
+    ``canonical_headers_block`` is the ``name:value\\n`` lines (each line newline-terminated, as
+    the spec has it, so the block is followed by an empty line).
+    """
+    return "\n".join(
+        (
+            method,
+            canonical_uri,
+            canonical_query_string,
+            canonical_headers_block,
+            signed_headers,
+            payload_hash_hex,
+        )
+    )
+
+
+def string_to_sign(request_time: str, scope: str, canonical_request_text: str) -> str:
+    """``AWS4-HMAC-SHA256\\n<time>\\n<scope>\\n<hex sha256 of the canonical request>``."""
+    digest = _crypto.sha256_hex(canonical_request_text.encode("utf-8", "surrogateescape"))
+    return f"{ALGORITHM}\n{request_time}\n{scope}\n{digest}"
+
+
+def authorization_header(access_key: str, scope: str, signed_headers: str, signature: str) -> str:
+    """The Authorization value, comma and one space between the parts, exactly as AWS sends it."""
+    return (
+        f"{ALGORITHM} Credential={access_key}/{scope}, "
+        f"SignedHeaders={signed_headers}, Signature={signature}"
+    )
+
+
+def payload_hash(request: Request, *, header_value: Optional[str] = None) -> str:
+    """The hex SHA-256 the canonical request ends with (or ``UNSIGNED-PAYLOAD``).
+
+    ``header_value`` is an ``x-amz-content-sha256`` the caller already set: it is taken as the
+    payload hash (S3 also accepts ``UNSIGNED-PAYLOAD`` and ``STREAMING-...`` there), and it must
+    agree with the body when the body is known.
+    """
+    body = request.body
+    if header_value is not None:
+        declared = header_value.strip()
+        lowered = declared.lower()
+        is_hex = len(lowered) == 64 and not lowered.strip("0123456789abcdef")
+        if not (is_hex or declared == UNSIGNED_PAYLOAD_VALUE or declared.startswith("STREAMING-")):
+            raise InvalidRequest(
+                f"header 'x-amz-content-sha256': {declared!r} is neither a hex SHA-256, "
+                "UNSIGNED-PAYLOAD nor a STREAMING- value",
+                field="x-amz-content-sha256",
+            )
+        if is_hex:
+            if isinstance(body, bytes) and body and _crypto.sha256_hex(body) != lowered:
+                raise InvalidRequest(
+                    "header 'x-amz-content-sha256' does not match the SHA-256 of the body",
+                    field="x-amz-content-sha256",
+                )
+            if isinstance(body, PayloadHash) and body.hex != lowered:
+                raise InvalidRequest(
+                    "header 'x-amz-content-sha256' disagrees with the PayloadHash body",
+                    field="x-amz-content-sha256",
+                )
+        return declared
+    if isinstance(body, bytes):
+        return _crypto.sha256_hex(body)
+    if body is UNSIGNED_PAYLOAD:
+        return UNSIGNED_PAYLOAD_VALUE
+    assert isinstance(body, PayloadHash)
+    return body.hex
+
+
+def refuse_signed(request: Request, scheme: str, *, extra_query: Sequence[str] = ()) -> None:
+    """Refuse a request that already carries what SigV4 adds (header or query parameter)."""
+    for name, _ in request.headers:
+        lowered = name.lower()
+        if lowered in _REFUSED_HEADERS:
+            raise AlreadySigned(
+                f"header {lowered!r} already present; {scheme} adds it", field=lowered
+            )
+    if request.query:
+        refused = _REFUSED_QUERY + tuple(extra_query)
+        for name, _ in request.query_pairs():
+            lowered = name.lower()
+            if lowered in refused:
+                raise AlreadySigned(
+                    f"query parameter {name!r} already present; {scheme} adds it", field=name
+                )
+
+
+def headers_to_sign(request: Request) -> List[Header]:
+    """The request's headers, with ``host`` from the URL when the request has no Host header."""
+    headers = list(request.headers)
+    if not request.has_header("host"):
+        headers.append(("host", request.host_header))
+    return headers
+
+
+class SigV4Signer:
+    """``sigv4``: SigV4 in the Authorization header.
+
+    Options (keyword-only): ``region`` and ``service`` (the signing name, which need not match the
+    host: ``autoscaling-plans`` is signed for on the ``autoscaling`` host); ``normalize_path``
+    (remove dot segments and repeated slashes, default on); ``double_encode`` (encode the path
+    once more, default on); ``sign_body`` (add and sign ``x-amz-content-sha256``); ``session_token``
+    (``"signed"`` or ``"unsigned"``); ``unsigned_headers`` (names to leave out of the signature,
+    on top of :data:`~signers.options.DEFAULT_UNSIGNED_HEADERS`); ``s3=True`` for S3's preset.
+    """
+
+    name = "sigv4"
+    description = "SigV4 (AWS4-HMAC-SHA256) in the Authorization header"
+    features: FrozenSet[str] = frozenset(
+        {
+            "sigv4:header",
+            "normalize-path",
+            "no-normalize-path",
+            "sign-body",
+            "session-token",
+            "session-token-unsigned",
+        }
+    )
+
+    __slots__ = ("options",)
+
+    def __init__(self, **options: Any) -> None:
+        self.options = SigV4Options(**options)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.options!r})"
+
+    # -- staged API: each stage is usable alone ------------------------------------------------
+
+    def canonical_uri(self, request: Request) -> str:
+        opts = self.options
+        return canonical_path(
+            request.path, normalize=opts.normalize_path, double_encode=opts.double_encode
+        )
+
+    def _prepare(
+        self, request: Request, credentials: Credentials, time: _dt.datetime
+    ) -> Tuple[List[Header], List[Header], str]:
+        """Headers to sign, headers to add after signing, and the payload hash."""
+        opts = self.options
+        refuse_signed(request, self.name)
+        token = credentials.token
+        if token is not None and request.has_header("x-amz-security-token"):
+            raise AlreadySigned(
+                "header 'x-amz-security-token' already present; sigv4 adds it from the "
+                "credentials' session token",
+                field="x-amz-security-token",
+            )
+        declared = request.header("x-amz-content-sha256")
+        body_hash = payload_hash(request, header_value=declared)
+        added: List[Header] = []
+        after: List[Header] = []
+        if token is not None:
+            (added if opts.session_token == "signed" else after).append(
+                ("X-Amz-Security-Token", token)
+            )
+        added.append(("X-Amz-Date", amz_date(time)))
+        if opts.sign_body and declared is None:
+            added.append(("x-amz-content-sha256", body_hash))
+        return added, after, body_hash
+
+    def sign(
+        self,
+        request: Request,
+        credentials: Credentials,
+        at: Optional[_dt.datetime] = None,
+    ) -> SignedRequest:
+        """Sign ``request``; the result carries a new request and the artifacts."""
+        if not isinstance(request, Request):
+            raise InvalidRequest(
+                f"request: expected signers.Request, got {type(request).__name__}", field="request"
+            )
+        if not isinstance(credentials, Credentials):
+            raise InvalidRequest(
+                f"credentials: expected signers.Credentials, got {type(credentials).__name__}",
+                field="credentials",
+            )
+        time = resolve_time(at)
+        opts = self.options
+        added, after, body_hash = self._prepare(request, credentials, time)
+        block, signed = canonical_headers(
+            headers_to_sign(request) + added, opts.unsigned_headers
+        )
+        creq = canonical_request(
+            request.method,
+            self.canonical_uri(request),
+            canonical_query(request.query_pairs()),
+            block,
+            signed,
+            body_hash,
+        )
+        scope = credential_scope(short_date(time), opts.region, opts.service)
+        sts = string_to_sign(amz_date(time), scope, creq)
+        key = _crypto.derive_signing_key(
+            credentials.secret_key, short_date(time), opts.region, opts.service
+        )
+        signature = _crypto.hmac_sha256_hex(key, sts.encode("utf-8"))
+        new_headers = tuple(added) + tuple(after)
+        new_headers += (
+            ("Authorization", authorization_header(credentials.access_key, scope, signed, signature)),
+        )
+        artifacts = Artifacts(
+            canonical_request=creq,
+            string_to_sign=sts,
+            signature=signature,
+            credential_scope=scope,
+            signed_headers=signed,
+            payload_hash=body_hash,
+        )
+        return SignedRequest(
+            request=request._evolve(request.url, request.headers + new_headers),
+            artifacts=artifacts,
+            scheme=self.name,
+            added_headers=new_headers,
+        )
+
+
+def s3v4(**options: Any) -> SigV4Signer:
+    """``s3v4``: botocore's name for SigV4 with the S3 preset."""
+    options.setdefault("s3", True)
+    return SigV4Signer(**options)
+
+
+s3v4.name = "sigv4"  # type: ignore[attr-defined]
+s3v4.description = "sigv4 with the S3 preset (s3=True)"  # type: ignore[attr-defined]
+s3v4.features = SigV4Signer.features  # type: ignore[attr-defined]
+
