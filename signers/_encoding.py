@@ -166,14 +166,14 @@ def trim_header_value(value: str) -> str:
 
 
 def canonical_headers(
-    headers: Sequence[Pair], exclude: "frozenset[str]" = frozenset()
+    headers: Sequence[Pair], exclude: frozenset[str] = frozenset()
 ) -> Tuple[str, str]:
     """Return ``(canonical_headers, signed_headers)`` for the SigV4 canonical request.
 
     Names are lower-cased; values trimmed; repeated names joined with ``,`` in the order sent;
     entries sorted by name.  ``exclude`` holds lower-case names that are not signed.
     """
-    merged = {}
+    merged: dict[str, str] = {}
     for name, value in headers:
         key = name.lower()
         if key in exclude:

@@ -11,7 +11,6 @@ from typing import List, Tuple, Union
 from .errors import InvalidRequest
 from .model import Request
 
-
 _HEAD_ENDS = (b"\r\n\r\n", b"\n\n", b"\r\n\n", b"\n\r\n")
 
 
@@ -32,14 +31,18 @@ def parse_raw_request(raw: Union[str, bytes], *, scheme: str = "https") -> Reque
     elif isinstance(raw, (bytes, bytearray, memoryview)):
         data = bytes(raw)
     else:
-        raise InvalidRequest(f"raw request: expected str or bytes, got {type(raw).__name__}", field="raw")
+        raise InvalidRequest(
+            f"raw request: expected str or bytes, got {type(raw).__name__}", field="raw"
+        )
     if scheme not in ("http", "https"):
         raise InvalidRequest(f"scheme: {scheme!r} is not http or https", field="scheme")
     head, body = _split_head(data)
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidRequest("raw request: the request line and headers are not UTF-8", field="raw") from None
+        raise InvalidRequest(
+            "raw request: the request line and headers are not UTF-8", field="raw"
+        ) from None
     lines = text.replace("\r\n", "\n").split("\n")
     request_line = lines[0].strip()
     if not request_line:
@@ -83,7 +86,9 @@ def parse_raw_request(raw: Union[str, bytes], *, scheme: str = "https") -> Reque
         if not host:
             raise InvalidRequest("raw request: no Host header to build the URL from", field="Host")
         if not target.startswith("/") and target != "*":
-            raise InvalidRequest(f"raw request: target {target!r} does not start with '/'", field="target")
+            raise InvalidRequest(
+                f"raw request: target {target!r} does not start with '/'", field="target"
+            )
         url = f"{scheme}://{host}{target}"
     return Request(method, url, headers, body)
 

@@ -19,16 +19,18 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 def resolve_time(at: Optional[_dt.datetime], *, field: str = "at") -> _dt.datetime:
-    """Return ``at`` in UTC without microseconds; ``None`` means now. A naive datetime is an error."""
+    """``at`` in UTC without microseconds; ``None`` means now; a naive datetime is an error."""
     if at is None:
         return _dt.datetime.now(UTC).replace(microsecond=0)
     if not isinstance(at, _dt.datetime):
         raise InvalidTime(
-            f"{field}: expected a timezone-aware datetime, got {type(at).__name__}", field=field
+            f"{field}: expected a timezone-aware datetime, got {type(at).__name__}",
+            field=field,
         )
     if at.tzinfo is None or at.utcoffset() is None:
         raise InvalidTime(
-            f"{field}: naive datetime {at.isoformat()!r}; give a timezone (e.g. tzinfo=timezone.utc)",
+            f"{field}: naive datetime {at.isoformat()!r}; give a timezone "
+            "(e.g. tzinfo=timezone.utc)",
             field=field,
         )
     if at.tzinfo is not UTC:

@@ -1,4 +1,4 @@
-"""Immutable values every signer reads and returns: Request, Credentials, SignedRequest, Artifacts."""
+"""Immutable values signers read and return: Request, Credentials, SignedRequest, Artifacts."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ class PayloadHash(_Frozen):
     __slots__ = ("hex",)
     hex: str
 
-    def __init__(self, hex: str) -> None:  # noqa: A002 - the spec's word
+    def __init__(self, hex: str) -> None:
         if not isinstance(hex, str):
             raise InvalidRequest(
                 f"body: PayloadHash takes a hex string, got {type(hex).__name__}", field="body"
@@ -89,11 +89,14 @@ def _bad_text(value: str) -> bool:
 def _check_header(name: object, value: object) -> Header:
     if not isinstance(name, str) or not isinstance(value, str):
         raise InvalidRequest(
-            f"headers: name and value must be str, got {type(name).__name__}/{type(value).__name__}",
+            "headers: name and value must be str, "
+            f"got {type(name).__name__}/{type(value).__name__}",
             field="headers",
         )
     if not name or any(c not in _TCHAR for c in name):
-        raise InvalidRequest(f"header name {name!r} is not a valid HTTP token", field=f"header {name!r}")
+        raise InvalidRequest(
+            f"header name {name!r} is not a valid HTTP token", field=f"header {name!r}"
+        )
     if _bad_text(value):
         raise InvalidRequest(
             f"header {name!r}: value contains CR, LF or NUL", field=f"header {name!r}"
@@ -104,7 +107,7 @@ def _check_header(name: object, value: object) -> Header:
 def _normalize_headers(headers: Union[Mapping[str, str], Iterable[Header]]) -> Tuple[Header, ...]:
     if isinstance(headers, Mapping):
         items: Iterable[Any] = headers.items()
-    elif isinstance(headers, (str, bytes)):
+    elif isinstance(headers, (str, bytes)):  # type: ignore[unreachable]
         raise InvalidRequest(
             "headers: expected a mapping or (name, value) pairs, got a string", field="headers"
         )
@@ -129,13 +132,12 @@ def _normalize_body(body: object) -> Body:
         return body.encode("utf-8")
     if isinstance(body, (bytearray, memoryview)):
         return bytes(body)
-    if body is UNSIGNED_PAYLOAD or isinstance(body, PayloadHash):
-        return body  # type: ignore[return-value]
+    if isinstance(body, (_UnsignedPayload, PayloadHash)):
+        return body
     if body is None:
         return b""
     raise InvalidRequest(
-        "body: expected bytes, str, UNSIGNED_PAYLOAD or PayloadHash, "
-        f"got {type(body).__name__}",
+        f"body: expected bytes, str, UNSIGNED_PAYLOAD or PayloadHash, got {type(body).__name__}",
         field="body",
     )
 
@@ -148,7 +150,7 @@ class Request(_Frozen):
     available as :attr:`scheme`, :attr:`host`, :attr:`port`, :attr:`path` and :attr:`query`.
     """
 
-    __slots__ = ("method", "url", "headers", "body", "scheme", "authority", "path", "query")
+    __slots__ = ("authority", "body", "headers", "method", "path", "query", "scheme", "url")
     method: str
     url: str
     headers: Tuple[Header, ...]
@@ -241,7 +243,7 @@ class Request(_Frozen):
 
     # -- building new requests -----------------------------------------------------------------
 
-    def replace(self, **changes: Any) -> "Request":
+    def replace(self, **changes: Any) -> Request:
         """A copy with ``method``, ``url``, ``headers`` or ``body`` replaced."""
         unknown = set(changes) - {"method", "url", "headers", "body"}
         if unknown:
@@ -253,18 +255,22 @@ class Request(_Frozen):
             changes.get("body", self.body),
         )
 
-    def with_headers(self, *extra: Header) -> "Request":
+    def with_headers(self, *extra: Header) -> Request:
         """A copy with ``extra`` headers appended."""
         return Request(self.method, self.url, self.headers + tuple(extra), self.body)
 
-    def _evolve(self, url: str, headers: Tuple[Header, ...]) -> "Request":
+    def _evolve(self, url: str, headers: Tuple[Header, ...]) -> Request:
         # Signers build their result from validated parts; skip re-validating what is unchanged.
         new = object.__new__(Request)
-        scheme, authority, path, query = _split_url(url) if url != self.url else (
-            self.scheme,
-            self.authority,
-            self.path,
-            self.query,
+        scheme, authority, path, query = (
+            _split_url(url)
+            if url != self.url
+            else (
+                self.scheme,
+                self.authority,
+                self.path,
+                self.query,
+            )
         )
         setattr_ = object.__setattr__
         setattr_(new, "method", self.method)
@@ -278,7 +284,7 @@ class Request(_Frozen):
         return new
 
     @classmethod
-    def from_raw(cls, raw: Union[str, bytes], scheme: str = "https") -> "Request":
+    def from_raw(cls, raw: Union[str, bytes], scheme: str = "https") -> Request:
         """Parse a raw HTTP/1.1 request (request line, headers, blank line, body).
 
         Lines may end in CRLF or LF; folded header lines (obs-fold) are joined with one space; the
@@ -310,7 +316,9 @@ class Request(_Frozen):
             shown = f"<{len(body)} bytes>"
         else:
             shown = repr(body)
-        return f"Request({self.method!r}, {self.url!r}, headers={list(self.headers)!r}, body={shown})"
+        return (
+            f"Request({self.method!r}, {self.url!r}, headers={list(self.headers)!r}, body={shown})"
+        )
 
 
 def _split_url(url: object) -> Tuple[str, str, str, str]:
@@ -320,9 +328,7 @@ def _split_url(url: object) -> Tuple[str, str, str, str]:
         raise InvalidRequest("url: contains CR, LF or NUL", field="url")
     scheme, sep, rest = url.partition("://")
     if not sep or not scheme:
-        raise InvalidRequest(
-            f"url: {url!r} is not absolute; give scheme://host/path", field="url"
-        )
+        raise InvalidRequest(f"url: {url!r} is not absolute; give scheme://host/path", field="url")
     scheme_l = scheme.lower()
     if scheme_l not in ("http", "https"):
         raise InvalidRequest(f"url: scheme {scheme!r} is not http or https", field="url")
@@ -401,7 +407,9 @@ class Credentials(_Frozen):
 
     def __repr__(self) -> str:
         token = "None" if self.token is None else "'<redacted>'"
-        return f"Credentials(access_key={self.access_key!r}, secret_key='<redacted>', token={token})"
+        return (
+            f"Credentials(access_key={self.access_key!r}, secret_key='<redacted>', token={token})"
+        )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Credentials):
@@ -428,11 +436,11 @@ class Artifacts(_Frozen):
 
     __slots__ = (
         "canonical_request",
-        "string_to_sign",
-        "signature",
         "credential_scope",
-        "signed_headers",
         "payload_hash",
+        "signature",
+        "signed_headers",
+        "string_to_sign",
     )
     canonical_request: Optional[str]
     string_to_sign: str
@@ -477,7 +485,7 @@ class Artifacts(_Frozen):
 class SignedRequest(_Frozen):
     """The result of ``sign()``: a new request, what signing added, and the artifacts."""
 
-    __slots__ = ("request", "added_headers", "added_query", "artifacts", "scheme")
+    __slots__ = ("added_headers", "added_query", "artifacts", "request", "scheme")
     request: Request
     added_headers: Tuple[Header, ...]
     added_query: Tuple[Header, ...]
@@ -514,12 +522,14 @@ class SignedRequest(_Frozen):
     def signature(self) -> str:
         return self.artifacts.signature
 
-    def header_dict(self) -> "dict[str, str]":
+    def header_dict(self) -> dict[str, str]:
         """Headers as a dict for HTTP clients that take one (repeated names joined with ``,``)."""
-        out: "dict[str, str]" = {}
+        out: dict[str, str] = {}
         for name, value in self.request.headers:
             out[name] = out[name] + "," + value if name in out else value
         return out
 
     def __repr__(self) -> str:
-        return f"SignedRequest(scheme={self.scheme!r}, url={self.url!r}, signature={self.signature!r})"
+        return (
+            f"SignedRequest(scheme={self.scheme!r}, url={self.url!r}, signature={self.signature!r})"
+        )

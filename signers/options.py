@@ -29,10 +29,12 @@ DEFAULT_EXPIRES = 3600
 
 
 def _check_scope_part(field: str, value: object) -> str:
+    example = "us-east-1" if field == "region" else "ec2"
+    if value is None:
+        raise InvalidOption(f"option {field!r} is required (e.g. {example!r})", field=field)
     if not isinstance(value, str):
         raise InvalidOption(
-            f"option {field!r} is required (a string such as "
-            f"{'us-east-1' if field == 'region' else 'ec2'}), got {type(value).__name__}",
+            f"option {field!r} must be a string such as {example!r}, got {type(value).__name__}",
             field=field,
         )
     if not value:
@@ -73,21 +75,21 @@ class SigV4Options:
     """
 
     __slots__ = (
-        "region",
-        "service",
-        "normalize_path",
         "double_encode",
-        "sign_body",
-        "session_token",
-        "unsigned_headers",
+        "normalize_path",
+        "region",
         "s3",
+        "service",
+        "session_token",
+        "sign_body",
+        "unsigned_headers",
     )
 
     def __init__(
         self,
         *,
-        region: str,
-        service: str,
+        region: Optional[str] = None,
+        service: Optional[str] = None,
         normalize_path: Optional[bool] = None,
         double_encode: Optional[bool] = None,
         sign_body: Optional[bool] = None,

@@ -47,7 +47,7 @@ class Signer(Protocol):
 class SchemeInfo:
     """One registered name: the entry point, and what loading it gave (or why it failed)."""
 
-    __slots__ = ("name", "target", "description", "features", "factory", "error", "dist")
+    __slots__ = ("description", "dist", "error", "factory", "features", "name", "target")
 
     def __init__(
         self,
@@ -109,7 +109,7 @@ def _dist_name(ep: Any) -> Optional[str]:
         return None
     try:
         return str(dist.metadata["Name"])
-    except Exception:  # noqa: BLE001 - metadata of a broken dist is not our failure
+    except Exception:
         return None
 
 
@@ -134,7 +134,7 @@ def _load(name: str) -> SchemeInfo:
             None,
             _dist_name(ep),
         )
-    except Exception as exc:  # noqa: BLE001 - a broken plug-in must not take the others down
+    except Exception as exc:
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
         info = SchemeInfo(name, name, "", frozenset(), None, reason, _dist_name(ep))
     with _lock:
@@ -191,9 +191,7 @@ def get_signer(name: str, **options: Any) -> Any:
         raise _unknown(str(name))
     info = _load(name)
     if info.error or info.factory is None:
-        raise UnknownScheme(
-            f"scheme: signer {name!r} failed to load: {info.error}", field="scheme"
-        )
+        raise UnknownScheme(f"scheme: signer {name!r} failed to load: {info.error}", field="scheme")
     try:
         return info.factory(**options)
     except TypeError as exc:
@@ -201,8 +199,5 @@ def get_signer(name: str, **options: Any) -> Any:
         message = str(exc)
         if "unexpected keyword argument" in message:
             bad = message.rsplit(" ", 1)[-1].strip("'\"")
-            raise InvalidOption(
-                f"option {bad!r} is not an option of {name!r}", field=bad
-            ) from None
+            raise InvalidOption(f"option {bad!r} is not an option of {name!r}", field=bad) from None
         raise
-

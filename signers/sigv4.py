@@ -247,9 +247,7 @@ class SigV4Signer:
         time = resolve_time(at)
         opts = self.options
         added, after, body_hash = self._prepare(request, credentials, time)
-        block, signed = canonical_headers(
-            headers_to_sign(request) + added, opts.unsigned_headers
-        )
+        block, signed = canonical_headers(headers_to_sign(request) + added, opts.unsigned_headers)
         creq = canonical_request(
             request.method,
             self.canonical_uri(request),
@@ -266,7 +264,10 @@ class SigV4Signer:
         signature = _crypto.hmac_sha256_hex(key, sts.encode("utf-8"))
         new_headers = tuple(added) + tuple(after)
         new_headers += (
-            ("Authorization", authorization_header(credentials.access_key, scope, signed, signature)),
+            (
+                "Authorization",
+                authorization_header(credentials.access_key, scope, signed, signature),
+            ),
         )
         artifacts = Artifacts(
             canonical_request=creq,
@@ -293,4 +294,3 @@ def s3v4(**options: Any) -> SigV4Signer:
 s3v4.name = "sigv4"  # type: ignore[attr-defined]
 s3v4.description = "sigv4 with the S3 preset (s3=True)"  # type: ignore[attr-defined]
 s3v4.features = SigV4Signer.features  # type: ignore[attr-defined]
-

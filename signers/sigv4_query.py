@@ -47,8 +47,14 @@ class SigV4QuerySigner(SigV4Signer):
     name = "sigv4-query"
     description = "SigV4 presigned URL (X-Amz-* query parameters)"
     features: FrozenSet[str] = frozenset(
-        {"sigv4:query", "normalize-path", "no-normalize-path", "sign-body", "session-token",
-         "session-token-unsigned"}
+        {
+            "sigv4:query",
+            "normalize-path",
+            "no-normalize-path",
+            "sign-body",
+            "session-token",
+            "session-token-unsigned",
+        }
     )
 
     __slots__ = ("expires",)
@@ -154,4 +160,3 @@ def s3v4_query(**options: Any) -> SigV4QuerySigner:
 s3v4_query.name = "sigv4-query"  # type: ignore[attr-defined]
 s3v4_query.description = "sigv4-query with the S3 preset (s3=True)"  # type: ignore[attr-defined]
 s3v4_query.features = SigV4QuerySigner.features  # type: ignore[attr-defined]
-
