@@ -6,6 +6,7 @@ Used only by tests; the library never imports botocore.
 from __future__ import annotations
 
 import datetime as dt
+import types
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
@@ -14,6 +15,23 @@ pytest.importorskip("botocore")
 import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
+
+
+def freeze_botocore_clock(monkeypatch: Any, at: dt.datetime) -> None:
+    """Make botocore's signers see ``at`` as now (tests only; never the library)."""
+    naive_utc = at.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    if hasattr(botocore.auth, "get_current_datetime"):  # botocore >= 1.37-ish
+        monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: naive_utc)
+        return
+
+    class _FrozenDatetime(dt.datetime):
+        @classmethod
+        def utcnow(cls) -> dt.datetime:  # type: ignore[override]
+            return naive_utc
+
+    fake = types.SimpleNamespace(**{k: getattr(dt, k) for k in dir(dt) if not k.startswith("__")})
+    fake.datetime = _FrozenDatetime
+    monkeypatch.setattr(botocore.auth, "datetime", fake)
 
 
 def botocore_sign(
@@ -33,8 +51,7 @@ def botocore_sign(
     expires: int = 3600,
 ) -> Dict[str, Any]:
     """Sign with botocore's ``auth_name`` class; return url, headers and the signature."""
-    naive_utc = at.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: naive_utc)
+    freeze_botocore_clock(monkeypatch, at)
     creds = botocore.credentials.Credentials(access_key, secret_key, token)
     cls = getattr(botocore.auth, auth_name)
     if auth_name.endswith("QueryAuth"):
