@@ -36,11 +36,14 @@ def table(run: Run, *, verbose: bool = False) -> str:
         lines.append(f"{scheme:<{width}}  " + "  ".join(f"{tally[c]:>7}" for c in columns))
         for result in results:
             if result.status in (FAILED, XPASSED):
-                label = "FAIL " if result.status == FAILED else "XPASS"
+                label = "FAIL" if result.status == FAILED else "XPASS"
                 where = f" [{result.stage}]" if result.stage else ""
                 lines.append(f"  {label} {result.id}{where}: {result.message}")
-                if verbose and result.diff:
-                    lines.append(_indent(result.diff, "        "))
+                diff = result.diff
+                if diff.startswith(result.message):
+                    diff = diff[len(result.message) :].lstrip("\n")
+                if verbose and diff:
+                    lines.append(_indent(diff, "      "))
             elif verbose and result.status == XFAILED:
                 lines.append(f"  xfail {result.id}: {result.message}")
         for result in results:
