@@ -1,0 +1,130 @@
+"""Command-line front end of the harness: ``sigbridge conformance`` and ``python -m conformance``.
+
+Exit status: 0 when everything that ran passed (or failed as expected), 1 when anything failed or
+passed unexpectedly, 2 on bad usage (an unknown ``--scheme``, a ``--case`` that matches nothing, an
+unreadable ``--vectors`` directory), always with one line on stderr and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+import signers
+
+from . import report
+from .runner import Job, plan, registered_signers, select
+from .runner import run as run_jobs
+from .vectors import VectorError, default_root, scan
+
+__all__ = ["add_arguments", "run"]
+
+
+class _Usage(Exception):
+    """Bad usage: reported on one line, exit status 2."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the harness's options to ``parser`` (its own, or a ``sigbridge`` subcommand's)."""
+    parser.add_argument(
+        "--scheme",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run only this signer (repeatable; aliases such as v4 are accepted, and a family "
+        "without a signer such as sigv4a shows its skipped cases)",
+    )
+    parser.add_argument(
+        "--case",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="run only cases whose id or path contains PATTERN, or matches it as a glob when it "
+        "has * ? or [ (repeatable)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--junit-xml", metavar="FILE", dest="junit_xml", help="also write JUnit XML to FILE"
+    )
+    parser.add_argument(
+        "--vectors", metavar="DIR", help="vectors root to use instead of the bundled one"
+    )
+    parser.add_argument(
+        "--list",
+        action="store_true",
+        dest="list_cases",
+        help="list the (signer, case) pairs that would run or be skipped, and exit",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="show the diff of each failure"
+    )
+
+
+def _resolve_schemes(wanted: Sequence[str], jobs: Sequence[Job]) -> List[str]:
+    """Signer names (aliases mapped to what they stand for) and families that have jobs."""
+    if not wanted:
+        return []
+    registered: Dict[str, str] = {info.name: info.target for info in signers.schemes()}
+    broken = signers.load_errors()
+    families = {job.scheme for job in jobs}
+    out: List[str] = []
+    for name in wanted:
+        if name in registered:
+            out.append(registered[name])
+        elif name in families:
+            out.append(name)
+        elif name in broken:
+            raise _Usage(f"--scheme {name!r}: the plug-in failed to load: {broken[name]}")
+        else:
+            known = sorted(set(registered) | families)
+            raise _Usage(f"--scheme {name!r} is unknown; available: {', '.join(known)}")
+    return out
+
+
+def _run(args: argparse.Namespace) -> int:
+    root = Path(args.vectors) if args.vectors else default_root()
+    catalog = scan(root)
+    if not catalog.vectors and not catalog.problems:
+        raise _Usage(f"--vectors: no vectors found in {str(root)!r}")
+    jobs = plan(catalog, registered_signers())
+    schemes = _resolve_schemes(args.scheme, jobs)
+    chosen = select(jobs, schemes=schemes)
+    for pattern in args.case:
+        if not select(chosen, cases=[pattern]):
+            raise _Usage(f"--case {pattern!r} matches no case")
+    chosen = select(chosen, cases=args.case)
+
+    if args.list_cases:
+        for job in chosen:
+            state = "run" if job.skip is None and job.problem is None else "skip"
+            why = job.skip or job.problem or ""
+            print(f"{job.id}\t{state}" + (f"\t{why}" if why else ""))
+        return 0
+
+    result = run_jobs(chosen, root=str(root), load_errors=signers.load_errors())
+    if args.junit_xml:
+        try:
+            Path(args.junit_xml).write_bytes(report.junit_xml(result))
+        except OSError as exc:
+            raise _Usage(f"--junit-xml: cannot write {args.junit_xml!r}: {exc.strerror}") from None
+    if args.json:
+        print(report.to_json(result))
+    else:
+        print(report.table(result, verbose=args.verbose > 0))
+    return 0 if result.ok else 1
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the harness as ``args`` (from a parser given :func:`add_arguments`) says; exit status."""
+    try:
+        return _run(args)
+    except (_Usage, VectorError, signers.SigningError) as exc:
+        print(f"conformance: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:
+        print(f"conformance: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2

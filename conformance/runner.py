@@ -1,0 +1,279 @@
+"""The signer x vector matrix: who runs what, and a stage-by-stage verdict for each pair.
+
+A signer declares the features it covers; a vector the features it requires (at least
+``family:location``).  A pair runs when the vector's requirements are a subset of the signer's
+features.  A vector whose ``family:location`` no registered signer covers is skipped under its
+family with that reason; one whose primary feature is covered but which needs more is skipped under
+the signer, naming what is missing.
+
+A run builds the signer with ``factory(**vector.options)``, signs with
+``signer.sign(vector.request, vector.credentials, at=vector.time)`` and compares the stages in
+:data:`~conformance.vectors.STAGES` order, stopping at the first that differs.  Use it from code::
+
+    from conformance.runner import plan, run
+    for job in plan():
+        result = job.run()
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import time as _time
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+import signers
+from signers import SignedRequest
+
+from .diff import text_diff
+from .httpfile import compare_http, parse_http, render_signed
+from .vectors import Catalog, Vector, scan
+
+__all__ = [
+    "PASSED",
+    "FAILED",
+    "SKIPPED",
+    "XFAILED",
+    "XPASSED",
+    "STATUSES",
+    "Job",
+    "Result",
+    "Run",
+    "plan",
+    "select",
+    "run",
+    "registered_signers",
+    "describe",
+]
+
+PASSED = "passed"
+FAILED = "failed"
+SKIPPED = "skipped"
+XFAILED = "xfailed"
+XPASSED = "xpassed"
+#: Every status, in the order the report shows them.
+STATUSES = (PASSED, FAILED, SKIPPED, XFAILED, XPASSED)
+
+
+@dataclass(frozen=True)
+class Result:
+    """The verdict on one job.  ``stage`` is the first stage that differed (or ``sign`` / ``load``
+    when signing raised or the case could not be read); ``diff`` shows the difference with
+    whitespace made visible; ``message`` is one line (the skip or xfail reason, or the failure)."""
+
+    id: str
+    scheme: str
+    status: str
+    message: str = ""
+    stage: Optional[str] = None
+    diff: str = ""
+    vector: Optional[Vector] = None
+    duration: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Not a failure: passed, skipped or an expected failure."""
+        return self.status in (PASSED, SKIPPED, XFAILED)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One (signer, vector) pair, or a vector skipped because no signer can take it.
+
+    ``scheme`` is the signer's name, or the vector's family when no signer covers it.
+    """
+
+    id: str
+    scheme: str
+    vector: Optional[Vector]
+    factory: Optional[Callable[..., Any]] = None
+    skip: Optional[str] = None
+    problem: Optional[str] = None  # a case that could not be read
+
+    def run(self) -> Result:
+        """Sign and compare; never raises for a signer's or a vector's fault."""
+        if self.problem is not None:
+            return Result(self.id, self.scheme, FAILED, self.problem, stage="load")
+        vector = self.vector
+        if self.skip is not None or self.factory is None or vector is None:
+            return Result(self.id, self.scheme, SKIPPED, self.skip or "", vector=vector)
+        started = _time.perf_counter()
+        stage, message, diff = _check(self.factory, vector)
+        duration = _time.perf_counter() - started
+        status = PASSED if stage is None else FAILED
+        if vector.xfail:
+            if status == FAILED:
+                status, message = XFAILED, f"{vector.xfail} (fails at {stage}: {message})"
+            else:
+                status, message = XPASSED, f"passed unexpectedly; marked xfail: {vector.xfail}"
+        return Result(self.id, self.scheme, status, message, stage, diff, vector, duration)
+
+
+def _check(factory: Callable[..., Any], vector: Vector) -> Tuple[Optional[str], str, str]:
+    """``(first differing stage, one-line message, diff)``; the stage is ``None`` when all match."""
+    try:
+        signer = factory(**vector.options)
+        signed = signer.sign(vector.request, vector.credentials, at=vector.time)
+    except Exception as exc:
+        text = str(exc).replace("\r", "\\r").replace("\n", "\\n")
+        return "sign", f"{type(exc).__name__}: {text}" if text else type(exc).__name__, ""
+    if not isinstance(signed, SignedRequest):
+        return "sign", f"sign() returned {type(signed).__name__}, not signers.SignedRequest", ""
+    for stage, expected in vector.expected.items():
+        if stage == "signed-request":
+            problems = compare_http(parse_http(expected), parse_http(render_signed(signed)))
+            if problems:
+                return stage, problems[0], "\n".join(problems)
+            continue
+        actual = _artifact(stage, signed)
+        if actual is None:
+            return stage, f"the signer produced no {stage}", ""
+        if stage in ("signature", "authorization"):
+            # Tokens on one line: the file's final newline (if any) is not part of them.
+            expected = expected.strip()
+        if actual != expected:
+            diff = text_diff(expected, actual)
+            return stage, diff.split("\n", 1)[0], diff
+    return None, "", ""
+
+
+def _artifact(stage: str, signed: SignedRequest) -> Optional[str]:
+    artifacts = signed.artifacts
+    if stage == "canonical-request":
+        return artifacts.canonical_request
+    if stage == "string-to-sign":
+        return artifacts.string_to_sign
+    if stage == "signature":
+        return artifacts.signature
+    if stage == "authorization":
+        return signed.request.header("authorization")
+    raise ValueError(f"unknown stage {stage!r}")
+
+
+@dataclass(frozen=True)
+class Run:
+    """The results of a run, and what the registry could not load."""
+
+    results: List[Result]
+    load_errors: Mapping[str, str]
+    root: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    def by_scheme(self) -> Dict[str, List[Result]]:
+        out: Dict[str, List[Result]] = {}
+        for result in self.results:
+            out.setdefault(result.scheme, []).append(result)
+        return out
+
+
+def registered_signers() -> List[signers.registry.SchemeInfo]:
+    """The registry's signers (aliases left out: they run as the signer they stand for)."""
+    return signers.schemes(include_aliases=False)
+
+
+def _locations_of(features: Iterable[str], family: str) -> int:
+    prefix = family + ":"
+    return sum(1 for f in features if f.startswith(prefix))
+
+
+def plan(
+    catalog: Union[Catalog, Sequence[Vector], None] = None,
+    infos: Optional[Sequence[signers.registry.SchemeInfo]] = None,
+) -> List[Job]:
+    """Every job: each signer against each vector whose primary feature it covers, and a skip
+    under the family for each vector no signer covers.  Defaults: the bundled vectors and every
+    registered signer."""
+    if catalog is None:
+        catalog = scan()
+    if isinstance(catalog, Catalog):
+        vectors, problems = catalog.vectors, catalog.problems
+    else:
+        vectors, problems = list(catalog), []
+    if infos is None:
+        infos = registered_signers()
+    jobs: List[Job] = []
+    unclaimed: List[Job] = []
+    for vector in vectors:
+        claimed = False
+        for info in infos:
+            if info.factory is None or vector.feature not in info.features:
+                continue
+            claimed = True
+            job_id = f"{info.name}::{vector.case}"
+            if _locations_of(info.features, vector.family) > 1:
+                job_id += f"@{vector.location}"
+            missing = vector.requires - info.features
+            skip = None
+            if missing:
+                skip = f"{info.name} lacks feature(s) {', '.join(sorted(missing))}"
+            elif not vector.expected:
+                skip = f"the case has no {vector.location}-*.txt files to compare"
+            jobs.append(Job(job_id, info.name, vector, info.factory, skip))
+        if not claimed:
+            unclaimed.append(
+                Job(
+                    vector.id,
+                    vector.family,
+                    vector,
+                    skip=f"no registered signer implements {vector.feature}",
+                )
+            )
+    for case, reason in problems:
+        family = case.split("/", 1)[0]
+        unclaimed.append(Job(f"load::{case}", family, None, problem=f"cannot read case: {reason}"))
+    jobs.sort(key=lambda j: (j.scheme, j.id))
+    unclaimed.sort(key=lambda j: (j.scheme, j.id))
+    return jobs + unclaimed
+
+
+def _matches(job: Job, pattern: str) -> bool:
+    names = [job.id]
+    if job.vector is not None:
+        names += [job.vector.id, job.vector.case]
+    if any(ch in pattern for ch in "*?["):
+        return any(fnmatch.fnmatchcase(name, pattern) for name in names)
+    return any(pattern in name for name in names)
+
+
+def select(
+    jobs: Sequence[Job],
+    *,
+    schemes: Sequence[str] = (),
+    cases: Sequence[str] = (),
+) -> List[Job]:
+    """Jobs of the given schemes (signer names or families) whose id or case matches a pattern.
+
+    A pattern with ``*``, ``?`` or ``[`` is a glob over the job id, vector id and case path;
+    anything else is a substring of one of them.
+    """
+    out = [j for j in jobs if not schemes or j.scheme in schemes]
+    if cases:
+        out = [j for j in out if any(_matches(j, p) for p in cases)]
+    return out
+
+
+def run(
+    jobs: Optional[Sequence[Job]] = None,
+    *,
+    root: str = "",
+    load_errors: Optional[Mapping[str, str]] = None,
+) -> Run:
+    """Run ``jobs`` (default: :func:`plan` of everything bundled)."""
+    if jobs is None:
+        jobs = plan()
+    if load_errors is None:
+        load_errors = signers.load_errors()
+    return Run([job.run() for job in jobs], dict(load_errors), root)
+
+
+def describe(result: Result) -> str:
+    """One line for a result: id, status and why."""
+    text = f"{result.id}: {result.status}"
+    if result.stage:
+        text += f" at {result.stage}"
+    if result.message:
+        text += ": " + result.message.replace("\n", "⏎")
+    return text
