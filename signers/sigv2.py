@@ -79,6 +79,7 @@ FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 _REFUSED_PARAMS = ("Signature", "AWSAccessKeyId", "SignatureVersion", "SignatureMethod")
 
 _PLACEMENTS = (None, "query", "body")
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
 # -- pure functions ----------------------------------------------------------------------------
@@ -156,11 +157,19 @@ def compute_signature(secret_key: str, text: str, signature_method: str = "HmacS
 
 
 def request_host(request: Request) -> str:
-    """The Host the server sees, lower-cased: the Host header, else the URL's host[:port]."""
+    """The host line of the string to sign: lower-cased, with the port unless it is the default.
+
+    Taken from the Host header when there is one (that is what the server reads), else from the
+    URL.
+    """
     header = request.header("host")
-    if header is not None:
-        return header.strip().lower()
-    return request.host_header.lower()
+    if header is None:
+        return request.host_header.lower()
+    host = header.strip().lower()
+    default = _DEFAULT_PORTS.get(request.scheme)
+    if default is not None and host.endswith(":" + default):
+        host = host[: -len(default) - 1]
+    return host
 
 
 def is_form(request: Request) -> bool:
