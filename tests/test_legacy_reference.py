@@ -91,14 +91,22 @@ PUBLISHED = [
         "PUT\n\nimage/jpeg\nTue, 27 Mar 2007 21:15:45 +0000\n/johnsmith/photos/puppy.jpg",
         "MyyxeRY7whkBe+bq8fHCL/2kKUg=",
     ),
-    ("HmacSHA1", "GET\n\n\nTue, 27 Mar 2007 19:42:41 +0000\n/johnsmith/", "htDYFYduRNen8P9ZfE/s9SuKy0U="),
+    (
+        "HmacSHA1",
+        "GET\n\n\nTue, 27 Mar 2007 19:42:41 +0000\n/johnsmith/",
+        "htDYFYduRNen8P9ZfE/s9SuKy0U=",
+    ),
     (
         "HmacSHA1",
         "GET\n\n\nTue, 27 Mar 2007 19:44:46 +0000\n/johnsmith/?acl",
         "c2WLPFtWHVgbEmeEG93a4cG37dM=",
     ),
     ("HmacSHA1", "GET\n\n\nWed, 28 Mar 2007 01:29:59 +0000\n/", "qGdzdERIC03wnaRNKh6OqZehG9s="),
-    ("HmacSHA1", "GET\n\n\n1175139620\n/johnsmith/photos/puppy.jpg", "NpgCjnDzrM+WFzoENXmpNDUsSn8="),
+    (
+        "HmacSHA1",
+        "GET\n\n\n1175139620\n/johnsmith/photos/puppy.jpg",
+        "NpgCjnDzrM+WFzoENXmpNDUsSn8=",
+    ),
     (
         "HmacSHA256",
         "GET\nelasticmapreduce.amazonaws.com\n/\nAWSAccessKeyId=AKIAIOSFODNN7EXAMPLE"

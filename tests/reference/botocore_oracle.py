@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import email.utils
-import time
+import time as _time
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 from unittest import mock
 from urllib.parse import parse_qsl, urlsplit
@@ -55,11 +55,11 @@ class _FrozenTime:
     def time(self) -> float:
         return self._epoch
 
-    def gmtime(self, *_: Any) -> time.struct_time:
-        return time.gmtime(self._epoch)
+    def gmtime(self, *_: Any) -> _time.struct_time:
+        return _time.gmtime(self._epoch)
 
     def strftime(self, fmt: str, value: Any = None) -> str:
-        return time.strftime(fmt, value if value is not None else time.gmtime(self._epoch))
+        return _time.strftime(fmt, value if value is not None else _time.gmtime(self._epoch))
 
 
 @contextlib.contextmanager
@@ -107,7 +107,7 @@ def sigv2_supported(request: ParsedRequest, context: Dict[str, Any]) -> Optional
         return "SigV2Auth signs with HmacSHA256 only"
     if "expires" in options:
         return "SigV2Auth always sends Timestamp, never Expires"
-    path, _, query = request.target.partition("?")
+    query = request.target.partition("?")[2]
     content_type = request.get("Content-Type")
     is_form = content_type is not None and content_type.split(";")[0].strip().lower() == (
         "application/x-www-form-urlencoded"
@@ -173,9 +173,7 @@ def sigv2(request: ParsedRequest, context: Dict[str, Any]) -> Dict[str, Any]:
 
 def _query_names(request: ParsedRequest) -> List[Pair]:
     query = request.target.partition("?")[2]
-    return [
-        (piece.partition("=")[0], piece) for piece in query.split("&") if piece
-    ]
+    return [(piece.partition("=")[0], piece) for piece in query.split("&") if piece]
 
 
 def s3_supported(request: ParsedRequest, context: Dict[str, Any], location: str) -> Optional[str]:
@@ -243,12 +241,15 @@ def s3(request: ParsedRequest, context: Dict[str, Any], location: str) -> Dict[s
         pairs = parse_qsl(query, keep_blank_values=True)
         result["signature"] = dict(pairs)["Signature"]
         result["url"] = aws.url
-        result["added"] = [p for p in pairs if p[0] in (
-            "AWSAccessKeyId", "Expires", "Signature", "x-amz-security-token"
-        )]
+        result["added"] = [
+            p
+            for p in pairs
+            if p[0] in ("AWSAccessKeyId", "Expires", "Signature", "x-amz-security-token")
+        ]
         result["hoisted"] = [
-            p for p in pairs
-            if p[0].lower().startswith("x-amz-") and p[0] != "x-amz-security-token"
+            p
+            for p in pairs
+            if (p[0].lower().startswith("x-amz-") and p[0] != "x-amz-security-token")
             or p[0].lower() in ("content-type", "content-md5")
         ]
     return result

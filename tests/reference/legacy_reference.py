@@ -146,7 +146,9 @@ def form_decode(text: str) -> List[Pair]:
     return pairs
 
 
-def sigv2(request: ParsedRequest, context: Dict[str, Any], options: Dict[str, Any]) -> Dict[str, Any]:
+def sigv2(
+    request: ParsedRequest, context: Dict[str, Any], options: Dict[str, Any]
+) -> Dict[str, Any]:
     """Sign ``request`` with SigV2; returns string-to-sign, signature and signed-request."""
     creds = context["credentials"]
     when = parse_time(context["timestamp"])
@@ -215,9 +217,7 @@ def sigv2(request: ParsedRequest, context: Dict[str, Any], options: Dict[str, An
         new_body = "&".join(rfc3986(n) + "=" + rfc3986(v) for n, v in params)
         body = (new_body + "&Signature=" + rfc3986(signature)).encode("ascii")
         target = request.target
-        headers = [
-            (n, str(len(body)) if n.lower() == "content-length" else v) for n, v in headers
-        ]
+        headers = [(n, str(len(body)) if n.lower() == "content-length" else v) for n, v in headers]
         if content_type is None:
             headers.append(("Content-Type", FORM))
     return {
@@ -229,7 +229,9 @@ def sigv2(request: ParsedRequest, context: Dict[str, Any], options: Dict[str, An
 
 # -- S3's legacy scheme ------------------------------------------------------------------------
 
-_AWS_VIRTUAL_HOST = re.compile(r"^(.+)\.(s3|s3-[a-z0-9-]+)((\.[a-z0-9-]+)*)\.amazonaws\.com(\.cn)?$")
+_AWS_VIRTUAL_HOST = re.compile(
+    r"^(.+)\.(s3|s3-[a-z0-9-]+)((\.[a-z0-9-]+)*)\.amazonaws\.com(\.cn)?$"
+)
 
 
 def s3_bucket(host: str, options: Dict[str, Any]) -> Optional[str]:
@@ -310,18 +312,15 @@ def s3_string_to_sign(
 def rfc1123(when: datetime.datetime) -> str:
     days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    return "{}, {:02d} {} {:04d} {:02d}:{:02d}:{:02d} GMT".format(
-        days[when.weekday()],
-        when.day,
-        months[when.month - 1],
-        when.year,
-        when.hour,
-        when.minute,
-        when.second,
-    )
+    day = days[when.weekday()]
+    month = months[when.month - 1]
+    clock = f"{when.hour:02d}:{when.minute:02d}:{when.second:02d}"
+    return f"{day}, {when.day:02d} {month} {when.year:04d} {clock} GMT"
 
 
-def s3_header(request: ParsedRequest, context: Dict[str, Any], options: Dict[str, Any]) -> Dict[str, Any]:
+def s3_header(
+    request: ParsedRequest, context: Dict[str, Any], options: Dict[str, Any]
+) -> Dict[str, Any]:
     """S3's header form: Date (when absent), x-amz-security-token, Authorization."""
     creds = context["credentials"]
     when = parse_time(context["timestamp"])
@@ -347,7 +346,9 @@ def s3_header(request: ParsedRequest, context: Dict[str, Any], options: Dict[str
     }
 
 
-def s3_query(request: ParsedRequest, context: Dict[str, Any], options: Dict[str, Any]) -> Dict[str, Any]:
+def s3_query(
+    request: ParsedRequest, context: Dict[str, Any], options: Dict[str, Any]
+) -> Dict[str, Any]:
     """S3's presigned form: AWSAccessKeyId, Expires, [x-amz-security-token], Signature."""
     creds = context["credentials"]
     when = parse_time(context["timestamp"])
@@ -383,7 +384,9 @@ def options_for(context: Dict[str, Any], location: str) -> Dict[str, Any]:
     return options
 
 
-def sign(family: str, location: str, request: ParsedRequest, context: Dict[str, Any]) -> Dict[str, Any]:
+def sign(
+    family: str, location: str, request: ParsedRequest, context: Dict[str, Any]
+) -> Dict[str, Any]:
     options = options_for(context, location)
     if family == "sigv2":
         return sigv2(request, context, options)

@@ -121,8 +121,8 @@ SIGV2_CASES: List[Dict[str, Any]] = [
     case(
         "get-utf8",
         "UTF-8 names and values, upper-case hex",
-        "GET /?Action=Test&%D0%BA%D0%BB%D1%8E%D1%87=%D0%B7%D0%BD%D0%B0%D1%87%D0%B5%D0%BD%D0%B8%D0%B5"
-        "&Symbol=%E1%88%B4 HTTP/1.1\n" + EC2,
+        "GET /?Action=Test&%D0%BA%D0%BB%D1%8E%D1%87="
+        "%D0%B7%D0%BD%D0%B0%D1%87%D0%B5%D0%BD%D0%B8%D0%B5&Symbol=%E1%88%B4 HTTP/1.1\n" + EC2,
     ),
     case(
         "get-utf8-lower-hex",
@@ -163,7 +163,8 @@ SIGV2_CASES: List[Dict[str, Any]] = [
     case(
         "get-host-upper-case",
         "the host line is lower-cased",
-        "GET /?Action=DescribeRegions&Version=2014-10-01 HTTP/1.1\nHost:EC2.US-West-2.AmazonAWS.com\n",
+        "GET /?Action=DescribeRegions&Version=2014-10-01 HTTP/1.1\n"
+        "Host:EC2.US-West-2.AmazonAWS.com\n",
     ),
     case(
         "get-hmacsha1",
@@ -187,8 +188,8 @@ SIGV2_CASES: List[Dict[str, Any]] = [
     case(
         "get-expires-given",
         "an Expires the caller put in the query is honoured; no Timestamp is added",
-        "GET /?Action=DescribeRegions&Expires=2015-08-30T13%3A00%3A00Z&Version=2014-10-01 HTTP/1.1\n"
-        + EC2,
+        "GET /?Action=DescribeRegions&Expires=2015-08-30T13%3A00%3A00Z&Version=2014-10-01 "
+        "HTTP/1.1\n" + EC2,
     ),
     case(
         "aws-doc-emr-describe-job-flows",
@@ -245,7 +246,7 @@ SIGV2_CASES: List[Dict[str, Any]] = [
         "post-json-body-query",
         "a POST whose body is not a form: parameters in the URL, the body is not signed",
         "POST /?Action=Upload&Version=2010-05-08 HTTP/1.1\n"
-        "Host:iam.amazonaws.com\nContent-Type:application/json\n\n{\"a\": 1}",
+        'Host:iam.amazonaws.com\nContent-Type:application/json\n\n{"a": 1}',
     ),
     case(
         "post-hmacsha1-session-token",
@@ -333,8 +334,9 @@ S3_CASES: List[Dict[str, Any]] = [
     ),
     case(
         "aws-doc-delete-x-amz-date",
-        "AWS documentation's DELETE example with x-amz-date: per the documented rule the Date line "
-        "is empty and x-amz-date is an amz header (the printed example signs otherwise; see README)",
+        "AWS documentation's DELETE example with x-amz-date: per the documented rule the Date "
+        "line is empty and x-amz-date is an amz header (the printed example signs otherwise; "
+        "see README)",
         "DELETE /johnsmith/photos/puppy.jpg HTTP/1.1\nUser-Agent:dotnet\nHost:s3.amazonaws.com\n"
         "Date:Tue, 27 Mar 2007 21:20:27 +0000\nx-amz-date:Tue, 27 Mar 2007 21:20:26 +0000\n",
         credentials=DOC,
@@ -543,8 +545,13 @@ def _context(spec: Dict[str, Any], family: str) -> Dict[str, Any]:
 
 
 def _check_oracles(
-    family: str, location: str, name: str, raw: bytes, context: Dict[str, Any],
-    expected: Dict[str, Any], published: Dict[str, str],
+    family: str,
+    location: str,
+    name: str,
+    raw: bytes,
+    context: Dict[str, Any],
+    expected: Dict[str, Any],
+    published: Dict[str, str],
 ) -> List[str]:
     problems = []
     if location in published and published[location] != expected["signature"]:
@@ -591,7 +598,12 @@ def build(family: str, specs: List[Dict[str, Any]]) -> Dict[str, Dict[str, bytes
             files[f"{location}-signature.txt"] = expected["signature"].encode("ascii")
             files[f"{location}-signed-request.txt"] = expected["signed-request"]
             problems += _check_oracles(
-                family, location, spec["name"], data, context, expected,
+                family,
+                location,
+                spec["name"],
+                data,
+                context,
+                expected,
                 spec.get("published", {}),
             )
         out[spec["name"]] = files
