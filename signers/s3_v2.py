@@ -177,8 +177,8 @@ def canonical_resource(
 
     ``query_pairs`` are the raw (still percent-encoded) query pairs; a name is signed when it is
     in ``sub_resources`` or :data:`RESPONSE_OVERRIDES`.  Sub-resources sort by name (stably:
-    repeats keep their order), values are percent-decoded, and an empty value is written as the
-    bare name (``?acl`` and ``?acl=`` sign alike).
+    repeats keep their order), values are percent-decoded (``+`` stays ``+``), and an empty value
+    is written as the bare name (``?acl`` and ``?acl=`` sign alike).
     """
     resource = path or "/"
     if bucket is not None:
