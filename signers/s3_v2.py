@@ -1,0 +1,568 @@
+"""Amazon S3's legacy scheme (HMAC-SHA1, "Signature Version 2" for REST), header and query forms.
+
+The algorithm, in the spec's words ("Signing and Authenticating REST Requests"):
+
+1. string to sign = verb, ``Content-MD5``, ``Content-Type``, ``Date`` (the empty string when
+   ``x-amz-date`` is sent; the ``Expires`` epoch seconds in the presigned form), each followed by
+   a newline, then the canonicalized ``x-amz-*`` headers, then the canonicalized resource;
+2. canonicalized amz headers = every ``x-amz-*`` header, name lower-cased, sorted by name, the
+   values of a repeated name joined with ``,`` (no spaces), each value trimmed and unfolded, one
+   ``name:value\\n`` line each;
+3. canonicalized resource = ``/bucket`` when the Host names the bucket (virtual-hosted style or a
+   CNAME), then the path exactly as sent (not decoded; S3 does not normalize it), then ``?`` and
+   the signed sub-resources (:data:`SUB_RESOURCES` and the ``response-*`` overrides) sorted by
+   name, with their decoded values, joined with ``&``;
+4. signature = base64 of HMAC-SHA1 of the string to sign under the secret key, sent as
+   ``Authorization: AWS <access key>:<signature>`` or, presigned, as the ``AWSAccessKeyId``,
+   ``Expires`` and ``Signature`` query parameters.
+
+Bucket addressing (option ``addressing``):
+
+- ``"auto"`` (default): ``bucket=`` given -> the Host addresses that bucket; a host of the form
+  ``<bucket>.s3.amazonaws.com``, ``<bucket>.s3.<region>.amazonaws.com``,
+  ``<bucket>.s3-<region>.amazonaws.com`` (also ``.amazonaws.com.cn`` and ``s3.dualstack``) or
+  ``<bucket>.<virtual_host_suffix>`` -> virtual-hosted; anything else (``s3.amazonaws.com``,
+  custom endpoints, IP addresses) -> path-style, the bucket being part of the path;
+- ``"virtual"``: the Host must name the bucket (through the rules above or ``bucket=``), else
+  the request is refused naming ``bucket``;
+- ``"path"``: always path-style;
+- ``"cname"``: the whole host name is the bucket (``static.example.com`` pointing at S3).
+
+The pure functions (:func:`canonical_amz_headers`, :func:`canonical_resource`,
+:func:`string_to_sign`, :func:`bucket_from_host`, :func:`parse_authorization`) are shared with
+verification and migration.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
+
+from . import _crypto
+from ._encoding import percent_decode, uri_encode
+from ._time import epoch_seconds, resolve_time, rfc1123
+from .errors import AlreadySigned, InvalidOption, InvalidRequest, InvalidTime
+from .model import Artifacts, Credentials, Header, Request, SignedRequest
+
+__all__ = [
+    "S3V2Signer",
+    "S3V2QuerySigner",
+    "S3V2Options",
+    "SUB_RESOURCES",
+    "RESPONSE_OVERRIDES",
+    "ADDRESSING_MODES",
+    "QUERY_AUTH_PARAMETERS",
+    "bucket_from_host",
+    "canonical_amz_headers",
+    "canonical_resource",
+    "string_to_sign",
+    "compute_signature",
+    "authorization_header",
+    "parse_authorization",
+    "split_query_auth",
+]
+
+Pair = Tuple[str, str]
+
+#: The sub-resources S3 signs (as listed in its REST authentication documentation).
+SUB_RESOURCES: FrozenSet[str] = frozenset(
+    {
+        "acl",
+        "cors",
+        "delete",
+        "lifecycle",
+        "location",
+        "logging",
+        "notification",
+        "partNumber",
+        "policy",
+        "requestPayment",
+        "restore",
+        "tagging",
+        "torrent",
+        "uploadId",
+        "uploads",
+        "versionId",
+        "versioning",
+        "versions",
+        "website",
+    }
+)
+
+#: The ``response-*`` query parameters that override response headers of GET Object; signed too.
+RESPONSE_OVERRIDES: FrozenSet[str] = frozenset(
+    {
+        "response-cache-control",
+        "response-content-disposition",
+        "response-content-encoding",
+        "response-content-language",
+        "response-content-type",
+        "response-expires",
+    }
+)
+
+ADDRESSING_MODES = ("auto", "virtual", "path", "cname")
+
+#: The presigned form's parameters (what migration strips from a presigned URL).
+QUERY_AUTH_PARAMETERS: FrozenSet[str] = frozenset(
+    {"AWSAccessKeyId", "Expires", "Signature", "x-amz-security-token"}
+)
+
+_AMZ_PREFIX = "x-amz-"
+_TOKEN = "x-amz-security-token"
+_DEFAULT_EXPIRES = 3600
+_AWS_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
+
+
+# -- pure functions ----------------------------------------------------------------------------
+
+
+def bucket_from_host(host: str, virtual_host_suffix: Optional[str] = None) -> Optional[str]:
+    """The bucket a virtual-hosted S3 host name addresses, or ``None``.
+
+    ``host`` has no port.  On AWS the bucket is everything before the last label that is ``s3``
+    or starts with ``s3-`` (``my.bucket.s3.us-west-2.amazonaws.com`` -> ``my.bucket``;
+    ``s3.amazonaws.com`` -> ``None``).  With ``virtual_host_suffix`` (a custom endpoint such as
+    ``objects.example.net``), ``<bucket>.<suffix>`` names ``<bucket>``.
+    """
+    host = host.lower().rstrip(".")
+    if virtual_host_suffix:
+        suffix = "." + virtual_host_suffix.lower().strip(".")
+        if host.endswith(suffix) and len(host) > len(suffix):
+            return host[: -len(suffix)]
+    if not host.endswith(_AWS_SUFFIXES):
+        return None
+    labels = host.split(".")
+    for i in range(len(labels) - 1, -1, -1):
+        label = labels[i]
+        if label == "s3" or label.startswith("s3-"):
+            return ".".join(labels[:i]) or None
+    return None
+
+
+def _trim(value: str) -> str:
+    # Unfold (a line break and the whitespace around it become one space) and trim around the
+    # colon; other inner whitespace is kept as sent.  Request headers never hold a line break (the
+    # raw parser unfolds obs-fold), but this function also reads raw values.
+    if "\n" in value or "\r" in value:
+        lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        value = " ".join([line.strip(" \t") for line in lines])
+    return value.strip(" \t")
+
+
+def canonical_amz_headers(headers: Iterable[Pair]) -> str:
+    """The ``x-amz-*`` lines: lower-cased names, sorted, repeated names joined with ``,``.
+
+    Each line ends with a newline; no ``x-amz-*`` header gives the empty string.
+    """
+    merged: Dict[str, str] = {}
+    for name, value in headers:
+        key = name.lower()
+        if not key.startswith(_AMZ_PREFIX):
+            continue
+        value = _trim(value)
+        previous = merged.get(key)
+        merged[key] = value if previous is None else previous + "," + value
+    return "".join([n + ":" + merged[n] + "\n" for n in sorted(merged)])
+
+
+def canonical_resource(
+    path: str,
+    query_pairs: Sequence[Pair],
+    bucket: Optional[str] = None,
+    sub_resources: FrozenSet[str] = SUB_RESOURCES,
+) -> str:
+    """``[/bucket]`` + the path as sent + ``?`` and the signed sub-resources.
+
+    ``query_pairs`` are the raw (still percent-encoded) query pairs; a name is signed when it is
+    in ``sub_resources`` or :data:`RESPONSE_OVERRIDES`.  Sub-resources sort by name (stably:
+    repeats keep their order), values are percent-decoded (``+`` stays ``+``), and an empty value
+    is written as the bare name (``?acl`` and ``?acl=`` sign alike).
+    """
+    resource = path or "/"
+    if bucket is not None:
+        resource = "/" + bucket + resource
+    signed = [
+        (name, value)
+        for name, value in query_pairs
+        if name in sub_resources or name in RESPONSE_OVERRIDES
+    ]
+    if not signed:
+        return resource
+    signed.sort(key=lambda pair: pair[0])
+    parts = []
+    for name, value in signed:
+        if value:
+            decoded = percent_decode(value).decode("utf-8", "surrogateescape")
+            parts.append(name + "=" + decoded)
+        else:
+            parts.append(name)
+    return resource + "?" + "&".join(parts)
+
+
+def string_to_sign(
+    method: str,
+    content_md5: str,
+    content_type: str,
+    date: str,
+    amz_headers: str,
+    resource: str,
+) -> str:
+    """Verb, Content-MD5, Content-Type and Date lines, the amz header lines, the resource."""
+    return f"{method}\n{content_md5}\n{content_type}\n{date}\n{amz_headers}{resource}"
+
+
+def compute_signature(secret_key: str, text: str) -> str:
+    """Base64 of HMAC-SHA1 of ``text`` under ``secret_key``."""
+    digest = _crypto.hmac_sha1(secret_key.encode("utf-8"), text.encode("utf-8", "surrogateescape"))
+    return base64.b64encode(digest).decode("ascii")
+
+
+def authorization_header(access_key: str, signature: str) -> str:
+    """``AWS <access key>:<signature>``."""
+    return f"AWS {access_key}:{signature}"
+
+
+def parse_authorization(value: str) -> Optional[Tuple[str, str]]:
+    """``(access key, signature)`` of an ``AWS key:signature`` header value, else ``None``."""
+    if not value.startswith("AWS ") or ":" not in value:
+        return None
+    access_key, _, signature = value[4:].strip().partition(":")
+    if not access_key or not signature:
+        return None
+    return access_key, signature
+
+
+def split_query_auth(query_pairs: Sequence[Pair]) -> Tuple[List[Pair], List[Pair]]:
+    """Split raw query pairs into ``(the caller's own, the presigned form's)``."""
+    own: List[Pair] = []
+    auth: List[Pair] = []
+    for pair in query_pairs:
+        (auth if pair[0] in QUERY_AUTH_PARAMETERS else own).append(pair)
+    return own, auth
+
+
+# -- options -----------------------------------------------------------------------------------
+
+
+class S3V2Options:
+    """Validated bucket-addressing settings shared by the header and presigned forms."""
+
+    __slots__ = ("addressing", "bucket", "sub_resources", "virtual_host_suffix")
+
+    def __init__(
+        self,
+        *,
+        addressing: str = "auto",
+        bucket: Optional[str] = None,
+        virtual_host_suffix: Optional[str] = None,
+        extra_sub_resources: Union[Iterable[str], str] = (),
+    ) -> None:
+        if addressing not in ADDRESSING_MODES:
+            raise InvalidOption(
+                f"option 'addressing' is {addressing!r}; use one of {', '.join(ADDRESSING_MODES)}",
+                field="addressing",
+            )
+        for field, value in (("bucket", bucket), ("virtual_host_suffix", virtual_host_suffix)):
+            if value is not None and (
+                not isinstance(value, str) or not value or "/" in value or value != value.strip()
+            ):
+                raise InvalidOption(
+                    f"option {field!r} must be a non-empty name without '/' or spaces, "
+                    f"got {value!r}",
+                    field=field,
+                )
+        if bucket is not None and addressing in ("path", "cname"):
+            raise InvalidOption(
+                f"option 'bucket' conflicts with addressing={addressing!r} "
+                "(path-style carries the bucket in the path, cname in the host)",
+                field="bucket",
+            )
+        if isinstance(extra_sub_resources, str):
+            extra_sub_resources = [extra_sub_resources]
+        extra = []
+        for name in extra_sub_resources:
+            if not isinstance(name, str) or not name or "=" in name or "&" in name:
+                raise InvalidOption(
+                    f"option 'extra_sub_resources': {name!r} is not a query parameter name",
+                    field="extra_sub_resources",
+                )
+            extra.append(name)
+        self.addressing = addressing
+        self.bucket = bucket
+        self.virtual_host_suffix = virtual_host_suffix
+        self.sub_resources: FrozenSet[str] = SUB_RESOURCES | frozenset(extra)
+
+    def resolve_bucket(self, host: str) -> Optional[str]:
+        """The bucket the Host addresses (it goes first in the resource), or ``None``."""
+        host = host.lower().rstrip(".")
+        mode = self.addressing
+        if mode == "path":
+            return None
+        if mode == "cname":
+            return host
+        found = bucket_from_host(host, self.virtual_host_suffix)
+        if self.bucket is not None:
+            if found is not None and found != self.bucket:
+                raise InvalidOption(
+                    f"option 'bucket' is {self.bucket!r} but the host names bucket {found!r}",
+                    field="bucket",
+                )
+            return self.bucket
+        if found is None and mode == "virtual":
+            raise InvalidRequest(
+                f"bucket: host {host!r} names no bucket; give bucket=, "
+                "virtual_host_suffix= or addressing='path'",
+                field="bucket",
+            )
+        return found
+
+    def __repr__(self) -> str:
+        return (
+            f"S3V2Options(addressing={self.addressing!r}, bucket={self.bucket!r}, "
+            f"virtual_host_suffix={self.virtual_host_suffix!r})"
+        )
+
+
+# -- signers -----------------------------------------------------------------------------------
+
+
+def _host_name(request: Request) -> str:
+    header = request.header("host")
+    if header is None:
+        return request.host
+    header = header.strip()
+    if header.startswith("["):
+        return header[: header.find("]") + 1]
+    return header.rpartition(":")[0] if ":" in header else header
+
+
+def _single(request: Request, name: str) -> str:
+    values = request.header_values(name)
+    if len(values) > 1:
+        raise InvalidRequest(
+            f"header {name!r} appears {len(values)} times; send it once", field=name
+        )
+    return _trim(values[0]) if values else ""
+
+
+def _check_args(request: object, credentials: object) -> None:
+    if not isinstance(request, Request):
+        raise InvalidRequest(
+            f"request: expected signers.Request, got {type(request).__name__}", field="request"
+        )
+    if not isinstance(credentials, Credentials):
+        raise InvalidRequest(
+            f"credentials: expected signers.Credentials, got {type(credentials).__name__}",
+            field="credentials",
+        )
+
+
+def _refuse_signed(request: Request, scheme: str, refused_query: Sequence[str]) -> None:
+    if request.has_header("authorization"):
+        raise AlreadySigned(
+            f"header 'authorization' already present; {scheme} adds it", field="authorization"
+        )
+    for name, _ in request.query_pairs():
+        if name in refused_query:
+            raise AlreadySigned(
+                f"query parameter {name!r} already present; {scheme} adds it", field=name
+            )
+
+
+class S3V2Signer:
+    """``s3-v2``: S3's legacy scheme in the ``Authorization: AWS key:signature`` header.
+
+    Adds ``Date`` (RFC 1123, from ``at``) when the request has neither ``Date`` nor
+    ``x-amz-date`` (a ``Date`` the caller set is signed as given), ``x-amz-security-token`` for
+    session credentials (signed, as an ``x-amz-*`` header), and ``Authorization``.
+
+    Options (keyword-only): ``addressing`` (``"auto"``, ``"virtual"``, ``"path"``, ``"cname"``),
+    ``bucket`` (the bucket the host addresses, for custom endpoints), ``virtual_host_suffix``
+    (``<bucket>.<suffix>`` hosts are virtual-hosted), ``extra_sub_resources`` (more query
+    parameters to sign, for vendors' extensions).  See the module docstring.
+    """
+
+    name = "s3-v2"
+    description = "S3 legacy HMAC-SHA1 (Authorization: AWS key:signature)"
+    features: FrozenSet[str] = frozenset({"s3-v2:header", "session-token"})
+
+    __slots__ = ("options",)
+
+    def __init__(self, **options: Any) -> None:
+        self.options = S3V2Options(**options)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.options!r})"
+
+    def canonical_resource(self, request: Request) -> str:
+        bucket = self.options.resolve_bucket(_host_name(request))
+        return canonical_resource(
+            request.path, request.query_pairs(), bucket, self.options.sub_resources
+        )
+
+    def sign(
+        self,
+        request: Request,
+        credentials: Credentials,
+        at: Optional[_dt.datetime] = None,
+    ) -> SignedRequest:
+        """Sign ``request``; the result carries the new headers and the artifacts."""
+        _check_args(request, credentials)
+        time = resolve_time(at)
+        _refuse_signed(request, self.name, ("Signature", "AWSAccessKeyId"))
+        token = credentials.token
+        if token is not None and request.has_header(_TOKEN):
+            raise AlreadySigned(
+                "header 'x-amz-security-token' already present; s3-v2 adds it from the "
+                "credentials' session token",
+                field=_TOKEN,
+            )
+        added: List[Header] = []
+        if request.has_header("x-amz-date"):
+            date = ""
+        elif request.has_header("date"):
+            date = _single(request, "date")
+        else:
+            date = rfc1123(time)
+            added.append(("Date", date))
+        if token is not None:
+            added.append((_TOKEN, token))
+        sts = string_to_sign(
+            request.method,
+            _single(request, "content-md5"),
+            _single(request, "content-type"),
+            date,
+            canonical_amz_headers(request.headers + tuple(added)),
+            self.canonical_resource(request),
+        )
+        signature = compute_signature(credentials.secret_key, sts)
+        added.append(("Authorization", authorization_header(credentials.access_key, signature)))
+        new_headers = tuple(added)
+        return SignedRequest(
+            request=request._evolve(request.url, request.headers + new_headers),
+            artifacts=Artifacts(canonical_request=None, string_to_sign=sts, signature=signature),
+            scheme=self.name,
+            added_headers=new_headers,
+        )
+
+
+class S3V2QuerySigner(S3V2Signer):
+    """``s3-v2-query``: an S3 presigned URL in the legacy scheme.
+
+    Adds ``AWSAccessKeyId``, ``Expires`` (epoch seconds), ``x-amz-security-token`` for session
+    credentials and ``Signature`` to the URL.  ``Expires`` takes the Date line's place in the
+    string to sign; ``x-amz-*`` query parameters (the token among them) are signed as ``x-amz-*``
+    headers, as S3 reads them.  Headers the request carries (``Content-Type``, ``x-amz-*``) are
+    signed and must be sent by whoever uses the URL.
+
+    Options: those of ``s3-v2`` plus ``expires`` (whole seconds after ``at``, default 3600) or
+    ``expires_at`` (an aware datetime after ``at``).
+    """
+
+    name = "s3-v2-query"
+    description = "S3 legacy HMAC-SHA1 presigned URL (AWSAccessKeyId, Expires, Signature)"
+    features: FrozenSet[str] = frozenset({"s3-v2:query", "session-token"})
+
+    __slots__ = ("expires", "expires_at")
+
+    def __init__(
+        self,
+        *,
+        expires: Optional[int] = None,
+        expires_at: Optional[_dt.datetime] = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        if expires is not None and expires_at is not None:
+            raise InvalidOption(
+                "options 'expires' and 'expires_at' both given; use one", field="expires_at"
+            )
+        if expires is not None and (
+            isinstance(expires, bool) or not isinstance(expires, int) or expires < 1
+        ):
+            raise InvalidOption(
+                f"option 'expires' must be a positive number of seconds, got {expires!r}",
+                field="expires",
+            )
+        self.expires_at = (
+            None if expires_at is None else resolve_time(expires_at, field="expires_at")
+        )
+        if expires is None and expires_at is None:
+            expires = _DEFAULT_EXPIRES
+        self.expires = expires
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.options!r}, expires={self.expires!r}, "
+            f"expires_at={self.expires_at!r})"
+        )
+
+    def expires_epoch(self, time: _dt.datetime) -> int:
+        """``Expires`` for a request signed at ``time`` (which it must follow)."""
+        if self.expires_at is not None:
+            if self.expires_at <= time:
+                raise InvalidTime(
+                    f"option 'expires_at' {self.expires_at.isoformat()} is not after the "
+                    f"signing time {time.isoformat()}",
+                    field="expires_at",
+                )
+            return epoch_seconds(self.expires_at)
+        assert self.expires is not None
+        return epoch_seconds(time) + self.expires
+
+    def sign(
+        self,
+        request: Request,
+        credentials: Credentials,
+        at: Optional[_dt.datetime] = None,
+    ) -> SignedRequest:
+        """Presign ``request``: the result's ``url`` carries the signature."""
+        _check_args(request, credentials)
+        time = resolve_time(at)
+        _refuse_signed(request, self.name, ("Signature", "AWSAccessKeyId", "Expires"))
+        query_pairs = request.query_pairs()
+        token = credentials.token
+        if token is not None and (
+            request.has_header(_TOKEN) or any(n.lower() == _TOKEN for n, _ in query_pairs)
+        ):
+            raise AlreadySigned(
+                "x-amz-security-token already present; s3-v2-query adds it from the "
+                "credentials' session token",
+                field=_TOKEN,
+            )
+        expires = str(self.expires_epoch(time))
+        # x-amz-* query parameters count as x-amz-* headers (that is how S3 reads the token).
+        amz_query = [
+            (n, percent_decode(v).decode("utf-8", "surrogateescape"))
+            for n, v in query_pairs
+            if n.lower().startswith(_AMZ_PREFIX)
+        ]
+        if token is not None:
+            amz_query.append((_TOKEN, token))
+        sts = string_to_sign(
+            request.method,
+            _single(request, "content-md5"),
+            _single(request, "content-type"),
+            expires,
+            canonical_amz_headers(list(request.headers) + amz_query),
+            self.canonical_resource(request),
+        )
+        signature = compute_signature(credentials.secret_key, sts)
+        added: List[Pair] = [("AWSAccessKeyId", credentials.access_key), ("Expires", expires)]
+        if token is not None:
+            added.append((_TOKEN, token))
+        added.append(("Signature", signature))
+        extra = "&".join([n + "=" + uri_encode(v) for n, v in added])
+        url = request.url
+        if not request.query:
+            url = url + extra if url.endswith("?") else url + "?" + extra
+        else:
+            url = url + "&" + extra
+        return SignedRequest(
+            request=request._evolve(url, request.headers),
+            artifacts=Artifacts(canonical_request=None, string_to_sign=sts, signature=signature),
+            scheme=self.name,
+            added_query=tuple(added),
+        )

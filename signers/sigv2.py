@@ -1,0 +1,448 @@
+"""AWS Signature Version 2, query-API form (EC2, SQS, SimpleDB, ELB and friends).
+
+The algorithm, in the spec's words:
+
+1. parameters = the request's own (URL query, and a form-encoded body) plus ``AWSAccessKeyId``,
+   ``SignatureVersion=2``, ``SignatureMethod`` (``HmacSHA256`` or ``HmacSHA1``), ``Timestamp``
+   (``YYYY-MM-DDTHH:MM:SSZ``) or ``Expires``, and ``SecurityToken`` for session credentials;
+2. canonical query = the parameters sorted by name in natural byte order (UTF-8), each name and
+   value percent-encoded per RFC 3986 (``A-Z a-z 0-9 - _ . ~`` kept, space as ``%20``, upper-case
+   hex), joined as ``name=value`` with ``&``;
+3. string to sign = method, lower-cased host (with a non-default port), path (``/`` when empty)
+   and the canonical query, joined by newlines;
+4. signature = base64 of the HMAC of the string to sign under the secret key, sent as the
+   ``Signature`` parameter next to the others (URL query for GET, form body for POST).
+
+Repeated names: the sort is stable, so values of one name keep the order in which they were sent
+(URL query first, then the body).  Incoming parameters are read as
+``application/x-www-form-urlencoded`` -- the query protocol's encoding -- so ``+`` is a space; write
+``%2B`` for a plus.  The signed request carries the parameters re-encoded in canonical form, so
+what the server decodes is exactly what was signed.
+
+The pure functions here (:func:`parse_params`, :func:`canonical_query_v2`,
+:func:`string_to_sign`, :func:`split_sigv2_params`) have no clock, no HMAC and no I/O and are shared
+with verification and migration.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
+
+from . import _crypto
+from ._encoding import percent_decode, uri_encode
+from ._time import iso8601, parse_iso8601, resolve_time
+from .errors import AlreadySigned, InvalidOption, InvalidRequest, InvalidTime
+from .model import Artifacts, Credentials, Header, Request, SignedRequest
+
+__all__ = [
+    "SigV2Signer",
+    "SIGNATURE_METHODS",
+    "SIGV2_PARAMETERS",
+    "FORM_CONTENT_TYPE",
+    "parse_params",
+    "encode_params",
+    "canonical_query_v2",
+    "string_to_sign",
+    "compute_signature",
+    "request_host",
+    "request_params",
+    "is_form",
+    "split_sigv2_params",
+    "is_sigv2_signed",
+]
+
+Pair = Tuple[str, str]
+
+#: ``SignatureMethod`` value -> hashlib name
+SIGNATURE_METHODS = {"HmacSHA256": "sha256", "HmacSHA1": "sha1"}
+
+#: The parameters SigV2 itself defines (what migration strips).
+SIGV2_PARAMETERS: FrozenSet[str] = frozenset(
+    {
+        "AWSAccessKeyId",
+        "SignatureVersion",
+        "SignatureMethod",
+        "Signature",
+        "Timestamp",
+        "Expires",
+        "SecurityToken",
+    }
+)
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+# Parameters the signer adds from the credentials and options: a request that already carries one
+# is ambiguous (which key? which method?) and is refused.  ``Timestamp`` and ``Expires`` given by
+# the caller are honoured instead: they are the caller's choice of time window.
+_REFUSED_PARAMS = ("Signature", "AWSAccessKeyId", "SignatureVersion", "SignatureMethod")
+
+_PLACEMENTS = (None, "query", "body")
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+# -- pure functions ----------------------------------------------------------------------------
+
+
+def parse_params(text: str) -> List[Pair]:
+    """Decode ``application/x-www-form-urlencoded`` text into ``(name, value)`` pairs, in order.
+
+    ``+`` is a space and ``%XX`` a byte; empty pieces (``a=1&&b=2``) are dropped and a piece
+    without ``=`` has the empty value.  Bytes that are not UTF-8 survive as surrogate escapes, so
+    :func:`encode_params` gives them back unchanged.
+    """
+    pairs: List[Pair] = []
+    if not text:
+        return pairs
+    for piece in text.split("&"):
+        if not piece:
+            continue
+        name, _, value = piece.partition("=")
+        pairs.append((_form_decode(name), _form_decode(value)))
+    return pairs
+
+
+def _form_decode(text: str) -> str:
+    if "+" in text:
+        text = text.replace("+", " ")
+    if "%" not in text:
+        return text
+    return percent_decode(text).decode("utf-8", "surrogateescape")
+
+
+def encode_params(params: Iterable[Pair]) -> str:
+    """``name=value`` pairs joined with ``&``, each part percent-encoded per RFC 3986, in order."""
+    return "&".join([uri_encode(n) + "=" + uri_encode(v) for n, v in params])
+
+
+def _name_key(pair: Pair) -> bytes:
+    return pair[0].encode("utf-8", "surrogateescape")
+
+
+def canonical_query_v2(params: Iterable[Pair]) -> str:
+    """The canonicalized query string of decoded ``params``.
+
+    Sorted by the UTF-8 bytes of the (unencoded) name; the sort is stable, so the values of a
+    repeated name keep the order given.  Names and values are encoded per RFC 3986 and joined as
+    ``name=value`` with ``&`` (``=`` even when the value is empty).
+    """
+    return encode_params(sorted(params, key=_name_key))
+
+
+def string_to_sign(method: str, host: str, path: str, params: Iterable[Pair]) -> str:
+    """``method\\nhost\\npath\\ncanonical query``; ``host`` is lower-cased, an empty path is ``/``.
+
+    ``host`` is the Host header value (with the port when it is not the scheme's default); ``path``
+    is the path as sent (already percent-encoded); ``params`` are decoded pairs without
+    ``Signature``.
+    """
+    return "\n".join((method, host.lower(), path or "/", canonical_query_v2(params)))
+
+
+def compute_signature(secret_key: str, text: str, signature_method: str = "HmacSHA256") -> str:
+    """Base64 of the HMAC (``HmacSHA256`` or ``HmacSHA1``) of ``text`` under ``secret_key``."""
+    key = secret_key.encode("utf-8")
+    message = text.encode("utf-8", "surrogateescape")
+    if signature_method == "HmacSHA256":
+        digest = _crypto.hmac_sha256(key, message)
+    elif signature_method == "HmacSHA1":
+        digest = _crypto.hmac_sha1(key, message)
+    else:
+        raise InvalidOption(
+            f"SignatureMethod {signature_method!r} is not HmacSHA256 or HmacSHA1",
+            field="SignatureMethod",
+        )
+    return base64.b64encode(digest).decode("ascii")
+
+
+def request_host(request: Request) -> str:
+    """The host line of the string to sign: lower-cased, with the port unless it is the default.
+
+    Taken from the Host header when there is one (that is what the server reads), else from the
+    URL.
+    """
+    header = request.header("host")
+    if header is None:
+        return request.host_header.lower()
+    host = header.strip().lower()
+    default = _DEFAULT_PORTS.get(request.scheme)
+    if default is not None and host.endswith(":" + default):
+        host = host[: -len(default) - 1]
+    return host
+
+
+def is_form(request: Request) -> bool:
+    """Whether the request declares an ``application/x-www-form-urlencoded`` body."""
+    content_type = request.header("content-type")
+    if content_type is None:
+        return False
+    return content_type.split(";", 1)[0].strip().lower() == FORM_CONTENT_TYPE
+
+
+def _body_text(request: Request) -> str:
+    body = request.body
+    if not isinstance(body, bytes):
+        raise InvalidRequest(
+            "body: a form-encoded body must be given as bytes to be signed with sigv2, "
+            f"not {body!r}",
+            field="body",
+        )
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidRequest(
+            "body: the form-encoded body is not UTF-8 text", field="body"
+        ) from None
+
+
+def request_params(request: Request) -> Tuple[List[Pair], List[Pair]]:
+    """The decoded parameters of ``request``: ``(from the URL query, from a form body)``.
+
+    The body counts only when the request declares ``Content-Type:
+    application/x-www-form-urlencoded``.
+    """
+    query = parse_params(request.query)
+    body = parse_params(_body_text(request)) if is_form(request) else []
+    return query, body
+
+
+def split_sigv2_params(params: Sequence[Pair]) -> Tuple[List[Pair], List[Pair]]:
+    """Split ``params`` into ``(the caller's own, the SigV2 ones)`` (:data:`SIGV2_PARAMETERS`)."""
+    own: List[Pair] = []
+    sigv2: List[Pair] = []
+    for pair in params:
+        (sigv2 if pair[0] in SIGV2_PARAMETERS else own).append(pair)
+    return own, sigv2
+
+
+def is_sigv2_signed(params: Sequence[Pair]) -> bool:
+    """Whether ``params`` carry a SigV2 signature (``Signature`` and ``SignatureVersion=2``)."""
+    names = {n: v for n, v in params}
+    return "Signature" in names and names.get("SignatureVersion") == "2"
+
+
+# -- the signer --------------------------------------------------------------------------------
+
+
+def _check_expires(value: object) -> Union[int, _dt.datetime, None]:
+    if value is None:
+        return None
+    if isinstance(value, _dt.datetime):
+        return resolve_time(value, field="expires")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidOption(
+            "option 'expires' must be whole seconds (int) or an aware datetime, "
+            f"got {type(value).__name__}",
+            field="expires",
+        )
+    if value < 1:
+        raise InvalidOption(
+            f"option 'expires' is {value}; give a positive number of seconds", field="expires"
+        )
+    return value
+
+
+class SigV2Signer:
+    """``sigv2``: Signature Version 2 for query APIs.
+
+    Options (keyword-only):
+
+    - ``signature_method``: ``"HmacSHA256"`` (default) or ``"HmacSHA1"``;
+    - ``placement``: where the parameters go.  ``None`` (default) chooses: a POST whose
+      Content-Type is ``application/x-www-form-urlencoded``, or a POST with neither body nor
+      Content-Type, puts them in the form body; everything else in the URL query.  ``"query"`` or
+      ``"body"`` forces one;
+    - ``expires``: send ``Expires`` instead of ``Timestamp``: whole seconds after ``at``, or an
+      aware datetime.  An ``Expires`` (or ``Timestamp``) the caller already put among the
+      parameters is honoured as given; an ``Expires`` at or before ``at`` is an error.
+
+    A request that already carries ``Signature``, ``AWSAccessKeyId``, ``SignatureVersion``,
+    ``SignatureMethod`` or an ``Authorization`` header is refused.
+
+    The result's ``added_query`` lists the parameters signing added, ``Signature`` last, wherever
+    they went (URL query or form body); a ``Content-Length`` header is updated to the new body.
+    """
+
+    name = "sigv2"
+    description = "Signature Version 2 for query APIs (HmacSHA256/HmacSHA1; GET query or POST form)"
+    features: FrozenSet[str] = frozenset({"sigv2:query", "session-token"})
+
+    __slots__ = ("expires", "placement", "signature_method")
+
+    def __init__(
+        self,
+        *,
+        signature_method: str = "HmacSHA256",
+        placement: Optional[str] = None,
+        expires: Union[int, _dt.datetime, None] = None,
+    ) -> None:
+        if signature_method not in SIGNATURE_METHODS:
+            raise InvalidOption(
+                f"option 'signature_method' is {signature_method!r}; "
+                "use 'HmacSHA256' or 'HmacSHA1'",
+                field="signature_method",
+            )
+        if placement not in _PLACEMENTS:
+            raise InvalidOption(
+                f"option 'placement' is {placement!r}; use 'query', 'body' or None (automatic)",
+                field="placement",
+            )
+        self.signature_method = signature_method
+        self.placement = placement
+        self.expires = _check_expires(expires)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(signature_method={self.signature_method!r}, "
+            f"placement={self.placement!r}, expires={self.expires!r})"
+        )
+
+    # -- stages --------------------------------------------------------------------------------
+
+    def choose_placement(self, request: Request) -> str:
+        """``"query"`` or ``"body"`` for ``request`` (see the class docstring)."""
+        if self.placement is not None:
+            return self.placement
+        if request.method.upper() != "POST":
+            return "query"
+        if is_form(request):
+            return "body"
+        if request.header("content-type") is None:
+            if request.body == b"":
+                return "body"
+            raise InvalidRequest(
+                "header 'Content-Type': a POST body without Content-Type; set "
+                f"'{FORM_CONTENT_TYPE}' or choose placement='query'",
+                field="Content-Type",
+            )
+        return "query"
+
+    def _check_body_placement(self, request: Request) -> None:
+        content_type = request.header("content-type")
+        if content_type is not None and not is_form(request):
+            raise InvalidRequest(
+                f"header 'Content-Type' is {content_type!r}; sigv2 puts the parameters in the "
+                f"body, which must be '{FORM_CONTENT_TYPE}' (or choose placement='query')",
+                field="Content-Type",
+            )
+        _body_text(request)  # bytes, UTF-8
+
+    def _time_params(self, params: Sequence[Pair], time: _dt.datetime) -> List[Pair]:
+        given = {n for n, _ in params if n in ("Timestamp", "Expires")}
+        if len(given) == 2:
+            raise InvalidRequest(
+                "parameters 'Timestamp' and 'Expires' are both present; give only one",
+                field="Expires",
+            )
+        if "Expires" in given:
+            if self.expires is not None:
+                raise InvalidOption(
+                    "option 'expires' given but the request already has an 'Expires' parameter",
+                    field="expires",
+                )
+            value = next(v for n, v in params if n == "Expires")
+            if parse_iso8601(value, field="Expires") <= time:
+                raise InvalidTime(
+                    f"parameter 'Expires' {value!r} is not after the signing time {iso8601(time)}",
+                    field="Expires",
+                )
+            return []
+        if "Timestamp" in given:
+            if self.expires is not None:
+                raise InvalidOption(
+                    "option 'expires' given but the request already has a 'Timestamp' parameter",
+                    field="expires",
+                )
+            return []
+        expires = self.expires
+        if expires is None:
+            return [("Timestamp", iso8601(time))]
+        if isinstance(expires, int):
+            return [("Expires", iso8601(time + _dt.timedelta(seconds=expires)))]
+        if expires <= time:
+            raise InvalidTime(
+                f"option 'expires' {iso8601(expires)} is not after the signing time "
+                f"{iso8601(time)}",
+                field="expires",
+            )
+        return [("Expires", iso8601(expires))]
+
+    def sign(
+        self,
+        request: Request,
+        credentials: Credentials,
+        at: Optional[_dt.datetime] = None,
+    ) -> SignedRequest:
+        """Sign ``request``: the result carries the signed URL (GET) or form body (POST)."""
+        if not isinstance(request, Request):
+            raise InvalidRequest(
+                f"request: expected signers.Request, got {type(request).__name__}", field="request"
+            )
+        if not isinstance(credentials, Credentials):
+            raise InvalidRequest(
+                f"credentials: expected signers.Credentials, got {type(credentials).__name__}",
+                field="credentials",
+            )
+        time = resolve_time(at)
+        if request.has_header("authorization"):
+            raise AlreadySigned(
+                "header 'authorization' already present; sigv2 signs with query parameters",
+                field="authorization",
+            )
+        placement = self.choose_placement(request)
+        if placement == "body":
+            self._check_body_placement(request)
+        query_params, body_params = request_params(request)
+        existing = query_params + body_params
+        for name, _ in existing:
+            if name in _REFUSED_PARAMS:
+                raise AlreadySigned(
+                    f"parameter {name!r} already present; sigv2 adds it", field=name
+                )
+            if name == "SecurityToken" and credentials.token is not None:
+                raise AlreadySigned(
+                    "parameter 'SecurityToken' already present; sigv2 adds it from the "
+                    "credentials' session token",
+                    field="SecurityToken",
+                )
+        added: List[Pair] = [
+            ("AWSAccessKeyId", credentials.access_key),
+            ("SignatureVersion", "2"),
+            ("SignatureMethod", self.signature_method),
+        ]
+        added += self._time_params(existing, time)
+        if credentials.token is not None:
+            added.append(("SecurityToken", credentials.token))
+        sts = string_to_sign(request.method, request_host(request), request.path, existing + added)
+        signature = compute_signature(credentials.secret_key, sts, self.signature_method)
+        signed_pair = ("Signature", signature)
+        artifacts = Artifacts(canonical_request=None, string_to_sign=sts, signature=signature)
+        url = request.url
+        headers = request.headers
+        added_headers: Tuple[Header, ...] = ()
+        if placement == "query":
+            query = canonical_query_v2(query_params + added) + "&" + encode_params([signed_pair])
+            url = url.partition("?")[0] + "?" + query
+            new_request = request._evolve(url, headers)
+        else:
+            body = (
+                canonical_query_v2(body_params + added) + "&" + encode_params([signed_pair])
+            ).encode("ascii")
+            new_headers: List[Header] = []
+            for name, value in headers:
+                if name.lower() == "content-length":
+                    value = str(len(body))
+                new_headers.append((name, value))
+            if request.header("content-type") is None:
+                added_headers = (("Content-Type", FORM_CONTENT_TYPE),)
+            new_request = request.replace(
+                url=url, headers=tuple(new_headers) + added_headers, body=body
+            )
+        return SignedRequest(
+            request=new_request,
+            artifacts=artifacts,
+            scheme=self.name,
+            added_headers=added_headers,
+            added_query=(*added, signed_pair),
+        )
