@@ -72,7 +72,7 @@ def test_signing_name_is_independent_of_host() -> None:
 
 
 def test_ecs_json_post_matches_botocore(monkeypatch: Any) -> None:
-    from botocore_oracle import botocore_sign
+    from tests.reference.sigv4_oracle import botocore_sign
 
     headers = [
         ("Content-Type", "application/x-amz-json-1.1"),

@@ -18,7 +18,7 @@ import signers
 from signers import Credentials, Request
 
 pytest.importorskip("botocore")
-from botocore_oracle import botocore_sign
+from tests.reference.sigv4_oracle import botocore_sign
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=0, max_size=12)
 NAME = st.text(
