@@ -7,18 +7,19 @@ time.  Failures raise :class:`~signers.errors.VerificationError` subclasses carr
 
 AWS answers the same condition differently in S3 and in the other services ("flavors"):
 
-=================================  =================================  ===============================
-condition                          S3                                 other services (query / JSON)
-=================================  =================================  ===============================
-malformed Authorization header     AuthorizationHeaderMalformed 400   IncompleteSignature 400
-malformed presigned parameters     AuthorizationQueryParametersError  AuthorizationQueryParametersError
-wrong region / service / date      AuthorizationHeaderMalformed 400   SignatureDoesNotMatch 403
-                                   (query: ...QueryParametersError)   (JSON: InvalidSignatureException)
-host (or an x-amz-* header)        AccessDenied 403 "There were       SignatureDoesNotMatch 403 "'Host'
-not signed                         headers present ... not signed"    ... must be a 'SignedHeader'"
-unknown access key                 InvalidAccessKeyId 403             InvalidClientTokenId 403
-wrong session token                InvalidToken 400                   InvalidClientTokenId 403
-=================================  =================================  ===============================
+- malformed Authorization header: S3 ``AuthorizationHeaderMalformed`` (400), others
+  ``IncompleteSignature`` (400);
+- malformed presigned parameters: ``AuthorizationQueryParametersError`` (400) everywhere;
+- credential scope with a wrong region, service or date: S3 ``AuthorizationHeaderMalformed`` (400;
+  presigned: ``AuthorizationQueryParametersError``), others ``SignatureDoesNotMatch`` (403) with
+  the coral message "Credential should be scoped to correct service: 'x'." (JSON protocols:
+  ``InvalidSignatureException``);
+- ``host`` (S3: or any x-amz-* header sent) not signed: S3 ``AccessDenied`` (403) "There were
+  headers present in the request which were not signed" with ``HeadersNotSigned``; others
+  ``SignatureDoesNotMatch`` (403) "'Host' or ':authority' must be a 'SignedHeader' in the AWS
+  Authorization.";
+- unknown access key: S3 ``InvalidAccessKeyId`` (403), others ``InvalidClientTokenId`` (403);
+- wrong or unexpected session token: S3 ``InvalidToken`` (400), others ``InvalidClientTokenId``.
 
 The flavor is the signer's ``s3`` option.  Nothing here logs, and no message contains a secret.
 """
@@ -126,18 +127,18 @@ class ParsedAuth:
     """What a SigV4 request claims: credential scope, signed headers, signature, time."""
 
     __slots__ = (
-        "location",
         "access_key",
         "date",
-        "region",
-        "service",
-        "terminator",
-        "signed_headers",
+        "expires",
         "header_names",
-        "signature",
+        "location",
+        "region",
         "request_time",
         "request_time_text",
-        "expires",
+        "service",
+        "signature",
+        "signed_headers",
+        "terminator",
         "token",
     )
 
@@ -189,13 +190,15 @@ class ParsedAuth:
 class _Flavor:
     """Builds the error AWS answers with, for S3 or for the other services, header or query."""
 
-    __slots__ = ("s3", "query")
+    __slots__ = ("query", "s3")
 
     def __init__(self, *, s3: bool, query: bool) -> None:
         self.s3 = s3
         self.query = query
 
-    def malformed(self, message: str, *, field: str, s3_message: Optional[str] = None) -> VerificationError:
+    def malformed(
+        self, message: str, *, field: str, s3_message: Optional[str] = None
+    ) -> VerificationError:
         """A missing, repeated or unparsable component."""
         if self.query:
             return AuthorizationQueryParametersError(s3_message or message, field=field)
@@ -205,7 +208,9 @@ class _Flavor:
             )
         return IncompleteSignature(message, field=field)
 
-    def scope(self, message: str, s3_message: str, *, field: str, expected: str) -> VerificationError:
+    def scope(
+        self, message: str, s3_message: str, *, field: str, expected: str
+    ) -> VerificationError:
         """A well-formed credential scope this server does not serve."""
         if self.s3:
             if self.query:
@@ -256,7 +261,8 @@ class _Flavor:
     def bad_token(self) -> VerificationError:
         if self.s3:
             return InvalidToken(
-                "The provided token is malformed or otherwise invalid.", field="x-amz-security-token"
+                "The provided token is malformed or otherwise invalid.",
+                field="x-amz-security-token",
             )
         return InvalidClientTokenId(
             "The security token included in the request is invalid.", field="x-amz-security-token"
@@ -446,7 +452,9 @@ def parse_presigned_query(request: Request, *, s3: bool = False) -> ParsedAuth:
     required = _QUERY_REQUIRED + (("x-amz-expires",) if s3 else ())
     missing = [_QUERY_AUTH[k] for k in required if not found.get(k)]
     if missing:
-        listed = ", ".join(_QUERY_AUTH[k] for k in required[:-1]) + ", and " + _QUERY_AUTH[required[-1]]
+        listed = (
+            ", ".join(_QUERY_AUTH[k] for k in required[:-1]) + ", and " + _QUERY_AUTH[required[-1]]
+        )
         raise AuthorizationQueryParametersError(
             f"Query-string authentication version 4 requires the {listed} parameters "
             f"(missing: {', '.join(missing)}).",
@@ -577,9 +585,7 @@ def _check_signed_headers(request: Request, parsed: ParsedAuth, flavor: _Flavor)
         raise flavor.not_signed(missing)
 
 
-def _check_scope(
-    parsed: ParsedAuth, region: str, service: str, flavor: _Flavor
-) -> None:
+def _check_scope(parsed: ParsedAuth, region: str, service: str, flavor: _Flavor) -> None:
     field_prefix = "X-Amz-Credential" if flavor.query else "Credential"
     if parsed.terminator != _TERMINATOR:
         raise flavor.scope(
@@ -671,7 +677,10 @@ def _payload_hash(request: Request, parsed: ParsedAuth, flavor: _Flavor) -> str:
         raise XAmzContentSHA256Mismatch(
             "The provided 'x-amz-content-sha256' header does not match what was computed.",
             field="x-amz-content-sha256",
-            details=[("ClientComputedContentSHA256", declared), ("S3ComputedContentSHA256", actual)],
+            details=[
+                ("ClientComputedContentSHA256", declared),
+                ("S3ComputedContentSHA256", actual),
+            ],
         )
     return declared
 
@@ -691,7 +700,7 @@ def _canonical_headers_block(request: Request, names: Sequence[str]) -> str:
 
 
 def _check_signature(
-    signer: "SigV4Signer",
+    signer: SigV4Signer,
     request: Request,
     credentials: Credentials,
     parsed: ParsedAuth,
@@ -747,7 +756,7 @@ def _check_inputs(request: object, credentials: object) -> None:
 
 
 def _verify(
-    signer: "SigV4Signer",
+    signer: SigV4Signer,
     request: Request,
     credentials: Credentials,
     parsed: ParsedAuth,
@@ -766,7 +775,7 @@ def _verify(
 
 
 def verify_header(
-    signer: "SigV4Signer",
+    signer: SigV4Signer,
     request: Request,
     credentials: Credentials,
     *,
@@ -792,7 +801,7 @@ def verify_header(
 
 
 def verify_query(
-    signer: "SigV4Signer",
+    signer: SigV4Signer,
     request: Request,
     credentials: Credentials,
     *,

@@ -108,10 +108,11 @@ PROTOCOLS = ("s3", "query", "json")
 class VerificationError(SigningError):
     """A request failed verification.  ``code``/``http_status`` are AWS's answer to it.
 
-    ``json_code`` is the ``__type`` JSON-protocol services use; :meth:`code_for` picks by protocol.
-    ``details`` are extra ``(name, value)`` elements AWS adds to its XML error (``HeadersNotSigned``,
-    ``ServerTime``, ``X-Amz-Expires`` ...).  ``canonical_request`` / ``string_to_sign`` are what the
-    server computed (S3 returns them with ``SignatureDoesNotMatch``); no secret is ever carried.
+    ``json_code`` is the ``__type`` JSON-protocol services use; :meth:`code_for` picks by
+    protocol.  ``details`` are extra ``(name, value)`` elements AWS adds to its XML error
+    (``HeadersNotSigned``, ``ServerTime``, ``X-Amz-Expires`` ...).  ``canonical_request`` /
+    ``string_to_sign`` are what the server computed (S3 returns them with
+    ``SignatureDoesNotMatch``); no secret is ever carried.
     """
 
     code = "AccessDenied"
@@ -148,7 +149,7 @@ class VerificationError(SigningError):
         self.details: Tuple[Tuple[str, str], ...] = tuple(details)
 
     def code_for(self, protocol: str) -> str:
-        """The error code AWS uses for this failure in ``protocol`` (``s3``, ``query``, ``json``)."""
+        """The code AWS uses for this failure in ``protocol`` (``s3``, ``query``, ``json``)."""
         if protocol not in PROTOCOLS:
             raise ValueError(f"protocol: {protocol!r} is not one of {', '.join(PROTOCOLS)}")
         return self.json_code if protocol == "json" else self.code
@@ -158,7 +159,7 @@ class VerificationError(SigningError):
 
 
 class SignatureDoesNotMatch(VerificationError):
-    """The signature (or the credential scope, outside S3) does not match what the server computed."""
+    """The signature (or, outside S3, the credential scope) is not what the server computed."""
 
     code = "SignatureDoesNotMatch"
     http_status = 403
@@ -214,7 +215,7 @@ class RequestTimeTooSkewed(VerificationError):
 
 
 class AccessDenied(VerificationError):
-    """Denied without a more specific code: an expired presigned URL, headers that were not signed."""
+    """Denied with no more specific code: an expired presigned URL, headers not signed."""
 
     code = "AccessDenied"
     http_status = 403
