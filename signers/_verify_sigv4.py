@@ -271,7 +271,11 @@ class _Flavor:
 
 def _parse_credential(value: str, flavor: _Flavor, field: str) -> Tuple[str, str, str, str, str]:
     parts = value.split("/")
-    if len(parts) != 5 or not all(parts[:4]):
+    # Every part is a non-empty run of visible ASCII: the scope is hashed and HMAC'ed as UTF-8, and
+    # AWS's own keys, dates, regions and service names never leave that range.
+    if len(parts) != 5 or not all(
+        p and p.isascii() and p.isprintable() and " " not in p for p in parts
+    ):
         raise flavor.malformed(
             "Credential must have exactly 5 slash-delimited elements, e.g. "
             f"keyid/date/region/service/term, got {_shown(value)}",
@@ -629,7 +633,12 @@ def _check_credentials(parsed: ParsedAuth, credentials: Credentials, flavor: _Fl
     sent = parsed.token
     if expected is None and sent is None:
         return
-    if expected is None or sent is None or not _crypto.constant_time_equal(sent, expected):
+    if (
+        expected is None
+        or sent is None
+        or not sent.isascii()
+        or not _crypto.constant_time_equal(sent, expected)
+    ):
         raise flavor.bad_token()
 
 
@@ -730,7 +739,7 @@ def _check_signature(
             string_to_sign=sts,
             details=[
                 ("AWSAccessKeyId", parsed.access_key),
-                ("SignatureProvided", provided if provided.isascii() else repr(provided)),
+                ("SignatureProvided", provided if _is_hex_sha256(provided) else _shown(provided)),
             ],
         )
     return Artifacts(

@@ -441,10 +441,10 @@ def verify(
         scheme_options.setdefault("region", region or parsed.region)
         scheme_options.setdefault("service", service or parsed.service)
         scheme_options.setdefault("s3", s3)
+    signer = _verifier(scheme, scheme_options, s3)
     credentials = _lookup(lookup, detected.access_key)
     if credentials is None:
         raise _unknown_key(detected.access_key, s3)
-    signer = _verifier(scheme, scheme_options, s3)
     artifacts = signer.verify(request, credentials, now=now, max_skew=max_skew)
     if not isinstance(artifacts, Artifacts):
         raise UnsupportedAuthorization(

@@ -80,7 +80,9 @@ def rewrite_scope(
     if auth is not None:
         head, _, rest = auth.partition("Credential=")
         credential, comma, tail = rest.partition(",")
-        return replace_header(request, "authorization", head + "Credential=" + rewrite(credential) + comma + tail)
+        return replace_header(
+            request, "authorization", head + "Credential=" + rewrite(credential) + comma + tail
+        )
     pairs = query_pairs_decoded(request)
     return with_query(
         request, [(n, rewrite(v) if n == "X-Amz-Credential" else v) for n, v in pairs]

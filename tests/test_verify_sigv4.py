@@ -62,8 +62,9 @@ def test_own_output_verifies(name, creds, s3, request_):
 
 def test_unsigned_token_mode_verifies_both_forms():
     for name in ("sigv4", "sigv4-query"):
-        signer = signers.get_signer(name, region="us-east-1", service="iotdevicegateway",
-                                    session_token="unsigned")
+        signer = signers.get_signer(
+            name, region="us-east-1", service="iotdevicegateway", session_token="unsigned"
+        )
         signed = signer.sign(REQUESTS[0], CREDS_TOKEN, at=AT)
         assert signer.verify(signed.request, CREDS_TOKEN, now=AT).signature == signed.signature
     # ...and a signed-mode verifier refuses the presigned URL whose token was added afterwards
@@ -78,8 +79,9 @@ def test_verify_accepts_date_header_instead_of_x_amz_date():
     from signers import _crypto
     from signers.sigv4 import credential_scope, string_to_sign
 
-    creq = "GET\n/\n\ndate:Fri, 17 May 2024 12:00:00 GMT\nhost:example.amazonaws.com\n\ndate;host\n" + (
-        _crypto.sha256_hex(b"")
+    creq = (
+        "GET\n/\n\ndate:Fri, 17 May 2024 12:00:00 GMT\nhost:example.amazonaws.com\n\ndate;host\n"
+        + (_crypto.sha256_hex(b""))
     )
     scope = credential_scope("20240517", "us-east-1", "service")
     sts = string_to_sign("20240517T120000Z", scope, creq)
@@ -90,8 +92,11 @@ def test_verify_accepts_date_header_instead_of_x_amz_date():
         "https://example.amazonaws.com/",
         [
             ("Date", "Fri, 17 May 2024 12:00:00 GMT"),
-            ("Authorization", f"AWS4-HMAC-SHA256 Credential={AK}/{scope}, "
-             f"SignedHeaders=date;host, Signature={signature}"),
+            (
+                "Authorization",
+                f"AWS4-HMAC-SHA256 Credential={AK}/{scope}, "
+                f"SignedHeaders=date;host, Signature={signature}",
+            ),
         ],
     )
     signer = signers.get_signer("sigv4", region="us-east-1", service="service")
@@ -104,9 +109,16 @@ def test_verify_accepts_date_header_instead_of_x_amz_date():
 def _vector_cases():
     root = v4_vector_root()
     if root is None:
-        return [pytest.param(None, None, marks=pytest.mark.skip(
-            reason="no v4 vectors: vectors/v4 is not in this checkout and SIGBRIDGE_V4_VECTORS "
-            "is not set"))]
+        return [
+            pytest.param(
+                None,
+                None,
+                marks=pytest.mark.skip(
+                    reason="no v4 vectors: vectors/v4 is not in this checkout and "
+                    "SIGBRIDGE_V4_VECTORS is not set"
+                ),
+            )
+        ]
     cases = []
     for case in sorted(p for p in root.iterdir() if (p / "context.json").is_file()):
         for location in ("header", "query"):
@@ -171,7 +183,10 @@ def test_signature_mismatch_carries_server_artifacts():
     err = _code(signer, tampered)
     assert type(err) is signers.SignatureDoesNotMatch
     assert (err.code, err.http_status, err.code_for("json")) == (
-        "SignatureDoesNotMatch", 403, "InvalidSignatureException")
+        "SignatureDoesNotMatch",
+        403,
+        "InvalidSignatureException",
+    )
     assert "x-foo:2\n" in err.canonical_request
     assert err.string_to_sign.startswith("AWS4-HMAC-SHA256\n20240517T120000Z\n")
     assert ("AWSAccessKeyId", AK) in err.details
@@ -179,14 +194,16 @@ def test_signature_mismatch_carries_server_artifacts():
 
 @pytest.mark.parametrize("s3", [False, True])
 def test_wrong_region_and_service(s3):
-    signer, request = _signed(s3=s3)
+    _signer, request = _signed(s3=s3)
     service = "s3" if s3 else "service"
     other = signers.get_signer("sigv4", region="eu-west-1", service=service, s3=s3)
     err = _code(other, request)
     if s3:
         assert type(err) is signers.AuthorizationHeaderMalformed and err.http_status == 400
-        assert str(err) == ("The authorization header is malformed; the region 'us-east-1' is "
-                            "wrong; expecting 'eu-west-1'")
+        assert str(err) == (
+            "The authorization header is malformed; the region 'us-east-1' is "
+            "wrong; expecting 'eu-west-1'"
+        )
     else:
         assert err.code == "SignatureDoesNotMatch" and err.field == "region"
     other = signers.get_signer("sigv4", region="us-east-1", service="autoscaling-plans", s3=s3)
@@ -200,7 +217,7 @@ def test_wrong_region_and_service(s3):
 
 
 def test_wrong_region_presigned_s3():
-    signer, request = _signed("sigv4-query", s3=True)
+    _signer, request = _signed("sigv4-query", s3=True)
     other = signers.get_signer("sigv4-query", region="eu-west-1", service="s3", s3=True)
     err = _code(other, request)
     assert type(err) is signers.AuthorizationQueryParametersError
@@ -225,7 +242,9 @@ def test_unknown_access_key_and_token():
     assert type(err) is signers.InvalidAccessKeyId and err.http_status == 403
     # A token the server did not issue, or none where one was issued
     signer, request = _signed(creds=CREDS_TOKEN)
-    assert _code(signer, request, Credentials(AK, SECRET, TOKEN + "x")).code == "InvalidClientTokenId"
+    assert (
+        _code(signer, request, Credentials(AK, SECRET, TOKEN + "x")).code == "InvalidClientTokenId"
+    )
     assert _code(signer, request, CREDS).code == "InvalidClientTokenId"
     signer, request = _signed(s3=True)
     err = _code(signer, request, CREDS_TOKEN)
@@ -268,7 +287,8 @@ def test_presigned_expiry_and_range():
         assert type(err) is signers.AuthorizationQueryParametersError, bad
     # S3 requires X-Amz-Expires; other services accept a presigned URL without it (skew applies)
     assert _code(signer, drop_query_param(request, "X-Amz-Expires")).code == (
-        "AuthorizationQueryParametersError")
+        "AuthorizationQueryParametersError"
+    )
 
 
 @pytest.mark.parametrize(
@@ -292,12 +312,21 @@ def test_host_must_be_signed():
         creq = f"GET\n/\n\nx-amz-date:20240517T120000Z\n\nx-amz-date\n{_crypto.sha256_hex(b'')}"
         scope = credential_scope("20240517", "us-east-1", service)
         key = _crypto.derive_signing_key(SECRET, "20240517", "us-east-1", service)
-        signature = _crypto.hmac_sha256_hex(key, string_to_sign("20240517T120000Z", scope, creq).encode())
-        request = Request("GET", "https://example.amazonaws.com/", [
-            ("X-Amz-Date", "20240517T120000Z"),
-            ("Authorization", f"AWS4-HMAC-SHA256 Credential={AK}/{scope}, "
-             f"SignedHeaders=x-amz-date, Signature={signature}"),
-        ])
+        signature = _crypto.hmac_sha256_hex(
+            key, string_to_sign("20240517T120000Z", scope, creq).encode()
+        )
+        request = Request(
+            "GET",
+            "https://example.amazonaws.com/",
+            [
+                ("X-Amz-Date", "20240517T120000Z"),
+                (
+                    "Authorization",
+                    f"AWS4-HMAC-SHA256 Credential={AK}/{scope}, "
+                    f"SignedHeaders=x-amz-date, Signature={signature}",
+                ),
+            ],
+        )
         signer = signers.get_signer("sigv4", region="us-east-1", service=service, s3=s3)
         err = _code(signer, request)
         if s3:
@@ -320,7 +349,9 @@ def test_s3_refuses_unsigned_amz_headers():
 
 
 def test_payload_hash_checked_against_body():
-    signer, request = _signed(s3=True, request=Request("PUT", "https://b.s3.amazonaws.com/k", body=b"abc"))
+    signer, request = _signed(
+        s3=True, request=Request("PUT", "https://b.s3.amazonaws.com/k", body=b"abc")
+    )
     assert signer.verify(request, CREDS, now=AT)
     err = _code(signer, request.replace(body=b"abd"))
     assert (err.code, err.http_status) == ("XAmzContentSHA256Mismatch", 400)
@@ -356,8 +387,10 @@ def test_both_mechanisms_refused():
     signer, signed = _signed()
     both = presigned.with_headers(("Authorization", signed.header("authorization")))
     assert _code(signer, both).code == "InvalidArgument"
-    assert _code(signers.get_signer("sigv4-query", region="us-east-1", service="service"),
-                 both).code == "InvalidArgument"
+    assert (
+        _code(signers.get_signer("sigv4-query", region="us-east-1", service="service"), both).code
+        == "InvalidArgument"
+    )
 
 
 def test_missing_authorization_and_date():
