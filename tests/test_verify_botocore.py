@@ -11,9 +11,9 @@ import signers
 from signers import Credentials, Request
 
 pytest.importorskip("botocore")
-import botocore.auth  # noqa: E402
-from botocore.awsrequest import AWSRequest  # noqa: E402
-from botocore.credentials import Credentials as BotoCredentials  # noqa: E402
+import botocore.auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials as BotoCredentials
 
 
 @pytest.fixture
