@@ -1,0 +1,212 @@
+"""Argument helpers shared by the ``sigbridge`` subcommands that take a request to sign.
+
+``sign``, ``presign``, ``explain`` and ``diff`` read the same arguments::
+
+    METHOD URL [-H 'Name: value' ...] [-d DATA | -d @FILE | -d @-] [--unsigned-payload]
+    [--scheme sigv4] [--service NAME] [--region NAME] [--at TIME] [-o option=value ...]
+    [--access-key AK --secret-key SK [--session-token T]]
+
+Credentials come from the flags, else from ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` /
+``AWS_SESSION_TOKEN``.  Every problem is a :class:`~signers.errors.SigningError` with a one-line
+message; :func:`guarded` turns it into ``sigbridge: error: ...`` on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import sys
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+from ._time import UTC, parse_iso8601
+from .errors import InvalidCredentials, InvalidOption, InvalidRequest, InvalidTime, SigningError
+from .model import UNSIGNED_PAYLOAD, Body, Credentials, Request
+
+__all__ = [
+    "add_request_arguments",
+    "request_from_args",
+    "credentials_from_args",
+    "time_from_args",
+    "options_from_args",
+    "signer_from_args",
+    "read_input",
+    "guarded",
+    "EXIT_USAGE",
+]
+
+#: Exit status for bad input (argparse uses the same for usage errors).
+EXIT_USAGE = 2
+
+
+def add_request_arguments(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    """Add the request, signer and credential arguments to ``parser``."""
+    optional: Dict[str, Any] = {} if required else {"nargs": "?", "default": None}
+    parser.add_argument("method", help="HTTP method, e.g. GET", **optional)
+    parser.add_argument("url", help="absolute URL, e.g. https://sts.amazonaws.com/", **optional)
+    parser.add_argument(
+        "-H",
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="a request header (repeat for more)",
+    )
+    parser.add_argument(
+        "-d", "--data", metavar="DATA", help="the body: text, @FILE to read a file, @- for stdin"
+    )
+    parser.add_argument(
+        "--unsigned-payload",
+        action="store_true",
+        help="sign UNSIGNED-PAYLOAD instead of hashing the body",
+    )
+    parser.add_argument("--scheme", default="sigv4", help="signer name (default: sigv4)")
+    parser.add_argument("--service", help="signing name, e.g. s3, sts, execute-api")
+    parser.add_argument("--region", help="region, e.g. us-east-1")
+    parser.add_argument(
+        "--at", metavar="TIME", help="signing time: ISO 8601 (2015-08-30T12:36:00Z) or epoch"
+    )
+    parser.add_argument(
+        "-o",
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a signer option, e.g. -o normalize_path=false -o expires=600",
+    )
+    parser.add_argument("--access-key", help="access key id (default: $AWS_ACCESS_KEY_ID)")
+    parser.add_argument("--secret-key", help="secret access key (default: $AWS_SECRET_ACCESS_KEY)")
+    parser.add_argument(
+        "--session-token", help="session token (default: $AWS_SESSION_TOKEN with env keys)"
+    )
+
+
+def read_input(spec: str, *, field: str) -> bytes:
+    """``@-`` reads stdin, ``@PATH`` a file, anything else is the text itself (UTF-8)."""
+    if not spec.startswith("@"):
+        return spec.encode("utf-8", "surrogateescape")
+    path = spec[1:]
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read()
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InvalidRequest(f"{field}: cannot read {path!r}: {reason}", field=field) from None
+
+
+def _headers(values: List[str]) -> List[Tuple[str, str]]:
+    out = []
+    for item in values:
+        name, colon, value = item.partition(":")
+        if not colon or not name.strip():
+            raise InvalidRequest(
+                f"-H {item!r}: expected 'Name: value'", field=f"header {name.strip()!r}"
+            )
+        out.append((name.strip(), value.strip()))
+    return out
+
+
+def request_from_args(args: argparse.Namespace) -> Request:
+    """The :class:`~signers.model.Request` the arguments describe."""
+    if not getattr(args, "method", None) or not getattr(args, "url", None):
+        raise InvalidRequest("request: give METHOD and URL", field="url")
+    body: Body = b""
+    if getattr(args, "data", None) is not None:
+        body = read_input(args.data, field="data")
+    if getattr(args, "unsigned_payload", False):
+        body = UNSIGNED_PAYLOAD
+    return Request(args.method, args.url, _headers(getattr(args, "header", []) or []), body)
+
+
+def credentials_from_args(
+    args: argparse.Namespace, environ: Optional[Mapping[str, str]] = None
+) -> Credentials:
+    """Credentials from ``--access-key``/``--secret-key``/``--session-token``, else the
+    environment.  A token is taken from the environment only with the environment's keys."""
+    env = os.environ if environ is None else environ
+    access_key = getattr(args, "access_key", None)
+    secret_key = getattr(args, "secret_key", None)
+    token = getattr(args, "session_token", None)
+    if access_key is None and secret_key is None:
+        access_key = env.get("AWS_ACCESS_KEY_ID")
+        secret_key = env.get("AWS_SECRET_ACCESS_KEY")
+        if token is None:
+            token = env.get("AWS_SESSION_TOKEN") or None
+    if not access_key or not secret_key:
+        raise InvalidCredentials(
+            "credentials: give --access-key and --secret-key, or set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY",
+            field="credentials",
+        )
+    return Credentials(access_key, secret_key, token)
+
+
+def time_from_args(args: argparse.Namespace) -> Optional[_dt.datetime]:
+    """``--at`` as an aware datetime; ``None`` (meaning now) when absent."""
+    text = getattr(args, "at", None)
+    if text is None:
+        return None
+    text = text.strip()
+    if text.isdigit() and text.isascii():
+        try:
+            return _dt.datetime.fromtimestamp(int(text), UTC)
+        except (OverflowError, OSError, ValueError):
+            raise InvalidTime(f"--at: {text!r} is out of range", field="at") from None
+    return parse_iso8601(text, field="--at")
+
+
+def _option_value(text: str) -> Any:
+    lowered = text.lower()
+    if lowered in ("true", "yes", "on"):
+        return True
+    if lowered in ("false", "no", "off"):
+        return False
+    if text.isdigit() and text.isascii():
+        return int(text)
+    return text
+
+
+def options_from_args(args: argparse.Namespace) -> Dict[str, Any]:
+    """Signer options: ``-o name=value`` (``true``/``false``/integers typed), then
+    ``--region``/``--service``."""
+    options: Dict[str, Any] = {}
+    for item in getattr(args, "option", []) or []:
+        name, eq, value = item.partition("=")
+        name = name.strip().replace("-", "_")
+        if not eq or not name:
+            raise InvalidOption(f"-o {item!r}: expected NAME=VALUE", field="option")
+        options[name] = _option_value(value.strip())
+    if getattr(args, "region", None):
+        options["region"] = args.region
+    if getattr(args, "service", None):
+        options["service"] = args.service
+    return options
+
+
+def signer_from_args(args: argparse.Namespace) -> Any:
+    """The signer ``--scheme`` names, configured from the arguments."""
+    from .registry import get_signer
+
+    return get_signer(getattr(args, "scheme", None) or "sigv4", **options_from_args(args))
+
+
+def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Wrap a subcommand: bad input is one line on stderr and exit status 2, never a traceback."""
+
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except SigningError as exc:
+            sys.stderr.write(f"sigbridge: error: {exc}\n")
+            return EXIT_USAGE
+        except OSError as exc:
+            sys.stderr.write(f"sigbridge: error: {exc.strerror or type(exc).__name__}\n")
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            return 130
+
+    wrapper.__name__ = getattr(run, "__name__", "run")
+    wrapper.__doc__ = run.__doc__
+    return wrapper
