@@ -189,7 +189,17 @@ def signer_from_args(args: argparse.Namespace) -> Any:
     """The signer ``--scheme`` names, configured from the arguments."""
     from .registry import get_signer
 
-    return get_signer(getattr(args, "scheme", None) or "sigv4", **options_from_args(args))
+    scheme = getattr(args, "scheme", None) or "sigv4"
+    try:
+        return get_signer(scheme, **options_from_args(args))
+    except TypeError as exc:
+        # A factory's own complaint, e.g. "missing 1 required keyword-only argument: 'service'"
+        # (get_signer only names unexpected options).
+        missing = str(exc).rpartition(": ")[2].strip("'\"")
+        flag = "--" + missing.replace("_", "-") if missing in ("region", "service") else missing
+        raise InvalidOption(
+            f"{scheme}: option {missing!r} is required (give {flag})", field=missing
+        ) from None
 
 
 def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
