@@ -27,7 +27,7 @@ The flavor is the signer's ``s3`` option.  Nothing here logs, and no message con
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from . import _crypto
 from ._encoding import canonical_headers, canonical_query, percent_decode_str
@@ -52,13 +52,21 @@ from .errors import (
 )
 from .model import Artifacts, Credentials, PayloadHash, Request
 from .options import MAX_EXPIRES
-from .sigv4 import ALGORITHM, UNSIGNED_PAYLOAD_VALUE, credential_scope, string_to_sign
+from .sigv4 import (
+    ALGORITHM,
+    UNSIGNED_PAYLOAD_VALUE,
+    SigV4Signer,
+    credential_scope,
+    string_to_sign,
+)
 from .sigv4 import canonical_request as join_canonical_request
+from .sigv4_query import SigV4QuerySigner
 
-if TYPE_CHECKING:
-    from .sigv4 import SigV4Signer
+#: The signers whose verify() is this module's; the dispatcher hands them its parse.
+BUILT_IN_SIGNERS = (SigV4Signer, SigV4QuerySigner)
 
 __all__ = [
+    "BUILT_IN_SIGNERS",
     "S3_SERVICES",
     "ParsedAuth",
     "parse_authorization_header",
@@ -75,8 +83,8 @@ S3_SERVICES = frozenset({"s3", "s3-object-lambda", "s3-outposts", "s3express"})
 _TERMINATOR = "aws4_request"
 _HEADER_COMPONENTS = ("Credential", "SignedHeaders", "Signature")
 _CREDENTIAL_FORM = '"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request"'
-_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz")
-_HEX = frozenset("0123456789abcdef")
+# What a SignedHeaders list may hold: lower-case RFC 7230 token characters and the ';' between.
+_SIGNED_HEADERS_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz;")
 _ONLY_ONE = (
     "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query "
     "string parameter or the Authorization header should be specified"
@@ -128,6 +136,7 @@ class ParsedAuth:
 
     __slots__ = (
         "access_key",
+        "content_sha256",
         "date",
         "expires",
         "header_names",
@@ -158,6 +167,7 @@ class ParsedAuth:
         request_time_text: str,
         expires: Optional[int],
         token: Optional[str],
+        content_sha256: Optional[str],
     ) -> None:
         self.location = location
         self.access_key = access_key
@@ -172,6 +182,7 @@ class ParsedAuth:
         self.request_time_text = request_time_text
         self.expires = expires
         self.token = token
+        self.content_sha256 = content_sha256
 
     @property
     def credential_scope(self) -> str:
@@ -273,8 +284,11 @@ def _parse_credential(value: str, flavor: _Flavor, field: str) -> Tuple[str, str
     parts = value.split("/")
     # Every part is a non-empty run of visible ASCII: the scope is hashed and HMAC'ed as UTF-8, and
     # AWS's own keys, dates, regions and service names never leave that range.
-    if len(parts) != 5 or not all(
-        p and p.isascii() and p.isprintable() and " " not in p for p in parts
+    if (
+        len(parts) != 5
+        or "" in parts
+        or not (value.isascii() and value.isprintable())
+        or " " in value
     ):
         raise flavor.malformed(
             "Credential must have exactly 5 slash-delimited elements, e.g. "
@@ -291,28 +305,41 @@ def _parse_credential(value: str, flavor: _Flavor, field: str) -> Tuple[str, str
 
 def _parse_signed_headers(value: str, flavor: _Flavor, field: str) -> Tuple[str, ...]:
     names = value.split(";") if value else []
-    seen = set()
+    if "" in names or not _SIGNED_HEADERS_CHARS.issuperset(value):
+        raise flavor.malformed(
+            f"{field} {_shown(value)} is not a ';'-separated list of lower-case header names",
+            field=field,
+        )
+    seen: Set[str] = set()
     for name in names:
-        if not name or any(c not in _TOKEN_CHARS for c in name):
-            raise flavor.malformed(
-                f"{field} {_shown(value)} is not a ';'-separated list of lower-case header names",
-                field=field,
-            )
         if name in seen:
-            raise flavor.malformed(f"{field} names header {name!r} twice", field=field)
+            raise flavor.malformed(f"{field} names header {_shown(name)} twice", field=field)
         seen.add(name)
     return tuple(names)
 
 
-def _single_header(request: Request, name: str, flavor: _Flavor) -> Optional[str]:
-    values = request.header_values(name)
+_Headers = Dict[str, List[str]]
+
+
+def _header_index(request: Request) -> _Headers:
+    """Header values by lower-case name, read once per request."""
+    index: _Headers = {}
+    for name, value in request.headers:
+        index.setdefault(name.lower(), []).append(value)
+    return index
+
+
+def _single_header(headers: _Headers, name: str, flavor: _Flavor) -> Optional[str]:
+    values = headers.get(name)
+    if values is None:
+        return None
     if len(values) > 1:
         raise flavor.malformed(f"header {name!r} appears more than once", field=name)
-    return values[0] if values else None
+    return values[0]
 
 
-def _header_time(request: Request, flavor: _Flavor) -> Tuple[_dt.datetime, str]:
-    amz = _single_header(request, "x-amz-date", flavor)
+def _header_time(headers: _Headers, flavor: _Flavor) -> Tuple[_dt.datetime, str]:
+    amz = _single_header(headers, "x-amz-date", flavor)
     if amz is not None:
         try:
             return parse_amz_date(amz.strip()), amz.strip()
@@ -322,7 +349,7 @@ def _header_time(request: Request, flavor: _Flavor) -> Tuple[_dt.datetime, str]:
                 "See http://en.wikipedia.org/wiki/ISO_8601",
                 field="x-amz-date",
             ) from None
-    date = _single_header(request, "date", flavor)
+    date = _single_header(headers, "date", flavor)
     if date is None:
         raise flavor.bad_date(
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
@@ -348,7 +375,8 @@ def parse_authorization_header(request: Request, *, s3: bool = False) -> ParsedA
     Also reads the request time (``X-Amz-Date``, else ``Date``) and the session token header.
     """
     flavor = _Flavor(s3=s3, query=False)
-    values = request.header_values("authorization")
+    headers = _header_index(request)
+    values = headers.get("authorization", [])
     if not values:
         raise MissingAuthenticationToken(
             "Request is missing Authentication Token (no Authorization header)",
@@ -412,8 +440,8 @@ def parse_authorization_header(request: Request, *, s3: bool = False) -> ParsedA
         components["Credential"], flavor, "Credential"
     )
     names = _parse_signed_headers(components["SignedHeaders"], flavor, "SignedHeaders")
-    when, when_text = _header_time(request, flavor)
-    token = _single_header(request, "x-amz-security-token", flavor)
+    when, when_text = _header_time(headers, flavor)
+    token = _single_header(headers, "x-amz-security-token", flavor)
     return ParsedAuth(
         location="header",
         access_key=access_key,
@@ -428,6 +456,7 @@ def parse_authorization_header(request: Request, *, s3: bool = False) -> ParsedA
         request_time_text=when_text,
         expires=None,
         token=token.strip() if token is not None else None,
+        content_sha256=_single_header(headers, "x-amz-content-sha256", flavor),
     )
 
 
@@ -512,6 +541,7 @@ def parse_presigned_query(request: Request, *, s3: bool = False) -> ParsedAuth:
         request_time_text=when_text,
         expires=expires,
         token=found.get("x-amz-security-token"),
+        content_sha256=_single_header(_header_index(request), "x-amz-content-sha256", flavor),
     )
 
 
@@ -643,12 +673,13 @@ def _check_credentials(parsed: ParsedAuth, credentials: Credentials, flavor: _Fl
 
 
 def _is_hex_sha256(value: str) -> bool:
-    return len(value) == 64 and all(c in _HEX for c in value)
+    # strip() removes hex digits from both ends; any other character stops it and remains
+    return len(value) == 64 and not value.strip("0123456789abcdef")
 
 
 def _payload_hash(request: Request, parsed: ParsedAuth, flavor: _Flavor) -> str:
     """The payload hash the client signed, checked against the body when the body is known."""
-    declared = _single_header(request, "x-amz-content-sha256", flavor)
+    declared = parsed.content_sha256
     if parsed.location == "query" and flavor.s3:
         # S3 presigned URLs sign UNSIGNED-PAYLOAD unless the client declared a hash; some SDKs
         # hoist the declaration into the query.
@@ -790,13 +821,19 @@ def verify_header(
     *,
     now: Optional[_dt.datetime] = None,
     max_skew: float = 900,
+    parsed: Optional[ParsedAuth] = None,
 ) -> Artifacts:
-    """Verify a request signed in the Authorization header; the artifacts on success."""
+    """Verify a request signed in the Authorization header; the artifacts on success.
+
+    ``parsed`` is this request's :func:`parse_authorization_header` result when the caller (the
+    dispatcher) already has it, made with the signer's ``s3`` flavor.
+    """
     _check_inputs(request, credentials)
     when = resolve_time(now, field="now")
     skew = check_max_skew(max_skew)
     s3 = signer.options.s3
-    parsed = parse_authorization_header(request, s3=s3)
+    if parsed is None or parsed.location != "header":
+        parsed = parse_authorization_header(request, s3=s3)
     return _verify(
         signer,
         request,
@@ -816,8 +853,9 @@ def verify_query(
     *,
     now: Optional[_dt.datetime] = None,
     max_skew: float = 900,
+    parsed: Optional[ParsedAuth] = None,
 ) -> Artifacts:
-    """Verify a presigned URL; the artifacts on success.
+    """Verify a presigned URL; the artifacts on success (``parsed`` as for verify_header).
 
     Every query parameter but X-Amz-Signature is part of the canonical query; with the signer's
     ``session_token="unsigned"`` X-Amz-Security-Token is left out too (added after signing).
@@ -826,7 +864,8 @@ def verify_query(
     when = resolve_time(now, field="now")
     skew = check_max_skew(max_skew)
     s3 = signer.options.s3
-    parsed = parse_presigned_query(request, s3=s3)
+    if parsed is None or parsed.location != "query":
+        parsed = parse_presigned_query(request, s3=s3)
     excluded = {"x-amz-signature"}
     if signer.options.session_token == "unsigned":
         excluded.add("x-amz-security-token")

@@ -374,9 +374,9 @@ class _Handler(BaseHTTPRequestHandler):
             f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
             f"<Message>{_xml_text(message)}</Message><RequestId>{request_id}</RequestId></Error>"
         ).encode("utf-8", "backslashreplace")
+        self._log(status, code)
         with contextlib.suppress(OSError):  # the client may be gone already
             self._send(status, "application/xml", body, request_id)
-        self._log(status, code)
 
     def _read_request(self) -> Request:
         config = self.server.config
@@ -459,8 +459,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, content_type, body = error_response(
                 err, _protocol(request, lowered), request_id
             )
-            self._send(status, content_type, body, request_id)
             self._log(status, err.code)
+            self._send(status, content_type, body, request_id)
             return
         except SigningError as exc:
             self.close_connection = True
@@ -472,8 +472,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         account = verified.as_dict()
         body = json.dumps(account).encode("utf-8", "backslashreplace")
-        self._send(200, "application/json", body, request_id)
         self._log(200, "OK " + verified.scheme)
+        self._send(200, "application/json", body, request_id)
 
 
 class VerifyingServer(ThreadingHTTPServer):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from typing import (
+    TYPE_CHECKING,
     Any,
     Callable,
     Dict,
@@ -36,6 +37,7 @@ from typing import (
 )
 
 from ._encoding import percent_decode_str, split_query
+from ._time import UTC, iso8601, parse_iso8601
 from .errors import (
     AuthorizationHeaderMalformed,
     IncompleteSignature,
@@ -50,6 +52,10 @@ from .errors import (
     VerificationError,
 )
 from .model import Artifacts, Credentials, Request
+from .registry import get_signer
+
+if TYPE_CHECKING:
+    from ._verify_sigv4 import ParsedAuth
 
 __all__ = ["Verified", "Detected", "Lookup", "detect", "verify", "SIGV4_SCHEMES"]
 
@@ -59,6 +65,20 @@ Lookup = Union[Mapping[str, Credentials], Callable[[str], Optional[Credentials]]
 SIGV4_SCHEMES = ("sigv4", "sigv4-query")
 
 _SIGV4A_ALGORITHM = "AWS4-ECDSA-P256-SHA256"
+
+_v4_module: Any = None
+
+
+def _v4() -> Any:
+    """:mod:`signers._verify_sigv4`, imported on first use (it pulls in the SigV4 signers)."""
+    global _v4_module
+    if _v4_module is None:
+        from . import _verify_sigv4
+
+        _v4_module = _verify_sigv4
+    return _v4_module
+
+
 _FORM = "application/x-www-form-urlencoded"
 
 
@@ -140,8 +160,6 @@ class Verified(_Frozen):
 
     def as_dict(self) -> Dict[str, Any]:
         """A JSON-ready account (times in ISO 8601); no secret is in it."""
-        from ._time import iso8601
-
         return {
             "scheme": self.scheme,
             "access_key": self.access_key,
@@ -319,9 +337,7 @@ def _is_s3(detected: Detected, service: Optional[str], options: Mapping[str, Any
     forced = options.get("s3")
     if isinstance(forced, bool):
         return forced
-    from ._verify_sigv4 import is_s3_service
-
-    return detected.scheme.startswith("s3-") or is_s3_service(service or detected.service)
+    return detected.scheme.startswith("s3-") or _v4().is_s3_service(service or detected.service)
 
 
 def _unknown_key(access_key: str, s3: bool) -> VerificationError:
@@ -337,8 +353,6 @@ def _unknown_key(access_key: str, s3: bool) -> VerificationError:
 
 
 def _verifier(scheme: str, options: Dict[str, Any], s3: bool) -> Any:
-    from .registry import get_signer
-
     try:
         signer = get_signer(scheme, **options)
     except UnknownScheme:
@@ -368,8 +382,6 @@ def _legacy_times(
     scheme: str, request: Request
 ) -> Tuple[Optional[_dt.datetime], Optional[_dt.datetime]]:
     """Request time and expiry of a legacy request, read leniently (it already verified)."""
-    from ._time import UTC, parse_iso8601
-
     try:
         if scheme == "s3-v2-query":
             expires = next((v for n, v in _decoded_pairs(request.query) if n == "Expires"), "")
@@ -428,14 +440,14 @@ def verify(
             )
     scheme_options: Dict[str, Any] = dict((options or {}).get(scheme, {}))
     s3 = _is_s3(detected, service, scheme_options)
+    parsed: Optional[ParsedAuth] = None
     if scheme in SIGV4_SCHEMES:
         # Parse strictly before anything else, so a malformed request gets its precise error
         # (and not "unknown access key").  The signer is configured with what the server
         # expects; where it expects nothing, with what the client says (the signature still has
         # to match it).
-        from ._verify_sigv4 import parse_authorization_header, parse_presigned_query
-
-        parse = parse_authorization_header if scheme == "sigv4" else parse_presigned_query
+        v4 = _v4()
+        parse = v4.parse_authorization_header if scheme == "sigv4" else v4.parse_presigned_query
         parsed = parse(request, s3=s3)
         detected = Detected(scheme, parsed.access_key, parsed.region, parsed.service)
         scheme_options.setdefault("region", region or parsed.region)
@@ -445,7 +457,13 @@ def verify(
     credentials = _lookup(lookup, detected.access_key)
     if credentials is None:
         raise _unknown_key(detected.access_key, s3)
-    artifacts = signer.verify(request, credentials, now=now, max_skew=max_skew)
+    if parsed is not None and type(signer) in _v4().BUILT_IN_SIGNERS:
+        # Our own SigV4 verifiers take the parse already done above instead of redoing it.
+        v4 = _v4()
+        check = v4.verify_header if parsed.location == "header" else v4.verify_query
+        artifacts = check(signer, request, credentials, now=now, max_skew=max_skew, parsed=parsed)
+    else:
+        artifacts = signer.verify(request, credentials, now=now, max_skew=max_skew)
     if not isinstance(artifacts, Artifacts):
         raise UnsupportedAuthorization(
             f"the {scheme!r} verifier returned {type(artifacts).__name__}, not Artifacts",
@@ -454,18 +472,12 @@ def verify(
     signed = tuple(artifacts.signed_headers.split(";")) if artifacts.signed_headers else ()
     request_time: Optional[_dt.datetime]
     expires_at: Optional[_dt.datetime] = None
-    if scheme in SIGV4_SCHEMES:
-        from ._time import parse_amz_date
-
-        scope = (artifacts.credential_scope or "").split("/")
-        region_out: Optional[str] = scope[1] if len(scope) == 4 else detected.region
-        service_out: Optional[str] = scope[2] if len(scope) == 4 else detected.service
-        request_time = parse_amz_date(artifacts.string_to_sign.split("\n")[1])
-        expires = next(
-            (v for n, v in _decoded_pairs(request.query) if n.lower() == "x-amz-expires"), None
-        )
-        if scheme == "sigv4-query" and expires is not None:
-            expires_at = request_time + _dt.timedelta(seconds=int(expires))
+    if parsed is not None:
+        region_out: Optional[str] = parsed.region
+        service_out: Optional[str] = parsed.service
+        request_time = parsed.request_time
+        if parsed.expires is not None:
+            expires_at = request_time + _dt.timedelta(seconds=parsed.expires)
     else:
         region_out, service_out = detected.region, detected.service
         request_time, expires_at = _legacy_times(scheme, request)
