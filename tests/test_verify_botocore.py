@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import types
 
 import pytest
 from _verify_support import AK, AT, SECRET, TOKEN
@@ -16,12 +17,30 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 
 
+class _FrozenDatetime(dt.datetime):
+    @classmethod
+    def utcnow(cls):
+        return AT.replace(tzinfo=None)
+
+    @classmethod
+    def now(cls, tz=None):
+        return AT if tz is not None else AT.replace(tzinfo=None)
+
+
 @pytest.fixture
 def frozen(monkeypatch):
-    # botocore reads its clock through this one function; freeze it for these tests only.
-    monkeypatch.setattr(
-        botocore.auth, "get_current_datetime", lambda remove_tzinfo=True: AT.replace(tzinfo=None)
+    # Freeze botocore's clock for these tests only: newer botocore reads it through
+    # get_current_datetime(), older releases through datetime.datetime.utcnow().
+    if hasattr(botocore.auth, "get_current_datetime"):
+        monkeypatch.setattr(
+            botocore.auth,
+            "get_current_datetime",
+            lambda remove_tzinfo=True: AT.replace(tzinfo=None),
+        )
+    shim = types.SimpleNamespace(
+        datetime=_FrozenDatetime, timedelta=dt.timedelta, timezone=dt.timezone
     )
+    monkeypatch.setattr(botocore.auth, "datetime", shim)
 
 
 def _to_request(aws_request: AWSRequest) -> Request:
