@@ -31,6 +31,7 @@ __all__ = [
     "DiffReport",
     "diff_canonical",
     "diff",
+    "diff_request",
 ]
 
 _CANONICAL_NAMES = ("HTTP method", "canonical URI", "canonical query string")
@@ -685,3 +686,14 @@ def diff(
             )
         )
     return DiffReport(hunks, _dedupe(causes), code=server.code, message=server.message)
+
+
+def diff_request(
+    server_answer: Union[str, ServerError],
+    request: Any,
+    signer: Any,
+    credentials: Any,
+    at: Any = None,
+) -> DiffReport:
+    """Sign ``request`` with ``signer`` at ``at`` and diff the result against the answer."""
+    return diff(signer.sign(request, credentials, at), server_answer)

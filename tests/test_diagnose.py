@@ -9,7 +9,14 @@ from _verify_support import AT, CREDS_TOKEN
 
 import signers
 from signers import Artifacts, Request
-from signers.diagnose import diff, diff_canonical, explain, parse_server_error, visible
+from signers.diagnose import (
+    diff,
+    diff_canonical,
+    diff_request,
+    explain,
+    parse_server_error,
+    visible,
+)
 
 MISMATCH = (
     "The request signature we calculated does not match the signature you provided. Check your "
@@ -258,3 +265,7 @@ def test_diff_against_our_own_verifier_answer():
     server = _s3_xml(info.value.canonical_request, info.value.string_to_sign)
     report = diff(signed, server)
     assert report.cause_names == ["header-value"] and "'x-foo'" in str(report)
+    again = diff_request(
+        server, signed.request.replace(headers=[("X-Foo", "1")]), signer, CREDS_TOKEN, AT
+    )
+    assert again.cause_names == ["header-value"]
