@@ -16,13 +16,27 @@ Everything public is re-exported here; submodules starting with ``_`` are privat
 from __future__ import annotations
 
 from .errors import (
+    AccessDenied,
     AlreadySigned,
+    AuthorizationHeaderMalformed,
+    AuthorizationQueryParametersError,
+    IncompleteSignature,
+    InvalidAccessKeyId,
+    InvalidArgument,
+    InvalidClientTokenId,
     InvalidCredentials,
     InvalidOption,
     InvalidRequest,
     InvalidTime,
+    InvalidToken,
+    MissingAuthenticationToken,
+    RequestTimeTooSkewed,
+    SignatureDoesNotMatch,
     SigningError,
     UnknownScheme,
+    UnsupportedAuthorization,
+    VerificationError,
+    XAmzContentSHA256Mismatch,
 )
 from .model import (
     UNSIGNED_PAYLOAD,
@@ -33,6 +47,7 @@ from .model import (
     SignedRequest,
 )
 from .registry import ENTRY_POINT_GROUP, Signer, available, get_signer, load_errors, schemes
+from .verify import Verified, verify
 
 __version__ = "0.1.0"
 
@@ -57,4 +72,20 @@ __all__ = [
     "get_signer",
     "load_errors",
     "schemes",
+    "AccessDenied",
+    "AuthorizationHeaderMalformed",
+    "AuthorizationQueryParametersError",
+    "IncompleteSignature",
+    "InvalidAccessKeyId",
+    "InvalidArgument",
+    "InvalidClientTokenId",
+    "InvalidToken",
+    "MissingAuthenticationToken",
+    "RequestTimeTooSkewed",
+    "SignatureDoesNotMatch",
+    "UnsupportedAuthorization",
+    "VerificationError",
+    "XAmzContentSHA256Mismatch",
+    "Verified",
+    "verify",
 ]

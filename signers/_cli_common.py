@@ -1,217 +1,288 @@
-"""Argument handling shared by the ``sigbridge`` subcommands that take a request to sign."""
+"""Argument helpers shared by the ``sigbridge`` subcommands that take a request to sign.
+
+``sign``, ``presign``, ``explain`` and ``diff`` read the same arguments::
+
+    METHOD URL [-H 'Name: value' ...] [-d DATA | -d @FILE | -d @-] [--unsigned-payload]
+    [--scheme sigv4] [--service NAME] [--region NAME] [--at TIME] [-o option=value ...]
+    [--access-key AK --secret-key SK [--session-token T]]
+
+Credentials come from the flags, else from ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` /
+``AWS_SESSION_TOKEN``.  Every problem is a :class:`~signers.errors.SigningError` with a one-line
+message; :func:`guarded` turns it into ``sigbridge: error: ...`` on stderr and exit status 2.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as _dt
 import os
-from typing import Any, Dict, List, Optional, Tuple
+import sys
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from ._time import parse_iso8601
-from .errors import InvalidCredentials, InvalidOption, InvalidRequest
-from .model import Credentials, Request
+from ._time import UTC, parse_iso8601
+from .errors import InvalidCredentials, InvalidOption, InvalidRequest, InvalidTime, SigningError
+from .model import UNSIGNED_PAYLOAD, Body, Credentials, Request
 
 __all__ = [
     "add_request_arguments",
-    "add_credential_arguments",
-    "add_scheme_arguments",
     "request_from_args",
     "credentials_from_args",
     "time_from_args",
     "options_from_args",
+    "signer_from_args",
+    "read_input",
+    "guarded",
+    "EXIT_USAGE",
 ]
 
+#: Exit status for bad input (argparse uses the same for usage errors).
+EXIT_USAGE = 2
 
-def add_request_arguments(parser: argparse.ArgumentParser) -> None:
-    """METHOD URL, -H (repeatable), -d DATA / -d @FILE, --at."""
-    parser.add_argument("method", metavar="METHOD", help="HTTP method, e.g. GET")
-    parser.add_argument("url", metavar="URL", help="absolute URL, e.g. https://host/path?query")
+
+def add_request_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    required: bool = True,
+    default_scheme: str = "sigv4",
+    expires: bool = False,
+) -> None:
+    """Add the request, signer and credential arguments to ``parser``."""
+    optional: Dict[str, Any] = {} if required else {"nargs": "?", "default": None}
+    parser.add_argument("method", help="HTTP method, e.g. GET", **optional)
+    parser.add_argument("url", help="absolute URL, e.g. https://sts.amazonaws.com/", **optional)
     parser.add_argument(
         "-H",
         "--header",
-        dest="headers",
         action="append",
         default=[],
-        metavar="'Name: value'",
-        help="a request header (repeatable; order and duplicates are kept)",
+        metavar="'NAME: VALUE'",
+        help="a request header (repeat for more)",
     )
     parser.add_argument(
-        "-d",
-        "--data",
-        metavar="DATA",
-        help="request body; @FILE reads it from FILE, @- from standard input",
+        "-d", "--data", metavar="DATA", help="the body: text, @FILE to read a file, @- for stdin"
     )
     parser.add_argument(
         "--unsigned-payload",
         action="store_true",
-        help="sign UNSIGNED-PAYLOAD instead of the body's SHA-256",
+        help="sign UNSIGNED-PAYLOAD instead of hashing the body",
     )
-    parser.add_argument(
-        "--at",
-        metavar="TIME",
-        help="signing time, ISO 8601 with a zone (e.g. 2015-08-30T12:36:00Z); default: now",
-    )
-
-
-def add_credential_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group(
-        "credentials",
-        "default: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN from the environment "
-        "(flags are visible to other users of the machine; prefer the environment)",
-    )
-    group.add_argument("--access-key", metavar="KEY")
-    group.add_argument("--secret-key", metavar="SECRET")
-    group.add_argument("--session-token", metavar="TOKEN")
-
-
-def add_scheme_arguments(
-    parser: argparse.ArgumentParser, *, default_scheme: str, expires: bool
-) -> None:
     parser.add_argument(
         "--scheme",
         default=default_scheme,
-        help=f"signer name (see 'sigbridge list'); default {default_scheme}",
+        help=f"signer name, see 'sigbridge list' (default: {default_scheme})",
     )
-    parser.add_argument("--region", help="SigV4 region; inferred from an AWS host when omitted")
     parser.add_argument(
         "--service",
-        help="SigV4 signing name (may differ from the host prefix); inferred when omitted",
+        help="SigV4 signing name, e.g. s3, sts (may differ from the host prefix; "
+        "inferred from an AWS host when omitted)",
+    )
+    parser.add_argument(
+        "--region", help="SigV4 region, e.g. us-east-1 (inferred from an AWS host when omitted)"
+    )
+    parser.add_argument(
+        "--s3",
+        action="store_true",
+        help="SigV4 S3 preset: no path normalization, single encoding, x-amz-content-sha256",
     )
     if expires:
         parser.add_argument(
-            "--expires", type=int, metavar="SECONDS", help="presigned URL lifetime (1 ... 604800)"
+            "--expires",
+            type=int,
+            metavar="SECONDS",
+            help="presigned URL lifetime in seconds (SigV4: 1 ... 604800; default 3600)",
         )
     parser.add_argument(
-        "--s3", action="store_true", help="SigV4 S3 preset (no path normalization, single encoding)"
+        "--at", metavar="TIME", help="signing time: ISO 8601 (2015-08-30T12:36:00Z) or epoch"
     )
     parser.add_argument(
         "-o",
         "--option",
-        dest="options",
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="another signer option, e.g. -o signature_method=HmacSHA1",
+        help="a signer option, e.g. -o normalize_path=false -o expires=600",
+    )
+    parser.add_argument("--access-key", help="access key id (default: $AWS_ACCESS_KEY_ID)")
+    parser.add_argument("--secret-key", help="secret access key (default: $AWS_SECRET_ACCESS_KEY)")
+    parser.add_argument(
+        "--session-token", help="session token (default: $AWS_SESSION_TOKEN with env keys)"
     )
 
 
-def _read_data(spec: str) -> bytes:
-    if spec.startswith("@"):
-        path = spec[1:]
+def read_input(spec: str, *, field: str) -> bytes:
+    """``@-`` reads stdin, ``@PATH`` a file, anything else is the text itself (UTF-8)."""
+    if not spec.startswith("@"):
+        return spec.encode("utf-8", "surrogateescape")
+    path = spec[1:]
+    try:
         if path == "-":
-            import sys
-
             return sys.stdin.buffer.read()
-        try:
-            with open(path, "rb") as handle:
-                return handle.read()
-        except OSError as exc:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InvalidRequest(f"{field}: cannot read {path!r}: {reason}", field=field) from None
+
+
+def _headers(values: List[str]) -> List[Tuple[str, str]]:
+    out = []
+    for item in values:
+        name, colon, value = item.partition(":")
+        if not colon or not name.strip():
             raise InvalidRequest(
-                f"data: cannot read {path!r}: {exc.strerror}", field="data"
-            ) from None
-    return spec.encode("utf-8")
-
-
-def _parse_header(text: str) -> Tuple[str, str]:
-    name, colon, value = text.partition(":")
-    if not colon or not name.strip():
-        raise InvalidRequest(f"header {text!r} is not of the form 'Name: value'", field="header")
-    if name != name.strip():
-        raise InvalidRequest(f"header name {name!r} has surrounding whitespace", field="header")
-    return name, value.strip()
+                f"-H {item!r}: expected 'Name: value'", field=f"header {name.strip()!r}"
+            )
+        out.append((name.strip(), value.strip()))
+    return out
 
 
 def request_from_args(args: argparse.Namespace) -> Request:
-    from .model import UNSIGNED_PAYLOAD
-
-    headers = [_parse_header(h) for h in args.headers]
-    body: Any = _read_data(args.data) if args.data is not None else b""
+    """The :class:`~signers.model.Request` the arguments describe."""
+    if not getattr(args, "method", None) or not getattr(args, "url", None):
+        raise InvalidRequest("request: give METHOD and URL", field="url")
+    body: Body = b""
+    if getattr(args, "data", None) is not None:
+        body = read_input(args.data, field="data")
     if getattr(args, "unsigned_payload", False):
-        if body:
-            raise InvalidRequest(
-                "data: --unsigned-payload signs no body hash; the body is sent as is",
-                field="data",
-            )
         body = UNSIGNED_PAYLOAD
-    return Request(args.method.upper(), args.url, headers, body)
+    return Request(args.method, args.url, _headers(getattr(args, "header", []) or []), body)
 
 
-def credentials_from_args(args: argparse.Namespace) -> Credentials:
-    access_key = args.access_key or os.environ.get("AWS_ACCESS_KEY_ID")
-    secret_key = args.secret_key or os.environ.get("AWS_SECRET_ACCESS_KEY")
-    token = args.session_token or os.environ.get("AWS_SESSION_TOKEN") or None
-    if not access_key:
+def credentials_from_args(
+    args: argparse.Namespace, environ: Optional[Mapping[str, str]] = None
+) -> Credentials:
+    """Credentials from ``--access-key``/``--secret-key``/``--session-token``, else the
+    environment.  A token is taken from the environment only with the environment's keys."""
+    env = os.environ if environ is None else environ
+    access_key = getattr(args, "access_key", None)
+    secret_key = getattr(args, "secret_key", None)
+    token = getattr(args, "session_token", None)
+    if access_key is None and secret_key is None:
+        access_key = env.get("AWS_ACCESS_KEY_ID")
+        secret_key = env.get("AWS_SECRET_ACCESS_KEY")
+        if token is None:
+            token = env.get("AWS_SESSION_TOKEN") or None
+    if not access_key or not secret_key:
         raise InvalidCredentials(
-            "access_key: not given; set AWS_ACCESS_KEY_ID or pass --access-key", field="access_key"
-        )
-    if not secret_key:
-        raise InvalidCredentials(
-            "secret_key: not given; set AWS_SECRET_ACCESS_KEY or pass --secret-key",
-            field="secret_key",
+            "credentials: give --access-key and --secret-key, or set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY",
+            field="credentials",
         )
     return Credentials(access_key, secret_key, token)
 
 
 def time_from_args(args: argparse.Namespace) -> Optional[_dt.datetime]:
-    if not getattr(args, "at", None):
+    """``--at`` as an aware datetime; ``None`` (meaning now) when absent."""
+    text = getattr(args, "at", None)
+    if text is None:
         return None
-    return parse_iso8601(args.at, field="--at")
+    text = text.strip()
+    if text.isdigit() and text.isascii():
+        try:
+            return _dt.datetime.fromtimestamp(int(text), UTC)
+        except (OverflowError, OSError, ValueError):
+            raise InvalidTime(f"--at: {text!r} is out of range", field="at") from None
+    return parse_iso8601(text, field="--at")
 
 
-def _parse_value(text: str) -> Any:
+def _option_value(text: str) -> Any:
     lowered = text.lower()
     if lowered in ("true", "yes", "on"):
         return True
     if lowered in ("false", "no", "off"):
         return False
-    if lowered in ("none", "null"):
-        return None
-    try:
+    if text.isdigit() and text.isascii():
         return int(text)
-    except ValueError:
-        return text
+    return text
+
+
+_SIGV4_TARGETS = ("sigv4", "sigv4-query")
+
+
+def _is_sigv4(scheme: str) -> bool:
+    from .registry import schemes
+
+    for info in schemes():
+        if info.name == scheme:
+            return info.target in _SIGV4_TARGETS
+    return False
 
 
 def options_from_args(
-    args: argparse.Namespace, request: Request, *, sigv4_family: bool
-) -> Tuple[Dict[str, Any], List[str]]:
-    """Signer options from the flags, and notes on what was inferred (for --explain)."""
+    args: argparse.Namespace,
+    request: Optional[Request] = None,
+    notes: Optional[List[str]] = None,
+) -> Dict[str, Any]:
+    """Signer options: ``-o name=value`` (``true``/``false``/integers typed), then the flags.
+
+    For the SigV4 schemes a missing ``--region`` / ``--service`` is inferred from the request's
+    host (:func:`signers.endpoints.infer_scope`); what was inferred is appended to ``notes``.
+    """
     options: Dict[str, Any] = {}
-    notes: List[str] = []
-    for item in args.options:
+    for item in getattr(args, "option", []) or []:
         name, eq, value = item.partition("=")
+        name = name.strip().replace("-", "_")
         if not eq or not name:
-            raise InvalidOption(f"option {item!r} is not NAME=VALUE", field="option")
-        options[name.replace("-", "_")] = _parse_value(value)
+            raise InvalidOption(f"-o {item!r}: expected NAME=VALUE", field="option")
+        options[name] = _option_value(value.strip())
+    if getattr(args, "region", None):
+        options["region"] = args.region
+    if getattr(args, "service", None):
+        options["service"] = args.service
     if getattr(args, "expires", None) is not None:
         options["expires"] = args.expires
-    if args.s3:
+    if getattr(args, "s3", False):
         options["s3"] = True
-    if sigv4_family:
-        region = args.region or options.get("region")
-        service = args.service or options.get("service")
-        if region is None or service is None:
+    scheme = getattr(args, "scheme", None) or "sigv4"
+    if request is not None and _is_sigv4(scheme):
+        if "region" not in options or "service" not in options:
             from .endpoints import infer_scope
 
             scope = infer_scope(request.host)
-            if region is None:
-                region = scope.region
-            if service is None:
-                service = scope.service
-            if region is None or service is None:
-                missing = "region" if region is None else "service"
-                raise InvalidOption(
-                    f"option {missing!r} is required: {scope.reason}", field=missing
-                )
-            notes.append(f"inferred: {scope.reason}")
-        options["region"] = region
-        options["service"] = service
-        if service == "s3" and "s3" not in options:
+            for field, value in (("region", scope.region), ("service", scope.service)):
+                if field not in options:
+                    if value is None:
+                        raise InvalidOption(
+                            f"option {field!r} is required (give --{field}): {scope.reason}",
+                            field=field,
+                        )
+                    options[field] = value
+            if notes is not None:
+                notes.append(f"inferred: {scope.reason}")
+        if options.get("service") == "s3" and "s3" not in options:
             options["s3"] = True
-            notes.append("service s3: using the S3 preset (no normalization, single encoding)")
-    else:
-        if args.region:
-            options["region"] = args.region
-        if args.service:
-            options["service"] = args.service
-    return options, notes
+            if notes is not None:
+                notes.append("service s3: S3 preset (no path normalization, single encoding)")
+    return options
+
+
+def signer_from_args(
+    args: argparse.Namespace,
+    request: Optional[Request] = None,
+    notes: Optional[List[str]] = None,
+) -> Any:
+    """The signer ``--scheme`` names, configured from the arguments (and the request's host)."""
+    from .registry import get_signer
+
+    scheme = getattr(args, "scheme", None) or "sigv4"
+    return get_signer(scheme, **options_from_args(args, request, notes))
+
+
+def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Wrap a subcommand: bad input is one line on stderr and exit status 2, never a traceback."""
+
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except SigningError as exc:
+            sys.stderr.write(f"sigbridge: error: {exc}\n")
+            return EXIT_USAGE
+        except OSError as exc:
+            sys.stderr.write(f"sigbridge: error: {exc.strerror or type(exc).__name__}\n")
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            return 130
+
+    wrapper.__name__ = getattr(run, "__name__", "run")
+    wrapper.__doc__ = run.__doc__
+    return wrapper

@@ -13,17 +13,15 @@ from typing import Any, Callable, List, NoReturn, Optional, Sequence
 
 from . import __version__
 from ._cli_common import (
-    add_credential_arguments,
     add_request_arguments,
-    add_scheme_arguments,
     credentials_from_args,
-    options_from_args,
     request_from_args,
+    signer_from_args,
     time_from_args,
 )
 from .errors import SigningError
 from .model import SignedRequest
-from .registry import get_signer, load_errors, schemes
+from .registry import load_errors, schemes
 
 __all__ = ["main", "build_parser", "UsageError"]
 
@@ -37,34 +35,10 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
-def _visible(text: str) -> str:
-    """Make trailing spaces, tabs and carriage returns visible in explanations."""
-    lines = []
-    for line in text.split("\n"):
-        shown = line.replace("\t", "\\t").replace("\r", "\\r")
-        stripped = shown.rstrip(" ")
-        if len(stripped) != len(shown):
-            shown = stripped + "\u2420" * (len(shown) - len(stripped))
-        lines.append(shown)
-    return "\n".join(lines)
-
-
 def _explain_text(signed: SignedRequest, notes: Sequence[str]) -> str:
-    art = signed.artifacts
-    parts = []
-    for note in notes:
-        parts.append(f"# {note}")
-    if art.canonical_request is not None:
-        parts.append("# canonical request")
-        parts.append(_visible(art.canonical_request))
-    parts.append("# string to sign")
-    parts.append(_visible(art.string_to_sign))
-    if art.credential_scope:
-        parts.append(f"# credential scope: {art.credential_scope}")
-    if art.signed_headers:
-        parts.append(f"# signed headers: {art.signed_headers}")
-    parts.append(f"# signature: {art.signature}")
-    return "\n".join(parts)
+    from .diagnose import explain
+
+    return "\n".join([f"# {note}" for note in notes] + [explain(signed)])
 
 
 def _render_http(signed: SignedRequest) -> str:
@@ -106,16 +80,8 @@ def _sign(args: argparse.Namespace, *, presign: bool) -> int:
     request = request_from_args(args)
     credentials = credentials_from_args(args)
     at = time_from_args(args)
-    sigv4_family = args.scheme.replace("_", "-") in (
-        "sigv4",
-        "v4",
-        "s3v4",
-        "sigv4-query",
-        "v4-query",
-        "s3v4-query",
-    )
-    options, notes = options_from_args(args, request, sigv4_family=sigv4_family)
-    signer = get_signer(args.scheme, **options)
+    notes: List[str] = []
+    signer = signer_from_args(args, request, notes)
     signed = signer.sign(request, credentials, at)
     if args.json:
         print(_signed_json(signed, notes))
@@ -184,9 +150,7 @@ def _add_sign_parser(sub: Any, name: str, *, presign: bool) -> None:
         help_text = "print the signed request"
         default = "sigv4"
     parser = sub.add_parser(name, help=help_text, description=help_text)
-    add_request_arguments(parser)
-    add_scheme_arguments(parser, default_scheme=default, expires=True)
-    add_credential_arguments(parser)
+    add_request_arguments(parser, default_scheme=default, expires=True)
     parser.add_argument(
         "--explain", action="store_true", help="also print the canonical request and string to sign"
     )
@@ -215,6 +179,35 @@ def _optional_commands() -> List[Callable[[Any], None]]:
             parser.set_defaults(func=conformance_cli.run)
 
         adders.append(add_conformance)
+
+    def add_verify_commands(sub: Any) -> None:
+        from . import _cli_verify as verify_cli
+
+        for name, help_text, add, run in (
+            (
+                "explain",
+                "sign a request and show every stage with invisible characters made visible",
+                verify_cli.add_explain_arguments,
+                verify_cli.run_explain,
+            ),
+            (
+                "diff",
+                "compare our canonical request with a server's SignatureDoesNotMatch answer",
+                verify_cli.add_diff_arguments,
+                verify_cli.run_diff,
+            ),
+            (
+                "serve",
+                "run a local endpoint on 127.0.0.1 that verifies every request it receives",
+                verify_cli.add_serve_arguments,
+                verify_cli.run_serve,
+            ),
+        ):
+            parser = sub.add_parser(name, help=help_text, description=help_text)
+            add(parser)
+            parser.set_defaults(func=run)
+
+    adders.append(add_verify_commands)
     return adders
 
 

@@ -8,7 +8,7 @@ had been computed when it failed (``None`` otherwise).
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterable, Optional, Tuple
 
 __all__ = [
     "SigningError",
@@ -18,6 +18,21 @@ __all__ = [
     "InvalidOption",
     "AlreadySigned",
     "UnknownScheme",
+    "PROTOCOLS",
+    "VerificationError",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "AuthorizationHeaderMalformed",
+    "AuthorizationQueryParametersError",
+    "InvalidAccessKeyId",
+    "InvalidClientTokenId",
+    "RequestTimeTooSkewed",
+    "AccessDenied",
+    "XAmzContentSHA256Mismatch",
+    "InvalidArgument",
+    "InvalidToken",
+    "MissingAuthenticationToken",
+    "UnsupportedAuthorization",
 ]
 
 
@@ -76,3 +91,172 @@ class AlreadySigned(InvalidRequest):
 
 class UnknownScheme(SigningError, LookupError):
     """No signer is registered under the requested name."""
+
+
+# -- verification ------------------------------------------------------------------------------
+#
+# A verifier answers as AWS does: every failure carries the AWS error code, the HTTP status AWS
+# uses, and the name JSON-protocol services give the same failure (they say
+# ``InvalidSignatureException`` where query and S3 services say ``SignatureDoesNotMatch``).  The
+# class is the condition; ``code`` is what AWS calls it on the wire, which for a few conditions
+# depends on the service (S3 or not), so a raise site may override it.
+
+#: Protocol families an AWS error can be rendered for.
+PROTOCOLS = ("s3", "query", "json")
+
+
+class VerificationError(SigningError):
+    """A request failed verification.  ``code``/``http_status`` are AWS's answer to it.
+
+    ``json_code`` is the ``__type`` JSON-protocol services use; :meth:`code_for` picks by
+    protocol.  ``details`` are extra ``(name, value)`` elements AWS adds to its XML error
+    (``HeadersNotSigned``, ``ServerTime``, ``X-Amz-Expires`` ...).  ``canonical_request`` /
+    ``string_to_sign`` are what the server computed (S3 returns them with
+    ``SignatureDoesNotMatch``); no secret is ever carried.
+    """
+
+    code = "AccessDenied"
+    http_status = 403
+    json_code = "AccessDeniedException"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: Optional[str] = None,
+        http_status: Optional[int] = None,
+        json_code: Optional[str] = None,
+        field: Optional[str] = None,
+        stage: Optional[str] = "verify",
+        canonical_request: Optional[str] = None,
+        string_to_sign: Optional[str] = None,
+        details: Iterable[Tuple[str, str]] = (),
+    ) -> None:
+        super().__init__(
+            message,
+            field=field,
+            stage=stage,
+            canonical_request=canonical_request,
+            string_to_sign=string_to_sign,
+        )
+        # Instance attributes shadow the class defaults only when a raise site overrides them.
+        if code is not None:
+            self.code = code
+        if http_status is not None:
+            self.http_status = http_status
+        if json_code is not None:
+            self.json_code = json_code
+        self.details: Tuple[Tuple[str, str], ...] = tuple(details)
+
+    def code_for(self, protocol: str) -> str:
+        """The code AWS uses for this failure in ``protocol`` (``s3``, ``query``, ``json``)."""
+        if protocol not in PROTOCOLS:
+            raise ValueError(f"protocol: {protocol!r} is not one of {', '.join(PROTOCOLS)}")
+        return self.json_code if protocol == "json" else self.code
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code!r}, {self.message!r})"
+
+
+class SignatureDoesNotMatch(VerificationError):
+    """The signature (or, outside S3, the credential scope) is not what the server computed."""
+
+    code = "SignatureDoesNotMatch"
+    http_status = 403
+    json_code = "InvalidSignatureException"
+
+
+class IncompleteSignature(VerificationError):
+    """A component of the Authorization header is missing or malformed (query and JSON services)."""
+
+    code = "IncompleteSignature"
+    http_status = 400
+    json_code = "IncompleteSignatureException"
+
+
+class AuthorizationHeaderMalformed(VerificationError):
+    """S3's answer to a malformed Authorization header or a credential scope it does not serve."""
+
+    code = "AuthorizationHeaderMalformed"
+    http_status = 400
+    json_code = "IncompleteSignatureException"
+
+
+class AuthorizationQueryParametersError(VerificationError):
+    """A presigned URL's X-Amz-* parameters are missing, repeated or out of range."""
+
+    code = "AuthorizationQueryParametersError"
+    http_status = 400
+    json_code = "IncompleteSignatureException"
+
+
+class InvalidAccessKeyId(VerificationError):
+    """The access key is not known to the server (S3's code; see :class:`InvalidClientTokenId`)."""
+
+    code = "InvalidAccessKeyId"
+    http_status = 403
+    json_code = "UnrecognizedClientException"
+
+
+class InvalidClientTokenId(InvalidAccessKeyId):
+    """An unknown access key as query-protocol services (STS, SQS, IAM ...) report it."""
+
+    code = "InvalidClientTokenId"
+    http_status = 403
+    json_code = "UnrecognizedClientException"
+
+
+class RequestTimeTooSkewed(VerificationError):
+    """The request time is more than the allowed skew away from the server's clock."""
+
+    code = "RequestTimeTooSkewed"
+    http_status = 403
+    json_code = "InvalidSignatureException"
+
+
+class AccessDenied(VerificationError):
+    """Denied with no more specific code: an expired presigned URL, headers not signed."""
+
+    code = "AccessDenied"
+    http_status = 403
+    json_code = "AccessDeniedException"
+
+
+class XAmzContentSHA256Mismatch(VerificationError):
+    """The ``x-amz-content-sha256`` header does not match the SHA-256 of the body received."""
+
+    code = "XAmzContentSHA256Mismatch"
+    http_status = 400
+    json_code = "InvalidSignatureException"
+
+
+class InvalidArgument(VerificationError):
+    """A request value AWS refuses outright (two auth mechanisms, a bad x-amz-content-sha256)."""
+
+    code = "InvalidArgument"
+    http_status = 400
+    json_code = "InvalidParameterException"
+
+
+class InvalidToken(VerificationError):
+    """The session token sent is not the one issued with the access key (or none was expected)."""
+
+    code = "InvalidToken"
+    http_status = 400
+    json_code = "UnrecognizedClientException"
+
+
+class MissingAuthenticationToken(VerificationError):
+    """The request carries no signature at all."""
+
+    code = "MissingAuthenticationToken"
+    http_status = 403
+    json_code = "MissingAuthenticationTokenException"
+
+
+class UnsupportedAuthorization(VerificationError):
+    """A recognized scheme for which no verifier is available (``InvalidRequest``, as S3 says)."""
+
+    code = "InvalidRequest"
+    http_status = 400
+    json_code = "IncompleteSignatureException"

@@ -195,9 +195,11 @@ def get_signer(name: str, **options: Any) -> Any:
     try:
         return info.factory(**options)
     except TypeError as exc:
-        # Unknown keyword: name it, as the caller gave it.
+        # A factory's own complaint about its keywords: name the option, as the caller gave it.
         message = str(exc)
+        bad = message.rsplit(" ", 1)[-1].strip("'\"")
         if "unexpected keyword argument" in message:
-            bad = message.rsplit(" ", 1)[-1].strip("'\"")
             raise InvalidOption(f"option {bad!r} is not an option of {name!r}", field=bad) from None
+        if "required keyword-only argument" in message or "required positional" in message:
+            raise InvalidOption(f"option {bad!r} is required by {name!r}", field=bad) from None
         raise

@@ -284,6 +284,23 @@ class SigV4Signer:
             added_headers=new_headers,
         )
 
+    def verify(
+        self,
+        request: Request,
+        credentials: Credentials,
+        now: Optional[_dt.datetime] = None,
+        max_skew: float = 900,
+    ) -> Artifacts:
+        """Verify a request signed in the Authorization header, as the server would.
+
+        The region and service options are what the server expects; ``now`` is the server's
+        time (aware; ``None`` = the current time).  Returns the artifacts on success, raises a
+        :class:`~signers.errors.VerificationError` carrying AWS's error code otherwise.
+        """
+        from ._verify_sigv4 import verify_header
+
+        return verify_header(self, request, credentials, now=now, max_skew=max_skew)
+
 
 def s3v4(**options: Any) -> SigV4Signer:
     """``s3v4``: botocore's name for SigV4 with the S3 preset."""

@@ -150,6 +150,18 @@ class SigV4QuerySigner(SigV4Signer):
             added_query=tuple(added),
         )
 
+    def verify(
+        self,
+        request: Request,
+        credentials: Credentials,
+        now: Optional[_dt.datetime] = None,
+        max_skew: float = 900,
+    ) -> Artifacts:
+        """Verify a presigned URL, as the server would (expiry, skew, scope, signature)."""
+        from ._verify_sigv4 import verify_query
+
+        return verify_query(self, request, credentials, now=now, max_skew=max_skew)
+
 
 def s3v4_query(**options: Any) -> SigV4QuerySigner:
     """``s3v4-query``: botocore's name for a SigV4 presigned URL with the S3 preset."""

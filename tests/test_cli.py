@@ -90,7 +90,7 @@ def test_presign_json_and_explain(capsys: Any) -> None:
         ],
     )
     assert code == 0
-    assert "# canonical request" in out and "x-amz-target:AmazonEC2" in out
+    assert "Canonical request:" in out and "x-amz-target:AmazonEC2" in out
     assert "inferred" in out and "'ecs'" in out
 
 
@@ -131,7 +131,7 @@ def test_data_from_file(tmp_path: Any, capsys: Any) -> None:
             "authorization",
         ),
         (["sign", "GET", "https://b.s3.amazonaws.com/k", "-H", "X-Amz-Date: x"], "x-amz-date"),
-        (["sign", "GET", "https://b.s3.amazonaws.com/k", "-H", "no colon"], "header"),
+        (["sign", "GET", "https://b.s3.amazonaws.com/k", "-H", "no colon"], "-H"),
         (["sign", "GET", "https://b.s3.amazonaws.com/k", "--at", "2015-08-30T12:00:00"], "--at"),
         (["sign", "GET", "https://b.s3.amazonaws.com/k", "--at", "yesterday"], "--at"),
         (["sign", "GET", "https://b.s3.amazonaws.com/k", "--scheme", "nope"], "available"),

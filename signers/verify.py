@@ -1,0 +1,493 @@
+"""Verify any signed AWS request: detect the scheme, find the credentials, call its verifier.
+
+The scheme is read from the request itself:
+
+==========================================================  ===============
+what the request carries                                    scheme
+==========================================================  ===============
+``Authorization: AWS4-HMAC-SHA256 ...``                     ``sigv4``
+query ``X-Amz-Algorithm=AWS4-HMAC-SHA256``                  ``sigv4-query``
+``Authorization: AWS AKID:signature``                       ``s3-v2``
+query ``AWSAccessKeyId`` + ``Signature`` + ``Expires``      ``s3-v2-query``
+``SignatureVersion=2`` in the query or a form body          ``sigv2``
+==========================================================  ===============
+
+The verifier is the scheme's signer, looked up in the registry by that name: any signer with a
+``verify(request, credentials, now=None, max_skew=900) -> Artifacts`` method that raises
+:class:`~signers.errors.VerificationError` takes part, so a plug-in (or a legacy scheme landing
+later) needs no change here.  A recognized scheme without a verifier is refused with
+:class:`~signers.errors.UnsupportedAuthorization`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    NoReturn,
+    Optional,
+    Tuple,
+    Union,
+)
+
+from ._encoding import percent_decode_str, split_query
+from ._time import UTC, iso8601, parse_iso8601
+from .errors import (
+    AuthorizationHeaderMalformed,
+    IncompleteSignature,
+    InvalidAccessKeyId,
+    InvalidArgument,
+    InvalidClientTokenId,
+    InvalidOption,
+    InvalidRequest,
+    MissingAuthenticationToken,
+    UnknownScheme,
+    UnsupportedAuthorization,
+    VerificationError,
+)
+from .model import Artifacts, Credentials, Request
+from .registry import get_signer
+
+if TYPE_CHECKING:
+    from ._verify_sigv4 import ParsedAuth
+
+__all__ = ["Verified", "Detected", "Lookup", "detect", "verify", "SIGV4_SCHEMES"]
+
+Lookup = Union[Mapping[str, Credentials], Callable[[str], Optional[Credentials]]]
+
+#: The schemes whose signers take ``region`` / ``service`` options (a credential scope).
+SIGV4_SCHEMES = ("sigv4", "sigv4-query")
+
+_SIGV4A_ALGORITHM = "AWS4-ECDSA-P256-SHA256"
+
+_v4_module: Any = None
+
+
+def _v4() -> Any:
+    """:mod:`signers._verify_sigv4`, imported on first use (it pulls in the SigV4 signers)."""
+    global _v4_module
+    if _v4_module is None:
+        from . import _verify_sigv4
+
+        _v4_module = _verify_sigv4
+    return _v4_module
+
+
+_FORM = "application/x-www-form-urlencoded"
+
+
+class _Frozen:
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+
+class Detected(_Frozen):
+    """What the request says about itself before any check: scheme, access key, scope."""
+
+    __slots__ = ("access_key", "region", "scheme", "service")
+    scheme: str
+    access_key: str
+    region: Optional[str]
+    service: Optional[str]
+
+    def __init__(
+        self, scheme: str, access_key: str, region: Optional[str], service: Optional[str]
+    ) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "scheme", scheme)
+        setattr_(self, "access_key", access_key)
+        setattr_(self, "region", region)
+        setattr_(self, "service", service)
+
+    def __repr__(self) -> str:
+        return (
+            f"Detected(scheme={self.scheme!r}, access_key={self.access_key!r}, "
+            f"region={self.region!r}, service={self.service!r})"
+        )
+
+
+class Verified(_Frozen):
+    """A request that verified: who signed it, for what scope, over which headers, when."""
+
+    __slots__ = (
+        "access_key",
+        "artifacts",
+        "expires_at",
+        "region",
+        "request_time",
+        "scheme",
+        "service",
+        "signed_headers",
+    )
+    scheme: str
+    access_key: str
+    region: Optional[str]
+    service: Optional[str]
+    signed_headers: Tuple[str, ...]
+    request_time: Optional[_dt.datetime]
+    expires_at: Optional[_dt.datetime]
+    artifacts: Artifacts
+
+    def __init__(
+        self,
+        *,
+        scheme: str,
+        access_key: str,
+        artifacts: Artifacts,
+        region: Optional[str] = None,
+        service: Optional[str] = None,
+        signed_headers: Tuple[str, ...] = (),
+        request_time: Optional[_dt.datetime] = None,
+        expires_at: Optional[_dt.datetime] = None,
+    ) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "scheme", scheme)
+        setattr_(self, "access_key", access_key)
+        setattr_(self, "region", region)
+        setattr_(self, "service", service)
+        setattr_(self, "signed_headers", tuple(signed_headers))
+        setattr_(self, "request_time", request_time)
+        setattr_(self, "expires_at", expires_at)
+        setattr_(self, "artifacts", artifacts)
+
+    def as_dict(self) -> Dict[str, Any]:
+        """A JSON-ready account (times in ISO 8601); no secret is in it."""
+        return {
+            "scheme": self.scheme,
+            "access_key": self.access_key,
+            "region": self.region,
+            "service": self.service,
+            "signed_headers": list(self.signed_headers),
+            "time": iso8601(self.request_time) if self.request_time else None,
+            "expires": iso8601(self.expires_at) if self.expires_at else None,
+        }
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Verified):
+            return NotImplemented
+        return all(getattr(self, s) == getattr(other, s) for s in self.__slots__)
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, s) for s in self.__slots__))
+
+    def __repr__(self) -> str:
+        return (
+            f"Verified(scheme={self.scheme!r}, access_key={self.access_key!r}, "
+            f"region={self.region!r}, service={self.service!r}, "
+            f"signed_headers={self.signed_headers!r})"
+        )
+
+
+# -- detection ---------------------------------------------------------------------------------
+
+
+def _decoded_pairs(raw: str) -> List[Tuple[str, str]]:
+    return [
+        (percent_decode_str(n), percent_decode_str(v.replace("+", " ")))
+        for n, v in split_query(raw)
+    ]
+
+
+def _form_pairs(request: Request) -> List[Tuple[str, str]]:
+    content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
+    body = request.body
+    if content_type != _FORM or not isinstance(body, bytes) or not body:
+        return []
+    return _decoded_pairs(body.decode("latin-1"))
+
+
+def _only(
+    pairs: List[Tuple[str, str]], name: str, error: Callable[[str], VerificationError]
+) -> Optional[str]:
+    values = [v for n, v in pairs if n == name]
+    if len(values) > 1:
+        raise error(f"{name} appears more than once")
+    return values[0] if values else None
+
+
+def _peek_sigv4_scope(credential: str) -> Tuple[str, Optional[str], Optional[str]]:
+    parts = credential.split("/")
+    if len(parts) == 5:
+        return parts[0], parts[2] or None, parts[3] or None
+    return parts[0], None, None
+
+
+def _sigv4_credential(value: str) -> str:
+    # The Credential component of an Authorization header, found loosely; strict parsing is the
+    # verifier's job and reports the precise error.
+    for piece in value.partition(" ")[2].split(","):
+        key, _, component = piece.strip().partition("=")
+        if key.strip() == "Credential":
+            return component.strip()
+    return ""
+
+
+def detect(request: Request) -> Detected:
+    """Read the scheme, the access key and (SigV4) the region and service from ``request``.
+
+    Raises :class:`~signers.errors.MissingAuthenticationToken` when the request is not signed,
+    and another :class:`~signers.errors.VerificationError` when it mixes schemes or the
+    Authorization header is of no known type.
+    """
+    if not isinstance(request, Request):
+        raise InvalidRequest(
+            f"request: expected signers.Request, got {type(request).__name__}", field="request"
+        )
+    query = _decoded_pairs(request.query)
+    names = {n for n, _ in query}
+    lowered = {n.lower() for n in names}
+    authorizations = request.header_values("authorization")
+    if len(authorizations) > 1:
+        raise IncompleteSignature(
+            "the Authorization header appears more than once", field="Authorization"
+        )
+    if authorizations:
+        value = authorizations[0].strip()
+        if "x-amz-algorithm" in lowered or "Signature" in names or "x-amz-signature" in lowered:
+            raise InvalidArgument(
+                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
+                "Signature query string parameter or the Authorization header should be "
+                "specified",
+                field="Authorization",
+            )
+        algorithm = value.partition(" ")[0]
+        if algorithm in ("AWS4-HMAC-SHA256", _SIGV4A_ALGORITHM):
+            access_key, region, service = _peek_sigv4_scope(_sigv4_credential(value))
+            scheme = "sigv4" if algorithm == "AWS4-HMAC-SHA256" else "sigv4a"
+            return Detected(scheme, access_key, region, service)
+        if algorithm == "AWS":
+            access_key, colon, signature = value[4:].strip().partition(":")
+            if not colon or not access_key or not signature:
+                raise InvalidArgument(
+                    "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature",
+                    field="Authorization",
+                )
+            return Detected("s3-v2", access_key, None, "s3")
+        raise InvalidArgument("Unsupported Authorization Type", field="Authorization")
+
+    def query_error(message: str) -> VerificationError:
+        return InvalidArgument(f"query: {message}", field="query")
+
+    algorithm_value = next((v for n, v in query if n.lower() == "x-amz-algorithm"), None)
+    if algorithm_value is not None:
+        credential = next((v for n, v in query if n.lower() == "x-amz-credential"), "")
+        access_key, region, service = _peek_sigv4_scope(credential)
+        scheme = "sigv4a-query" if algorithm_value == _SIGV4A_ALGORITHM else "sigv4-query"
+        return Detected(scheme, access_key, region, service)
+    form = _form_pairs(request) if request.method.upper() == "POST" else []
+    version = _only(query, "SignatureVersion", query_error)
+    source = query
+    if version is None and form:
+        version = _only(form, "SignatureVersion", query_error)
+        source = form
+    if version is not None:
+        if version.strip() != "2":
+            raise UnsupportedAuthorization(
+                f"SignatureVersion {version!r} is not supported; use 2 or AWS4-HMAC-SHA256",
+                field="SignatureVersion",
+            )
+        key_v2 = _only(source, "AWSAccessKeyId", query_error)
+        if not key_v2:
+            raise IncompleteSignature(
+                "Request must contain AWSAccessKeyId (SignatureVersion 2)", field="AWSAccessKeyId"
+            )
+        return Detected("sigv2", key_v2, None, None)
+    if "AWSAccessKeyId" in names and "Signature" in names and "Expires" in names:
+        access_key = _only(query, "AWSAccessKeyId", query_error) or ""
+        if not access_key:
+            raise InvalidArgument("query: AWSAccessKeyId is empty", field="AWSAccessKeyId")
+        return Detected("s3-v2-query", access_key, None, "s3")
+    raise MissingAuthenticationToken(
+        "Request is missing Authentication Token (no Authorization header, no signed query)",
+        field="Authorization",
+    )
+
+
+# -- verification ------------------------------------------------------------------------------
+
+
+def _lookup(lookup: Lookup, access_key: str) -> Optional[Credentials]:
+    if isinstance(lookup, Mapping):
+        found = lookup.get(access_key)
+    elif callable(lookup):
+        found = lookup(access_key)
+    else:
+        raise InvalidOption(
+            f"lookup: expected a mapping or a callable, got {type(lookup).__name__}",
+            field="lookup",
+        )
+    if found is not None and not isinstance(found, Credentials):
+        raise InvalidOption(
+            f"lookup: returned {type(found).__name__} for an access key; expected "
+            "signers.Credentials or None",
+            field="lookup",
+        )
+    return found
+
+
+def _is_s3(detected: Detected, service: Optional[str], options: Mapping[str, Any]) -> bool:
+    forced = options.get("s3")
+    if isinstance(forced, bool):
+        return forced
+    return detected.scheme.startswith("s3-") or _v4().is_s3_service(service or detected.service)
+
+
+def _unknown_key(access_key: str, s3: bool) -> VerificationError:
+    if s3:
+        return InvalidAccessKeyId(
+            "The AWS Access Key Id you provided does not exist in our records.",
+            field="access_key",
+            details=[("AWSAccessKeyId", access_key)],
+        )
+    return InvalidClientTokenId(
+        "The security token included in the request is invalid.", field="access_key"
+    )
+
+
+def _verifier(scheme: str, options: Dict[str, Any], s3: bool) -> Any:
+    try:
+        signer = get_signer(scheme, **options)
+    except UnknownScheme:
+        raise UnsupportedAuthorization(
+            f"The authorization mechanism you have provided is not supported: no verifier for "
+            f"scheme {scheme!r} is available (no signer of that name is installed)",
+            field="scheme",
+        ) from None
+    except InvalidOption as exc:
+        # Options built from the client's credential scope: a scope part AWS would reject.
+        message = f"the credential scope is not valid: {exc.message}"
+        if s3:
+            raise AuthorizationHeaderMalformed(
+                "The authorization header is malformed; " + message, field=exc.field
+            ) from None
+        raise IncompleteSignature(message, field=exc.field) from None
+    if not callable(getattr(signer, "verify", None)):
+        raise UnsupportedAuthorization(
+            f"The authorization mechanism you have provided is not supported: the {scheme!r} "
+            "signer installed has no verify() method yet",
+            field="scheme",
+        )
+    return signer
+
+
+def _legacy_times(
+    scheme: str, request: Request
+) -> Tuple[Optional[_dt.datetime], Optional[_dt.datetime]]:
+    """Request time and expiry of a legacy request, read leniently (it already verified)."""
+    try:
+        if scheme == "s3-v2-query":
+            expires = next((v for n, v in _decoded_pairs(request.query) if n == "Expires"), "")
+            return None, _dt.datetime.fromtimestamp(int(expires), UTC)
+        if scheme == "s3-v2":
+            from email.utils import parsedate_to_datetime
+
+            text = request.header("x-amz-date") or request.header("date")
+            if not text:
+                return None, None
+            parsed = parsedate_to_datetime(text)
+            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)), None
+        if scheme == "sigv2":
+            pairs = _decoded_pairs(request.query) or _form_pairs(request)
+            values = dict(pairs)
+            if "Timestamp" in values:
+                return parse_iso8601(values["Timestamp"]), None
+            if "Expires" in values:
+                return None, parse_iso8601(values["Expires"])
+    except (ValueError, TypeError, OverflowError, IndexError):
+        pass
+    return None, None
+
+
+def verify(
+    request: Request,
+    lookup: Lookup,
+    now: Optional[_dt.datetime] = None,
+    max_skew: float = 900,
+    *,
+    region: Optional[str] = None,
+    service: Optional[str] = None,
+    schemes: Optional[Iterable[str]] = None,
+    options: Optional[Mapping[str, Mapping[str, Any]]] = None,
+) -> Verified:
+    """Verify ``request`` whatever its scheme; a :class:`Verified` account on success.
+
+    ``lookup`` maps an access key to :class:`~signers.model.Credentials` (a mapping, or a
+    callable returning ``None`` for an unknown key).  ``region`` / ``service`` are what this
+    server answers for (SigV4): ``None`` accepts the client's credential scope.  ``schemes``
+    restricts the schemes accepted (default: every one with a verifier).  ``options`` are extra
+    signer options per scheme, e.g. ``{"sigv4-query": {"session_token": "unsigned"}}``; the
+    S3 rules (``s3=True``) apply by default when the signing name is an S3 one.
+
+    Raises a :class:`~signers.errors.VerificationError` subclass carrying AWS's error code.
+    """
+    detected = detect(request)
+    scheme = detected.scheme
+    if schemes is not None:
+        allowed = tuple(schemes)
+        if scheme not in allowed:
+            raise UnsupportedAuthorization(
+                f"The authorization mechanism you have provided is not supported: scheme "
+                f"{scheme!r} is not accepted here (accepted: {', '.join(allowed) or 'none'})",
+                field="scheme",
+            )
+    scheme_options: Dict[str, Any] = dict((options or {}).get(scheme, {}))
+    s3 = _is_s3(detected, service, scheme_options)
+    parsed: Optional[ParsedAuth] = None
+    if scheme in SIGV4_SCHEMES:
+        # Parse strictly before anything else, so a malformed request gets its precise error
+        # (and not "unknown access key").  The signer is configured with what the server
+        # expects; where it expects nothing, with what the client says (the signature still has
+        # to match it).
+        v4 = _v4()
+        parse = v4.parse_authorization_header if scheme == "sigv4" else v4.parse_presigned_query
+        parsed = parse(request, s3=s3)
+        detected = Detected(scheme, parsed.access_key, parsed.region, parsed.service)
+        scheme_options.setdefault("region", region or parsed.region)
+        scheme_options.setdefault("service", service or parsed.service)
+        scheme_options.setdefault("s3", s3)
+    signer = _verifier(scheme, scheme_options, s3)
+    credentials = _lookup(lookup, detected.access_key)
+    if credentials is None:
+        raise _unknown_key(detected.access_key, s3)
+    if parsed is not None and type(signer) in _v4().BUILT_IN_SIGNERS:
+        # Our own SigV4 verifiers take the parse already done above instead of redoing it.
+        v4 = _v4()
+        check = v4.verify_header if parsed.location == "header" else v4.verify_query
+        artifacts = check(signer, request, credentials, now=now, max_skew=max_skew, parsed=parsed)
+    else:
+        artifacts = signer.verify(request, credentials, now=now, max_skew=max_skew)
+    if not isinstance(artifacts, Artifacts):
+        raise UnsupportedAuthorization(
+            f"the {scheme!r} verifier returned {type(artifacts).__name__}, not Artifacts",
+            field="scheme",
+        )
+    signed = tuple(artifacts.signed_headers.split(";")) if artifacts.signed_headers else ()
+    request_time: Optional[_dt.datetime]
+    expires_at: Optional[_dt.datetime] = None
+    if parsed is not None:
+        region_out: Optional[str] = parsed.region
+        service_out: Optional[str] = parsed.service
+        request_time = parsed.request_time
+        if parsed.expires is not None:
+            expires_at = request_time + _dt.timedelta(seconds=parsed.expires)
+    else:
+        region_out, service_out = detected.region, detected.service
+        request_time, expires_at = _legacy_times(scheme, request)
+    return Verified(
+        scheme=scheme,
+        access_key=detected.access_key,
+        region=region_out,
+        service=service_out,
+        signed_headers=signed,
+        request_time=request_time,
+        expires_at=expires_at,
+        artifacts=artifacts,
+    )

@@ -1,0 +1,84 @@
+"""Helpers shared by the verification tests: fixed times, credentials, request surgery."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+from signers import Credentials, Request
+from signers._encoding import percent_decode_str, uri_encode
+
+UTC = dt.timezone.utc
+AT = dt.datetime(2024, 5, 17, 12, 0, 0, tzinfo=UTC)
+AK = "AKIDEXAMPLE"
+SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+TOKEN = "FQoGZXIvYXdzEXAMPLE/token+with/slashes=="
+CREDS = Credentials(AK, SECRET)
+CREDS_TOKEN = Credentials(AK, SECRET, TOKEN)
+
+
+def v4_vector_root() -> Path:
+    """The aws-c-auth v4 vectors bundled in the repository (``vectors/v4``)."""
+    return Path(__file__).resolve().parents[1] / "vectors" / "v4"
+
+
+def replace_header(request: Request, name: str, value: str) -> Request:
+    lowered = name.lower()
+    headers = [(n, value if n.lower() == lowered else v) for n, v in request.headers]
+    return request.replace(headers=headers)
+
+
+def drop_header(request: Request, name: str) -> Request:
+    lowered = name.lower()
+    return request.replace(headers=[(n, v) for n, v in request.headers if n.lower() != lowered])
+
+
+def query_pairs_decoded(request: Request) -> List[Tuple[str, str]]:
+    return [(percent_decode_str(n), percent_decode_str(v)) for n, v in request.query_pairs()]
+
+
+def with_query(request: Request, pairs: List[Tuple[str, str]]) -> Request:
+    """``request`` with its query rebuilt from decoded ``pairs`` (encoded per RFC 3986)."""
+    base = request.url.split("?", 1)[0]
+    query = "&".join(uri_encode(n) + "=" + uri_encode(v) for n, v in pairs)
+    return request.replace(url=base + ("?" + query if query else ""))
+
+
+def replace_query_param(request: Request, name: str, value: str) -> Request:
+    pairs = [(n, value if n == name else v) for n, v in query_pairs_decoded(request)]
+    return with_query(request, pairs)
+
+
+def drop_query_param(request: Request, name: str) -> Request:
+    return with_query(request, [(n, v) for n, v in query_pairs_decoded(request) if n != name])
+
+
+def rewrite_scope(
+    request: Request,
+    *,
+    access_key: Optional[str] = None,
+    date: Optional[str] = None,
+    region: Optional[str] = None,
+    service: Optional[str] = None,
+) -> Request:
+    """Change parts of the credential, in the Authorization header or X-Amz-Credential."""
+
+    def rewrite(credential: str) -> str:
+        parts = credential.split("/")
+        for index, new in ((0, access_key), (1, date), (2, region), (3, service)):
+            if new is not None:
+                parts[index] = new
+        return "/".join(parts)
+
+    auth = request.header("authorization")
+    if auth is not None:
+        head, _, rest = auth.partition("Credential=")
+        credential, comma, tail = rest.partition(",")
+        return replace_header(
+            request, "authorization", head + "Credential=" + rewrite(credential) + comma + tail
+        )
+    pairs = query_pairs_decoded(request)
+    return with_query(
+        request, [(n, rewrite(v) if n == "X-Amz-Credential" else v) for n, v in pairs]
+    )

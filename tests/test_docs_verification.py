@@ -1,0 +1,36 @@
+"""The vendor example in docs/verification.md runs and answers as documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import signers
+from tests._verify_support import AT
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "verification.md"
+
+
+def test_vendor_example():
+    if not DOC.is_file():
+        pytest.skip("docs/verification.md is not in this checkout")
+    code = re.search(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S).group(1)
+    namespace: dict = {}
+    exec(compile(code, str(DOC), "exec"), namespace)
+    authenticate, keys = namespace["authenticate"], namespace["KEYS"]
+    request = signers.Request("GET", "https://b.s3.eu-west-1.amazonaws.com/k")
+    good = signers.get_signer("sigv4", region="eu-west-1", service="s3", s3=True)
+    signed = good.sign(request, keys["AKIDEXAMPLE"])
+    assert authenticate("GET", signed.url, signed.headers, b"")[0] == 200
+    bad = signers.get_signer("sigv4", region="us-east-1", service="s3", s3=True)
+    signed = bad.sign(request, keys["AKIDEXAMPLE"])
+    status, payload = authenticate("GET", signed.url, signed.headers, b"")
+    assert (status, payload["Code"], payload["Region"]) == (
+        400,
+        "AuthorizationHeaderMalformed",
+        "eu-west-1",
+    )
+    stale = good.sign(request, keys["AKIDEXAMPLE"], at=AT)
+    assert authenticate("GET", stale.url, stale.headers, b"")[1]["Code"] == "RequestTimeTooSkewed"
