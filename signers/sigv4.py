@@ -305,6 +305,7 @@ class SigV4Signer:
 def s3v4(**options: Any) -> SigV4Signer:
     """``s3v4``: botocore's name for SigV4 with the S3 preset."""
     options.setdefault("s3", True)
+    options.setdefault("service", "s3")
     return SigV4Signer(**options)
 
 

@@ -166,6 +166,7 @@ class SigV4QuerySigner(SigV4Signer):
 def s3v4_query(**options: Any) -> SigV4QuerySigner:
     """``s3v4-query``: botocore's name for a SigV4 presigned URL with the S3 preset."""
     options.setdefault("s3", True)
+    options.setdefault("service", "s3")
     return SigV4QuerySigner(**options)
 
 
