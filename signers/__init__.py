@@ -24,6 +24,7 @@ from .errors import (
     SigningError,
     UnknownScheme,
 )
+from .migrate import MigrationError, MigrationResult, migrate
 from .model import (
     UNSIGNED_PAYLOAD,
     Artifacts,
@@ -47,6 +48,8 @@ __all__ = [
     "InvalidOption",
     "InvalidRequest",
     "InvalidTime",
+    "MigrationError",
+    "MigrationResult",
     "PayloadHash",
     "Request",
     "SignedRequest",
@@ -56,5 +59,6 @@ __all__ = [
     "available",
     "get_signer",
     "load_errors",
+    "migrate",
     "schemes",
 ]
