@@ -545,19 +545,14 @@ def _scope(
     elif scope.service is not None:
         service, service_source = scope.service, source
     else:
-        raise InvalidOption(
-            f"option 'service' is required: {scope.reason}; pass service= (and region=)",
-            field="service",
-        )
+        raise InvalidOption(f"option 'service' is required: {scope.reason}", field="service")
     if region is not None:
         region_source = EXPLICIT
     elif scope.region is not None:
         region, region_source = scope.region, source
     else:
         hint = " (S3-compatible stores often accept 'us-east-1')" if is_s3 else ""
-        raise InvalidOption(
-            f"option 'region' is required: {scope.reason}; pass region={hint}", field="region"
-        )
+        raise InvalidOption(f"option 'region' is required: {scope.reason}{hint}", field="region")
     return region, region_source, service, service_source, scope.reason
 
 
