@@ -124,7 +124,7 @@ def _string_findings(value: str) -> List[Tuple[int, str, str, str]]:
                 0,
                 "sigv2-parameter",
                 "builds SigV2 / S3 presigned parameters (AWSAccessKeyId)",
-                _R_PRESIGN,
+                _R_ACCESS_KEY,
             )
         )
     if value == "SignatureMethod" or "SignatureMethod=" in value:

@@ -280,7 +280,7 @@ def detect_scheme(request: Request) -> str:
     for name, _ in request.query_pairs():
         if name.lower() in _V4_QUERY:
             raise MigrationError(
-                f"query parameter {name!r} shows a SigV4 presigned URL; nothing to migrate",
+                f"query parameter {name!r}: already a SigV4 presigned URL; nothing to migrate",
                 field=name,
             )
     if "SignatureVersion" in names:
@@ -300,26 +300,19 @@ def detect_scheme(request: Request) -> str:
         return "sigv2"
     raw_names = {name for name, _ in request.query_pairs()}
     presigned = ("AWSAccessKeyId", "Expires", "Signature")
-    present = [n for n in presigned if n in raw_names]
-    if present:
-        missing = [n for n in presigned if n not in raw_names]
-        if not missing:
-            return "s3-v2-query"
-        if "Signature" in names and "AWSAccessKeyId" in names:
-            raise MigrationError(
-                "parameter 'SignatureVersion' is missing: a query-API SigV2 request sends "
-                "SignatureVersion=2 (an S3 presigned URL would send Expires)",
-                field="SignatureVersion",
-            )
+    missing = [n for n in presigned if n not in raw_names]
+    if not missing:
+        return "s3-v2-query"
+    if "Expires" in raw_names and len(missing) < 2:
         raise MigrationError(
             f"query parameter {missing[0]!r} is missing: an S3 presigned URL carries "
             "AWSAccessKeyId, Expires and Signature",
             field=missing[0],
         )
-    if "Signature" in names:
+    if "Signature" in names or "AWSAccessKeyId" in names:
         raise MigrationError(
-            "parameter 'SignatureVersion' is missing: 'Signature' alone does not say which "
-            "scheme signed the request",
+            "parameter 'SignatureVersion' is missing: a query-API SigV2 request carries "
+            "SignatureVersion=2 (and an S3 presigned URL AWSAccessKeyId, Expires and Signature)",
             field="SignatureVersion",
         )
     raise MigrationError(
@@ -503,19 +496,20 @@ def _strip_sigv2(request: Request, notes: List[str]) -> Tuple[Request, List[str]
 def _strip_s3_header(
     request: Request, notes: List[str]
 ) -> Tuple[Request, List[str], Optional[str]]:
+    # Date and x-amz-date were the SigV2 signing time; SigV4 adds X-Amz-Date at its own signing
+    # time.  (A stale Date kept next to it would be signed too, and botocore's SigV4 would
+    # rewrite it: dropping it keeps the request what any SigV4 client sends.)
     token = request.header(_S3_TOKEN)
     removed: List[str] = []
     kept = []
     for name, value in request.headers:
         lowered = name.lower()
-        if lowered in ("authorization", _S3_TOKEN, "x-amz-date"):
+        if lowered in ("authorization", _S3_TOKEN, "x-amz-date", "date"):
             removed.append(name)
-            if lowered == "x-amz-date":
-                notes.append("x-amz-date removed: SigV4 adds its own X-Amz-Date")
         else:
             kept.append((name, value))
-    if request.has_header("date"):
-        notes.append("Date kept: it is sent and signed as before")
+    if any(name.lower() in ("date", "x-amz-date") for name in removed):
+        notes.append("the SigV2 signing time (Date / x-amz-date) removed: SigV4 adds X-Amz-Date")
     return request.replace(headers=tuple(kept)), removed, token
 
 
