@@ -271,9 +271,11 @@ def _run_migrate(args: argparse.Namespace) -> int:
     if signed is not None:
         out.append(signed.url if result.signer == "sigv4-query" else _rendered(signed.request))
     else:
+        presigned = result.signer == "sigv4-query"
         if not args.quiet:
-            out.append("# stripped request, ready for SigV4 (no credentials given):")
-        out.append(_rendered(result.request))
+            what = "URL" if presigned else "request"
+            out.append(f"# stripped {what}, ready for SigV4 (no credentials given):")
+        out.append(result.request.url if presigned else _rendered(result.request))
         if not args.quiet:
             out.append("# sign it with:")
             command = sign_command(result)

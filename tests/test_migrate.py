@@ -869,3 +869,48 @@ def test_module_entry_point_has_no_traceback() -> None:
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1 and "SignatureVersion" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("kind", ["sqs-post", "s3-header", "s3-presigned"])
+def test_the_printed_sign_command_signs_the_same(
+    kind: str, capsys: Any, monkeypatch: Any, no_env_credentials: None
+) -> None:
+    import shlex
+
+    from signers._cli_migrate import sign_command
+    from signers.cli import main as sigbridge
+
+    if kind == "sqs-post":
+        params = {"Action": "SendMessage", "MessageBody": "a b", "Version": "2012-11-05"}
+        url = "https://sqs.eu-west-1.amazonaws.com/123456789012/MyQueue"
+        legacy: Any = sigv2_input("POST", url, params, TOKEN)
+    elif kind == "s3-header":
+        url = "https://examplebucket.s3.eu-west-1.amazonaws.com/a%20b.txt"
+        legacy = s3_header_input(
+            "PUT", url, "/examplebucket/a%20b.txt", [("Content-Type", "text/plain")], b"hi", TOKEN
+        )
+    else:
+        url = "https://examplebucket.s3.eu-west-1.amazonaws.com/a.txt?versionId=1"
+        legacy = s3_presigned_input(url, "/examplebucket/a.txt", TOKEN)
+    result = signers.migrate(legacy, at=LATER)
+    command = sign_command(result)
+    argv = shlex.split(command)
+    assert argv[0] == "sigbridge"
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", AK)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SK)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", TOKEN)
+    code = sigbridge([*argv[1:], "--at", "2024-05-01T12:10:00Z", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    expected = result.sign(CREDS, LATER)  # the request's token comes with the result
+    data = json.loads(out)
+    assert data["signature"] == expected.signature
+    assert data["url"] == expected.url
+
+
+def test_cli_presigned_without_credentials_prints_the_stripped_url(
+    capsys: Any, no_env_credentials: None
+) -> None:
+    code, out, err = _run(capsys, [DOC_S3_PRESIGNED, "-q", "--at", "2007-03-29T02:40:20Z"])
+    assert code == 0, err
+    assert out == "https://johnsmith.s3.amazonaws.com/photos/puppy.jpg\n"
