@@ -56,7 +56,6 @@ Pair = Tuple[str, str]
 SIGV2_ONLY_SERVICES: FrozenSet[str] = frozenset({"sdb", "importexport"})
 
 _S3_TOKEN = "x-amz-security-token"
-_V4_HEADERS = ("authorization", "x-amz-date")
 _V4_QUERY = ("x-amz-signature", "x-amz-credential", "x-amz-algorithm")
 
 # Where a region or signing name came from (MigrationAccount.region_source / service_source).
@@ -554,8 +553,9 @@ def _lifetime(
     request: Request, time: _dt.datetime, expires: Optional[int], notes: List[str]
 ) -> int:
     if expires is not None:
+        check_expires(expires)
         notes.append(f"lifetime {expires} s: given")
-        return check_expires(expires)
+        return expires
     _, auth = s3_v2.split_query_auth(request.query_pairs())
     text = _one([(n, percent_decode_str(v)) for n, v in auth], "Expires", "s3-v2-query")
     if not text.isdigit() or not text.isascii():
