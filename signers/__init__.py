@@ -38,6 +38,7 @@ from .errors import (
     VerificationError,
     XAmzContentSHA256Mismatch,
 )
+from .migrate import MigrationError, MigrationResult, migrate
 from .model import (
     UNSIGNED_PAYLOAD,
     Artifacts,
@@ -62,6 +63,8 @@ __all__ = [
     "InvalidOption",
     "InvalidRequest",
     "InvalidTime",
+    "MigrationError",
+    "MigrationResult",
     "PayloadHash",
     "Request",
     "SignedRequest",
@@ -71,6 +74,7 @@ __all__ = [
     "available",
     "get_signer",
     "load_errors",
+    "migrate",
     "schemes",
     "AccessDenied",
     "AuthorizationHeaderMalformed",

@@ -14,11 +14,17 @@ __all__ = ["Scope", "infer_scope", "SIGNING_NAME_BY_HOST_PREFIX", "GLOBAL_ENDPOI
 
 
 class Scope(NamedTuple):
-    """An inferred ``(service, region)`` and a human-readable account of where each came from."""
+    """An inferred ``(service, region)`` and a human-readable account of where each came from.
+
+    ``global_endpoint`` is true when the region comes from a host name without one (a legacy
+    global endpoint such as ``ec2.amazonaws.com`` or ``bucket.s3.amazonaws.com``), not from the
+    host itself.
+    """
 
     service: Optional[str]
     region: Optional[str]
     reason: str
+    global_endpoint: bool = False
 
 
 #: Host prefixes whose signing name differs from the prefix itself (a table of facts; extend it
@@ -61,6 +67,7 @@ GLOBAL_ENDPOINTS: Dict[str, Tuple[str, str]] = {
     "monitoring.amazonaws.com": ("monitoring", "us-east-1"),
     "sns.amazonaws.com": ("sns", "us-east-1"),
     "rds.amazonaws.com": ("rds", "us-east-1"),
+    "elasticmapreduce.amazonaws.com": ("elasticmapreduce", "us-east-1"),
 }
 
 _SUFFIXES = (".amazonaws.com.cn", ".amazonaws.com", ".api.aws")
@@ -84,6 +91,7 @@ def infer_scope(host: str) -> Scope:
             global_service,
             global_region,
             f"global endpoint {name}: {global_service} in {global_region}",
+            True,
         )
     suffix = next((s for s in _SUFFIXES if name.endswith(s)), None)
     if suffix is None:
@@ -101,13 +109,21 @@ def infer_scope(host: str) -> Scope:
                     s3_region = candidate
             if s3_region is None:
                 return Scope(
-                    "s3", "us-east-1", f"S3 host {name} without a region: us-east-1 (legacy global)"
+                    "s3",
+                    "us-east-1",
+                    f"S3 host {name} without a region: us-east-1 (legacy global)",
+                    True,
                 )
             return Scope("s3", s3_region, f"S3 host {name}: s3 in {s3_region}")
     region = next((label for label in reversed(labels) if _is_region(label)), None)
     if region is None:
         return Scope(None, None, f"no region in host {host!r}; give region (and service)")
-    prefix = ".".join(labels[: labels.index(region)])
+    index = labels.index(region)
+    prefix = ".".join(labels[:index])
+    if not prefix and index + 1 < len(labels):
+        # The older region-first spelling: eu-west-1.queue.amazonaws.com (SQS),
+        # eu-west-1.ec2.amazonaws.com, us-west-2.elasticloadbalancing.amazonaws.com.
+        prefix = ".".join(labels[index + 1 :])
     if not prefix:
         return Scope(None, region, f"no service in host {host!r}; give service")
     if prefix.endswith("-fips"):
