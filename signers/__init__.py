@@ -15,6 +15,8 @@ Everything public is re-exported here; submodules starting with ``_`` are privat
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, List
+
 from .errors import (
     AccessDenied,
     AlreadySigned,
@@ -38,7 +40,6 @@ from .errors import (
     VerificationError,
     XAmzContentSHA256Mismatch,
 )
-from .migrate import MigrationError, MigrationResult, migrate
 from .model import (
     UNSIGNED_PAYLOAD,
     Artifacts,
@@ -48,7 +49,6 @@ from .model import (
     SignedRequest,
 )
 from .registry import ENTRY_POINT_GROUP, Signer, available, get_signer, load_errors, schemes
-from .verify import Verified, verify
 
 __version__ = "0.1.0"
 
@@ -93,3 +93,33 @@ __all__ = [
     "Verified",
     "verify",
 ]
+
+
+# Verification and migration load on first use: most programs only sign, and ``import signers``
+# stays light (the benchmark suite measures it).
+_LAZY = {
+    "migrate": "._migrate",
+    "MigrationError": "._migrate",
+    "MigrationResult": "._migrate",
+    "verify": "._verify",
+    "Verified": "._verify",
+}
+
+if TYPE_CHECKING:
+    from ._migrate import MigrationError, MigrationResult, migrate
+    from ._verify import Verified, verify
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'signers' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(_LAZY))

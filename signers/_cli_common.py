@@ -25,6 +25,7 @@ from .model import UNSIGNED_PAYLOAD, Body, Credentials, Request
 
 __all__ = [
     "add_request_arguments",
+    "add_credential_arguments",
     "request_from_args",
     "credentials_from_args",
     "time_from_args",
@@ -102,6 +103,11 @@ def add_request_arguments(
         metavar="NAME=VALUE",
         help="a signer option, e.g. -o normalize_path=false -o expires=600",
     )
+    add_credential_arguments(parser)
+
+
+def add_credential_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--access-key``, ``--secret-key``, ``--session-token`` (default: the AWS_* variables)."""
     parser.add_argument("--access-key", help="access key id (default: $AWS_ACCESS_KEY_ID)")
     parser.add_argument("--secret-key", help="secret access key (default: $AWS_SECRET_ACCESS_KEY)")
     parser.add_argument(

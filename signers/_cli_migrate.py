@@ -23,8 +23,8 @@ from typing import Any, Dict, List, NoReturn, Optional, Sequence, Tuple
 from . import _scan
 from ._cli_common import add_credential_arguments, credentials_from_args, time_from_args
 from ._http import render_request
+from ._migrate import MigrationResult, migrate
 from .errors import InvalidOption, InvalidRequest, SigningError
-from .migrate import MigrationResult, migrate
 from .model import Credentials, Request
 
 __all__ = ["add_arguments", "run", "main"]

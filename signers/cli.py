@@ -208,6 +208,16 @@ def _optional_commands() -> List[Callable[[Any], None]]:
             parser.set_defaults(func=run)
 
     adders.append(add_verify_commands)
+
+    def add_migrate(sub: Any) -> None:
+        from . import _cli_migrate
+
+        help_text = "turn a SigV2-signed request into SigV4, or scan Python code for SigV2"
+        parser = sub.add_parser("migrate", help=help_text, description=help_text)
+        _cli_migrate.add_arguments(parser)
+        parser.set_defaults(func=_cli_migrate.run)
+
+    adders.append(add_migrate)
     return adders
 
 

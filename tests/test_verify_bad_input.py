@@ -6,7 +6,7 @@ import pytest
 
 import signers
 from signers import Request
-from signers.verify import detect
+from signers._verify import detect
 from tests._verify_support import (
     AK,
     AT,
