@@ -13,9 +13,9 @@ query ``AWSAccessKeyId`` or ``Signature`` (no SigV2 marks)   ``s3-v2-query``
 ==========================================================  ===============
 
 A request with ``AWSAccessKeyId`` or ``Signature`` but no ``SignatureVersion`` is SigV2 when it
-also carries ``SignatureMethod`` or ``Timestamp`` or puts them in a form body (its verifier then
-reports the missing ``SignatureVersion``), else an S3 presigned URL (whose verifier reports what
-is missing of ``AWSAccessKeyId``, ``Expires`` and ``Signature``).
+also carries ``SignatureMethod``, ``Timestamp`` or ``Action``, or puts them in a form body (its
+verifier then reports the missing ``SignatureVersion``), else an S3 presigned URL (whose
+verifier reports what is missing of ``AWSAccessKeyId``, ``Expires`` and ``Signature``).
 
 The verifier is the scheme's signer, looked up in the registry by that name: any signer with a
 ``verify(request, credentials, now=None, max_skew=900) -> Artifacts`` method that raises
@@ -226,6 +226,14 @@ def _form_pairs(request: Request) -> List[Tuple[str, str]]:
     return _decoded_pairs(body.decode("latin-1"))
 
 
+def _form_has_signature(request: Request) -> bool:
+    """Whether a POST carries a SigV2 ``Signature`` in its form body (checked cheaply first)."""
+    body = request.body
+    if request.method.upper() != "POST" or not isinstance(body, bytes) or b"Signature" not in body:
+        return False
+    return any(n == "Signature" for n, _ in _form_pairs(request))
+
+
 def _only(
     pairs: List[Tuple[str, str]], name: str, error: Callable[[str], VerificationError]
 ) -> Optional[str]:
@@ -273,7 +281,12 @@ def detect(request: Request) -> Detected:
         )
     if authorizations:
         value = authorizations[0].strip()
-        if "x-amz-algorithm" in lowered or "Signature" in names or "x-amz-signature" in lowered:
+        if (
+            "x-amz-algorithm" in lowered
+            or "Signature" in names
+            or "x-amz-signature" in lowered
+            or _form_has_signature(request)
+        ):
             raise InvalidArgument(
                 "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
                 "Signature query string parameter or the Authorization header should be "
@@ -324,6 +337,7 @@ def detect(request: Request) -> Detected:
         and (
             "SignatureMethod" in all_names
             or "Timestamp" in all_names
+            or "Action" in all_names  # every query API call names its action; S3 has none
             or any(n in ("AWSAccessKeyId", "Signature") for n, _ in form)
         )
     ):
