@@ -22,12 +22,26 @@ from signers import Credentials, Request
 from signers._encoding import uri_encode
 from signers._time import rfc1123
 from signers.verify import detect
-from tests._verify_support import AK, AT, CREDS, CREDS_TOKEN, SECRET, TOKEN, replace_header
+from tests._verify_support import (
+    AK,
+    AT,
+    CREDS,
+    CREDS_TOKEN,
+    FORM,
+    SECRET,
+    TOKEN,
+    add_sigv2_param,
+    drop_sigv2_param,
+    replace_header,
+    replace_raw_query_param,
+    set_sigv2_param,
+    sigv2_pairs,
+    with_sigv2_pairs,
+)
 from tests.reference import legacy_reference as reference
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 FAMILIES = {"sigv2": {"query": "sigv2"}, "s3-v2": {"header": "s3-v2", "query": "s3-v2-query"}}
-FORM = "application/x-www-form-urlencoded"
 Pair = Tuple[str, str]
 
 
@@ -85,38 +99,6 @@ def _error(call: Any) -> signers.VerificationError:
 
 def _verify_error(request: Request, lookup: Any = None, **kw: Any) -> signers.VerificationError:
     return _error(lambda: signers.verify(request, lookup or {AK: CREDS}, now=AT, **kw))
-
-
-def _sigv2_pairs(request: Request) -> List[Pair]:
-    """The decoded SigV2 parameters, wherever they are (URL query, or a form body)."""
-    if request.header("content-type") == FORM:
-        return reference.form_decode(request.body.decode("utf-8"))
-    return reference.form_decode(request.query)
-
-
-def _with_sigv2_pairs(request: Request, pairs: List[Pair]) -> Request:
-    encoded = "&".join(uri_encode(n) + "=" + uri_encode(v) for n, v in pairs)
-    if request.header("content-type") == FORM:
-        body = encoded.encode("ascii")
-        headers = [
-            (n, str(len(body)) if n.lower() == "content-length" else v) for n, v in request.headers
-        ]
-        return request.replace(headers=headers, body=body)
-    return request.replace(url=request.url.split("?", 1)[0] + "?" + encoded)
-
-
-def _set_param(request: Request, name: str, value: str) -> Request:
-    return _with_sigv2_pairs(
-        request, [(n, value if n == name else v) for n, v in _sigv2_pairs(request)]
-    )
-
-
-def _drop_param(request: Request, name: str) -> Request:
-    return _with_sigv2_pairs(request, [(n, v) for n, v in _sigv2_pairs(request) if n != name])
-
-
-def _add_param(request: Request, name: str, value: str) -> Request:
-    return _with_sigv2_pairs(request, [*_sigv2_pairs(request), (name, value)])
 
 
 def _raw(request: Request) -> bytes:
@@ -368,70 +350,85 @@ def test_botocore_hmacv1_query(token: Any) -> None:
 
 SIGV2_CASES = [
     # (name, mutate(signed request) -> request, code, status)
-    ("no Signature", lambda r: _drop_param(r, "Signature"), "MissingParameter", 400),
-    ("no SignatureMethod", lambda r: _drop_param(r, "SignatureMethod"), "MissingParameter", 400),
-    ("no SignatureVersion", lambda r: _drop_param(r, "SignatureVersion"), "MissingParameter", 400),
-    ("no Timestamp", lambda r: _drop_param(r, "Timestamp"), "MissingParameter", 400),
-    ("empty Signature", lambda r: _set_param(r, "Signature", ""), "MissingParameter", 400),
+    ("no Signature", lambda r: drop_sigv2_param(r, "Signature"), "MissingParameter", 400),
+    (
+        "no SignatureMethod",
+        lambda r: drop_sigv2_param(r, "SignatureMethod"),
+        "MissingParameter",
+        400,
+    ),
+    (
+        "no SignatureVersion",
+        lambda r: drop_sigv2_param(r, "SignatureVersion"),
+        "MissingParameter",
+        400,
+    ),
+    ("no Timestamp", lambda r: drop_sigv2_param(r, "Timestamp"), "MissingParameter", 400),
+    ("empty Signature", lambda r: set_sigv2_param(r, "Signature", ""), "MissingParameter", 400),
     (
         "no AWSAccessKeyId",
-        lambda r: _drop_param(r, "AWSAccessKeyId"),
+        lambda r: drop_sigv2_param(r, "AWSAccessKeyId"),
         "MissingAuthenticationToken",
         403,
     ),
     (
         "SignatureMethod HmacSHA512",
-        lambda r: _set_param(r, "SignatureMethod", "HmacSHA512"),
+        lambda r: set_sigv2_param(r, "SignatureMethod", "HmacSHA512"),
         "InvalidParameterValue",
         400,
     ),
-    ("SignatureVersion 1", lambda r: _set_param(r, "SignatureVersion", "1"), "InvalidRequest", 400),
+    (
+        "SignatureVersion 1",
+        lambda r: set_sigv2_param(r, "SignatureVersion", "1"),
+        "InvalidRequest",
+        400,
+    ),
     (
         "Timestamp unreadable",
-        lambda r: _set_param(r, "Timestamp", "yesterday"),
+        lambda r: set_sigv2_param(r, "Timestamp", "yesterday"),
         "InvalidParameterValue",
         400,
     ),
     (
         "Timestamp and Expires",
-        lambda r: _add_param(r, "Expires", "2024-05-17T13:00:00Z"),
+        lambda r: add_sigv2_param(r, "Expires", "2024-05-17T13:00:00Z"),
         "InvalidParameterCombination",
         400,
     ),
     (
         "Timestamp 2 hours old",
-        lambda r: _set_param(r, "Timestamp", "2024-05-17T10:00:00Z"),
+        lambda r: set_sigv2_param(r, "Timestamp", "2024-05-17T10:00:00Z"),
         "RequestExpired",
         400,
     ),
     (
         "Timestamp 1 hour ahead",
-        lambda r: _set_param(r, "Timestamp", "2024-05-17T13:00:00Z"),
+        lambda r: set_sigv2_param(r, "Timestamp", "2024-05-17T13:00:00Z"),
         "RequestExpired",
         400,
     ),
     (
         "Timestamp 10 minutes off (inside the window)",
-        lambda r: _set_param(r, "Timestamp", "2024-05-17T11:50:00Z"),
+        lambda r: set_sigv2_param(r, "Timestamp", "2024-05-17T11:50:00Z"),
         "SignatureDoesNotMatch",
         403,
     ),
-    ("Signature twice", lambda r: _add_param(r, "Signature", "x"), "IncompleteSignature", 400),
+    ("Signature twice", lambda r: add_sigv2_param(r, "Signature", "x"), "IncompleteSignature", 400),
     (
         "AWSAccessKeyId twice",
-        lambda r: _add_param(r, "AWSAccessKeyId", AK),
+        lambda r: add_sigv2_param(r, "AWSAccessKeyId", AK),
         "IncompleteSignature",
         400,
     ),
     (
         "SecurityToken, none issued",
-        lambda r: _add_param(r, "SecurityToken", TOKEN),
+        lambda r: add_sigv2_param(r, "SecurityToken", TOKEN),
         "InvalidClientTokenId",
         403,
     ),
     (
         "unknown key",
-        lambda r: _set_param(r, "AWSAccessKeyId", "AKIDUNKNOWN"),
+        lambda r: set_sigv2_param(r, "AWSAccessKeyId", "AKIDUNKNOWN"),
         "InvalidClientTokenId",
         403,
     ),
@@ -447,7 +444,7 @@ SIGV2_CASES = [
         "SignatureDoesNotMatch",
         403,
     ),
-    ("a parameter added", lambda r: _add_param(r, "Extra", "1"), "SignatureDoesNotMatch", 403),
+    ("a parameter added", lambda r: add_sigv2_param(r, "Extra", "1"), "SignatureDoesNotMatch", 403),
 ]
 
 
@@ -499,8 +496,8 @@ def test_sigv2_session_token() -> None:
     signed = _sigv2_get(CREDS_TOKEN)
     assert signers.verify(signed, {AK: CREDS_TOKEN}, now=AT)
     for request, creds in (
-        (_set_param(signed, "SecurityToken", TOKEN + "x"), CREDS_TOKEN),
-        (_drop_param(signed, "SecurityToken"), CREDS_TOKEN),
+        (set_sigv2_param(signed, "SecurityToken", TOKEN + "x"), CREDS_TOKEN),
+        (drop_sigv2_param(signed, "SecurityToken"), CREDS_TOKEN),
         (signed, CREDS),
     ):
         assert _verify_error(request, {AK: creds}).code == "InvalidClientTokenId"
@@ -517,16 +514,16 @@ def test_sigv2_mismatch_reports_the_reference_string_to_sign() -> None:
         # adds itself) with the naive reference: its string to sign is what the server computes.
         unsigned_pairs = [
             (n, v)
-            for n, v in _sigv2_pairs(signed)
+            for n, v in sigv2_pairs(signed)
             if n not in ("AWSAccessKeyId", "SignatureVersion", "SignatureMethod", "Signature")
             and n != "SecurityToken"
         ]
-        unsigned = _with_sigv2_pairs(signed, unsigned_pairs)
+        unsigned = with_sigv2_pairs(signed, unsigned_pairs)
         context = {
             "credentials": {
                 "access_key_id": AK,
                 "secret_access_key": "x",
-                "token": dict(_sigv2_pairs(signed)).get("SecurityToken"),
+                "token": dict(sigv2_pairs(signed)).get("SecurityToken"),
             },
             "timestamp": "2024-05-17T12:00:00Z",
         }
@@ -700,34 +697,37 @@ def test_s3_header_addressing_options_are_the_servers() -> None:
 # -- S3 presigned: each error code -------------------------------------------------------------
 
 
-def _query_replace(request: Request, name: str, value: Any) -> Request:
-    base, _, query = request.url.partition("?")
-    pieces = []
-    for piece in query.split("&"):
-        if piece.partition("=")[0] == name:
-            if value is None:
-                continue
-            piece = name + "=" + value
-        pieces.append(piece)
-    return request.replace(url=base + "?" + "&".join(pieces))
-
-
 S3_QUERY_CASES = [
-    ("no Signature", lambda r: _query_replace(r, "Signature", None), "AccessDenied", 403),
-    ("no Expires", lambda r: _query_replace(r, "Expires", None), "AccessDenied", 403),
-    ("no AWSAccessKeyId", lambda r: _query_replace(r, "AWSAccessKeyId", None), "AccessDenied", 403),
-    ("empty Signature", lambda r: _query_replace(r, "Signature", ""), "AccessDenied", 403),
-    ("Expires not a number", lambda r: _query_replace(r, "Expires", "soon"), "AccessDenied", 403),
+    ("no Signature", lambda r: replace_raw_query_param(r, "Signature", None), "AccessDenied", 403),
+    ("no Expires", lambda r: replace_raw_query_param(r, "Expires", None), "AccessDenied", 403),
     (
-        "Expires fractional",
-        lambda r: _query_replace(r, "Expires", "1715947800.5"),
+        "no AWSAccessKeyId",
+        lambda r: replace_raw_query_param(r, "AWSAccessKeyId", None),
         "AccessDenied",
         403,
     ),
-    ("Expires passed", lambda r: _query_replace(r, "Expires", "1715947199"), "AccessDenied", 403),
+    ("empty Signature", lambda r: replace_raw_query_param(r, "Signature", ""), "AccessDenied", 403),
+    (
+        "Expires not a number",
+        lambda r: replace_raw_query_param(r, "Expires", "soon"),
+        "AccessDenied",
+        403,
+    ),
+    (
+        "Expires fractional",
+        lambda r: replace_raw_query_param(r, "Expires", "1715947800.5"),
+        "AccessDenied",
+        403,
+    ),
+    (
+        "Expires passed",
+        lambda r: replace_raw_query_param(r, "Expires", "1715947199"),
+        "AccessDenied",
+        403,
+    ),
     (
         "Expires moved",
-        lambda r: _query_replace(r, "Expires", "1715947900"),
+        lambda r: replace_raw_query_param(r, "Expires", "1715947900"),
         "SignatureDoesNotMatch",
         403,
     ),
@@ -735,7 +735,7 @@ S3_QUERY_CASES = [
     ("Expires twice", lambda r: r.replace(url=r.url + "&Expires=1"), "InvalidArgument", 400),
     (
         "unknown key",
-        lambda r: _query_replace(r, "AWSAccessKeyId", "AKIDUNKNOWN"),
+        lambda r: replace_raw_query_param(r, "AWSAccessKeyId", "AKIDUNKNOWN"),
         "InvalidAccessKeyId",
         403,
     ),
@@ -782,11 +782,11 @@ def test_s3_query_error_codes(mutate: Any, code: str, status: int) -> None:
 
 def test_s3_query_messages_and_details() -> None:
     signed = _s3_query(expires=600)
-    err = _verify_error(_query_replace(signed, "Signature", None))
+    err = _verify_error(replace_raw_query_param(signed, "Signature", None))
     assert err.message == (
         "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters"
     )
-    err = _verify_error(_query_replace(signed, "Expires", "soon"))
+    err = _verify_error(replace_raw_query_param(signed, "Expires", "soon"))
     assert err.message == "Invalid date (should be seconds since epoch): 'soon'"
     late = AT + dt.timedelta(seconds=601)
     err = _error(lambda: signers.verify(signed, {AK: CREDS}, now=late))
@@ -863,7 +863,7 @@ def test_non_utf8_bytes() -> None:
     body = b"Action=Send&MessageBody=\xff\xfe&Version=1"
     request = Request("POST", SQS, [("Content-Type", FORM)], body)
     signed_pairs = reference.form_decode(body.decode("utf-8", "surrogateescape"))
-    signed = _with_sigv2_pairs(
+    signed = with_sigv2_pairs(
         Request("POST", SQS, [("Content-Type", FORM)], b""),
         signed_pairs,
     )
@@ -884,10 +884,10 @@ def test_non_utf8_bytes() -> None:
     assert _verify_error(query.replace(url=query.url + "&versionId=%FF")).code == (
         "SignatureDoesNotMatch"
     )
-    assert _verify_error(_query_replace(query, "Signature", "%FF%FE")).code == (
+    assert _verify_error(replace_raw_query_param(query, "Signature", "%FF%FE")).code == (
         "SignatureDoesNotMatch"
     )
-    bad_signature = _set_param(_sigv2_get(), "Signature", "\udcff\u00e9")
+    bad_signature = set_sigv2_param(_sigv2_get(), "Signature", "\udcff\u00e9")
     assert _verify_error(bad_signature).code == "SignatureDoesNotMatch"
 
 
@@ -899,14 +899,17 @@ def test_huge_values() -> None:
         "SignatureDoesNotMatch"
     )
     assert _verify_error(replace_header(header, "Date", huge)).code == "AccessDenied"
-    assert _verify_error(_query_replace(_s3_query(), "Expires", "9" * 5000)).code == "AccessDenied"
-    assert _verify_error(_query_replace(_s3_query(), "Expires", "9" * 20)).code == (
+    assert (
+        _verify_error(replace_raw_query_param(_s3_query(), "Expires", "9" * 5000)).code
+        == "AccessDenied"
+    )
+    assert _verify_error(replace_raw_query_param(_s3_query(), "Expires", "9" * 20)).code == (
         "SignatureDoesNotMatch"  # far in the future: not expired, but not what was signed
     )
-    assert _verify_error(_set_param(_sigv2_get(), "Timestamp", "2" * 5000)).code == (
+    assert _verify_error(set_sigv2_param(_sigv2_get(), "Timestamp", "2" * 5000)).code == (
         "InvalidParameterValue"
     )
-    assert _verify_error(_set_param(_sigv2_get(), "Signature", huge)).code == (
+    assert _verify_error(set_sigv2_param(_sigv2_get(), "Signature", huge)).code == (
         "SignatureDoesNotMatch"
     )
 
