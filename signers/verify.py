@@ -227,9 +227,9 @@ def _form_pairs(request: Request) -> List[Tuple[str, str]]:
 
 
 def _form_has_signature(request: Request) -> bool:
-    """Whether a POST carries a SigV2 ``Signature`` in its form body (checked cheaply first)."""
+    """Whether a form body carries a SigV2 ``Signature`` (checked cheaply first)."""
     body = request.body
-    if request.method.upper() != "POST" or not isinstance(body, bytes) or b"Signature" not in body:
+    if not isinstance(body, bytes) or b"Signature" not in body:
         return False
     return any(n == "Signature" for n, _ in _form_pairs(request))
 
@@ -321,8 +321,9 @@ def detect(request: Request) -> Detected:
     def sigv2_error(message: str) -> VerificationError:
         return IncompleteSignature(message, field="query")
 
-    # SigV2 parameters may sit in the URL query and in a form body; together they are signed.
-    form = _form_pairs(request) if request.method.upper() == "POST" else []
+    # SigV2 parameters may sit in the URL query and in a form body (whatever the method, as the
+    # signer reads them); together they are signed.
+    form = _form_pairs(request)
     params = query + form
     all_names = {n for n, _ in params}
     version = _only(params, "SignatureVersion", sigv2_error)
