@@ -230,7 +230,8 @@ def test_s3_v2_any_signed_change_fails_with_the_right_code(scenario: Tuple[Any, 
     has_amz_date = signed.has_header("x-amz-date")
 
     def set_query(name: str, value: str) -> Request:
-        return signed.replace(url=signed.url + "&" + name + "=" + uri_encode(value))
+        joiner = "&" if "?" in signed.url else "?"
+        return signed.replace(url=signed.url + joiner + name + "=" + uri_encode(value))
 
     expected: Optional[str] = "SignatureDoesNotMatch"
     tampered = signed
