@@ -102,6 +102,15 @@ def _legacy() -> Any:
 
 
 _FORM = "application/x-www-form-urlencoded"
+_SIGV2_SINGLE = (
+    "AWSAccessKeyId",
+    "SignatureVersion",
+    "SignatureMethod",
+    "Signature",
+    "Timestamp",
+    "Expires",
+    "SecurityToken",
+)
 
 
 class _Frozen:
@@ -342,6 +351,8 @@ def detect(request: Request) -> Detected:
             or any(n in ("AWSAccessKeyId", "Signature") for n, _ in form)
         )
     ):
+        for name in _SIGV2_SINGLE:  # a repeated parameter is reported first, as the verifier does
+            _only(params, name, sigv2_error)
         key_v2 = _only(params, "AWSAccessKeyId", sigv2_error)
         if not key_v2:
             raise MissingAuthenticationToken(
@@ -411,6 +422,8 @@ def _verifier(scheme: str, options: Dict[str, Any], s3: bool) -> Any:
             field="scheme",
         ) from None
     except InvalidOption as exc:
+        if scheme not in SIGV4_SCHEMES:
+            raise  # no scope to blame: the server's own options are wrong (a SigningError)
         # Options built from the client's credential scope: a scope part AWS would reject.
         message = f"the credential scope is not valid: {exc.message}"
         if s3:

@@ -282,3 +282,66 @@ def test_diff_reads_sigv2_string_to_sign_from_the_query_message():
         assert [h.label for h in report.hunks] == ["canonical query string"]
         assert report.cause_names == ["query"]
         assert "values differ for QueueNamePrefix" in str(report)
+
+
+# -- bad input over the wire ---------------------------------------------------------------------
+
+
+DOUBLED = b"Action=X&SignatureVersion=2&Signature=a&Signature=b&x=\xff\xfe"
+
+
+def test_legacy_garbage_gets_clean_answers():
+    from tests.test_serve import _raw, _status, _still_serving
+
+    with running(timeout=1) as (server, logs):
+        cases = [
+            (
+                b"GET /b/k HTTP/1.1\r\nHost: h\r\nAuthorization: AWS HAHAHA\r\n\r\n",
+                400,
+                b"InvalidArgument",
+            ),
+            (
+                b"GET /b/k HTTP/1.1\r\nHost: h\r\nAuthorization: AWS \xff\xfe:\xff\r\n"
+                b"Date: \xff\r\n\r\n",
+                403,
+                b"<Code>AccessDenied</Code>",
+            ),
+            (
+                b"GET /b/k HTTP/1.1\r\nHost: h\r\nAuthorization: AWS " + AK.encode() + b":s\r\n"
+                b"Date: " + b"9" * 5000 + b"\r\n\r\n",
+                403,
+                b"AWS authentication requires a valid Date or x-amz-date header",
+            ),
+            (
+                b"GET /b/k?AWSAccessKeyId=" + AK.encode() + b"&Expires=%FF&Signature=x HTTP/1.1\r\n"
+                b"Host: h\r\n\r\n",
+                403,
+                b"Invalid date (should be seconds since epoch)",
+            ),
+            (
+                b"GET /b/k?AWSAccessKeyId=A&AWSAccessKeyId=B&Expires=1&Signature=x HTTP/1.1\r\n"
+                b"Host: h\r\n\r\n",
+                400,
+                b"InvalidArgument",
+            ),
+            (
+                b"GET /?Action=X&SignatureVersion=2&AWSAccessKeyId="
+                + AK.encode()
+                + b"&SignatureMethod=HmacSHA256&Timestamp=%FF&Signature=x HTTP/1.1\r\n"
+                b"Host: h\r\n\r\n",
+                400,
+                b"<ErrorResponse><Error><Type>Sender</Type><Code>InvalidParameterValue</Code>",
+            ),
+            (
+                b"POST / HTTP/1.1\r\nHost: h\r\nContent-Type: " + FORM.encode() + b"\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (len(DOUBLED), DOUBLED),
+                400,
+                b"<Code>IncompleteSignature</Code>",
+            ),
+        ]
+        for data, status, needle in cases:
+            response = _raw(server, data)
+            assert needle in response, (data[:80], response[:400])
+            assert _status(response) == status, data[:80]
+            _still_serving(server)
+        assert not any("Traceback" in line or "500" in line for line in logs)

@@ -938,3 +938,9 @@ def test_legacy_verify_refuses_wrong_arguments() -> None:
         signer.verify(_sigv2_get(), CREDS, now=dt.datetime(2024, 5, 17))
     with pytest.raises(signers.InvalidOption):
         signer.verify(_sigv2_get(), CREDS, now=AT, max_skew=-1)
+
+
+def test_bad_server_options_are_a_configuration_error_not_the_clients() -> None:
+    with pytest.raises(signers.InvalidOption) as info:
+        signers.verify(_s3_header(), {AK: CREDS}, now=AT, options={"s3-v2": {"bogus": 1}})
+    assert not isinstance(info.value, signers.VerificationError)
