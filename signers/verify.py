@@ -9,7 +9,7 @@ what the request carries                                    scheme
 query ``X-Amz-Algorithm=AWS4-HMAC-SHA256``                  ``sigv4-query``
 ``Authorization: AWS AKID:signature``                       ``s3-v2``
 ``SignatureVersion`` in the query or a form body            ``sigv2``
-query ``AWSAccessKeyId`` or ``Signature`` (no SigV2 marks)   ``s3-v2-query``
+query ``AWSAccessKeyId`` or ``Signature`` (see below)       ``s3-v2-query``
 ==========================================================  ===============
 
 A request with ``AWSAccessKeyId`` or ``Signature`` but no ``SignatureVersion`` is SigV2 when it
