@@ -166,6 +166,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", help="the region this endpoint answers for (default: any)")
     parser.add_argument("--service", help="the signing name it answers for (default: any)")
     parser.add_argument(
+        "--virtual-host-suffix",
+        metavar="SUFFIX",
+        help="S3's legacy scheme: hosts <bucket>.SUFFIX address <bucket> (custom endpoints)",
+    )
+    parser.add_argument(
         "--max-skew", type=float, default=900, help="allowed clock skew in seconds (default 900)"
     )
     parser.add_argument(
@@ -221,6 +226,14 @@ def _serve(args: argparse.Namespace, ready: Optional[Callable[[Any], None]]) -> 
 
     _check_limits(args)
     credentials = _serve_credentials(args)
+    options = None
+    suffix = getattr(args, "virtual_host_suffix", None)
+    if suffix is not None:
+        from .s3_v2 import S3V2Options
+
+        S3V2Options(virtual_host_suffix=suffix)  # refused here, not on every request
+        legacy = {"virtual_host_suffix": suffix}
+        options = {"s3-v2": legacy, "s3-v2-query": dict(legacy)}
     log: Optional[Callable[[str], None]] = (lambda line: None) if args.quiet else None
     server = make_server(
         args.host,
@@ -232,6 +245,7 @@ def _serve(args: argparse.Namespace, ready: Optional[Callable[[Any], None]]) -> 
         max_body=args.max_body,
         max_header_bytes=args.max_header_bytes,
         timeout=args.timeout,
+        options=options,
         log=log,
     )
     try:

@@ -8,15 +8,21 @@ what the request carries                                    scheme
 ``Authorization: AWS4-HMAC-SHA256 ...``                     ``sigv4``
 query ``X-Amz-Algorithm=AWS4-HMAC-SHA256``                  ``sigv4-query``
 ``Authorization: AWS AKID:signature``                       ``s3-v2``
-query ``AWSAccessKeyId`` + ``Signature`` + ``Expires``      ``s3-v2-query``
-``SignatureVersion=2`` in the query or a form body          ``sigv2``
+``SignatureVersion`` in the query or a form body            ``sigv2``
+query ``AWSAccessKeyId`` or ``Signature`` (see below)       ``s3-v2-query``
 ==========================================================  ===============
+
+A request with ``AWSAccessKeyId`` or ``Signature`` but no ``SignatureVersion`` is SigV2 when it
+also carries ``SignatureMethod``, ``Timestamp`` or ``Action``, or puts them in a form body (its
+verifier then reports the missing ``SignatureVersion``), else an S3 presigned URL (whose
+verifier reports what is missing of ``AWSAccessKeyId``, ``Expires`` and ``Signature``).
 
 The verifier is the scheme's signer, looked up in the registry by that name: any signer with a
 ``verify(request, credentials, now=None, max_skew=900) -> Artifacts`` method that raises
-:class:`~signers.errors.VerificationError` takes part, so a plug-in (or a legacy scheme landing
-later) needs no change here.  A recognized scheme without a verifier is refused with
-:class:`~signers.errors.UnsupportedAuthorization`.
+:class:`~signers.errors.VerificationError` takes part, so a plug-in needs no change here.  A
+recognized scheme without a verifier is refused with
+:class:`~signers.errors.UnsupportedAuthorization`.  The built-in signers' requests are parsed
+strictly before the access key is looked up, so a malformed request gets its precise error.
 """
 
 from __future__ import annotations
@@ -55,14 +61,17 @@ from .model import Artifacts, Credentials, Request
 from .registry import get_signer
 
 if TYPE_CHECKING:
+    from ._verify_legacy import LegacyAuth
     from ._verify_sigv4 import ParsedAuth
 
-__all__ = ["Verified", "Detected", "Lookup", "detect", "verify", "SIGV4_SCHEMES"]
+__all__ = ["Verified", "Detected", "Lookup", "detect", "verify", "SIGV4_SCHEMES", "LEGACY_SCHEMES"]
 
 Lookup = Union[Mapping[str, Credentials], Callable[[str], Optional[Credentials]]]
 
 #: The schemes whose signers take ``region`` / ``service`` options (a credential scope).
 SIGV4_SCHEMES = ("sigv4", "sigv4-query")
+#: The legacy schemes (no credential scope).
+LEGACY_SCHEMES = ("sigv2", "s3-v2", "s3-v2-query")
 
 _SIGV4A_ALGORITHM = "AWS4-ECDSA-P256-SHA256"
 
@@ -79,7 +88,29 @@ def _v4() -> Any:
     return _v4_module
 
 
+_legacy_module: Any = None
+
+
+def _legacy() -> Any:
+    """:mod:`signers._verify_legacy`, imported on first use."""
+    global _legacy_module
+    if _legacy_module is None:
+        from . import _verify_legacy
+
+        _legacy_module = _verify_legacy
+    return _legacy_module
+
+
 _FORM = "application/x-www-form-urlencoded"
+_SIGV2_SINGLE = (
+    "AWSAccessKeyId",
+    "SignatureVersion",
+    "SignatureMethod",
+    "Signature",
+    "Timestamp",
+    "Expires",
+    "SecurityToken",
+)
 
 
 class _Frozen:
@@ -204,6 +235,14 @@ def _form_pairs(request: Request) -> List[Tuple[str, str]]:
     return _decoded_pairs(body.decode("latin-1"))
 
 
+def _form_has_signature(request: Request) -> bool:
+    """Whether a form body carries a SigV2 ``Signature`` (checked cheaply first)."""
+    body = request.body
+    if not isinstance(body, bytes) or b"Signature" not in body:
+        return False
+    return any(n == "Signature" for n, _ in _form_pairs(request))
+
+
 def _only(
     pairs: List[Tuple[str, str]], name: str, error: Callable[[str], VerificationError]
 ) -> Optional[str]:
@@ -251,7 +290,12 @@ def detect(request: Request) -> Detected:
         )
     if authorizations:
         value = authorizations[0].strip()
-        if "x-amz-algorithm" in lowered or "Signature" in names or "x-amz-signature" in lowered:
+        if (
+            "x-amz-algorithm" in lowered
+            or "Signature" in names
+            or "x-amz-signature" in lowered
+            or _form_has_signature(request)
+        ):
             raise InvalidArgument(
                 "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
                 "Signature query string parameter or the Authorization header should be "
@@ -282,28 +326,44 @@ def detect(request: Request) -> Detected:
         access_key, region, service = _peek_sigv4_scope(credential)
         scheme = "sigv4a-query" if algorithm_value == _SIGV4A_ALGORITHM else "sigv4-query"
         return Detected(scheme, access_key, region, service)
-    form = _form_pairs(request) if request.method.upper() == "POST" else []
-    version = _only(query, "SignatureVersion", query_error)
-    source = query
-    if version is None and form:
-        version = _only(form, "SignatureVersion", query_error)
-        source = form
-    if version is not None:
-        if version.strip() != "2":
-            raise UnsupportedAuthorization(
-                f"SignatureVersion {version!r} is not supported; use 2 or AWS4-HMAC-SHA256",
-                field="SignatureVersion",
-            )
-        key_v2 = _only(source, "AWSAccessKeyId", query_error)
+
+    def sigv2_error(message: str) -> VerificationError:
+        return IncompleteSignature(message, field="query")
+
+    # SigV2 parameters may sit in the URL query and in a form body (whatever the method, as the
+    # signer reads them); together they are signed.
+    form = _form_pairs(request)
+    params = query + form
+    all_names = {n for n, _ in params}
+    version = _only(params, "SignatureVersion", sigv2_error)
+    if version is not None and version.strip() != "2":
+        raise UnsupportedAuthorization(
+            f"SignatureVersion {version!r} is not supported; use 2 or AWS4-HMAC-SHA256",
+            field="SignatureVersion",
+        )
+    signed = "AWSAccessKeyId" in all_names or "Signature" in all_names
+    if version is not None or (
+        signed
+        and (
+            "SignatureMethod" in all_names
+            or "Timestamp" in all_names
+            or "Action" in all_names  # every query API call names its action; S3 has none
+            or any(n in ("AWSAccessKeyId", "Signature") for n, _ in form)
+        )
+    ):
+        for name in _SIGV2_SINGLE:  # a repeated parameter is reported first, as the verifier does
+            _only(params, name, sigv2_error)
+        key_v2 = _only(params, "AWSAccessKeyId", sigv2_error)
         if not key_v2:
-            raise IncompleteSignature(
-                "Request must contain AWSAccessKeyId (SignatureVersion 2)", field="AWSAccessKeyId"
+            raise MissingAuthenticationToken(
+                "The request must contain either a valid (registered) AWS access key ID or "
+                "X.509 certificate.",
+                field="AWSAccessKeyId",
             )
         return Detected("sigv2", key_v2, None, None)
-    if "AWSAccessKeyId" in names and "Signature" in names and "Expires" in names:
+    if "AWSAccessKeyId" in names or "Signature" in names:
+        # Whatever is missing of AWSAccessKeyId / Expires / Signature, the verifier reports.
         access_key = _only(query, "AWSAccessKeyId", query_error) or ""
-        if not access_key:
-            raise InvalidArgument("query: AWSAccessKeyId is empty", field="AWSAccessKeyId")
         return Detected("s3-v2-query", access_key, None, "s3")
     raise MissingAuthenticationToken(
         "Request is missing Authentication Token (no Authorization header, no signed query)",
@@ -362,6 +422,8 @@ def _verifier(scheme: str, options: Dict[str, Any], s3: bool) -> Any:
             field="scheme",
         ) from None
     except InvalidOption as exc:
+        if scheme not in SIGV4_SCHEMES:
+            raise  # no scope to blame: the server's own options are wrong (a SigningError)
         # Options built from the client's credential scope: a scope part AWS would reject.
         message = f"the credential scope is not valid: {exc.message}"
         if s3:
@@ -454,6 +516,11 @@ def verify(
         scheme_options.setdefault("service", service or parsed.service)
         scheme_options.setdefault("s3", s3)
     signer = _verifier(scheme, scheme_options, s3)
+    legacy_parsed: Optional[LegacyAuth] = None
+    if scheme in LEGACY_SCHEMES and type(signer) in _legacy().BUILT_IN_SIGNERS:
+        # As for SigV4: the precise error for a malformed request before "unknown access key".
+        legacy_parsed = _legacy().parse(signer, request)
+        detected = Detected(scheme, legacy_parsed.access_key, None, detected.service)
     credentials = _lookup(lookup, detected.access_key)
     if credentials is None:
         raise _unknown_key(detected.access_key, s3)
@@ -462,6 +529,10 @@ def verify(
         v4 = _v4()
         check = v4.verify_header if parsed.location == "header" else v4.verify_query
         artifacts = check(signer, request, credentials, now=now, max_skew=max_skew, parsed=parsed)
+    elif legacy_parsed is not None:
+        artifacts = _legacy().verify(
+            signer, request, credentials, now=now, max_skew=max_skew, parsed=legacy_parsed
+        )
     else:
         artifacts = signer.verify(request, credentials, now=now, max_skew=max_skew)
     if not isinstance(artifacts, Artifacts):
@@ -478,6 +549,9 @@ def verify(
         request_time = parsed.request_time
         if parsed.expires is not None:
             expires_at = request_time + _dt.timedelta(seconds=parsed.expires)
+    elif legacy_parsed is not None:
+        region_out, service_out = detected.region, detected.service
+        request_time, expires_at = legacy_parsed.request_time, legacy_parsed.expires_at
     else:
         region_out, service_out = detected.region, detected.service
         request_time, expires_at = _legacy_times(scheme, request)

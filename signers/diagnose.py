@@ -5,7 +5,9 @@ signature) with invisible characters made visible.  ``diff`` takes our canonical
 signed request) and the server's answer -- S3's XML error with ``<CanonicalRequest>`` /
 ``<StringToSign>`` (or their ``...Bytes`` forms), or the JSON/XML message "The Canonical String
 for this request should have been '...' The String-to-Sign should have been '...'" -- and reports
-the differing lines and the likely causes.
+the differing lines and the likely causes.  The legacy schemes (``sigv2``, ``s3-v2``) have no
+canonical request: their string to sign is compared, each line named (S3's Content-MD5,
+Content-Type, Date, x-amz-* headers and resource; SigV2's method, host, path and query).
 
 Visible form (:func:`visible`): every line ends in ``$`` (so trailing spaces and empty lines
 show), a tab is ``\\t``, a carriage return ``\\r``, a backslash ``\\\\``, other control characters
@@ -35,6 +37,7 @@ __all__ = [
 ]
 
 _CANONICAL_NAMES = ("HTTP method", "canonical URI", "canonical query string")
+_TOKEN_HEADER = "x-amz-security-token"
 _STS_NAMES = ("algorithm", "request time", "credential scope", "hash of the canonical request")
 
 
@@ -599,6 +602,206 @@ def _sts_causes(ours: str, theirs: str) -> List[Cause]:
     return causes
 
 
+# -- the legacy schemes' string to sign ---------------------------------------------------------
+
+_S3_STS_NAMES = ("HTTP method", "Content-MD5", "Content-Type", "Date (Expires when presigned)")
+_SIGV2_STS_NAMES = ("HTTP method", "host", "path", "canonical query string")
+
+
+def _legacy_kind(text: str) -> Optional[str]:
+    """``"sigv2"`` or ``"s3-v2"`` when ``text`` has the shape of their string to sign."""
+    lines = text.split("\n")
+    if lines[0].startswith("AWS4"):
+        return None
+    if len(lines) == 4 and lines[2].startswith("/") and "SignatureVersion=2" in lines[3]:
+        return "sigv2"
+    if len(lines) >= 5 and lines[-1].startswith("/"):
+        return "s3-v2"
+    return None
+
+
+def _legacy_labels(text: str) -> Any:
+    lines = text.split("\n")
+    kind = _legacy_kind(text)
+
+    def label(index: int) -> str:
+        if kind == "sigv2":
+            return _SIGV2_STS_NAMES[index] if index < 4 else ""
+        if kind == "s3-v2":
+            if index < 4:
+                return _S3_STS_NAMES[index]
+            if index == len(lines) - 1:
+                return "canonical resource"
+            return "x-amz-* header" if index < len(lines) else ""
+        return ""
+
+    return label
+
+
+def _amz_lines(lines: List[str]) -> Dict[str, str]:
+    out: Dict[str, str] = {}
+    for line in lines[4:-1]:
+        name, _, value = line.partition(":")
+        out[name] = value
+    return out
+
+
+def _s3_sts_causes(a: List[str], b: List[str]) -> List[Cause]:
+    causes: List[Cause] = []
+    if a[0] != b[0]:
+        causes.append(
+            Cause("method", f"line 1: we signed method {a[0]!r}, the server received {b[0]!r}")
+        )
+    for index, name in ((1, "Content-MD5"), (2, "Content-Type")):
+        if a[index] != b[index]:
+            causes.append(
+                Cause(
+                    "header-value",
+                    f"line {index + 1}: {name} {a[index]!r} signed, {b[index]!r} received (a "
+                    "client or proxy set or changed it; a presigned URL must be used with the "
+                    f"{name} it was signed with)",
+                )
+            )
+    if a[3] != b[3]:
+        causes.append(
+            Cause(
+                "clock-skew",
+                f"line 4: Date (Expires when presigned) {a[3]!r} signed, {b[3]!r} on the server: "
+                "the date header was replaced after signing, or x-amz-date was sent on one side "
+                "only (it empties this line)",
+            )
+        )
+    amz_a, amz_b = _amz_lines(a), _amz_lines(b)
+    if amz_a != amz_b:
+        if (_TOKEN_HEADER in amz_a) != (_TOKEN_HEADER in amz_b):
+            causes.append(
+                Cause(
+                    "session-token",
+                    "x-amz-security-token is signed on one side only: the token was added after "
+                    "signing (or dropped on the way)",
+                )
+            )
+        only_a = sorted(set(amz_a) - set(amz_b) - {_TOKEN_HEADER})
+        only_b = sorted(set(amz_b) - set(amz_a) - {_TOKEN_HEADER})
+        changed = sorted(n for n in set(amz_a) & set(amz_b) if amz_a[n] != amz_b[n])
+        parts = []
+        if only_a:
+            parts.append(f"only we signed {', '.join(only_a)}")
+        if only_b:
+            parts.append(f"the server also counts {', '.join(only_b)}")
+        if changed:
+            parts.append(f"values differ for {', '.join(changed)}")
+        if parts:
+            causes.append(
+                Cause(
+                    "signed-headers",
+                    "x-amz-* headers differ (S3 signs every x-amz-* header sent): "
+                    + "; ".join(parts),
+                )
+            )
+    resource_a, resource_b = a[-1], b[-1]
+    if resource_a != resource_b:
+        path_a, _, sub_a = resource_a.partition("?")
+        path_b, _, sub_b = resource_b.partition("?")
+        if path_a != path_b:
+            if path_a.endswith(path_b) or path_b.endswith(path_a):
+                causes.append(
+                    Cause(
+                        "host",
+                        f"canonical resource {path_a!r} vs {path_b!r}: the bucket from a "
+                        "virtual-hosted Host is counted on one side only (virtual-hosted vs "
+                        "path-style addressing; sign with addressing= or bucket=)",
+                    )
+                )
+            else:
+                causes.append(
+                    Cause(
+                        "path",
+                        f"canonical resource {path_a!r} vs {path_b!r}: the server received "
+                        "another path (S3 signs the path as sent, not decoded or normalized)",
+                    )
+                )
+        if sub_a != sub_b:
+            causes.append(
+                Cause(
+                    "query",
+                    f"signed sub-resources differ ({sub_a!r} vs {sub_b!r}): a sub-resource such "
+                    "as ?acl or ?versionId was added, dropped or changed, or one side signs a "
+                    "parameter the other does not count",
+                )
+            )
+    return causes
+
+
+def _sigv2_sts_causes(a: List[str], b: List[str]) -> List[Cause]:
+    causes: List[Cause] = []
+    if a[0] != b[0]:
+        causes.append(
+            Cause("method", f"line 1: we signed method {a[0]!r}, the server received {b[0]!r}")
+        )
+    if a[1] != b[1]:
+        causes.append(
+            Cause(
+                "host",
+                f"host differs ({a[1]!r} vs {b[1]!r}): a port, a proxy, or the endpoint the "
+                "request was signed for",
+            )
+        )
+    if a[2] != b[2]:
+        causes.append(Cause("path", f"path differs ({a[2]!r} vs {b[2]!r})"))
+    if a[3] != b[3]:
+        ours, theirs = _query_names(a[3]), _query_names(b[3])
+        if ("SecurityToken" in ours) != ("SecurityToken" in theirs):
+            causes.append(
+                Cause(
+                    "session-token",
+                    "SecurityToken is signed on one side only: the token was added after "
+                    "signing (or dropped on the way)",
+                )
+            )
+        for name in ("Timestamp", "Expires"):
+            if name in ours and name in theirs and ours[name] != theirs[name]:
+                causes.append(
+                    Cause(
+                        "clock-skew",
+                        f"{name} differs ({percent_decode_str(ours[name])} vs "
+                        f"{percent_decode_str(theirs[name])}): the time was changed after signing",
+                    )
+                )
+        only_a = sorted(set(ours) - set(theirs) - {"SecurityToken"})
+        only_b = sorted(set(theirs) - set(ours) - {"SecurityToken"})
+        changed = sorted(
+            n
+            for n in set(ours) & set(theirs)
+            if ours[n] != theirs[n] and n not in ("Timestamp", "Expires")
+        )
+        parts = []
+        if only_a:
+            parts.append(f"only we signed {', '.join(only_a)}")
+        if only_b:
+            parts.append(f"only the server saw {', '.join(only_b)}")
+        if changed:
+            parts.append(f"values differ for {', '.join(changed)}")
+        if parts or not causes:
+            causes.append(
+                Cause(
+                    "query",
+                    "line 4: "
+                    + ("; ".join(parts) or "the parameters are encoded or ordered differently")
+                    + " (SigV2 signs every parameter sent, URL query and form body)",
+                )
+            )
+    return causes
+
+
+def _legacy_sts_causes(ours: str, theirs: str) -> List[Cause]:
+    kind = _legacy_kind(ours)
+    if kind is None or kind != _legacy_kind(theirs) or ours == theirs:
+        return []
+    a, b = ours.split("\n"), theirs.split("\n")
+    return _sigv2_sts_causes(a, b) if kind == "sigv2" else _s3_sts_causes(a, b)
+
+
 def diff_canonical(
     ours: str,
     theirs: str,
@@ -667,8 +870,12 @@ def diff(
         )
         hunks, causes = report.hunks, report.causes
     elif ours_sts is not None and server.string_to_sign is not None:
-        hunks = _hunks("string to sign", ours_sts, server.string_to_sign, lambda i: "")
-        causes = _sts_causes(ours_sts, server.string_to_sign)
+        # The legacy schemes (sigv2, s3-v2) have no canonical request: the string to sign is
+        # compared line by line, each line named.
+        hunks = _hunks("string to sign", ours_sts, server.string_to_sign, _legacy_labels(ours_sts))
+        causes = _sts_causes(ours_sts, server.string_to_sign) + _legacy_sts_causes(
+            ours_sts, server.string_to_sign
+        )
     else:
         causes = [
             Cause(
@@ -677,7 +884,8 @@ def diff(
                 + (f" ({server.code}: {server.message})" if server.code else ""),
             )
         ]
-    if not hunks and server.code == "SignatureDoesNotMatch" and ours_creq is not None:
+    compared = ours_creq is not None or (ours_sts is not None and server.string_to_sign is not None)
+    if not hunks and server.code == "SignatureDoesNotMatch" and compared:
         causes.append(
             Cause(
                 "secret",

@@ -33,6 +33,10 @@ __all__ = [
     "InvalidToken",
     "MissingAuthenticationToken",
     "UnsupportedAuthorization",
+    "MissingParameter",
+    "InvalidParameterValue",
+    "InvalidParameterCombination",
+    "RequestExpired",
 ]
 
 
@@ -260,3 +264,42 @@ class UnsupportedAuthorization(VerificationError):
     code = "InvalidRequest"
     http_status = 400
     json_code = "IncompleteSignatureException"
+
+
+# -- the query services' answers to SigV2 ------------------------------------------------------
+#
+# Query APIs (EC2, SQS, SimpleDB, ...) report a problem with a SigV2 parameter with their generic
+# parameter codes, listed among the "common errors" of every query API reference.
+
+
+class MissingParameter(IncompleteSignature):
+    """A required SigV2 parameter (``Signature``, ``SignatureMethod`` ...) is missing."""
+
+    code = "MissingParameter"
+    http_status = 400
+
+
+class InvalidParameterValue(IncompleteSignature):
+    """A SigV2 parameter has a value AWS refuses (an unknown ``SignatureMethod``, a bad time)."""
+
+    code = "InvalidParameterValue"
+    http_status = 400
+
+
+class InvalidParameterCombination(IncompleteSignature):
+    """SigV2 parameters that must not be used together (``Timestamp`` and ``Expires``)."""
+
+    code = "InvalidParameterCombination"
+    http_status = 400
+
+
+class RequestExpired(RequestTimeTooSkewed):
+    """Query services' code for a SigV2 request outside its time window.
+
+    A ``Timestamp`` more than the allowed skew away from the server's clock, or an ``Expires``
+    that passed more than the allowed skew ago ("Request has expired. Timestamp date is ...").
+    A subclass of :class:`RequestTimeTooSkewed`: the condition is the same, the code differs.
+    """
+
+    code = "RequestExpired"
+    http_status = 400

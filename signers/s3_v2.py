@@ -447,6 +447,23 @@ class S3V2Signer:
             added_headers=new_headers,
         )
 
+    def verify(
+        self,
+        request: Request,
+        credentials: Credentials,
+        now: Optional[_dt.datetime] = None,
+        max_skew: float = 900,
+    ) -> Artifacts:
+        """Verify ``Authorization: AWS key:signature`` as S3 would; the artifacts on success.
+
+        The addressing options are the server's (they place the bucket in the resource).
+        Raises a :class:`~signers.errors.VerificationError` with S3's code otherwise (see
+        :mod:`signers._verify_legacy`).
+        """
+        from ._verify_legacy import verify
+
+        return verify(self, request, credentials, now=now, max_skew=max_skew)
+
 
 class S3V2QuerySigner(S3V2Signer):
     """``s3-v2-query``: an S3 presigned URL in the legacy scheme.
@@ -566,3 +583,19 @@ class S3V2QuerySigner(S3V2Signer):
             scheme=self.name,
             added_query=tuple(added),
         )
+
+    def verify(
+        self,
+        request: Request,
+        credentials: Credentials,
+        now: Optional[_dt.datetime] = None,
+        max_skew: float = 900,
+    ) -> Artifacts:
+        """Verify a presigned URL as S3 would (expiry, key, token, signature).
+
+        ``max_skew`` is accepted for the common signature and unused: a presigned URL carries no
+        request time, only ``Expires``.  The ``expires`` options play no part.
+        """
+        from ._verify_legacy import verify
+
+        return verify(self, request, credentials, now=now, max_skew=max_skew)

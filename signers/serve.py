@@ -165,17 +165,19 @@ def _hex_bytes(text: str) -> str:
 
 
 def _coral_message(err: VerificationError) -> str:
-    # Query and JSON services spell the server's artifacts out in the message itself.
+    # Query and JSON services spell the server's artifacts out in the message itself.  SigV2 has
+    # no canonical request: its string to sign is given alone, in the same words, so that
+    # ``signers.diagnose`` (and a reader) can compare it.
     message = err.message
-    if err.canonical_request is not None and err.string_to_sign is not None:
+    if err.string_to_sign is None:
+        return message
+    if err.canonical_request is not None:
         message += (
             "\n\nThe Canonical String for this request should have been\n'"
             + err.canonical_request
-            + "'\n\nThe String-to-Sign should have been\n'"
-            + err.string_to_sign
-            + "'\n"
+            + "'"
         )
-    return message
+    return message + "\n\nThe String-to-Sign should have been\n'" + err.string_to_sign + "'\n"
 
 
 def error_response(
@@ -228,6 +230,8 @@ def _protocol(request: Optional[Request], headers: Mapping[str, str]) -> str:
             detected.scheme.startswith("s3-") or detected.service in S3_SERVICES
         ):
             return "s3"
+        if detected is not None and detected.scheme == "sigv2":
+            return "query"  # SigV2 is the query APIs' scheme, whatever the path or method
         if content_type.startswith("application/x-www-form-urlencoded") or any(
             name == "Action" for name, _ in request.query_pairs()
         ):

@@ -446,3 +446,21 @@ class SigV2Signer:
             added_headers=added_headers,
             added_query=(*added, signed_pair),
         )
+
+    def verify(
+        self,
+        request: Request,
+        credentials: Credentials,
+        now: Optional[_dt.datetime] = None,
+        max_skew: float = 900,
+    ) -> Artifacts:
+        """Verify a SigV2 request as the server would; the artifacts on success.
+
+        Every parameter sent (URL query and form body, less ``Signature``) is signed; both
+        ``SignatureMethod`` values are accepted.  Raises a
+        :class:`~signers.errors.VerificationError` with the query services' code otherwise (see
+        :mod:`signers._verify_legacy`).
+        """
+        from ._verify_legacy import verify
+
+        return verify(self, request, credentials, now=now, max_skew=max_skew)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from signers import Credentials, Request
 from signers._encoding import percent_decode_str, uri_encode
+
+Pair = Tuple[str, str]
 
 UTC = dt.timezone.utc
 AT = dt.datetime(2024, 5, 17, 12, 0, 0, tzinfo=UTC)
@@ -16,6 +18,7 @@ SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 TOKEN = "FQoGZXIvYXdzEXAMPLE/token+with/slashes=="
 CREDS = Credentials(AK, SECRET)
 CREDS_TOKEN = Credentials(AK, SECRET, TOKEN)
+FORM = "application/x-www-form-urlencoded"
 
 
 def v4_vector_root() -> Path:
@@ -82,3 +85,69 @@ def rewrite_scope(
     return with_query(
         request, [(n, rewrite(v) if n == "X-Amz-Credential" else v) for n, v in pairs]
     )
+
+
+# -- legacy schemes ----------------------------------------------------------------------------
+
+
+def _form_decode(text: str) -> List[Tuple[str, str]]:
+    # application/x-www-form-urlencoded, as query APIs read it (independent of signers.sigv2)
+    from urllib.parse import unquote_plus
+
+    pairs = []
+    for piece in text.split("&"):
+        if piece:
+            name, _, value = piece.partition("=")
+            pairs.append(
+                (
+                    unquote_plus(name, errors="surrogateescape"),
+                    unquote_plus(value, errors="surrogateescape"),
+                )
+            )
+    return pairs
+
+
+def sigv2_pairs(request: Request) -> List[Pair]:
+    """The decoded SigV2 parameters, wherever they are (URL query, or a form body)."""
+    if request.header("content-type") == FORM:
+        return _form_decode(request.body.decode("utf-8"))
+    return _form_decode(request.query)
+
+
+def with_sigv2_pairs(request: Request, pairs: List[Pair]) -> Request:
+    """``request`` with its SigV2 parameters (query, or form body) rebuilt from ``pairs``."""
+    encoded = "&".join(uri_encode(n) + "=" + uri_encode(v) for n, v in pairs)
+    if request.header("content-type") == FORM:
+        body = encoded.encode("ascii")
+        headers = [
+            (n, str(len(body)) if n.lower() == "content-length" else v) for n, v in request.headers
+        ]
+        return request.replace(headers=headers, body=body)
+    return request.replace(url=request.url.split("?", 1)[0] + "?" + encoded)
+
+
+def set_sigv2_param(request: Request, name: str, value: str) -> Request:
+    return with_sigv2_pairs(
+        request, [(n, value if n == name else v) for n, v in sigv2_pairs(request)]
+    )
+
+
+def drop_sigv2_param(request: Request, name: str) -> Request:
+    return with_sigv2_pairs(request, [(n, v) for n, v in sigv2_pairs(request) if n != name])
+
+
+def add_sigv2_param(request: Request, name: str, value: str) -> Request:
+    return with_sigv2_pairs(request, [*sigv2_pairs(request), (name, value)])
+
+
+def replace_raw_query_param(request: Request, name: str, value: Any) -> Request:
+    """Replace (``None``: drop) the raw ``name=value`` pieces of the query, leaving the rest."""
+    base, _, query = request.url.partition("?")
+    pieces = []
+    for piece in query.split("&"):
+        if piece.partition("=")[0] == name:
+            if value is None:
+                continue
+            piece = name + "=" + value
+        pieces.append(piece)
+    return request.replace(url=base + "?" + "&".join(pieces))

@@ -233,10 +233,56 @@ def test_serve_runs_until_shut_down(capsys, tmp_path):
     )
 
 
+def test_serve_legacy_virtual_hosts_and_xml_answers(capsys):
+    args = _parse(
+        add_serve_arguments,
+        ["--credential", f"{AK}:{SECRET}", "--quiet", "--virtual-host-suffix", "objects.test"],
+    )
+    servers = []
+    ready = threading.Event()
+
+    def on_ready(server):
+        servers.append(server)
+        ready.set()
+
+    thread = threading.Thread(target=lambda: run_serve(args, ready=on_ready))
+    thread.daemon = True
+    thread.start()
+    try:
+        assert ready.wait(5)
+        port = servers[0].server_address[1]
+        host = f"my-bucket.objects.test:{port}"
+        signer = signers.get_signer("s3-v2", virtual_host_suffix="objects.test")
+        signed = signer.sign(
+            signers.Request("GET", f"http://{host}/k"),
+            signers.Credentials(AK, SECRET),
+            at=dt.datetime.now(dt.timezone.utc),
+        )
+        headers = dict(signed.headers)  # the Host header names the bucket
+        headers["Host"] = host
+        target = servers[0].url + "/k"
+        with urllib.request.urlopen(
+            urllib.request.Request(target, headers=headers), timeout=5
+        ) as r:
+            assert json.loads(r.read())["scheme"] == "s3-v2"
+        headers["Host"] = f"other.objects.test:{port}"
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(urllib.request.Request(target, headers=headers), timeout=5)
+        body = info.value.read().decode()
+        assert info.value.code == 403 and "<Code>SignatureDoesNotMatch</Code>" in body
+        assert "<StringToSign>GET\n\n\n" in body
+        assert "/other/k</StringToSign>" in body
+    finally:
+        if servers:
+            servers[0].shutdown()
+        thread.join(5)
+
+
 @pytest.mark.parametrize(
     "argv",
     [
         [],
+        ["--credential", "A:B", "--virtual-host-suffix", "a/b"],
         ["--credential", "nocolon"],
         ["--credentials-file", "/nonexistent"],
         ["--credential", "A:B", "--port", "70000"],

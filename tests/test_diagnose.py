@@ -269,3 +269,100 @@ def test_diff_against_our_own_verifier_answer():
         server, signed.request.replace(headers=[("X-Foo", "1")]), signer, CREDS_TOKEN, AT
     )
     assert again.cause_names == ["header-value"]
+
+
+# -- the legacy schemes (no canonical request: the string to sign is compared) ------------------
+
+
+def _legacy_mismatch(scheme, signed_request, tampered, creds=CREDS_TOKEN, **options):
+    """The verifier's SignatureDoesNotMatch for ``tampered``, as S3's XML answer."""
+    signer = signers.get_signer(scheme, **options)
+    with pytest.raises(signers.SignatureDoesNotMatch) as info:
+        signer.verify(tampered, creds, now=AT)
+    assert info.value.canonical_request is None
+    return (
+        "<Error><Code>SignatureDoesNotMatch</Code><Message>m</Message>"
+        f"<StringToSign>{info.value.string_to_sign}</StringToSign></Error>"
+    )
+
+
+def _s3_signed(headers=(), url="https://b.s3.amazonaws.com/k?acl", **options):
+    return signers.get_signer("s3-v2", **options).sign(
+        Request("PUT", url, list(headers), b"x"), CREDS_TOKEN, at=AT
+    )
+
+
+def _swap(request, name, value):
+    return request.replace(
+        headers=[(n, value if n.lower() == name else v) for n, v in request.headers]
+    )
+
+
+def test_legacy_s3_lines_are_named():
+    signed = _s3_signed([("Content-Type", "text/plain"), ("x-amz-meta-a", "1")])
+    answer = _legacy_mismatch("s3-v2", signed, _swap(signed.request, "content-type", "text/html"))
+    report = diff(signed, answer)
+    assert [(h.ours_start, h.label) for h in report.hunks] == [(3, "Content-Type")]
+    assert report.cause_names == ["header-value"]
+    answer = _legacy_mismatch("s3-v2", signed, _swap(signed.request, "x-amz-meta-a", "2"))
+    report = diff(signed, answer)
+    assert [h.label for h in report.hunks] == ["x-amz-* header"]
+    assert report.cause_names == ["signed-headers"] and "values differ for x-amz-meta-a" in str(
+        report
+    )
+    answer = _legacy_mismatch(
+        "s3-v2", signed, _swap(signed.request, "date", "Fri, 17 May 2024 12:01:00 GMT")
+    )
+    assert diff(signed, answer).cause_names == ["clock-skew"]
+    moved = signed.request.replace(url=signed.request.url.replace("?acl", "?policy"))
+    report = diff(signed, _legacy_mismatch("s3-v2", signed, moved))
+    assert [h.label for h in report.hunks] == ["canonical resource"]
+    assert report.cause_names == ["query"]
+
+
+def test_legacy_s3_addressing_and_token():
+    signed = _s3_signed()
+    # the server counts the bucket from the Host, we signed path-style
+    path_style = _s3_signed(addressing="path")
+    answer = _legacy_mismatch("s3-v2", path_style, path_style.request)
+    report = diff(path_style, answer)
+    assert report.cause_names == ["host"] and "virtual-hosted vs path-style" in str(report)
+    # the server never saw the token header
+    dropped = signed.request.replace(
+        headers=[h for h in signed.request.headers if h[0] != "x-amz-security-token"]
+    )
+    answer = _legacy_mismatch(
+        "s3-v2", signed, dropped, creds=signers.Credentials(CREDS_TOKEN.access_key, "s")
+    )
+    assert diff(signed, answer).cause_names == ["session-token"]
+
+
+def test_legacy_sigv2_lines_are_named():
+    signer = signers.get_signer("sigv2")
+    request = Request("GET", "https://sqs.us-east-1.amazonaws.com/?Action=ListQueues&Prefix=a")
+    signed = signer.sign(request, CREDS_TOKEN, at=AT)
+
+    def answer_for(tampered, creds=CREDS_TOKEN):
+        with pytest.raises(signers.SignatureDoesNotMatch) as info:
+            signer.verify(tampered, creds, now=AT)
+        # the query protocol's message form, as sigbridge serve answers
+        return (
+            "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>m\n\n"
+            f"The String-to-Sign should have been\n'{info.value.string_to_sign}'\n"
+            "</Message></Error></ErrorResponse>"
+        )
+
+    url = signed.request.url
+    report = diff(
+        signed, answer_for(signed.request.replace(url=url.replace("Prefix=a", "Prefix=b")))
+    )
+    assert [h.label for h in report.hunks] == ["canonical query string"]
+    assert report.cause_names == ["query"] and "values differ for Prefix" in str(report)
+    other_host = signed.request.replace(url=url.replace("us-east-1", "eu-west-1"))
+    report = diff(signed, answer_for(other_host))
+    assert [h.label for h in report.hunks] == ["host"] and report.cause_names == ["host"]
+    later = signed.request.replace(url=url.replace("T12%3A00%3A00Z", "T12%3A05%3A00Z"))
+    assert diff(signed, answer_for(later)).cause_names == ["clock-skew"]
+    wrong_secret = signers.Credentials(CREDS_TOKEN.access_key, "other", CREDS_TOKEN.token)
+    report = diff(signed, answer_for(signed.request, wrong_secret))
+    assert report.equal and report.cause_names == ["secret"]
