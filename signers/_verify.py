@@ -59,6 +59,8 @@ from .errors import (
 )
 from .model import Artifacts, Credentials, Request
 from .registry import get_signer
+from .sigv2 import FORM_CONTENT_TYPE as _FORM
+from .sigv2 import SIGV2_PARAMETER_ORDER as _SIGV2_SINGLE
 
 if TYPE_CHECKING:
     from ._verify_legacy import LegacyAuth
@@ -99,18 +101,6 @@ def _legacy() -> Any:
 
         _legacy_module = _verify_legacy
     return _legacy_module
-
-
-_FORM = "application/x-www-form-urlencoded"
-_SIGV2_SINGLE = (
-    "AWSAccessKeyId",
-    "SignatureVersion",
-    "SignatureMethod",
-    "Signature",
-    "Timestamp",
-    "Expires",
-    "SecurityToken",
-)
 
 
 class _Frozen:

@@ -87,6 +87,7 @@ from .sigv2 import (
     parse_params,
     request_host,
 )
+from .sigv2 import SIGV2_PARAMETER_ORDER as _SIGV2_SINGLE
 from .sigv2 import compute_signature as sigv2_signature
 from .sigv2 import string_to_sign as sigv2_string_to_sign
 
@@ -132,16 +133,6 @@ _NO_ACCESS_KEY = (
     "The request must contain either a valid (registered) AWS access key ID or X.509 certificate."
 )
 
-#: The SigV2 parameters that must appear at most once (URL query and form body together).
-_SIGV2_SINGLE = (
-    "AWSAccessKeyId",
-    "SignatureVersion",
-    "SignatureMethod",
-    "Signature",
-    "Timestamp",
-    "Expires",
-    "SecurityToken",
-)
 _S3_QUERY_SINGLE = ("AWSAccessKeyId", "Expires", "Signature")
 _TOKEN = "x-amz-security-token"
 # Expires beyond this is not a time any server will reach; its text is kept as sent.

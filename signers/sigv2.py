@@ -40,6 +40,7 @@ __all__ = [
     "SigV2Signer",
     "SIGNATURE_METHODS",
     "SIGV2_PARAMETERS",
+    "SIGV2_PARAMETER_ORDER",
     "FORM_CONTENT_TYPE",
     "parse_params",
     "encode_params",
@@ -58,18 +59,18 @@ Pair = Tuple[str, str]
 #: ``SignatureMethod`` value -> hashlib name
 SIGNATURE_METHODS = {"HmacSHA256": "sha256", "HmacSHA1": "sha1"}
 
-#: The parameters SigV2 itself defines (what migration strips).
-SIGV2_PARAMETERS: FrozenSet[str] = frozenset(
-    {
-        "AWSAccessKeyId",
-        "SignatureVersion",
-        "SignatureMethod",
-        "Signature",
-        "Timestamp",
-        "Expires",
-        "SecurityToken",
-    }
+#: The parameters SigV2 itself defines (what migration strips, what may appear only once), in the
+#: order a verifier reports them.
+SIGV2_PARAMETER_ORDER = (
+    "AWSAccessKeyId",
+    "SignatureVersion",
+    "SignatureMethod",
+    "Signature",
+    "Timestamp",
+    "Expires",
+    "SecurityToken",
 )
+SIGV2_PARAMETERS: FrozenSet[str] = frozenset(SIGV2_PARAMETER_ORDER)
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
