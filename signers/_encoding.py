@@ -93,16 +93,24 @@ def canonical_query(pairs: Iterable[Pair]) -> str:
     unencoded ``ሴ`` all canonicalize alike; then pairs sort by encoded name, then encoded value
     (repeated names are kept).
     """
-    encoded = []
-    for name, value in pairs:
-        encoded.append(
-            (
-                uri_encode_bytes(percent_decode(name)) if "%" in name else uri_encode(name),
-                uri_encode_bytes(percent_decode(value)) if "%" in value else uri_encode(value),
-            )
-        )
+    encoded = canonical_query_pairs(pairs)
     encoded.sort()
     return "&".join([n + "=" + v for n, v in encoded])
+
+
+def canonical_query_pairs(pairs: Iterable[Pair]) -> List[Pair]:
+    """Each pair's name and value decoded and re-encoded per RFC 3986 (not yet sorted).
+
+    The output of :func:`uri_encode` is its own canonical form, so a signer may add pairs it
+    encoded itself to this list before sorting it.
+    """
+    return [
+        (
+            uri_encode_bytes(percent_decode(name)) if "%" in name else uri_encode(name),
+            uri_encode_bytes(percent_decode(value)) if "%" in value else uri_encode(value),
+        )
+        for name, value in pairs
+    ]
 
 
 def canonical_query_from_decoded(pairs: Iterable[Pair]) -> str:
