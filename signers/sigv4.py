@@ -298,24 +298,9 @@ class SigV4Signer:
         if plan.general_only or (query and _mentions_signing_query(query)):
             return self._sign_general(request, credentials, at)
         # The same steps as _sign_general, for the common case, in one pass over the headers.
-        exclude = plan.exclude
-        merged: Dict[str, str] = {}
-        for name, value in headers:
-            key = name.lower()
-            if key in exclude:
-                continue
-            if key in _SPECIAL_HEADERS:
-                return self._sign_general(request, credentials, at)
-            if "  " in value or "\t" in value:
-                value = " ".join(value.split())
-            else:
-                value = value.strip()
-            if key in merged:
-                merged[key] = merged[key] + "," + value
-            else:
-                merged[key] = value
-        if "host" not in merged:
-            merged["host"] = (request.host_header if ":" in authority else authority).strip()
+        merged = merge_headers(request, plan.exclude, _SPECIAL_HEADERS)
+        if merged is None:
+            return self._sign_general(request, credentials, at)
         if isinstance(body, bytes):
             body_hash = _sha256(body).hexdigest() if body else _crypto.EMPTY_SHA256
         elif isinstance(body, PayloadHash):
@@ -447,6 +432,36 @@ def check_arguments(request: object, credentials: object) -> None:
             f"credentials: expected signers.Credentials, got {type(credentials).__name__}",
             field="credentials",
         )
+
+
+def merge_headers(
+    request: Request, exclude: FrozenSet[str], special: FrozenSet[str]
+) -> Optional[Dict[str, str]]:
+    """The headers to sign as ``{lower-case name: trimmed value}``, ``host`` included.
+
+    The same values :func:`~signers._encoding.canonical_headers` computes from
+    :func:`headers_to_sign`, in one pass; ``None`` when a header named in ``special`` is present
+    (the caller then takes its general path).  Values of a valid :class:`Request` hold no CR or LF.
+    """
+    merged: Dict[str, str] = {}
+    for name, value in request[2]:
+        key = name.lower()
+        if key in special:
+            return None
+        if key in exclude:
+            continue
+        if "  " in value or "\t" in value:
+            value = " ".join(value.split())
+        else:
+            value = value.strip()
+        if key in merged:
+            merged[key] = merged[key] + "," + value
+        else:
+            merged[key] = value
+    if "host" not in merged:
+        authority = request[5]
+        merged["host"] = (request.host_header if ":" in authority else authority).strip()
+    return merged
 
 
 def _mentions_signing_query(query: str) -> bool:

@@ -11,27 +11,48 @@ signature is appended last as ``X-Amz-Signature``.  No header is added.  S3 pres
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, FrozenSet, List, Optional
+from hashlib import sha256 as _sha256
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 from . import _crypto
-from ._encoding import canonical_headers, canonical_query, uri_encode
-from ._time import amz_date, resolve_time, short_date
+from ._encoding import (
+    canonical_headers,
+    canonical_path,
+    canonical_query,
+    canonical_query_pairs,
+    split_query,
+    uri_encode,
+)
+from ._time import amz_date, parse_amz_date, request_time, resolve_time, short_date
 from .errors import AlreadySigned, InvalidRequest
-from .model import Artifacts, Credentials, Header, Request, SignedRequest
+from .model import Artifacts, Credentials, Header, PayloadHash, Request, SignedRequest
 from .options import DEFAULT_EXPIRES, check_expires
 from .sigv4 import (
     ALGORITHM,
     UNSIGNED_PAYLOAD_VALUE,
     SigV4Signer,
+    _mentions_signing_query,
+    _Plan,
     canonical_request,
+    check_arguments,
     credential_scope,
     headers_to_sign,
+    merge_headers,
     payload_hash,
     refuse_signed,
     string_to_sign,
 )
 
 __all__ = ["SigV4QuerySigner", "s3v4_query"]
+
+# Request headers that need the general path in the query form: refusals and a declared payload
+# hash.  (X-Amz-Security-Token is an ordinary header here: the query form sends the token in the
+# query.)
+_SPECIAL_HEADERS = frozenset({"authorization", "x-amz-date", "x-amz-content-sha256"})
+# Unreserved characters and ';': a signed-headers list made of these encodes by replacing ';'.
+_SIGNED_HEADERS_SAFE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~;"
+
+_tuple_new = tuple.__new__
 
 _QUERY_PARAMS = (
     "x-amz-algorithm",
@@ -73,15 +94,205 @@ class SigV4QuerySigner(SigV4Signer):
         at: Optional[_dt.datetime] = None,
     ) -> SignedRequest:
         """Presign ``request``: the result's ``url`` carries the signature."""
-        if not isinstance(request, Request):
-            raise InvalidRequest(
-                f"request: expected signers.Request, got {type(request).__name__}", field="request"
+        check_arguments(request, credentials)
+        request_time_text, date = request_time(at)
+        plan = self._plan
+        if plan.options is not self.options:
+            plan = self._current_plan()
+        method, url, headers, body, scheme, authority, path, query = request
+        if query and _mentions_signing_query(query):
+            return self._sign_general(request, credentials, at)
+        # The same steps as _sign_general, for the common case.
+        merged = merge_headers(request, plan.exclude, _SPECIAL_HEADERS)
+        if merged is None:
+            return self._sign_general(request, credentials, at)
+        if plan.s3:
+            body_hash = UNSIGNED_PAYLOAD_VALUE
+        elif isinstance(body, bytes):
+            body_hash = _sha256(body).hexdigest() if body else _crypto.EMPTY_SHA256
+        elif isinstance(body, PayloadHash):
+            body_hash = body.hex
+        else:
+            body_hash = UNSIGNED_PAYLOAD_VALUE
+        names = sorted(merged)
+        signed = ";".join(names)
+        parts = _QueryParts(self, plan, credentials, request_time_text, date, signed)
+        if query:
+            pairs = canonical_query_pairs(split_query(query))
+            pairs += parts.signed_pairs
+            pairs.sort()
+            canonical_query_string = "&".join([n + "=" + v for n, v in pairs])
+        else:
+            canonical_query_string = parts.canonical_query
+        canonical_uri = (
+            "/"
+            if path == "/"
+            else canonical_path(
+                path, normalize=plan.normalize_path, double_encode=plan.double_encode
             )
-        if not isinstance(credentials, Credentials):
+        )
+        block = "".join([f"{n}:{merged[n]}\n" for n in names])
+        canonical = (
+            f"{method}\n{canonical_uri}\n{canonical_query_string}\n{block}\n{signed}\n{body_hash}"
+        )
+        sts = (
+            f"{parts.string_to_sign_prefix}"
+            f"{_sha256(canonical.encode('utf-8', 'surrogateescape')).hexdigest()}"
+        )
+        signature = parts.key.hexdigest(sts.encode("utf-8"))
+        if query:
+            new_query = f"{query}&{parts.url_query}{signature}"
+            new_url = f"{url}&{parts.url_query}{signature}"
+        else:
+            new_query = parts.url_query + signature
+            new_url = url + new_query if url.endswith("?") else f"{url}?{new_query}"
+        return _tuple_new(
+            SignedRequest,
+            (
+                _tuple_new(
+                    Request,
+                    (method, new_url, headers, body, scheme, authority, path, new_query),
+                ),
+                _tuple_new(Artifacts, (canonical, sts, signature, parts.scope, signed, body_hash)),
+                self.name,
+                (),
+                (*parts.added, ("X-Amz-Signature", signature)),
+            ),
+        )
+
+    def presign_many(
+        self,
+        method: str,
+        base_url: str,
+        keys: Iterable[str],
+        credentials: Credentials,
+        at: Optional[_dt.datetime] = None,
+        *,
+        headers: Union[Mapping[str, str], Iterable[Header]] = (),
+    ) -> Iterator[SignedRequest]:
+        """Presign one URL per key under ``base_url``, all at one instant, with one credential set.
+
+        Each key (an S3 object key, say) is percent-encoded (UTF-8, RFC 3986, ``/`` kept) and
+        appended to ``base_url`` after a ``/``.  Each result is equal to presigning that URL alone::
+
+            signer.sign(Request(method, base_url + "/" + encoded_key, headers), credentials, at)
+
+        only faster: the scope, the signing key, the canonical headers and query, and the fixed
+        parts of the URL are computed once.  ``at=None`` means now, read once for the whole batch.
+        ``base_url`` may carry a path prefix (``https://s3.amazonaws.com/bucket``) but no query.
+        Arguments are checked when called; the keys are read lazily as the results are consumed.
+        """
+        base = Request(method, base_url, headers)
+        if "?" in base_url:
             raise InvalidRequest(
-                f"credentials: expected signers.Credentials, got {type(credentials).__name__}",
-                field="credentials",
+                "base_url: must not have a query; presign_many appends a key to its path",
+                field="base_url",
             )
+        check_arguments(base, credentials)
+        if isinstance(keys, (str, bytes)):
+            raise InvalidRequest(
+                "keys: expected an iterable of keys, got a single string", field="keys"
+            )
+        request_time_text, date = request_time(at)
+        when = at if at is not None else parse_amz_date(request_time_text)
+        prefix = base_url if base_url.endswith("/") else base_url + "/"
+        plan = self._current_plan()
+        merged = merge_headers(base, plan.exclude, _SPECIAL_HEADERS)
+        if merged is None:
+            # A header that needs the general path: presign each URL alone.
+            return self._presign_each(method, prefix, keys, base.headers, credentials, when)
+        return self._presign_bulk(
+            base, prefix, keys, merged, plan, credentials, request_time_text, date
+        )
+
+    def _presign_each(
+        self,
+        method: str,
+        prefix: str,
+        keys: Iterable[str],
+        headers: Tuple[Header, ...],
+        credentials: Credentials,
+        at: _dt.datetime,
+    ) -> Iterator[SignedRequest]:
+        sign = self.sign
+        for key in keys:
+            yield sign(Request(method, prefix + _encode_key(key), headers), credentials, at)
+
+    def _presign_bulk(
+        self,
+        base: Request,
+        prefix: str,
+        keys: Iterable[str],
+        merged: Dict[str, str],
+        plan: _Plan,
+        credentials: Credentials,
+        request_time_text: str,
+        date: str,
+    ) -> Iterator[SignedRequest]:
+        method, _, headers, body, scheme, authority, base_path, _ = base
+        body_hash = UNSIGNED_PAYLOAD_VALUE if plan.s3 else _crypto.EMPTY_SHA256
+        names = sorted(merged)
+        signed = ";".join(names)
+        parts = _QueryParts(self, plan, credentials, request_time_text, date, signed)
+        block = "".join([f"{n}:{merged[n]}\n" for n in names])
+        canonical_tail = f"\n{parts.canonical_query}\n{block}\n{signed}\n{body_hash}"
+        canonical_head = method + "\n"
+        path_prefix = base_path if base_path.endswith("/") else base_path + "/"
+        normalize, double_encode = plan.normalize_path, plan.double_encode
+        # Single encoding without normalization works segment by segment, and an encoded key is
+        # already canonical: the canonical path is the prefix's, canonicalized once, plus the key.
+        per_segment = not normalize and not double_encode
+        canonical_prefix = canonical_path(path_prefix, normalize=False, double_encode=False)
+        sts_prefix = parts.string_to_sign_prefix
+        url_query = parts.url_query
+        hexdigest = parts.key.hexdigest
+        scope = parts.scope
+        added = parts.added
+        name = self.name
+        for key in keys:
+            encoded_key = _encode_key(key)
+            path = path_prefix + encoded_key
+            if per_segment:
+                canonical = f"{canonical_head}{canonical_prefix}{encoded_key}{canonical_tail}"
+            else:
+                canonical_uri = canonical_path(
+                    path, normalize=normalize, double_encode=double_encode
+                )
+                canonical = f"{canonical_head}{canonical_uri}{canonical_tail}"
+            sts = sts_prefix + _sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest()
+            signature = hexdigest(sts.encode("utf-8"))
+            query = url_query + signature
+            yield _tuple_new(
+                SignedRequest,
+                (
+                    _tuple_new(
+                        Request,
+                        (
+                            method,
+                            f"{prefix}{encoded_key}?{query}",
+                            headers,
+                            body,
+                            scheme,
+                            authority,
+                            path,
+                            query,
+                        ),
+                    ),
+                    _tuple_new(Artifacts, (canonical, sts, signature, scope, signed, body_hash)),
+                    name,
+                    (),
+                    (*added, ("X-Amz-Signature", signature)),
+                ),
+            )
+
+    def _sign_general(
+        self,
+        request: Request,
+        credentials: Credentials,
+        at: Optional[_dt.datetime] = None,
+    ) -> SignedRequest:
+        # Every case, step by step through the staged functions; sign() handles the common case
+        # faster and comes here for the rest (refusals, a declared payload hash).
         time = resolve_time(at)
         opts = self.options
         refuse_signed(request, self.name, extra_query=_QUERY_PARAMS)
@@ -149,6 +360,76 @@ class SigV4QuerySigner(SigV4Signer):
             scheme=self.name,
             added_query=tuple(added),
         )
+
+
+class _QueryParts:
+    """The parts of a presigned URL fixed by the signer, the credentials, the time and the signed
+    headers: the same for every URL of a batch."""
+
+    __slots__ = (
+        "added",
+        "canonical_query",
+        "key",
+        "scope",
+        "signed_pairs",
+        "string_to_sign_prefix",
+        "url_query",
+    )
+
+    def __init__(
+        self,
+        signer: SigV4QuerySigner,
+        plan: _Plan,
+        credentials: Credentials,
+        request_time_text: str,
+        date: str,
+        signed: str,
+    ) -> None:
+        access_key, token = credentials.access_key, credentials.token
+        scope = date + plan.scope_tail
+        expires = str(signer.expires)
+        credential = f"{uri_encode(access_key)}%2F{date}{plan.encoded_scope_tail}"
+        if signed.encode("utf-8", "surrogateescape").translate(None, _SIGNED_HEADERS_SAFE):
+            signed_encoded = uri_encode(signed)
+        else:
+            signed_encoded = signed.replace(";", "%3B")
+        # In the URL: the order sigv4-query adds them (X-Amz-Signature last, appended per URL).
+        encoded: List[Header] = [
+            ("X-Amz-Algorithm", ALGORITHM),
+            ("X-Amz-Credential", credential),
+            ("X-Amz-Date", request_time_text),
+            ("X-Amz-SignedHeaders", signed_encoded),
+            ("X-Amz-Expires", expires),
+        ]
+        added: List[Header] = [
+            ("X-Amz-Algorithm", ALGORITHM),
+            ("X-Amz-Credential", f"{access_key}/{scope}"),
+            ("X-Amz-Date", request_time_text),
+            ("X-Amz-SignedHeaders", signed),
+            ("X-Amz-Expires", expires),
+        ]
+        signed_pairs = list(encoded)
+        if token is not None:
+            token_pair = ("X-Amz-Security-Token", uri_encode(token))
+            encoded.append(token_pair)
+            added.append(("X-Amz-Security-Token", token))
+            if plan.token_signed:
+                signed_pairs.append(token_pair)
+        self.added = tuple(added)
+        self.url_query = "&".join([n + "=" + v for n, v in encoded]) + "&X-Amz-Signature="
+        # The signed ones in canonical order: sorted by name (all distinct, already canonical).
+        signed_pairs.sort()
+        self.signed_pairs = tuple(signed_pairs)
+        self.canonical_query = "&".join([n + "=" + v for n, v in signed_pairs])
+        self.scope = scope
+        self.string_to_sign_prefix = f"{ALGORITHM}\n{request_time_text}\n{scope}\n"
+        self.key = _crypto.signing_key(credentials.secret_key, date, plan.region, plan.service)
+
+
+def _encode_key(key: object) -> str:
+    if not isinstance(key, str):
+        raise InvalidRequest(f"keys: expected str keys, got {type(key).__name__}", field="keys")
+    return uri_encode(key, keep_slash=True)
 
 
 def s3v4_query(**options: Any) -> SigV4QuerySigner:
