@@ -62,10 +62,10 @@ def request_time(at: Optional[_dt.datetime], *, field: str = "at") -> Tuple[str,
         stamp = amz_date(_dt.datetime.fromtimestamp(second, UTC))
         _last_now = (second, stamp, stamp[:8])
         return stamp, stamp[:8]
-    if type(at) is _dt.datetime:
-        cached = _last_given
-        if at == cached[0]:  # an aware datetime is never equal to a naive one
-            return cached[1], cached[2]
+    cached = _last_given
+    if at is cached[0] or (type(at) is _dt.datetime and at == cached[0]):
+        # (an aware datetime is never equal to a naive one, which resolve_time refuses)
+        return cached[1], cached[2]
     stamp = amz_date(resolve_time(at, field=field))
     _last_given = (at, stamp, stamp[:8])
     return stamp, stamp[:8]

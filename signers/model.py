@@ -157,6 +157,14 @@ def _check_header(name: object, value: object) -> Header:
     return (name, value)
 
 
+# Header names and methods already found to be valid tokens.  A name is checked once and then
+# recognised by a set lookup: the same few names recur on every request.  Only exact ``str``
+# objects are added (their value cannot change); bounded; ``set.add`` is atomic, so threads may
+# share it.
+_KNOWN_TOKENS = {"GET", "PUT", "POST", "HEAD", "DELETE", "PATCH", "OPTIONS"}
+_KNOWN_TOKENS_MAX = 1024
+
+
 def _is_token(value: str) -> bool:
     # One C-level pass: delete every token character and see whether anything is left.
     return (
@@ -175,21 +183,19 @@ def _normalize_headers(headers: Union[Mapping[str, str], Iterable[Header]]) -> T
     else:
         pairs = None
     if pairs is not None:
-        translate = _TCHAR_BYTES
+        known = _KNOWN_TOKENS
         for pair in pairs:
             if type(pair) is not tuple or len(pair) != 2:
                 break
             name, value = pair
-            if (
-                type(name) is not str
-                or type(value) is not str
-                or not name
-                or not name.isascii()
-                or name.encode("ascii").translate(None, translate)
-                or "\r" in value
-                or "\n" in value
-                or "\0" in value
-            ):
+            if type(name) is not str or type(value) is not str:
+                break
+            if name not in known:
+                if not _is_token(name):
+                    break
+                if len(known) < _KNOWN_TOKENS_MAX:
+                    known.add(name)
+            if "\r" in value or "\n" in value or "\0" in value:
                 break
         else:
             return pairs if type(pairs) is tuple else tuple(pairs)
@@ -273,12 +279,9 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
         headers: Union[Mapping[str, str], Iterable[Header]] = (),
         body: Union[Body, str] = b"",
     ) -> Request:
-        if not (
-            type(method) is str
-            and method
-            and method.isascii()
-            and not method.encode("ascii").translate(None, _TCHAR_BYTES)
-        ) and (not isinstance(method, str) or not _is_token(method)):
+        if not (type(method) is str and method in _KNOWN_TOKENS) and (
+            not isinstance(method, str) or not _is_token(method)
+        ):
             raise InvalidRequest(f"method {method!r} is not a valid HTTP method", field="method")
         scheme, authority, path, query = _split_url(url)
         return _tuple_new(

@@ -289,16 +289,19 @@ class SigV4Signer:
         at: Optional[_dt.datetime] = None,
     ) -> SignedRequest:
         """Sign ``request``; the result carries a new request and the artifacts."""
-        check_arguments(request, credentials)
+        if type(request) is not Request or type(credentials) is not Credentials:
+            check_arguments(request, credentials)
         request_time_text, date = request_time(at)
         plan = self._plan
-        if plan.options is not self.options:
+        if plan[0] is not self.options:
             plan = self._current_plan()
+        (_, region, service, scope_tail, _, exclude, normalize, double_encode, sign_body,
+         token_signed, general_only, _) = plan  # fmt: skip
         method, url, headers, body, scheme, authority, path, query = request
-        if plan.general_only or (query and _mentions_signing_query(query)):
+        if general_only or (query and _mentions_signing_query(query)):
             return self._sign_general(request, credentials, at)
         # The same steps as _sign_general, for the common case, in one pass over the headers.
-        merged = merge_headers(request, plan.exclude, _SPECIAL_HEADERS)
+        merged = merge_headers(request, exclude, _SPECIAL_HEADERS)
         if merged is None:
             return self._sign_general(request, credentials, at)
         if isinstance(body, bytes):
@@ -309,38 +312,38 @@ class SigV4Signer:
             body_hash = UNSIGNED_PAYLOAD_VALUE
         token = credentials.token
         merged["x-amz-date"] = request_time_text
-        if token is not None and plan.token_signed:
+        if token is not None and token_signed:
             merged["x-amz-security-token"] = " ".join(token.split())
-        if plan.sign_body:
+        if sign_body:
             merged["x-amz-content-sha256"] = body_hash
         names = sorted(merged)
+        lines = []
+        for name in names:
+            lines.append(f"{name}:{merged[name]}\n")
         signed = ";".join(names)
         canonical_uri = (
             "/"
             if path == "/"
-            else canonical_path(
-                path, normalize=plan.normalize_path, double_encode=plan.double_encode
-            )
+            else canonical_path(path, normalize=normalize, double_encode=double_encode)
         )
-        block = "".join([f"{n}:{merged[n]}\n" for n in names])
         canonical = (
             f"{method}\n{canonical_uri}\n{canonical_query(split_query(query)) if query else ''}\n"
-            f"{block}\n{signed}\n{body_hash}"
+            f"{''.join(lines)}\n{signed}\n{body_hash}"
         )
-        scope = date + plan.scope_tail
+        scope = date + scope_tail
         sts = (
             f"{ALGORITHM}\n{request_time_text}\n{scope}\n"
             f"{_sha256(canonical.encode('utf-8', 'surrogateescape')).hexdigest()}"
         )
-        signature = _crypto.signing_key(
-            credentials.secret_key, date, plan.region, plan.service
-        ).hexdigest(sts.encode("utf-8"))
+        signature = _crypto.signing_key(credentials.secret_key, date, region, service).hexdigest(
+            sts.encode("utf-8")
+        )
         authorization = (
             f"{ALGORITHM} Credential={credentials.access_key}/{scope}, "
             f"SignedHeaders={signed}, Signature={signature}"
         )
         if token is None:
-            if plan.sign_body:
+            if sign_body:
                 added: Tuple[Header, ...] = (
                     ("X-Amz-Date", request_time_text),
                     ("x-amz-content-sha256", body_hash),
@@ -350,9 +353,9 @@ class SigV4Signer:
                 added = (("X-Amz-Date", request_time_text), ("Authorization", authorization))
         else:
             added = (("X-Amz-Date", request_time_text),)
-            if plan.sign_body:
+            if sign_body:
                 added += (("x-amz-content-sha256", body_hash),)
-            if plan.token_signed:
+            if token_signed:
                 added = (("X-Amz-Security-Token", token), *added)
             else:
                 added += (("X-Amz-Security-Token", token),)

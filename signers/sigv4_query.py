@@ -94,10 +94,11 @@ class SigV4QuerySigner(SigV4Signer):
         at: Optional[_dt.datetime] = None,
     ) -> SignedRequest:
         """Presign ``request``: the result's ``url`` carries the signature."""
-        check_arguments(request, credentials)
+        if type(request) is not Request or type(credentials) is not Credentials:
+            check_arguments(request, credentials)
         request_time_text, date = request_time(at)
         plan = self._plan
-        if plan.options is not self.options:
+        if plan[0] is not self.options:
             plan = self._current_plan()
         method, url, headers, body, scheme, authority, path, query = request
         if query and _mentions_signing_query(query):
@@ -115,15 +116,18 @@ class SigV4QuerySigner(SigV4Signer):
         else:
             body_hash = UNSIGNED_PAYLOAD_VALUE
         names = sorted(merged)
+        lines = []
+        for name in names:
+            lines.append(f"{name}:{merged[name]}\n")
         signed = ";".join(names)
-        parts = _QueryParts(self, plan, credentials, request_time_text, date, signed)
+        signed_params, url_params, added, scope = _query_parameters(
+            plan, str(self.expires), credentials, request_time_text, date, signed
+        )
         if query:
             pairs = canonical_query_pairs(split_query(query))
-            pairs += parts.signed_pairs
+            pairs += [_name_value(param) for param in signed_params.split("&")]
             pairs.sort()
-            canonical_query_string = "&".join([n + "=" + v for n, v in pairs])
-        else:
-            canonical_query_string = parts.canonical_query
+            signed_params = "&".join([n + "=" + v for n, v in pairs])
         canonical_uri = (
             "/"
             if path == "/"
@@ -131,20 +135,21 @@ class SigV4QuerySigner(SigV4Signer):
                 path, normalize=plan.normalize_path, double_encode=plan.double_encode
             )
         )
-        block = "".join([f"{n}:{merged[n]}\n" for n in names])
         canonical = (
-            f"{method}\n{canonical_uri}\n{canonical_query_string}\n{block}\n{signed}\n{body_hash}"
+            f"{method}\n{canonical_uri}\n{signed_params}\n{''.join(lines)}\n{signed}\n{body_hash}"
         )
         sts = (
-            f"{parts.string_to_sign_prefix}"
+            f"{ALGORITHM}\n{request_time_text}\n{scope}\n"
             f"{_sha256(canonical.encode('utf-8', 'surrogateescape')).hexdigest()}"
         )
-        signature = parts.key.hexdigest(sts.encode("utf-8"))
+        signature = _crypto.signing_key(
+            credentials.secret_key, date, plan.region, plan.service
+        ).hexdigest(sts.encode("utf-8"))
         if query:
-            new_query = f"{query}&{parts.url_query}{signature}"
-            new_url = f"{url}&{parts.url_query}{signature}"
+            new_query = f"{query}&{url_params}{signature}"
+            new_url = f"{url}&{url_params}{signature}"
         else:
-            new_query = parts.url_query + signature
+            new_query = url_params + signature
             new_url = url + new_query if url.endswith("?") else f"{url}?{new_query}"
         return _tuple_new(
             SignedRequest,
@@ -153,10 +158,10 @@ class SigV4QuerySigner(SigV4Signer):
                     Request,
                     (method, new_url, headers, body, scheme, authority, path, new_query),
                 ),
-                _tuple_new(Artifacts, (canonical, sts, signature, parts.scope, signed, body_hash)),
+                _tuple_new(Artifacts, (canonical, sts, signature, scope, signed, body_hash)),
                 self.name,
                 (),
-                (*parts.added, ("X-Amz-Signature", signature)),
+                (*added, ("X-Amz-Signature", signature)),
             ),
         )
 
@@ -233,9 +238,11 @@ class SigV4QuerySigner(SigV4Signer):
         body_hash = UNSIGNED_PAYLOAD_VALUE if plan.s3 else _crypto.EMPTY_SHA256
         names = sorted(merged)
         signed = ";".join(names)
-        parts = _QueryParts(self, plan, credentials, request_time_text, date, signed)
+        signed_params, url_query, added, scope = _query_parameters(
+            plan, str(self.expires), credentials, request_time_text, date, signed
+        )
         block = "".join([f"{n}:{merged[n]}\n" for n in names])
-        canonical_tail = f"\n{parts.canonical_query}\n{block}\n{signed}\n{body_hash}"
+        canonical_tail = f"\n{signed_params}\n{block}\n{signed}\n{body_hash}"
         canonical_head = method + "\n"
         path_prefix = base_path if base_path.endswith("/") else base_path + "/"
         normalize, double_encode = plan.normalize_path, plan.double_encode
@@ -243,11 +250,10 @@ class SigV4QuerySigner(SigV4Signer):
         # already canonical: the canonical path is the prefix's, canonicalized once, plus the key.
         per_segment = not normalize and not double_encode
         canonical_prefix = canonical_path(path_prefix, normalize=False, double_encode=False)
-        sts_prefix = parts.string_to_sign_prefix
-        url_query = parts.url_query
-        hexdigest = parts.key.hexdigest
-        scope = parts.scope
-        added = parts.added
+        sts_prefix = f"{ALGORITHM}\n{request_time_text}\n{scope}\n"
+        hexdigest = _crypto.signing_key(
+            credentials.secret_key, date, plan.region, plan.service
+        ).hexdigest
         name = self.name
         for key in keys:
             encoded_key = _encode_key(key)
@@ -362,68 +368,60 @@ class SigV4QuerySigner(SigV4Signer):
         )
 
 
-class _QueryParts:
-    """The parts of a presigned URL fixed by the signer, the credentials, the time and the signed
-    headers: the same for every URL of a batch."""
+def _query_parameters(
+    plan: _Plan,
+    expires: str,
+    credentials: Credentials,
+    request_time_text: str,
+    date: str,
+    signed: str,
+) -> Tuple[str, str, Tuple[Header, ...], str]:
+    """The parameters sigv4-query adds, fixed by the signer, credentials, time and signed headers.
 
-    __slots__ = (
-        "added",
-        "canonical_query",
-        "key",
-        "scope",
-        "signed_pairs",
-        "string_to_sign_prefix",
-        "url_query",
+    Returns the signed ones in canonical form (sorted by name: they are distinct and their values
+    already canonical), the URL form in the order added (ending ``X-Amz-Signature=``, for the
+    signature to follow), the added pairs unencoded (without the signature) and the scope.
+    """
+    access_key, token = credentials.access_key, credentials.token
+    scope = date + plan.scope_tail
+    credential = f"{uri_encode(access_key)}%2F{date}{plan.encoded_scope_tail}"
+    if signed.encode("utf-8", "surrogateescape").translate(None, _SIGNED_HEADERS_SAFE):
+        signed_encoded = uri_encode(signed)
+    else:
+        signed_encoded = signed.replace(";", "%3B")
+    head = (
+        f"X-Amz-Algorithm={ALGORITHM}&X-Amz-Credential={credential}&X-Amz-Date={request_time_text}"
     )
+    added: Tuple[Header, ...] = (
+        ("X-Amz-Algorithm", ALGORITHM),
+        ("X-Amz-Credential", f"{access_key}/{scope}"),
+        ("X-Amz-Date", request_time_text),
+        ("X-Amz-SignedHeaders", signed),
+        ("X-Amz-Expires", expires),
+    )
+    if token is None:
+        signed_params = f"{head}&X-Amz-Expires={expires}&X-Amz-SignedHeaders={signed_encoded}"
+        url_params = (
+            f"{head}&X-Amz-SignedHeaders={signed_encoded}&X-Amz-Expires={expires}&X-Amz-Signature="
+        )
+        return signed_params, url_params, added, scope
+    token_param = "X-Amz-Security-Token=" + uri_encode(token)
+    if plan.token_signed:
+        signed_params = (
+            f"{head}&X-Amz-Expires={expires}&{token_param}&X-Amz-SignedHeaders={signed_encoded}"
+        )
+    else:
+        signed_params = f"{head}&X-Amz-Expires={expires}&X-Amz-SignedHeaders={signed_encoded}"
+    url_params = (
+        f"{head}&X-Amz-SignedHeaders={signed_encoded}&X-Amz-Expires={expires}&{token_param}"
+        "&X-Amz-Signature="
+    )
+    return signed_params, url_params, (*added, ("X-Amz-Security-Token", token)), scope
 
-    def __init__(
-        self,
-        signer: SigV4QuerySigner,
-        plan: _Plan,
-        credentials: Credentials,
-        request_time_text: str,
-        date: str,
-        signed: str,
-    ) -> None:
-        access_key, token = credentials.access_key, credentials.token
-        scope = date + plan.scope_tail
-        expires = str(signer.expires)
-        credential = f"{uri_encode(access_key)}%2F{date}{plan.encoded_scope_tail}"
-        if signed.encode("utf-8", "surrogateescape").translate(None, _SIGNED_HEADERS_SAFE):
-            signed_encoded = uri_encode(signed)
-        else:
-            signed_encoded = signed.replace(";", "%3B")
-        # In the URL: the order sigv4-query adds them (X-Amz-Signature last, appended per URL).
-        encoded: List[Header] = [
-            ("X-Amz-Algorithm", ALGORITHM),
-            ("X-Amz-Credential", credential),
-            ("X-Amz-Date", request_time_text),
-            ("X-Amz-SignedHeaders", signed_encoded),
-            ("X-Amz-Expires", expires),
-        ]
-        added: List[Header] = [
-            ("X-Amz-Algorithm", ALGORITHM),
-            ("X-Amz-Credential", f"{access_key}/{scope}"),
-            ("X-Amz-Date", request_time_text),
-            ("X-Amz-SignedHeaders", signed),
-            ("X-Amz-Expires", expires),
-        ]
-        signed_pairs = list(encoded)
-        if token is not None:
-            token_pair = ("X-Amz-Security-Token", uri_encode(token))
-            encoded.append(token_pair)
-            added.append(("X-Amz-Security-Token", token))
-            if plan.token_signed:
-                signed_pairs.append(token_pair)
-        self.added = tuple(added)
-        self.url_query = "&".join([n + "=" + v for n, v in encoded]) + "&X-Amz-Signature="
-        # The signed ones in canonical order: sorted by name (all distinct, already canonical).
-        signed_pairs.sort()
-        self.signed_pairs = tuple(signed_pairs)
-        self.canonical_query = "&".join([n + "=" + v for n, v in signed_pairs])
-        self.scope = scope
-        self.string_to_sign_prefix = f"{ALGORITHM}\n{request_time_text}\n{scope}\n"
-        self.key = _crypto.signing_key(credentials.secret_key, date, plan.region, plan.service)
+
+def _name_value(param: str) -> Header:
+    name, _, value = param.partition("=")
+    return name, value
 
 
 def _encode_key(key: object) -> str:
