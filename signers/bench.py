@@ -383,9 +383,19 @@ def _version_key(version: str) -> Tuple[int, ...]:
 
 
 def load_results(paths: Sequence[str], stat: str = "median") -> List[Run]:
-    """Read pytest-benchmark JSON files and ``sigbridge bench --json`` files."""
-    runs = []
+    """Read pytest-benchmark JSON files and ``sigbridge bench --json`` files (a directory stands
+    for the ``.json`` files in it)."""
+    files: List[str] = []
     for path in paths:
+        if os.path.isdir(path):
+            found = sorted(n for n in os.listdir(path) if n.endswith(".json"))
+            if not found:
+                raise BenchError(f"{path}: no .json files in this directory")
+            files.extend(os.path.join(path, n) for n in found)
+        else:
+            files.append(path)
+    runs = []
+    for path in files:
         try:
             with open(path, encoding="utf-8") as handle:
                 data = json.load(handle)
@@ -528,16 +538,20 @@ def markdown_report(runs: Sequence[Run], stat: str = "median") -> str:
     return "\n".join(header + lines) + "\n"
 
 
-def chart(runs: Sequence[Run], path: str) -> None:
-    """Draw the report as a PNG: sigbridge's µs/op and its ratio to botocore, per version."""
+def _pyplot() -> Any:
     try:
         matplotlib: Any = importlib.import_module("matplotlib")
         matplotlib.use("Agg")
-        plt: Any = importlib.import_module("matplotlib.pyplot")
+        return importlib.import_module("matplotlib.pyplot")
     except ImportError:
         raise BenchError(
             "--chart needs matplotlib, which is not installed: pip install 'sigbridge[chart]'"
         ) from None
+
+
+def chart(runs: Sequence[Run], path: str) -> None:
+    """Draw the report as a PNG: sigbridge's µs/op and its ratio to botocore, per version."""
+    plt = _pyplot()
     versions = _by_version(runs)
     operations = _ordered_operations(list(versions.values()))
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(11, 8), constrained_layout=True)
@@ -559,6 +573,9 @@ def chart(runs: Sequence[Run], path: str) -> None:
         axis.legend(fontsize=8)
     top.set_ylabel("sigbridge µs per operation")
     top.set_yscale("log")
+    formatter = importlib.import_module("matplotlib.ticker").FormatStrFormatter("%g")
+    top.yaxis.set_major_formatter(formatter)
+    top.yaxis.set_minor_formatter(formatter)
     bottom.set_ylabel("sigbridge / botocore")
     bottom.axhline(1.0, color="grey", linewidth=0.8)
     top.set_title("sigbridge benchmarks by Python version")
@@ -572,6 +589,8 @@ def chart(runs: Sequence[Run], path: str) -> None:
 
 def _run_report(args: argparse.Namespace) -> int:
     runs = load_results(args.report, args.stat)
+    if args.chart:
+        _pyplot()  # fail before printing anything when the chart cannot be drawn
     text = markdown_report(runs, args.stat)
     if args.output:
         try:
