@@ -14,6 +14,7 @@ Pair = Tuple[str, str]
 
 _UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~"
 _UNRESERVED_SLASH = _UNRESERVED + b"/"
+_QUERY_SAFE = _UNRESERVED + b"=&"
 
 # byte -> its encoded form, one table per "safe" set
 _ENCODE_TABLE = tuple(chr(b) if b in _UNRESERVED else "%%%02X" % b for b in range(256))
@@ -96,6 +97,31 @@ def canonical_query(pairs: Iterable[Pair]) -> str:
     encoded = canonical_query_pairs(pairs)
     encoded.sort()
     return "&".join([n + "=" + v for n, v in encoded])
+
+
+def canonical_query_pairs_of(query: str) -> List[Pair]:
+    """:func:`canonical_query_pairs` of a raw query string (not yet sorted).
+
+    A query made only of unreserved characters, ``=`` and ``&``, with at most one ``=`` per
+    piece, is already canonical: one C-level check replaces the per-name and per-value encoding.
+    """
+    if query.isascii() and not query.encode("ascii").translate(None, _QUERY_SAFE):
+        pairs = []
+        for piece in query.split("&"):
+            if piece:
+                name, _, value = piece.partition("=")
+                if "=" in value:  # encoded as %3D: take the general path
+                    return canonical_query_pairs(split_query(query))
+                pairs.append((name, value))
+        return pairs
+    return canonical_query_pairs(split_query(query))
+
+
+def canonical_query_of(query: str) -> str:
+    """:func:`canonical_query` of a raw query string."""
+    pairs = canonical_query_pairs_of(query)
+    pairs.sort()
+    return "&".join([n + "=" + v for n, v in pairs])
 
 
 def canonical_query_pairs(pairs: Iterable[Pair]) -> List[Pair]:

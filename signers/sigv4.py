@@ -21,7 +21,13 @@ from hashlib import sha256 as _sha256
 from typing import Any, Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import _crypto
-from ._encoding import canonical_headers, canonical_path, canonical_query, split_query, uri_encode
+from ._encoding import (
+    canonical_headers,
+    canonical_path,
+    canonical_query,
+    canonical_query_of,
+    uri_encode,
+)
 from ._time import amz_date, request_time, resolve_time, short_date
 from .errors import AlreadySigned, InvalidRequest
 from .model import (
@@ -327,7 +333,7 @@ class SigV4Signer:
             else canonical_path(path, normalize=normalize, double_encode=double_encode)
         )
         canonical = (
-            f"{method}\n{canonical_uri}\n{canonical_query(split_query(query)) if query else ''}\n"
+            f"{method}\n{canonical_uri}\n{canonical_query_of(query) if query else ''}\n"
             f"{''.join(lines)}\n{signed}\n{body_hash}"
         )
         scope = date + scope_tail

@@ -19,8 +19,7 @@ from ._encoding import (
     canonical_headers,
     canonical_path,
     canonical_query,
-    canonical_query_pairs,
-    split_query,
+    canonical_query_pairs_of,
     uri_encode,
 )
 from ._time import amz_date, parse_amz_date, request_time, resolve_time, short_date
@@ -124,8 +123,10 @@ class SigV4QuerySigner(SigV4Signer):
             plan, str(self.expires), credentials, request_time_text, date, signed
         )
         if query:
-            pairs = canonical_query_pairs(split_query(query))
-            pairs += [_name_value(param) for param in signed_params.split("&")]
+            pairs = canonical_query_pairs_of(query)
+            # the signed parameters are "name=value" pieces with encoded values: split in C
+            flat = signed_params.replace("&", "=").split("=")
+            pairs += zip(flat[::2], flat[1::2])
             pairs.sort()
             signed_params = "&".join([n + "=" + v for n, v in pairs])
         canonical_uri = (
@@ -417,11 +418,6 @@ def _query_parameters(
         "&X-Amz-Signature="
     )
     return signed_params, url_params, (*added, ("X-Amz-Security-Token", token)), scope
-
-
-def _name_value(param: str) -> Header:
-    name, _, value = param.partition("=")
-    return name, value
 
 
 def _encode_key(key: object) -> str:
