@@ -30,6 +30,8 @@ del _i, _hi, _lo
 
 def uri_encode(value: str, *, keep_slash: bool = False) -> str:
     """Percent-encode ``value`` per RFC 3986 (UTF-8, upper-case hex); ``/`` kept if asked."""
+    if value.isalnum() and value.isascii():  # access keys, dates, most names: nothing to do
+        return value
     raw = value.encode("utf-8", "surrogateescape")
     safe = _UNRESERVED_SLASH if keep_slash else _UNRESERVED
     if not raw.translate(None, safe):
@@ -181,6 +183,13 @@ def canonical_path(path: str, *, normalize: bool, double_encode: bool) -> str:
     correctly encoded path as it is, fixes lower-case hex and encodes what the caller left raw;
     an encoded ``%2F`` inside a segment stays ``%2F``.
     """
+    if (
+        path[:1] == "/"
+        and path.isascii()
+        and not path.encode("ascii").translate(None, _UNRESERVED_SLASH)
+        and (not normalize or ("//" not in path and "/." not in path))
+    ):
+        return path  # only unreserved characters and "/", nothing to normalize: canonical as is
     if not path:
         path = "/"
     if normalize:

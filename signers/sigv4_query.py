@@ -386,7 +386,9 @@ def _query_parameters(
     access_key, token = credentials.access_key, credentials.token
     scope = date + plan.scope_tail
     credential = f"{uri_encode(access_key)}%2F{date}{plan.encoded_scope_tail}"
-    if signed.encode("utf-8", "surrogateescape").translate(None, _SIGNED_HEADERS_SAFE):
+    if signed.isalnum() and signed.isascii():  # "host" alone
+        signed_encoded = signed
+    elif signed.encode("utf-8", "surrogateescape").translate(None, _SIGNED_HEADERS_SAFE):
         signed_encoded = uri_encode(signed)
     else:
         signed_encoded = signed.replace(";", "%3B")
@@ -394,7 +396,7 @@ def _query_parameters(
         f"X-Amz-Algorithm={ALGORITHM}&X-Amz-Credential={credential}&X-Amz-Date={request_time_text}"
     )
     added: Tuple[Header, ...] = (
-        ("X-Amz-Algorithm", ALGORITHM),
+        ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
         ("X-Amz-Credential", f"{access_key}/{scope}"),
         ("X-Amz-Date", request_time_text),
         ("X-Amz-SignedHeaders", signed),
