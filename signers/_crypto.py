@@ -129,6 +129,25 @@ def derive_signing_key_uncached(
     return _hmac_digest(k_service, b"aws4_request", "sha256")
 
 
+def sigv4_signature(
+    secret_key: str, date: str, region: str, service: str, string_to_sign: bytes
+) -> str:
+    """Hex HMAC-SHA256 of ``string_to_sign`` under the (cached) signing key of the scope.
+
+    The same as ``signing_key(...).hexdigest(string_to_sign)``, in one call: signing does this
+    once per request.
+    """
+    state = _KEYS.get((secret_key, date, region, service, "AWS4"))
+    if state is None:
+        state = signing_key(secret_key, date, region, service)
+    _, inner_state, outer_state = state
+    inner = inner_state.copy()
+    inner.update(string_to_sign)
+    outer = outer_state.copy()
+    outer.update(inner.digest())
+    return outer.hexdigest()  # type: ignore[no-any-return]
+
+
 def clear_signing_key_cache() -> None:
     """Drop every cached signing key (for example after rotating secrets)."""
     with _KEYS_LOCK:

@@ -341,8 +341,8 @@ class SigV4Signer:
             f"{ALGORITHM}\n{request_time_text}\n{scope}\n"
             f"{_sha256(canonical.encode('utf-8', 'surrogateescape')).hexdigest()}"
         )
-        signature = _crypto.signing_key(credentials.secret_key, date, region, service).hexdigest(
-            sts.encode("utf-8")
+        signature = _crypto.sigv4_signature(
+            credentials.secret_key, date, region, service, sts.encode("utf-8")
         )
         authorization = (
             f"{ALGORITHM} Credential={credentials.access_key}/{scope}, "

@@ -143,9 +143,9 @@ class SigV4QuerySigner(SigV4Signer):
             f"{ALGORITHM}\n{request_time_text}\n{scope}\n"
             f"{_sha256(canonical.encode('utf-8', 'surrogateescape')).hexdigest()}"
         )
-        signature = _crypto.signing_key(
-            credentials.secret_key, date, plan.region, plan.service
-        ).hexdigest(sts.encode("utf-8"))
+        signature = _crypto.sigv4_signature(
+            credentials.secret_key, date, plan.region, plan.service, sts.encode("utf-8")
+        )
         if query:
             new_query = f"{query}&{url_params}{signature}"
             new_url = f"{url}&{url_params}{signature}"

@@ -356,3 +356,15 @@ def test_canonical_query_of_a_query_string(query: str) -> None:
 @given(st.text(alphabet="abAB09-_.~=&%+ é", max_size=25))
 def test_canonical_query_of_any_query_string(query: str) -> None:
     assert _encoding.canonical_query_of(query) == _reference_canonical_query(query)
+
+
+def test_sigv4_signature_is_the_hmac_of_the_derived_key() -> None:
+    def h(key: bytes, text: bytes) -> bytes:
+        return hmac.new(key, text, hashlib.sha256).digest()
+
+    chain = h(h(h(h(b"AWS4sk", b"20200101"), b"eu-west-1"), b"sts"), b"aws4_request")
+    expected = hmac.new(chain, b"AWS4-HMAC-SHA256\nx", hashlib.sha256).hexdigest()
+    _crypto.clear_signing_key_cache()
+    for _ in range(2):  # cache miss, then hit
+        got = _crypto.sigv4_signature("sk", "20200101", "eu-west-1", "sts", b"AWS4-HMAC-SHA256\nx")
+        assert got == expected
