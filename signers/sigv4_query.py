@@ -179,9 +179,12 @@ class SigV4QuerySigner(SigV4Signer):
         """Presign one URL per key under ``base_url``, all at one instant, with one credential set.
 
         Each key (an S3 object key, say) is percent-encoded (UTF-8, RFC 3986, ``/`` kept) and
-        appended to ``base_url`` after a ``/``.  Each result is equal to presigning that URL alone::
+        appended to ``base_url`` after a ``/`` (one is added unless ``base_url`` ends with one).
+        Each result is equal to presigning that URL alone::
 
             signer.sign(Request(method, base_url + "/" + encoded_key, headers), credentials, at)
+
+        Typical use: ``urls = [s.url for s in signer.presign_many("GET", bucket_url, keys, creds)]``.
 
         only faster: the scope, the signing key, the canonical headers and query, and the fixed
         parts of the URL are computed once.  ``at=None`` means now, read once for the whole batch.
