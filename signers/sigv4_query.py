@@ -184,12 +184,12 @@ class SigV4QuerySigner(SigV4Signer):
 
             signer.sign(Request(method, base_url + "/" + encoded_key, headers), credentials, at)
 
-        Typical use: ``urls = [s.url for s in signer.presign_many("GET", bucket_url, keys, creds)]``.
-
         only faster: the scope, the signing key, the canonical headers and query, and the fixed
         parts of the URL are computed once.  ``at=None`` means now, read once for the whole batch.
         ``base_url`` may carry a path prefix (``https://s3.amazonaws.com/bucket``) but no query.
-        Arguments are checked when called; the keys are read lazily as the results are consumed.
+        Arguments are checked when called; the keys are read lazily as the results are consumed::
+
+            urls = [s.url for s in signer.presign_many("GET", bucket_url, keys, credentials)]
         """
         base = Request(method, base_url, headers)
         if "?" in base_url:
