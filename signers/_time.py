@@ -67,7 +67,8 @@ def request_time(at: Optional[_dt.datetime], *, field: str = "at") -> Tuple[str,
         # (an aware datetime is never equal to a naive one, which resolve_time refuses)
         return cached[1], cached[2]
     stamp = amz_date(resolve_time(at, field=field))
-    _last_given = (at, stamp, stamp[:8])
+    if type(at) is _dt.datetime:  # (subclasses may redefine equality: never cached)
+        _last_given = (at, stamp, stamp[:8])
     return stamp, stamp[:8]
 
 
