@@ -9,7 +9,21 @@ signature (or canonical request) it produces at :data:`AT`, so that every compar
 that both sides produce the same result at the same instant.
 
 To add an operation (SigV2, S3 v2, verify...), write its factories and append an
-:class:`Operation` to :data:`OPERATIONS`; the pytest suite and ``sigbridge bench`` pick it up.
+:class:`Operation` to :data:`OPERATIONS`; the pytest suite and ``sigbridge bench`` pick it up, and
+the report gets a row.  For example, a verify benchmark::
+
+    def _ours_verify_ecs() -> Subject:
+        signer = get_signer("sigv4", region=REGION, service="ecs")
+        signed = signer.sign(Request(*_ECS), _credentials(), AT)
+        def run() -> object:   # from the received request to the verdict
+            return signer.verify(Request(...signed parts...), _credentials(), at=AT)
+        return Subject(run, lambda: signed.signature)
+
+    Operation("verify-sigv4-header-ecs-post", "verify, SigV4 header, ECS POST", _ours_verify_ecs,
+              targets=(...,), group="verify")
+
+``targets`` holds the issue's bounds as ``(peer, highest ratio)`` or ``("rate", lowest ops/s)``;
+a bound relative to another of our operations (verify <= 1.5 x sign) can be checked in the report.
 
 Peers are imported only inside their factories, never when this module is imported.
 """
