@@ -26,6 +26,7 @@ from ._encoding import (
     canonical_path,
     canonical_query,
     canonical_query_of,
+    trim_header_value,
     uri_encode,
 )
 from ._time import amz_date, request_time, resolve_time, short_date
@@ -319,7 +320,7 @@ class SigV4Signer:
         token = credentials.token
         merged["x-amz-date"] = request_time_text
         if token is not None and token_signed:
-            merged["x-amz-security-token"] = " ".join(token.split())
+            merged["x-amz-security-token"] = trim_header_value(token)
         if sign_body:
             merged["x-amz-content-sha256"] = body_hash
         names = sorted(merged)

@@ -368,3 +368,18 @@ def test_sigv4_signature_is_the_hmac_of_the_derived_key() -> None:
     for _ in range(2):  # cache miss, then hit
         got = _crypto.sigv4_signature("sk", "20200101", "eu-west-1", "sts", b"AWS4-HMAC-SHA256\nx")
         assert got == expected
+
+
+@pytest.mark.parametrize("name", ["sigv4", "sigv4-query"])
+def test_inner_whitespace_other_than_space_runs_is_kept(name: str) -> None:
+    # The rule: trim the ends, collapse runs of spaces (and tabs); a lone vertical tab inside a
+    # value or a session token stays as it is, on every path.
+    signer = signers.get_signer(name, region="us-east-1", service="svc")
+    creds = Credentials("AKID", "secret", "to\x0bken")
+    request = Request("GET", "https://h.example.com/", [("X-A", " a\x0bb "), ("X-B", "c  \t d")])
+    canonical = signer.sign(request, creds, AT).artifacts.canonical_request
+    assert "\nx-a:a\x0bb\n" in canonical and "\nx-b:c d\n" in canonical
+    if name == "sigv4":
+        assert "\nx-amz-security-token:to\x0bken\n" in canonical
+    else:
+        assert "X-Amz-Security-Token=to%0Bken" in canonical
