@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from functools import lru_cache
+import threading
+from typing import Any, Dict, NoReturn, Tuple
 
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -40,14 +41,82 @@ def derive_signing_key(
     """The SigV4 signing key: HMAC chain over date, region, service and ``aws4_request``.
 
     Results are cached per (secret, date, region, service): the chain costs four HMACs and changes
-    at most once a day per scope.  The cache is bounded (LRU) and thread-safe.
+    at most once a day per scope.  The cache is bounded and thread-safe (see :func:`signing_key`).
     """
-    return _derive_cached(secret_key, date, region, service, prefix)
+    return signing_key(secret_key, date, region, service, prefix)[0]
 
 
-@lru_cache(maxsize=512)
-def _derive_cached(secret_key: str, date: str, region: str, service: str, prefix: str) -> bytes:
-    return derive_signing_key_uncached(secret_key, date, region, service, prefix=prefix)
+class SigningKey(Tuple[bytes, Any, Any]):
+    """A derived signing key with its HMAC-SHA256 state precomputed.
+
+    HMAC(K, m) = H((K ^ opad) || H((K ^ ipad) || m)).  The two pad blocks depend on the key only,
+    so their hash states are computed once per key and copied for each message: that saves two of
+    the four SHA-256 compression runs and the per-call key setup of ``hmac.digest``.  The states are
+    never updated in place (only copied), so one ``SigningKey`` is safe to share across threads.
+    """
+
+    __slots__ = ()
+
+    @property
+    def key(self) -> bytes:
+        return self[0]
+
+    def hexdigest(self, message: bytes) -> str:
+        """Lower-case hex HMAC-SHA256 of ``message`` under this key."""
+        _, inner_state, outer_state = self
+        inner = inner_state.copy()
+        inner.update(message)
+        outer = outer_state.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return "SigningKey(<redacted>)"
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("signing keys are not picklable (they are secrets)")
+
+
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
+
+
+def prepare_key(key: bytes) -> SigningKey:
+    """Precompute the HMAC-SHA256 state of ``key`` (any length, as HMAC defines)."""
+    if len(key) > 64:
+        key = _sha256(key).digest()
+    block = key.ljust(64, b"\0")
+    return tuple.__new__(
+        SigningKey, (key, _sha256(block.translate(_IPAD)), _sha256(block.translate(_OPAD)))
+    )
+
+
+# (secret, date, region, service, prefix) -> SigningKey.  Reads take no lock (a dict lookup is
+# atomic); inserts and evictions do.  Bounded: the oldest entry goes when it is full.
+_KEYS: Dict[Tuple[str, str, str, str, str], SigningKey] = {}
+_KEYS_MAX = 512
+_KEYS_LOCK = threading.Lock()
+
+
+def signing_key(
+    secret_key: str, date: str, region: str, service: str, prefix: str = "AWS4"
+) -> SigningKey:
+    """The cached :class:`SigningKey` of a scope: ``signing_key(...).hexdigest(string_to_sign)``."""
+    cache_key = (secret_key, date, region, service, prefix)
+    found = _KEYS.get(cache_key)
+    if found is not None:
+        return found
+    made = prepare_key(
+        derive_signing_key_uncached(secret_key, date, region, service, prefix=prefix)
+    )
+    with _KEYS_LOCK:
+        found = _KEYS.get(cache_key)
+        if found is not None:
+            return found
+        while len(_KEYS) >= _KEYS_MAX:
+            del _KEYS[next(iter(_KEYS))]
+        _KEYS[cache_key] = made
+    return made
 
 
 def derive_signing_key_uncached(
@@ -60,9 +129,29 @@ def derive_signing_key_uncached(
     return _hmac_digest(k_service, b"aws4_request", "sha256")
 
 
+def sigv4_signature(
+    secret_key: str, date: str, region: str, service: str, string_to_sign: bytes
+) -> str:
+    """Hex HMAC-SHA256 of ``string_to_sign`` under the (cached) signing key of the scope.
+
+    The same as ``signing_key(...).hexdigest(string_to_sign)``, in one call: signing does this
+    once per request.
+    """
+    state = _KEYS.get((secret_key, date, region, service, "AWS4"))
+    if state is None:
+        state = signing_key(secret_key, date, region, service)
+    _, inner_state, outer_state = state
+    inner = inner_state.copy()
+    inner.update(string_to_sign)
+    outer = outer_state.copy()
+    outer.update(inner.digest())
+    return outer.hexdigest()  # type: ignore[no-any-return]
+
+
 def clear_signing_key_cache() -> None:
     """Drop every cached signing key (for example after rotating secrets)."""
-    _derive_cached.cache_clear()
+    with _KEYS_LOCK:
+        _KEYS.clear()
 
 
 def constant_time_equal(a: str, b: str) -> bool:

@@ -14,6 +14,7 @@ Pair = Tuple[str, str]
 
 _UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~"
 _UNRESERVED_SLASH = _UNRESERVED + b"/"
+_QUERY_SAFE = _UNRESERVED + b"=&"
 
 # byte -> its encoded form, one table per "safe" set
 _ENCODE_TABLE = tuple(chr(b) if b in _UNRESERVED else "%%%02X" % b for b in range(256))
@@ -29,6 +30,8 @@ del _i, _hi, _lo
 
 def uri_encode(value: str, *, keep_slash: bool = False) -> str:
     """Percent-encode ``value`` per RFC 3986 (UTF-8, upper-case hex); ``/`` kept if asked."""
+    if value.isalnum() and value.isascii():  # access keys, dates, most names: nothing to do
+        return value
     raw = value.encode("utf-8", "surrogateescape")
     safe = _UNRESERVED_SLASH if keep_slash else _UNRESERVED
     if not raw.translate(None, safe):
@@ -93,16 +96,49 @@ def canonical_query(pairs: Iterable[Pair]) -> str:
     unencoded ``ሴ`` all canonicalize alike; then pairs sort by encoded name, then encoded value
     (repeated names are kept).
     """
-    encoded = []
-    for name, value in pairs:
-        encoded.append(
-            (
-                uri_encode_bytes(percent_decode(name)) if "%" in name else uri_encode(name),
-                uri_encode_bytes(percent_decode(value)) if "%" in value else uri_encode(value),
-            )
-        )
+    encoded = canonical_query_pairs(pairs)
     encoded.sort()
     return "&".join([n + "=" + v for n, v in encoded])
+
+
+def canonical_query_pairs_of(query: str) -> List[Pair]:
+    """:func:`canonical_query_pairs` of a raw query string (not yet sorted).
+
+    A query made only of unreserved characters, ``=`` and ``&``, with at most one ``=`` per
+    piece, is already canonical: one C-level check replaces the per-name and per-value encoding.
+    """
+    if query.isascii() and not query.encode("ascii").translate(None, _QUERY_SAFE):
+        pairs = []
+        for piece in query.split("&"):
+            if piece:
+                name, _, value = piece.partition("=")
+                if "=" in value:  # encoded as %3D: take the general path
+                    return canonical_query_pairs(split_query(query))
+                pairs.append((name, value))
+        return pairs
+    return canonical_query_pairs(split_query(query))
+
+
+def canonical_query_of(query: str) -> str:
+    """:func:`canonical_query` of a raw query string."""
+    pairs = canonical_query_pairs_of(query)
+    pairs.sort()
+    return "&".join([n + "=" + v for n, v in pairs])
+
+
+def canonical_query_pairs(pairs: Iterable[Pair]) -> List[Pair]:
+    """Each pair's name and value decoded and re-encoded per RFC 3986 (not yet sorted).
+
+    The output of :func:`uri_encode` is its own canonical form, so a signer may add pairs it
+    encoded itself to this list before sorting it.
+    """
+    return [
+        (
+            uri_encode_bytes(percent_decode(name)) if "%" in name else uri_encode(name),
+            uri_encode_bytes(percent_decode(value)) if "%" in value else uri_encode(value),
+        )
+        for name, value in pairs
+    ]
 
 
 def canonical_query_from_decoded(pairs: Iterable[Pair]) -> str:
@@ -147,6 +183,13 @@ def canonical_path(path: str, *, normalize: bool, double_encode: bool) -> str:
     correctly encoded path as it is, fixes lower-case hex and encodes what the caller left raw;
     an encoded ``%2F`` inside a segment stays ``%2F``.
     """
+    if (
+        path[:1] == "/"
+        and path.isascii()
+        and not path.encode("ascii").translate(None, _UNRESERVED_SLASH)
+        and (not normalize or ("//" not in path and "/." not in path))
+    ):
+        return path  # only unreserved characters and "/", nothing to normalize: canonical as is
     if not path:
         path = "/"
     if normalize:

@@ -7,7 +7,8 @@ several times slower, and signing calls them on every request.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Optional
+from time import time as _now
+from typing import Optional, Tuple
 
 from .errors import InvalidTime
 
@@ -38,6 +39,37 @@ def resolve_time(at: Optional[_dt.datetime], *, field: str = "at") -> _dt.dateti
     if at.microsecond:
         at = at.replace(microsecond=0)
     return at
+
+
+# The last instants formatted, as immutable tuples swapped in whole (so threads never see half an
+# update): (the datetime given, amz date, short date) and (Unix second, amz date, short date).
+_last_given: Tuple[object, str, str] = (None, "", "")
+_last_now: Tuple[int, str, str] = (-1, "", "")
+
+
+def request_time(at: Optional[_dt.datetime], *, field: str = "at") -> Tuple[str, str]:
+    """``(amz_date, short_date)`` of ``at`` resolved as :func:`resolve_time` does.
+
+    Signing needs only these two strings.  They are kept for the last instant seen, given or
+    ``None`` (now, to the second), so a burst of signatures formats the time once.
+    """
+    global _last_given, _last_now
+    if at is None:
+        second = int(_now())
+        cached_now = _last_now
+        if cached_now[0] == second:
+            return cached_now[1], cached_now[2]
+        stamp = amz_date(_dt.datetime.fromtimestamp(second, UTC))
+        _last_now = (second, stamp, stamp[:8])
+        return stamp, stamp[:8]
+    cached = _last_given
+    if at is cached[0] or (type(at) is _dt.datetime and at == cached[0]):
+        # (an aware datetime is never equal to a naive one, which resolve_time refuses)
+        return cached[1], cached[2]
+    stamp = amz_date(resolve_time(at, field=field))
+    if type(at) is _dt.datetime:  # (subclasses may redefine equality: never cached)
+        _last_given = (at, stamp, stamp[:8])
+    return stamp, stamp[:8]
 
 
 def amz_date(t: _dt.datetime) -> str:

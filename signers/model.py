@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Mapping, NoReturn, Optional, Tuple, Union
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, Iterable, List, Mapping, NoReturn, Optional, Tuple, Union
 
 from ._encoding import split_query
 from .errors import InvalidCredentials, InvalidRequest
@@ -22,7 +23,10 @@ Header = Tuple[str, str]
 
 # RFC 7230 token characters, for header names and methods
 _TCHAR = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_TCHAR_BYTES = "".join(sorted(_TCHAR)).encode("ascii")
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+_tuple_new = tuple.__new__
 
 
 class _Frozen:
@@ -33,6 +37,55 @@ class _Frozen:
 
     def __delattr__(self, name: str) -> NoReturn:
         raise AttributeError(f"{type(self).__name__} is immutable")
+
+
+class _TupleValue:
+    """Mixin for the values built on every signature (Request, Artifacts, SignedRequest).
+
+    They are tuples underneath, because a tuple is several times cheaper to build than an object
+    with slots set one by one, and signing builds three of them per call.  On top, they behave as
+    the values they model: named read-only attributes, no assignment, equality only with the same
+    kind of value (never with a plain tuple), no ordering.
+    """
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"{type(self).__name__} is immutable; use .replace(...)")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _TupleValue):
+            if isinstance(other, type(self)) or isinstance(self, type(other)):
+                return tuple.__eq__(self, other)  # type: ignore[operator]
+            return False
+        if isinstance(other, tuple):
+            return False
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return tuple.__hash__(self)  # type: ignore[arg-type]
+
+    def __lt__(self, other: object) -> bool:
+        return NotImplemented
+
+    __le__ = __gt__ = __ge__ = __lt__
+
+
+def _field(index: int, doc: str) -> Any:
+    # A read-only attribute over one tuple slot, running at C speed.
+    return property(itemgetter(index), doc=doc)
+
+
+def _restore(cls: Any, fields: Tuple[Any, ...]) -> Any:
+    # pickle / copy support for values whose constructor is keyword-only
+    return _tuple_new(cls, fields)
 
 
 class _UnsignedPayload(_Frozen):
@@ -93,7 +146,7 @@ def _check_header(name: object, value: object) -> Header:
             f"got {type(name).__name__}/{type(value).__name__}",
             field="headers",
         )
-    if not name or any(c not in _TCHAR for c in name):
+    if not _is_token(name):
         raise InvalidRequest(
             f"header name {name!r} is not a valid HTTP token", field=f"header {name!r}"
         )
@@ -104,7 +157,52 @@ def _check_header(name: object, value: object) -> Header:
     return (name, value)
 
 
+# Header names and methods already found to be valid tokens.  A name is checked once and then
+# recognised by a set lookup: the same few names recur on every request.  Only exact ``str``
+# objects are added (their value cannot change); bounded; ``set.add`` is atomic, so threads may
+# share it.
+_KNOWN_TOKENS = {"GET", "PUT", "POST", "HEAD", "DELETE", "PATCH", "OPTIONS"}
+_KNOWN_TOKENS_MAX = 1024
+
+
+def _is_token(value: str) -> bool:
+    # One C-level pass: delete every token character and see whether anything is left.
+    return (
+        bool(value) and value.isascii() and not value.encode("ascii").translate(None, _TCHAR_BYTES)
+    )
+
+
 def _normalize_headers(headers: Union[Mapping[str, str], Iterable[Header]]) -> Tuple[Header, ...]:
+    # Fast path: a tuple or list of (str, str) tuples, or a plain dict, all valid.  Anything else,
+    # or the first doubtful pair, goes to the full check below, which raises the precise error.
+    kind = type(headers)
+    if kind is tuple or kind is list:
+        pairs: Any = headers
+    elif kind is dict:
+        pairs = list(headers.items())  # type: ignore[union-attr]
+    else:
+        pairs = None
+    if pairs is not None:
+        known = _KNOWN_TOKENS
+        for pair in pairs:
+            if type(pair) is not tuple or len(pair) != 2:
+                break
+            name, value = pair
+            if type(name) is not str or type(value) is not str:
+                break
+            if name not in known:
+                if not _is_token(name):
+                    break
+                if len(known) < _KNOWN_TOKENS_MAX:
+                    known.add(name)
+            if "\r" in value or "\n" in value or "\0" in value:
+                break
+        else:
+            return pairs if type(pairs) is tuple else tuple(pairs)
+    return _check_headers(headers)
+
+
+def _check_headers(headers: Union[Mapping[str, str], Iterable[Header]]) -> Tuple[Header, ...]:
     if isinstance(headers, Mapping):
         items: Iterable[Any] = headers.items()
     elif isinstance(headers, (str, bytes)):  # type: ignore[unreachable]
@@ -126,6 +224,8 @@ def _normalize_headers(headers: Union[Mapping[str, str], Iterable[Header]]) -> T
 
 
 def _normalize_body(body: object) -> Body:
+    if type(body) is bytes:
+        return body
     if isinstance(body, bytes):
         return body
     if isinstance(body, str):
@@ -142,7 +242,7 @@ def _normalize_body(body: object) -> Body:
     )
 
 
-class Request(_Frozen):
+class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, str, str]):
     """An HTTP request to sign: method, absolute URL, headers as ordered pairs, and a body.
 
     ``headers`` accepts a mapping or an iterable of ``(name, value)`` pairs; order and duplicates
@@ -150,35 +250,53 @@ class Request(_Frozen):
     available as :attr:`scheme`, :attr:`host`, :attr:`port`, :attr:`path` and :attr:`query`.
     """
 
-    __slots__ = ("authority", "body", "headers", "method", "path", "query", "scheme", "url")
-    method: str
-    url: str
-    headers: Tuple[Header, ...]
-    body: Body
-    scheme: str
-    authority: str
-    path: str
-    query: str
+    __slots__ = ()
+    _fields = ("method", "url", "headers", "body", "scheme", "authority", "path", "query")
 
-    def __init__(
-        self,
+    if TYPE_CHECKING:
+        method: str
+        url: str
+        headers: Tuple[Header, ...]
+        body: Body
+        scheme: str
+        authority: str
+        path: str
+        query: str
+    else:
+        method = _field(0, "The HTTP method, as given.")
+        url = _field(1, "The absolute URL, exactly as given.")
+        headers = _field(2, "The headers as (name, value) pairs, in order, duplicates kept.")
+        body = _field(3, "bytes, UNSIGNED_PAYLOAD or a PayloadHash.")
+        scheme = _field(4, "The URL scheme, lower-cased: http or https.")
+        authority = _field(5, "host[:port] as written in the URL.")
+        path = _field(6, "The path as written in the URL (still percent-encoded), maybe empty.")
+        query = _field(7, "The query as written in the URL, without '?', maybe empty.")
+
+    def __new__(
+        cls,
         method: str,
         url: str,
         headers: Union[Mapping[str, str], Iterable[Header]] = (),
         body: Union[Body, str] = b"",
-    ) -> None:
-        if not isinstance(method, str) or not method or any(c not in _TCHAR for c in method):
+    ) -> Request:
+        if not (type(method) is str and method in _KNOWN_TOKENS) and (
+            not isinstance(method, str) or not _is_token(method)
+        ):
             raise InvalidRequest(f"method {method!r} is not a valid HTTP method", field="method")
         scheme, authority, path, query = _split_url(url)
-        setattr_ = object.__setattr__
-        setattr_(self, "method", method)
-        setattr_(self, "url", url)
-        setattr_(self, "headers", _normalize_headers(headers))
-        setattr_(self, "body", _normalize_body(body))
-        setattr_(self, "scheme", scheme)
-        setattr_(self, "authority", authority)
-        setattr_(self, "path", path)
-        setattr_(self, "query", query)
+        return _tuple_new(
+            cls,
+            (
+                method,
+                url,
+                _normalize_headers(headers),
+                body if type(body) is bytes else _normalize_body(body),
+                scheme,
+                authority,
+                path,
+                query,
+            ),
+        )
 
     # -- derived views -------------------------------------------------------------------------
 
@@ -261,27 +379,10 @@ class Request(_Frozen):
 
     def _evolve(self, url: str, headers: Tuple[Header, ...]) -> Request:
         # Signers build their result from validated parts; skip re-validating what is unchanged.
-        new = object.__new__(Request)
-        scheme, authority, path, query = (
-            _split_url(url)
-            if url != self.url
-            else (
-                self.scheme,
-                self.authority,
-                self.path,
-                self.query,
-            )
-        )
-        setattr_ = object.__setattr__
-        setattr_(new, "method", self.method)
-        setattr_(new, "url", url)
-        setattr_(new, "headers", headers)
-        setattr_(new, "body", self.body)
-        setattr_(new, "scheme", scheme)
-        setattr_(new, "authority", authority)
-        setattr_(new, "path", path)
-        setattr_(new, "query", query)
-        return new
+        method, old_url, _, body, scheme, authority, path, query = self
+        if url != old_url:
+            scheme, authority, path, query = _split_url(url)
+        return _tuple_new(Request, (method, url, headers, body, scheme, authority, path, query))
 
     @classmethod
     def from_raw(cls, raw: Union[str, bytes], scheme: str = "https") -> Request:
@@ -297,18 +398,8 @@ class Request(_Frozen):
 
     # -- dunder --------------------------------------------------------------------------------
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Request):
-            return NotImplemented
-        return (self.method, self.url, self.headers, self.body) == (
-            other.method,
-            other.url,
-            other.headers,
-            other.body,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.method, self.url, self.headers, self.body))
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (Request, (self.method, self.url, self.headers, self.body))
 
     def __repr__(self) -> str:
         body = self.body
@@ -324,31 +415,36 @@ class Request(_Frozen):
 def _split_url(url: object) -> Tuple[str, str, str, str]:
     if not isinstance(url, str):
         raise InvalidRequest(f"url: expected str, got {type(url).__name__}", field="url")
-    if _bad_text(url):
+    if "\r" in url or "\n" in url or "\0" in url:
         raise InvalidRequest("url: contains CR, LF or NUL", field="url")
     scheme, sep, rest = url.partition("://")
     if not sep or not scheme:
         raise InvalidRequest(f"url: {url!r} is not absolute; give scheme://host/path", field="url")
-    scheme_l = scheme.lower()
-    if scheme_l not in ("http", "https"):
-        raise InvalidRequest(f"url: scheme {scheme!r} is not http or https", field="url")
+    if scheme == "https" or scheme == "http":
+        scheme_l = scheme
+    else:
+        scheme_l = scheme.lower()
+        if scheme_l not in ("http", "https"):
+            raise InvalidRequest(f"url: scheme {scheme!r} is not http or https", field="url")
     if "#" in rest:
         raise InvalidRequest(
             "url: has a #fragment, which is never sent to the server; remove it", field="url"
         )
-    end = len(rest)
-    for stop in ("/", "?"):
-        i = rest.find(stop)
-        if i != -1 and i < end:
-            end = i
-    authority = rest[:end]
-    remainder = rest[end:]
+    # The authority ends at the first "/" or "?"; the query starts after the first "?".
+    head, _, query = rest.partition("?")
+    slash = head.find("/")
+    if slash == -1:
+        authority, path = head, ""
+    else:
+        authority, path = head[:slash], head[slash:]
     if not authority:
         raise InvalidRequest(f"url: {url!r} has no host", field="url")
     if "@" in authority:
         raise InvalidRequest("url: user information (user@host) is not allowed", field="url")
     if " " in authority or "\t" in authority:
         raise InvalidRequest(f"url: host {authority!r} contains whitespace", field="url")
+    if ":" not in authority and "[" not in authority:
+        return scheme_l, authority, path, query
     if authority.startswith("["):
         close = authority.find("]")
         if close == -1:
@@ -365,7 +461,6 @@ def _split_url(url: object) -> Tuple[str, str, str, str]:
         raise InvalidRequest(f"url: {url!r} has no host", field="url")
     if port is not None and (not port.isdigit() or not port.isascii() or not 0 < int(port) < 65536):
         raise InvalidRequest(f"url: port {port!r} is not a number from 1 to 65535", field="url")
-    path, _, query = remainder.partition("?")
     return scheme_l, authority, path, query
 
 
@@ -427,30 +522,42 @@ class Credentials(_Frozen):
         raise TypeError("Credentials are not picklable (they hold secrets)")
 
 
-class Artifacts(_Frozen):
+class Artifacts(
+    _TupleValue, Tuple[Optional[str], str, str, Optional[str], Optional[str], Optional[str]]
+):
     """What a signer computed on the way: the spec's intermediate values.
 
     ``canonical_request`` is ``None`` for schemes that have none (the legacy ones sign a string to
     sign built directly from the request).
     """
 
-    __slots__ = (
+    __slots__ = ()
+    _fields = (
         "canonical_request",
-        "credential_scope",
-        "payload_hash",
-        "signature",
-        "signed_headers",
         "string_to_sign",
+        "signature",
+        "credential_scope",
+        "signed_headers",
+        "payload_hash",
     )
-    canonical_request: Optional[str]
-    string_to_sign: str
-    signature: str
-    credential_scope: Optional[str]
-    signed_headers: Optional[str]
-    payload_hash: Optional[str]
 
-    def __init__(
-        self,
+    if TYPE_CHECKING:
+        canonical_request: Optional[str]
+        string_to_sign: str
+        signature: str
+        credential_scope: Optional[str]
+        signed_headers: Optional[str]
+        payload_hash: Optional[str]
+    else:
+        canonical_request = _field(0, "The canonical request (None for the legacy schemes).")
+        string_to_sign = _field(1, "The string to sign.")
+        signature = _field(2, "The signature, as sent.")
+        credential_scope = _field(3, "date/region/service/aws4_request, or None.")
+        signed_headers = _field(4, "The signed header names joined with ';', or None.")
+        payload_hash = _field(5, "The payload hash the canonical request ends with, or None.")
+
+    def __new__(
+        cls,
         *,
         canonical_request: Optional[str],
         string_to_sign: str,
@@ -458,14 +565,18 @@ class Artifacts(_Frozen):
         credential_scope: Optional[str] = None,
         signed_headers: Optional[str] = None,
         payload_hash: Optional[str] = None,
-    ) -> None:
-        setattr_ = object.__setattr__
-        setattr_(self, "canonical_request", canonical_request)
-        setattr_(self, "string_to_sign", string_to_sign)
-        setattr_(self, "signature", signature)
-        setattr_(self, "credential_scope", credential_scope)
-        setattr_(self, "signed_headers", signed_headers)
-        setattr_(self, "payload_hash", payload_hash)
+    ) -> Artifacts:
+        return _tuple_new(
+            cls,
+            (
+                canonical_request,
+                string_to_sign,
+                signature,
+                credential_scope,
+                signed_headers,
+                payload_hash,
+            ),
+        )
 
     def __repr__(self) -> str:
         return (
@@ -473,40 +584,44 @@ class Artifacts(_Frozen):
             f"signed_headers={self.signed_headers!r})"
         )
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Artifacts):
-            return NotImplemented
-        return all(getattr(self, s) == getattr(other, s) for s in self.__slots__)
-
-    def __hash__(self) -> int:
-        return hash(tuple(getattr(self, s) for s in self.__slots__))
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (_restore, (type(self), tuple(self)))
 
 
-class SignedRequest(_Frozen):
+class SignedRequest(
+    _TupleValue, Tuple[Request, "Artifacts", str, Tuple[Header, ...], Tuple[Header, ...]]
+):
     """The result of ``sign()``: a new request, what signing added, and the artifacts."""
 
-    __slots__ = ("added_headers", "added_query", "artifacts", "request", "scheme")
-    request: Request
-    added_headers: Tuple[Header, ...]
-    added_query: Tuple[Header, ...]
-    artifacts: Artifacts
-    scheme: str
+    __slots__ = ()
+    _fields = ("request", "artifacts", "scheme", "added_headers", "added_query")
 
-    def __init__(
-        self,
+    if TYPE_CHECKING:
+        request: Request
+        artifacts: Artifacts
+        scheme: str
+        added_headers: Tuple[Header, ...]
+        added_query: Tuple[Header, ...]
+    else:
+        request = _field(0, "The signed request: a new Request; the input is untouched.")
+        artifacts = _field(1, "The spec's intermediate values (Artifacts).")
+        scheme = _field(2, "The name of the scheme that signed.")
+        added_headers = _field(3, "The headers signing added, in the order added.")
+        added_query = _field(4, "The query parameters signing added (not encoded).")
+
+    def __new__(
+        cls,
         *,
         request: Request,
         artifacts: Artifacts,
         scheme: str,
         added_headers: Tuple[Header, ...] = (),
         added_query: Tuple[Header, ...] = (),
-    ) -> None:
-        setattr_ = object.__setattr__
-        setattr_(self, "request", request)
-        setattr_(self, "artifacts", artifacts)
-        setattr_(self, "scheme", scheme)
-        setattr_(self, "added_headers", added_headers)
-        setattr_(self, "added_query", added_query)
+    ) -> SignedRequest:
+        return _tuple_new(cls, (request, artifacts, scheme, added_headers, added_query))
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (_restore, (type(self), tuple(self)))
 
     @property
     def url(self) -> str:

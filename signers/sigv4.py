@@ -17,11 +17,19 @@ query form (:mod:`signers.sigv4_query`).
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, FrozenSet, List, Optional, Sequence, Tuple
+from hashlib import sha256 as _sha256
+from typing import Any, Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import _crypto
-from ._encoding import canonical_headers, canonical_path, canonical_query
-from ._time import amz_date, resolve_time, short_date
+from ._encoding import (
+    canonical_headers,
+    canonical_path,
+    canonical_query,
+    canonical_query_of,
+    trim_header_value,
+    uri_encode,
+)
+from ._time import amz_date, request_time, resolve_time, short_date
 from .errors import AlreadySigned, InvalidRequest
 from .model import (
     UNSIGNED_PAYLOAD,
@@ -52,6 +60,16 @@ UNSIGNED_PAYLOAD_VALUE = "UNSIGNED-PAYLOAD"
 # rather than silently re-signed.
 _REFUSED_HEADERS = ("authorization", "x-amz-date")
 _REFUSED_QUERY = ("x-amz-signature", "x-amz-credential")
+
+# Header names that need more than canonicalization (refusals, a declared payload hash, a session
+# token to check): a request carrying one takes the general path, which handles every case.
+_SPECIAL_HEADERS = frozenset(
+    {"authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"}
+)
+# Headers signing adds itself: when ``unsigned_headers`` names one, the general path applies.
+_ADDED_HEADERS = frozenset({"x-amz-date", "x-amz-security-token", "x-amz-content-sha256"})
+
+_tuple_new = tuple.__new__
 
 
 def credential_scope(date: str, region: str, service: str) -> str:
@@ -162,6 +180,41 @@ def headers_to_sign(request: Request) -> List[Header]:
     return headers
 
 
+class _Plan(NamedTuple):
+    """What a signer's options fix once, so ``sign()`` does not re-derive it per call."""
+
+    options: SigV4Options
+    region: str
+    service: str
+    scope_tail: str  # "/region/service/aws4_request"
+    encoded_scope_tail: str  # the same, percent-encoded (for X-Amz-Credential)
+    exclude: FrozenSet[str]
+    normalize_path: bool
+    double_encode: bool
+    sign_body: bool
+    token_signed: bool
+    general_only: bool  # options the fast path does not cover
+    s3: bool
+
+
+def _plan(options: SigV4Options) -> _Plan:
+    region, service = options.region, options.service
+    return _Plan(
+        options,
+        region,
+        service,
+        f"/{region}/{service}/aws4_request",
+        f"%2F{uri_encode(region)}%2F{uri_encode(service)}%2Faws4_request",
+        options.unsigned_headers,
+        options.normalize_path,
+        options.double_encode,
+        options.sign_body,
+        options.session_token == "signed",
+        bool(options.unsigned_headers & _ADDED_HEADERS),
+        options.s3,
+    )
+
+
 class SigV4Signer:
     """``sigv4``: SigV4 in the Authorization header.
 
@@ -186,10 +239,18 @@ class SigV4Signer:
         }
     )
 
-    __slots__ = ("options",)
+    __slots__ = ("_plan", "options")
 
     def __init__(self, **options: Any) -> None:
         self.options = SigV4Options(**options)
+        self._plan = _plan(self.options)
+
+    def _current_plan(self) -> _Plan:
+        # ``options`` is a plain attribute: follow it if someone replaced it.
+        plan = self._plan
+        if plan.options is not self.options:
+            plan = self._plan = _plan(self.options)
+        return plan
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.options!r})"
@@ -235,15 +296,100 @@ class SigV4Signer:
         at: Optional[_dt.datetime] = None,
     ) -> SignedRequest:
         """Sign ``request``; the result carries a new request and the artifacts."""
-        if not isinstance(request, Request):
-            raise InvalidRequest(
-                f"request: expected signers.Request, got {type(request).__name__}", field="request"
-            )
-        if not isinstance(credentials, Credentials):
-            raise InvalidRequest(
-                f"credentials: expected signers.Credentials, got {type(credentials).__name__}",
-                field="credentials",
-            )
+        if type(request) is not Request or type(credentials) is not Credentials:
+            check_arguments(request, credentials)
+        request_time_text, date = request_time(at)
+        plan = self._plan
+        if plan[0] is not self.options:
+            plan = self._current_plan()
+        (_, region, service, scope_tail, _, exclude, normalize, double_encode, sign_body,
+         token_signed, general_only, _) = plan  # fmt: skip
+        method, url, headers, body, scheme, authority, path, query = request
+        if general_only or (query and _mentions_signing_query(query)):
+            return self._sign_general(request, credentials, at)
+        # The same steps as _sign_general, for the common case, in one pass over the headers.
+        merged = merge_headers(request, exclude, _SPECIAL_HEADERS)
+        if merged is None:
+            return self._sign_general(request, credentials, at)
+        if isinstance(body, bytes):
+            body_hash = _sha256(body).hexdigest() if body else _crypto.EMPTY_SHA256
+        elif isinstance(body, PayloadHash):
+            body_hash = body.hex
+        else:
+            body_hash = UNSIGNED_PAYLOAD_VALUE
+        token = credentials.token
+        merged["x-amz-date"] = request_time_text
+        if token is not None and token_signed:
+            merged["x-amz-security-token"] = trim_header_value(token)
+        if sign_body:
+            merged["x-amz-content-sha256"] = body_hash
+        names = sorted(merged)
+        lines = []
+        for name in names:
+            lines.append(f"{name}:{merged[name]}\n")
+        signed = ";".join(names)
+        canonical_uri = (
+            "/"
+            if path == "/"
+            else canonical_path(path, normalize=normalize, double_encode=double_encode)
+        )
+        canonical = (
+            f"{method}\n{canonical_uri}\n{canonical_query_of(query) if query else ''}\n"
+            f"{''.join(lines)}\n{signed}\n{body_hash}"
+        )
+        scope = date + scope_tail
+        sts = (
+            f"{ALGORITHM}\n{request_time_text}\n{scope}\n"
+            f"{_sha256(canonical.encode('utf-8', 'surrogateescape')).hexdigest()}"
+        )
+        signature = _crypto.sigv4_signature(
+            credentials.secret_key, date, region, service, sts.encode("utf-8")
+        )
+        authorization = (
+            f"{ALGORITHM} Credential={credentials.access_key}/{scope}, "
+            f"SignedHeaders={signed}, Signature={signature}"
+        )
+        if token is None:
+            if sign_body:
+                added: Tuple[Header, ...] = (
+                    ("X-Amz-Date", request_time_text),
+                    ("x-amz-content-sha256", body_hash),
+                    ("Authorization", authorization),
+                )
+            else:
+                added = (("X-Amz-Date", request_time_text), ("Authorization", authorization))
+        else:
+            added = (("X-Amz-Date", request_time_text),)
+            if sign_body:
+                added += (("x-amz-content-sha256", body_hash),)
+            if token_signed:
+                added = (("X-Amz-Security-Token", token), *added)
+            else:
+                added += (("X-Amz-Security-Token", token),)
+            added += (("Authorization", authorization),)
+        return _tuple_new(
+            SignedRequest,
+            (
+                _tuple_new(
+                    Request,
+                    (method, url, headers + added, body, scheme, authority, path, query),
+                ),
+                _tuple_new(Artifacts, (canonical, sts, signature, scope, signed, body_hash)),
+                self.name,
+                added,
+                (),
+            ),
+        )
+
+    def _sign_general(
+        self,
+        request: Request,
+        credentials: Credentials,
+        at: Optional[_dt.datetime] = None,
+    ) -> SignedRequest:
+        # Every case, step by step through the staged functions; sign() handles the common case
+        # faster and comes here for the rest (refusals, declared payload hashes, session-token
+        # conflicts, options that unsign a header signing adds).
         time = resolve_time(at)
         opts = self.options
         added, after, body_hash = self._prepare(request, credentials, time)
@@ -300,6 +446,54 @@ class SigV4Signer:
         from ._verify_sigv4 import verify_header
 
         return verify_header(self, request, credentials, now=now, max_skew=max_skew)
+
+
+def check_arguments(request: object, credentials: object) -> None:
+    """The type checks every signer starts with (exact types first: they are the common case)."""
+    if type(request) is not Request and not isinstance(request, Request):
+        raise InvalidRequest(
+            f"request: expected signers.Request, got {type(request).__name__}", field="request"
+        )
+    if type(credentials) is not Credentials and not isinstance(credentials, Credentials):
+        raise InvalidRequest(
+            f"credentials: expected signers.Credentials, got {type(credentials).__name__}",
+            field="credentials",
+        )
+
+
+def merge_headers(
+    request: Request, exclude: FrozenSet[str], special: FrozenSet[str]
+) -> Optional[Dict[str, str]]:
+    """The headers to sign as ``{lower-case name: trimmed value}``, ``host`` included.
+
+    The same values :func:`~signers._encoding.canonical_headers` computes from
+    :func:`headers_to_sign`, in one pass; ``None`` when a header named in ``special`` is present
+    (the caller then takes its general path).  Values of a valid :class:`Request` hold no CR or LF.
+    """
+    merged: Dict[str, str] = {}
+    for name, value in request[2]:
+        key = name.lower()
+        if key in special:
+            return None
+        if key in exclude:
+            continue
+        if "  " in value or "\t" in value:
+            value = " ".join(value.split())
+        else:
+            value = value.strip()
+        if key in merged:
+            merged[key] = merged[key] + "," + value
+        else:
+            merged[key] = value
+    if "host" not in merged:
+        authority = request[5]
+        merged["host"] = (request.host_header if ":" in authority else authority).strip()
+    return merged
+
+
+def _mentions_signing_query(query: str) -> bool:
+    # Any X-Amz-* parameter may be one sigv4 refuses: leave the judgement to the general path.
+    return "x-amz-" in query.lower()
 
 
 def s3v4(**options: Any) -> SigV4Signer:
