@@ -218,6 +218,16 @@ def _optional_commands() -> List[Callable[[Any], None]]:
         parser.set_defaults(func=_cli_migrate.run)
 
     adders.append(add_migrate)
+
+    def add_bench(sub: Any) -> None:
+        from . import bench
+
+        help_text = "time signing on this interpreter against the installed peers; merge reports"
+        parser = sub.add_parser("bench", help=help_text, description=help_text)
+        bench.add_arguments(parser)
+        parser.set_defaults(func=bench.run)
+
+    adders.append(add_bench)
     return adders
 
 
