@@ -154,6 +154,42 @@ def clear_signing_key_cache() -> None:
         _KEYS.clear()
 
 
+# -- SigV4A: the ECDSA P-256 private key is derived from the credentials, with HMAC only -----------
+
+#: The order n of the NIST P-256 group (FIPS 186-5 / SP 800-186).
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_SIGV4A_LABEL = b"AWS4-ECDSA-P256-SHA256"
+
+
+def sigv4a_private_value(access_key: str, secret_key: str) -> int:
+    """The SigV4A private key d (an integer in [1, n-1]) of a credential pair.
+
+    NIST SP 800-108 key derivation in counter mode with HMAC-SHA256 as the PRF, keyed with
+    ``"AWS4A" + secret``, for 256 bits (one PRF block, so the KDF's own counter i is 1):
+    ``HMAC(key, i(4 bytes) || label || 0x00 || context || L(4 bytes))`` with label
+    ``AWS4-ECDSA-P256-SHA256``, L = 256 and context = access key id + one external counter byte.
+    A candidate c is accepted when c <= n - 2 (else the external counter, from 1, goes up and the
+    KDF runs again), and d = c + 1: the construction of FIPS 186-5 A.2.2 ("rejection sampling").
+    """
+    key = ("AWS4A" + secret_key).encode("utf-8")
+    context = access_key.encode("utf-8")
+    limit = P256_ORDER - 2
+    for counter in range(1, 256):
+        fixed_input = (
+            b"\x00\x00\x00\x01"
+            + _SIGV4A_LABEL
+            + b"\x00"
+            + context
+            + bytes((counter,))
+            + b"\x00\x00\x01\x00"
+        )
+        candidate = int.from_bytes(_hmac_digest(key, fixed_input, "sha256"), "big")
+        if candidate <= limit:
+            return candidate + 1
+    # Each round fails with probability about 2**-32; 254 in a row does not happen.
+    raise ArithmeticError("sigv4a key derivation: no candidate below n - 1 in 254 rounds")
+
+
 def constant_time_equal(a: str, b: str) -> bool:
     """Compare two signatures without leaking where they differ."""
     return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))

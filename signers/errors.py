@@ -18,6 +18,7 @@ __all__ = [
     "InvalidOption",
     "AlreadySigned",
     "UnknownScheme",
+    "MissingDependency",
     "PROTOCOLS",
     "VerificationError",
     "SignatureDoesNotMatch",
@@ -95,6 +96,13 @@ class AlreadySigned(InvalidRequest):
 
 class UnknownScheme(SigningError, LookupError):
     """No signer is registered under the requested name."""
+
+
+class MissingDependency(SigningError):
+    """A scheme needs an optional package that is not installed (``field`` names the package).
+
+    The message says which extra to install, e.g. ``pip install 'sigbridge[sigv4a]'``.
+    """
 
 
 # -- verification ------------------------------------------------------------------------------

@@ -1,0 +1,416 @@
+"""AWS Signature Version 4A (SigV4A, ``AWS4-ECDSA-P256-SHA256``): header and presigned-URL forms.
+
+SigV4 with an asymmetric key, so that one signature is valid in several regions:
+
+1. canonical request = SigV4's (same functions, :mod:`signers.sigv4`), with the region *set*
+   signed as the ``X-Amz-Region-Set`` header (query form: parameter) -- ``*``, one region or a
+   comma-separated list -- since the region is no longer part of the scope;
+2. credential scope = ``date/service/aws4_request``;
+3. string to sign = ``AWS4-ECDSA-P256-SHA256``, the request time, the scope and the hex SHA-256
+   of the canonical request, joined by newlines;
+4. signing key = an ECDSA P-256 private key derived from the access key id and the secret
+   (NIST SP 800-108 counter-mode KDF over HMAC-SHA256; :func:`signers._crypto.sigv4a_private_value`);
+5. signature = hex of the DER-encoded ECDSA signature of SHA-256(string to sign).  ECDSA is
+   randomized: two signatures of one request differ, and a signature is checked by *verifying*
+   it with the public key, never by comparing it.
+
+This scheme is an optional extra: ECDSA is not in the standard library and sigbridge does not
+write its own elliptic-curve code.  ``cryptography`` is imported only when a signer is built or a
+signature checked; without it a :class:`~signers.errors.MissingDependency` says what to install.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, FrozenSet, List, Mapping, Optional, Tuple, Union
+
+from . import _crypto
+from ._encoding import canonical_headers, canonical_path, canonical_query, uri_encode
+from ._time import amz_date, resolve_time, short_date
+from .errors import AlreadySigned, InvalidOption, InvalidRequest, MissingDependency
+from .model import Artifacts, Credentials, Header, Request, SignedRequest
+from .options import DEFAULT_EXPIRES, SigV4AOptions, check_expires
+from .sigv4 import (
+    UNSIGNED_PAYLOAD_VALUE,
+    canonical_request,
+    check_arguments,
+    headers_to_sign,
+    payload_hash,
+    refuse_signed,
+)
+
+__all__ = [
+    "ALGORITHM",
+    "MISSING_CRYPTOGRAPHY",
+    "SigV4ASigner",
+    "SigV4AQuerySigner",
+    "credential_scope",
+    "string_to_sign",
+    "authorization_header",
+    "public_key",
+    "verify_signature",
+    "s3v4a",
+    "s3v4a_query",
+]
+
+ALGORITHM = "AWS4-ECDSA-P256-SHA256"
+MISSING_CRYPTOGRAPHY = "sigv4a needs the 'cryptography' package: pip install 'sigbridge[sigv4a]'"
+
+REGION_SET_HEADER = "X-Amz-Region-Set"
+_REGION_SET = "x-amz-region-set"
+# What the query form adds besides X-Amz-Signature and X-Amz-Credential (which refuse_signed
+# refuses anyway): present already, the request is refused.
+_QUERY_PARAMS = ("x-amz-algorithm", "x-amz-date", "x-amz-signedheaders", "x-amz-expires")
+
+_FEATURES = ("normalize-path", "no-normalize-path", "sign-body", "session-token")
+
+
+def require_cryptography() -> None:
+    """Import the ECDSA backend, or raise :class:`MissingDependency` with what to install."""
+    try:
+        from . import _ecdsa  # noqa: F401
+    except ImportError:
+        raise MissingDependency(MISSING_CRYPTOGRAPHY, field="cryptography") from None
+
+
+# -- the pure stages -----------------------------------------------------------------------------
+
+
+def credential_scope(date: str, service: str) -> str:
+    """``date/service/aws4_request``: SigV4's scope without the region."""
+    return f"{date}/{service}/aws4_request"
+
+
+def string_to_sign(request_time: str, scope: str, canonical_request_text: str) -> str:
+    """``AWS4-ECDSA-P256-SHA256\\n<time>\\n<scope>\\n<hex sha256 of the canonical request>``."""
+    digest = _crypto.sha256_hex(canonical_request_text.encode("utf-8", "surrogateescape"))
+    return f"{ALGORITHM}\n{request_time}\n{scope}\n{digest}"
+
+
+def authorization_header(access_key: str, scope: str, signed_headers: str, signature: str) -> str:
+    """The Authorization value, laid out as SigV4's (comma and one space between the parts)."""
+    return (
+        f"{ALGORITHM} Credential={access_key}/{scope}, "
+        f"SignedHeaders={signed_headers}, Signature={signature}"
+    )
+
+
+# -- keys and signatures (cryptography) -----------------------------------------------------------
+
+
+def public_key(credentials: Credentials) -> Tuple[str, str]:
+    """The SigV4A public key of ``credentials``: hex X and Y, as aws-c-auth's ``public-key.json``."""
+    if not isinstance(credentials, Credentials):
+        raise InvalidRequest(
+            f"credentials: expected signers.Credentials, got {type(credentials).__name__}",
+            field="credentials",
+        )
+    require_cryptography()
+    from . import _ecdsa
+
+    return _ecdsa.public_key_xy(_ecdsa.private_key(credentials.access_key, credentials.secret_key))
+
+
+def verify_signature(
+    string_to_sign: str,
+    signature: str,
+    public_key: Union[Tuple[str, str], Mapping[str, str]],
+) -> bool:
+    """Whether ``signature`` (hex DER ECDSA) signs ``string_to_sign`` under ``public_key``.
+
+    ``public_key`` is ``(X, Y)`` in hex, or a mapping with ``"X"`` and ``"Y"`` (the form of
+    aws-c-auth's ``public-key.json``).  A point that is not on P-256 is an
+    :class:`~signers.errors.InvalidOption`.
+    """
+    require_cryptography()
+    from . import _ecdsa
+
+    if isinstance(public_key, Mapping):
+        x_hex, y_hex = public_key.get("X"), public_key.get("Y")
+    else:
+        x_hex, y_hex = tuple(public_key) if len(public_key) == 2 else (None, None)
+    try:
+        key = _ecdsa.public_key_from_xy(str(x_hex), str(y_hex))
+    except (TypeError, ValueError):
+        raise InvalidOption(
+            "public_key: expected hex X and Y of a point on P-256", field="public_key"
+        ) from None
+    return _ecdsa.verify(key, string_to_sign.encode("utf-8"), signature)
+
+
+def _signature(credentials: Credentials, sts: str) -> str:
+    from . import _ecdsa
+
+    key = _ecdsa.private_key(credentials.access_key, credentials.secret_key)
+    return _ecdsa.sign(key, sts.encode("utf-8"))
+
+
+def _refuse_region_set(request: Request, scheme: str) -> None:
+    if request.has_header(_REGION_SET):
+        raise AlreadySigned(
+            f"header {_REGION_SET!r} already present; {scheme} adds it from the option "
+            "'region_set'",
+            field=_REGION_SET,
+        )
+    if request.query:
+        for name, _ in request.query_pairs():
+            if name.lower() == _REGION_SET:
+                raise AlreadySigned(
+                    f"query parameter {name!r} already present; {scheme} adds it from the "
+                    "option 'region_set'",
+                    field=name,
+                )
+
+
+# -- the signers ----------------------------------------------------------------------------------
+
+
+class SigV4ASigner:
+    """``sigv4a``: SigV4A in the Authorization header.
+
+    Options (keyword-only): ``region_set`` (``"*"``, a region, ``"us-east-1,us-west-2"`` or a list;
+    ``region=`` is taken for one region), ``service``, and SigV4's ``normalize_path``,
+    ``double_encode``, ``sign_body``, ``session_token`` (``"signed"`` / ``"unsigned"``),
+    ``unsigned_headers`` and ``s3=True`` (S3's preset).  Needs the ``cryptography`` package.
+    """
+
+    name = "sigv4a"
+    description = "SigV4A (AWS4-ECDSA-P256-SHA256, multi-region) in the Authorization header"
+    features: FrozenSet[str] = frozenset(
+        {"sigv4a:header", "session-token-unsigned", *_FEATURES}
+    )
+    #: ECDSA signatures differ on every call: a harness verifies them (verify_signature) with the
+    #: public key instead of comparing them.
+    public_key = staticmethod(public_key)
+    verify_signature = staticmethod(verify_signature)
+
+    __slots__ = ("options",)
+
+    def __init__(self, **options: Any) -> None:
+        self.options = SigV4AOptions(**options)
+        require_cryptography()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.options!r})"
+
+    def canonical_uri(self, request: Request) -> str:
+        opts = self.options
+        return canonical_path(
+            request.path, normalize=opts.normalize_path, double_encode=opts.double_encode
+        )
+
+    def _prepare(
+        self, request: Request, credentials: Credentials, time: _dt.datetime
+    ) -> Tuple[List[Header], List[Header], str]:
+        """Headers to sign, headers to add after signing, and the payload hash."""
+        opts = self.options
+        refuse_signed(request, self.name)
+        _refuse_region_set(request, self.name)
+        token = credentials.token
+        if token is not None and request.has_header("x-amz-security-token"):
+            raise AlreadySigned(
+                f"header 'x-amz-security-token' already present; {self.name} adds it from the "
+                "credentials' session token",
+                field="x-amz-security-token",
+            )
+        declared = request.header("x-amz-content-sha256")
+        body_hash = payload_hash(request, header_value=declared)
+        added: List[Header] = []
+        after: List[Header] = []
+        if token is not None:
+            (added if opts.session_token == "signed" else after).append(
+                ("X-Amz-Security-Token", token)
+            )
+        added.append(("X-Amz-Date", amz_date(time)))
+        added.append((REGION_SET_HEADER, opts.region_set))
+        if opts.sign_body and declared is None:
+            added.append(("x-amz-content-sha256", body_hash))
+        return added, after, body_hash
+
+    def sign(
+        self,
+        request: Request,
+        credentials: Credentials,
+        at: Optional[_dt.datetime] = None,
+    ) -> SignedRequest:
+        """Sign ``request``; the result carries a new request and the artifacts."""
+        check_arguments(request, credentials)
+        time = resolve_time(at)
+        opts = self.options
+        added, after, body_hash = self._prepare(request, credentials, time)
+        block, signed = canonical_headers(headers_to_sign(request) + added, opts.unsigned_headers)
+        creq = canonical_request(
+            request.method,
+            self.canonical_uri(request),
+            canonical_query(request.query_pairs()),
+            block,
+            signed,
+            body_hash,
+        )
+        scope = credential_scope(short_date(time), opts.service)
+        sts = string_to_sign(amz_date(time), scope, creq)
+        signature = _signature(credentials, sts)
+        new_headers = (
+            *added,
+            *after,
+            ("Authorization", authorization_header(credentials.access_key, scope, signed, signature)),
+        )
+        return SignedRequest(
+            request=request._evolve(request.url, request.headers + new_headers),
+            artifacts=Artifacts(
+                canonical_request=creq,
+                string_to_sign=sts,
+                signature=signature,
+                credential_scope=scope,
+                signed_headers=signed,
+                payload_hash=body_hash,
+            ),
+            scheme=self.name,
+            added_headers=new_headers,
+        )
+
+    def verify(
+        self,
+        request: Request,
+        credentials: Credentials,
+        now: Optional[_dt.datetime] = None,
+        max_skew: float = 900,
+    ) -> Artifacts:
+        """Verify a request signed in the Authorization header, as the server would.
+
+        ``region_set`` is what this server answers for: each of its regions must be covered by
+        the request's region set (``*`` on either side accepts any); ``service`` must match.
+        Raises a :class:`~signers.errors.VerificationError` carrying AWS's error code.
+        """
+        from ._verify_sigv4a import verify_header
+
+        return verify_header(self, request, credentials, now=now, max_skew=max_skew)
+
+
+class SigV4AQuerySigner(SigV4ASigner):
+    """``sigv4a-query``: a SigV4A presigned URL.  The SigV4A options plus ``expires`` (seconds)."""
+
+    name = "sigv4a-query"
+    description = "SigV4A presigned URL (X-Amz-* query parameters, X-Amz-Region-Set)"
+    features: FrozenSet[str] = frozenset(
+        {"sigv4a:query", "session-token-unsigned", *_FEATURES}
+    )
+
+    __slots__ = ("expires",)
+
+    def __init__(self, *, expires: int = DEFAULT_EXPIRES, **options: Any) -> None:
+        super().__init__(**options)
+        self.expires = check_expires(expires)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.options!r}, expires={self.expires})"
+
+    def sign(
+        self,
+        request: Request,
+        credentials: Credentials,
+        at: Optional[_dt.datetime] = None,
+    ) -> SignedRequest:
+        """Presign ``request``: the result's ``url`` carries the signature."""
+        check_arguments(request, credentials)
+        time = resolve_time(at)
+        opts = self.options
+        refuse_signed(request, self.name, extra_query=_QUERY_PARAMS)
+        _refuse_region_set(request, self.name)
+        token = credentials.token
+        if token is not None and any(
+            n.lower() == "x-amz-security-token" for n, _ in request.query_pairs()
+        ):
+            raise AlreadySigned(
+                f"query parameter 'X-Amz-Security-Token' already present; {self.name} adds it "
+                "from the credentials' session token",
+                field="X-Amz-Security-Token",
+            )
+        declared = request.header("x-amz-content-sha256")
+        if opts.s3:
+            # S3 presigned URLs sign UNSIGNED-PAYLOAD unless the caller declared a hash.
+            body_hash = declared.strip() if declared is not None else UNSIGNED_PAYLOAD_VALUE
+        else:
+            body_hash = payload_hash(request, header_value=declared)
+        date, request_time = short_date(time), amz_date(time)
+        scope = credential_scope(date, opts.service)
+        block, signed = canonical_headers(headers_to_sign(request), opts.unsigned_headers)
+        added: List[Header] = [
+            ("X-Amz-Algorithm", ALGORITHM),
+            ("X-Amz-Credential", f"{credentials.access_key}/{scope}"),
+            ("X-Amz-Date", request_time),
+            ("X-Amz-SignedHeaders", signed),
+            ("X-Amz-Expires", str(self.expires)),
+        ]
+        if token is not None and opts.session_token == "signed":
+            added.append(("X-Amz-Security-Token", token))
+        added.append((REGION_SET_HEADER, opts.region_set))
+        encoded = [(n, uri_encode(v)) for n, v in added]
+        creq = canonical_request(
+            request.method,
+            self.canonical_uri(request),
+            canonical_query(request.query_pairs() + encoded),
+            block,
+            signed,
+            body_hash,
+        )
+        sts = string_to_sign(request_time, scope, creq)
+        signature = _signature(credentials, sts)
+        if token is not None and opts.session_token == "unsigned":
+            added.append(("X-Amz-Security-Token", token))
+            encoded.append(("X-Amz-Security-Token", uri_encode(token)))
+        added.append(("X-Amz-Signature", signature))
+        encoded.append(("X-Amz-Signature", signature))
+        extra = "&".join([n + "=" + v for n, v in encoded])
+        url = request.url
+        if not request.query:
+            url = url + extra if url.endswith("?") else url + "?" + extra
+        else:
+            url = url + "&" + extra
+        return SignedRequest(
+            request=request._evolve(url, request.headers),
+            artifacts=Artifacts(
+                canonical_request=creq,
+                string_to_sign=sts,
+                signature=signature,
+                credential_scope=scope,
+                signed_headers=signed,
+                payload_hash=body_hash,
+            ),
+            scheme=self.name,
+            added_query=tuple(added),
+        )
+
+    def verify(
+        self,
+        request: Request,
+        credentials: Credentials,
+        now: Optional[_dt.datetime] = None,
+        max_skew: float = 900,
+    ) -> Artifacts:
+        """Verify a SigV4A presigned URL, as the server would (expiry, skew, scope, signature)."""
+        from ._verify_sigv4a import verify_query
+
+        return verify_query(self, request, credentials, now=now, max_skew=max_skew)
+
+
+def s3v4a(**options: Any) -> SigV4ASigner:
+    """``s3v4a``: botocore's name for SigV4A with the S3 preset."""
+    options.setdefault("s3", True)
+    options.setdefault("service", "s3")
+    return SigV4ASigner(**options)
+
+
+def s3v4a_query(**options: Any) -> SigV4AQuerySigner:
+    """``s3v4a-query``: botocore's name for a SigV4A presigned URL with the S3 preset."""
+    options.setdefault("s3", True)
+    options.setdefault("service", "s3")
+    return SigV4AQuerySigner(**options)
+
+
+s3v4a.name = "sigv4a"  # type: ignore[attr-defined]
+s3v4a.description = "sigv4a with the S3 preset (s3=True)"  # type: ignore[attr-defined]
+s3v4a.features = SigV4ASigner.features  # type: ignore[attr-defined]
+s3v4a_query.name = "sigv4a-query"  # type: ignore[attr-defined]
+s3v4a_query.description = "sigv4a-query with the S3 preset (s3=True)"  # type: ignore[attr-defined]
+s3v4a_query.features = SigV4AQuerySigner.features  # type: ignore[attr-defined]
