@@ -8,7 +8,13 @@ the signer, naming what is missing.
 
 A run builds the signer with ``factory(**vector.options)``, signs with
 ``signer.sign(vector.request, vector.credentials, at=vector.time)`` and compares the stages in
-:data:`~conformance.vectors.STAGES` order, stopping at the first that differs.  Use it from code::
+:data:`~conformance.vectors.STAGES` order, stopping at the first that differs.  A signer whose
+signatures are randomized (SigV4A's ECDSA) says so by providing ``verify_signature(string_to_sign,
+signature, public_key)`` and ``public_key(credentials)``: its signature stage is checked by
+verifying both the expected signature and its own with the case's ``public-key.json`` (which its
+derived key must equal), and the Authorization header and signed request are compared with the
+signature values left out.  A signer that cannot be built for want of an optional package
+(:class:`~signers.errors.MissingDependency`) is skipped with that reason.  Use it from code::
 
     from conformance.runner import plan, run
     for job in plan():
@@ -17,16 +23,19 @@ A run builds the signer with ``factory(**vector.options)``, signs with
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
+import json
+import re
 import time as _time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import signers
-from signers import SignedRequest
+from signers import MissingDependency, SignedRequest
 
 from .diff import text_diff
-from .httpfile import compare_http, parse_http, render_signed
+from .httpfile import HttpMessage, compare_http, parse_http, render_signed
 from .vectors import Catalog, Vector, scan
 
 __all__ = [
@@ -98,7 +107,10 @@ class Job:
         if self.skip is not None or self.factory is None or vector is None:
             return Result(self.id, self.scheme, SKIPPED, self.skip or "", vector=vector)
         started = _time.perf_counter()
-        stage, message, diff = _check(self.factory, vector)
+        try:
+            stage, message, diff = _check(self.factory, vector)
+        except MissingDependency as exc:
+            return Result(self.id, self.scheme, SKIPPED, str(exc), vector=vector)
         duration = _time.perf_counter() - started
         status = PASSED if stage is None else FAILED
         if vector.xfail:
@@ -110,18 +122,38 @@ class Job:
 
 
 def _check(factory: Callable[..., Any], vector: Vector) -> Tuple[Optional[str], str, str]:
-    """``(first differing stage, one-line message, diff)``; the stage is ``None`` when all match."""
+    """``(first differing stage, one-line message, diff)``; the stage is ``None`` when all match.
+
+    Raises :class:`~signers.errors.MissingDependency` when the signer cannot be built here.
+    """
     try:
         signer = factory(**vector.options)
         signed = signer.sign(vector.request, vector.credentials, at=vector.time)
+    except MissingDependency:
+        raise
     except Exception as exc:
         text = str(exc).replace("\r", "\\r").replace("\n", "\\n")
         return "sign", f"{type(exc).__name__}: {text}" if text else type(exc).__name__, ""
     if not isinstance(signed, SignedRequest):
         return "sign", f"sign() returned {type(signed).__name__}, not signers.SignedRequest", ""
+    verify_signature = getattr(signer, "verify_signature", None)
+    public_key: Optional[Tuple[str, str]] = None
+    if callable(verify_signature):
+        # Randomized signatures: verified with the public key, never compared byte for byte.
+        public_key, problem = _public_key(signer, vector)
+        if public_key is None:
+            return "public-key", problem, ""
     for stage, expected in vector.expected.items():
         if stage == "signed-request":
-            problems = compare_http(parse_http(expected), parse_http(render_signed(signed)))
+            want, got = parse_http(expected), parse_http(render_signed(signed))
+            if public_key is not None:
+                problem = _check_embedded_signatures(
+                    verify_signature, public_key, vector, signed, want, got
+                )
+                if problem:
+                    return stage, problem, ""
+                want, got = _mask_message(want), _mask_message(got)
+            problems = compare_http(want, got)
             if problems:
                 return stage, problems[0], "\n".join(problems)
             continue
@@ -131,10 +163,115 @@ def _check(factory: Callable[..., Any], vector: Vector) -> Tuple[Optional[str], 
         if stage in ("signature", "authorization"):
             # Tokens on one line: the file's final newline (if any) is not part of them.
             expected = expected.strip()
+        if public_key is not None and stage == "signature":
+            problem = _check_signatures(verify_signature, public_key, vector, signed, expected)
+            if problem:
+                return stage, problem, ""
+            continue
+        if public_key is not None and stage == "authorization":
+            expected, actual = _mask_signature(expected), _mask_signature(actual)
         if actual != expected:
             diff = text_diff(expected, actual)
             return stage, diff.split("\n", 1)[0], diff
     return None, "", ""
+
+
+# -- randomized signatures (SigV4A) ---------------------------------------------------------------
+
+_PUBLIC_KEY_FILE = "public-key.json"
+_SIGNATURE_VALUE = re.compile(r"(Signature=)([^,\s&]*)")
+_MASK = "<verified>"
+
+
+def _public_key(signer: Any, vector: Vector) -> Tuple[Optional[Tuple[str, str]], str]:
+    """The key to verify with: the case's ``public-key.json``, which the signer's key derived from
+    the credentials must equal; without the file, the derived key."""
+    derive = getattr(signer, "public_key", None)
+    if not callable(derive):
+        return None, "the signer has verify_signature() but no public_key(credentials)"
+    derived = tuple(str(part).lower() for part in derive(vector.credentials))
+    if _PUBLIC_KEY_FILE not in vector.extras:
+        return (derived[0], derived[1]), ""
+    try:
+        data = json.loads((vector.source / _PUBLIC_KEY_FILE).read_text(encoding="utf-8"))
+        published = (str(data["X"]).lower(), str(data["Y"]).lower())
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return None, f"{_PUBLIC_KEY_FILE}: cannot read X and Y ({type(exc).__name__})"
+    if derived != published:
+        return None, (
+            f"the public key derived from the credentials (X={derived[0]}, Y={derived[1]}) is "
+            f"not {_PUBLIC_KEY_FILE}'s (X={published[0]}, Y={published[1]})"
+        )
+    return published, ""
+
+
+def _check_signatures(
+    verify_signature: Callable[..., bool],
+    public_key: Tuple[str, str],
+    vector: Vector,
+    signed: SignedRequest,
+    expected: str,
+) -> str:
+    """The expected signature must verify over the expected string to sign, ours over ours."""
+    ours = signed.artifacts.string_to_sign
+    theirs = vector.expected.get("string-to-sign", ours)
+    if not verify_signature(theirs, expected, public_key):
+        return "the expected signature does not verify with the public key (a defect in the case)"
+    if not verify_signature(ours, signed.artifacts.signature, public_key):
+        return "our signature does not verify over our string to sign with the public key"
+    return ""
+
+
+def _embedded_signature(message: HttpMessage) -> Optional[str]:
+    for name, value in message.headers:
+        if name.lower() == "authorization":
+            found = _SIGNATURE_VALUE.search(value)
+            return found.group(2) if found else None
+    for part in message.query.split("&"):
+        name, _, value = part.partition("=")
+        if name.lower() == "x-amz-signature":
+            return value
+    return None
+
+
+def _check_embedded_signatures(
+    verify_signature: Callable[..., bool],
+    public_key: Tuple[str, str],
+    vector: Vector,
+    signed: SignedRequest,
+    want: HttpMessage,
+    got: HttpMessage,
+) -> str:
+    """The signatures the two signed requests carry verify (each over its string to sign)."""
+    ours = signed.artifacts.string_to_sign
+    theirs = vector.expected.get("string-to-sign", ours)
+    for label, message, sts in (("expected", want, theirs), ("our", got, ours)):
+        signature = _embedded_signature(message)
+        if signature is None:
+            return f"the {label} signed request carries no signature"
+        if not verify_signature(sts, signature, public_key):
+            return f"the signature in the {label} signed request does not verify with the public key"
+    return ""
+
+
+def _mask_signature(text: str) -> str:
+    return _SIGNATURE_VALUE.sub(lambda m: m.group(1) + _MASK, text)
+
+
+def _mask_message(message: HttpMessage) -> HttpMessage:
+    """``message`` with the signature values (Authorization's, X-Amz-Signature's) masked."""
+    headers = tuple(
+        (name, _mask_signature(value) if name.lower() == "authorization" else value)
+        for name, value in message.headers
+    )
+    path, mark, query = message.target.partition("?")
+    if mark:
+        parts = []
+        for part in query.split("&"):
+            name, eq, _ = part.partition("=")
+            parts.append(name + eq + _MASK if name.lower() == "x-amz-signature" else part)
+        path = path + "?" + "&".join(parts)
+    return dataclasses.replace(message, headers=headers, target=path)
 
 
 def _artifact(stage: str, signed: SignedRequest) -> Optional[str]:
