@@ -136,20 +136,19 @@ def _check(factory: Callable[..., Any], vector: Vector) -> Tuple[Optional[str], 
         return "sign", f"{type(exc).__name__}: {text}" if text else type(exc).__name__, ""
     if not isinstance(signed, SignedRequest):
         return "sign", f"sign() returned {type(signed).__name__}, not signers.SignedRequest", ""
-    verify_signature = getattr(signer, "verify_signature", None)
-    public_key: Optional[Tuple[str, str]] = None
-    if callable(verify_signature):
+    hook = getattr(signer, "verify_signature", None)
+    randomized: Optional[Tuple[Callable[..., bool], Tuple[str, str]]] = None
+    if callable(hook):
         # Randomized signatures: verified with the public key, never compared byte for byte.
         public_key, problem = _public_key(signer, vector)
         if public_key is None:
             return "public-key", problem, ""
+        randomized = (hook, public_key)
     for stage, expected in vector.expected.items():
         if stage == "signed-request":
             want, got = parse_http(expected), parse_http(render_signed(signed))
-            if public_key is not None:
-                problem = _check_embedded_signatures(
-                    verify_signature, public_key, vector, signed, want, got
-                )
+            if randomized is not None:
+                problem = _check_embedded_signatures(*randomized, vector, signed, want, got)
                 if problem:
                     return stage, problem, ""
                 want, got = _mask_message(want), _mask_message(got)
@@ -163,12 +162,12 @@ def _check(factory: Callable[..., Any], vector: Vector) -> Tuple[Optional[str], 
         if stage in ("signature", "authorization"):
             # Tokens on one line: the file's final newline (if any) is not part of them.
             expected = expected.strip()
-        if public_key is not None and stage == "signature":
-            problem = _check_signatures(verify_signature, public_key, vector, signed, expected)
+        if randomized is not None and stage == "signature":
+            problem = _check_signatures(*randomized, vector, signed, expected)
             if problem:
                 return stage, problem, ""
             continue
-        if public_key is not None and stage == "authorization":
+        if randomized is not None and stage == "authorization":
             expected, actual = _mask_signature(expected), _mask_signature(actual)
         if actual != expected:
             diff = text_diff(expected, actual)
@@ -250,7 +249,7 @@ def _check_embedded_signatures(
         if signature is None:
             return f"the {label} signed request carries no signature"
         if not verify_signature(sts, signature, public_key):
-            return f"the signature in the {label} signed request does not verify with the public key"
+            return f"the {label} signed request's signature does not verify with the public key"
     return ""
 
 

@@ -65,7 +65,7 @@ def clear_key_cache() -> None:
 
 
 def public_key_xy(key: ec.EllipticCurvePrivateKey) -> Tuple[str, str]:
-    """The public point of ``key`` as 64-digit lower-case hex X and Y (``public-key.json``'s form)."""
+    """The public point of ``key``: 64-digit lower-case hex X and Y (as ``public-key.json``)."""
     numbers = key.public_key().public_numbers()
     return f"{numbers.x:064x}", f"{numbers.y:064x}"
 

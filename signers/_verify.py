@@ -7,6 +7,8 @@ what the request carries                                    scheme
 ==========================================================  ===============
 ``Authorization: AWS4-HMAC-SHA256 ...``                     ``sigv4``
 query ``X-Amz-Algorithm=AWS4-HMAC-SHA256``                  ``sigv4-query``
+``Authorization: AWS4-ECDSA-P256-SHA256 ...``               ``sigv4a``
+query ``X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256``            ``sigv4a-query``
 ``Authorization: AWS AKID:signature``                       ``s3-v2``
 ``SignatureVersion`` in the query or a form body            ``sigv2``
 query ``AWSAccessKeyId`` or ``Signature`` (see below)       ``s3-v2-query``
@@ -53,6 +55,7 @@ from .errors import (
     InvalidOption,
     InvalidRequest,
     MissingAuthenticationToken,
+    MissingDependency,
     UnknownScheme,
     UnsupportedAuthorization,
     VerificationError,
@@ -66,12 +69,23 @@ if TYPE_CHECKING:
     from ._verify_legacy import LegacyAuth
     from ._verify_sigv4 import ParsedAuth
 
-__all__ = ["Verified", "Detected", "Lookup", "detect", "verify", "SIGV4_SCHEMES", "LEGACY_SCHEMES"]
+__all__ = [
+    "Verified",
+    "Detected",
+    "Lookup",
+    "detect",
+    "verify",
+    "SIGV4_SCHEMES",
+    "SIGV4A_SCHEMES",
+    "LEGACY_SCHEMES",
+]
 
 Lookup = Union[Mapping[str, Credentials], Callable[[str], Optional[Credentials]]]
 
 #: The schemes whose signers take ``region`` / ``service`` options (a credential scope).
 SIGV4_SCHEMES = ("sigv4", "sigv4-query")
+#: The SigV4A schemes: a credential scope without region, and a region set (``region_set``).
+SIGV4A_SCHEMES = ("sigv4a", "sigv4a-query")
 #: The legacy schemes (no credential scope).
 LEGACY_SCHEMES = ("sigv2", "s3-v2", "s3-v2-query")
 
@@ -88,6 +102,19 @@ def _v4() -> Any:
 
         _v4_module = _verify_sigv4
     return _v4_module
+
+
+_v4a_module: Any = None
+
+
+def _v4a() -> Any:
+    """:mod:`signers._verify_sigv4a`, imported on first use (cryptography only when verifying)."""
+    global _v4a_module
+    if _v4a_module is None:
+        from . import _verify_sigv4a
+
+        _v4a_module = _verify_sigv4a
+    return _v4a_module
 
 
 _legacy_module: Any = None
@@ -246,6 +273,8 @@ def _peek_sigv4_scope(credential: str) -> Tuple[str, Optional[str], Optional[str
     parts = credential.split("/")
     if len(parts) == 5:
         return parts[0], parts[2] or None, parts[3] or None
+    if len(parts) == 4:  # SigV4A: no region in the scope (the region set travels beside it)
+        return parts[0], None, parts[2] or None
     return parts[0], None, None
 
 
@@ -295,8 +324,10 @@ def detect(request: Request) -> Detected:
         algorithm = value.partition(" ")[0]
         if algorithm in ("AWS4-HMAC-SHA256", _SIGV4A_ALGORITHM):
             access_key, region, service = _peek_sigv4_scope(_sigv4_credential(value))
-            scheme = "sigv4" if algorithm == "AWS4-HMAC-SHA256" else "sigv4a"
-            return Detected(scheme, access_key, region, service)
+            if algorithm == "AWS4-HMAC-SHA256":
+                return Detected("sigv4", access_key, region, service)
+            region_set = request.header("x-amz-region-set")
+            return Detected("sigv4a", access_key, region_set and region_set.strip(), service)
         if algorithm == "AWS":
             access_key, colon, signature = value[4:].strip().partition(":")
             if not colon or not access_key or not signature:
@@ -314,8 +345,10 @@ def detect(request: Request) -> Detected:
     if algorithm_value is not None:
         credential = next((v for n, v in query if n.lower() == "x-amz-credential"), "")
         access_key, region, service = _peek_sigv4_scope(credential)
-        scheme = "sigv4a-query" if algorithm_value == _SIGV4A_ALGORITHM else "sigv4-query"
-        return Detected(scheme, access_key, region, service)
+        if algorithm_value == _SIGV4A_ALGORITHM:
+            region = next((v for n, v in query if n.lower() == "x-amz-region-set"), None)
+            return Detected("sigv4a-query", access_key, region, service)
+        return Detected("sigv4-query", access_key, region, service)
 
     def sigv2_error(message: str) -> VerificationError:
         return IncompleteSignature(message, field="query")
@@ -411,8 +444,13 @@ def _verifier(scheme: str, options: Dict[str, Any], s3: bool) -> Any:
             f"scheme {scheme!r} is available (no signer of that name is installed)",
             field="scheme",
         ) from None
+    except MissingDependency as exc:
+        raise UnsupportedAuthorization(
+            "The authorization mechanism you have provided is not supported here: " + exc.message,
+            field="scheme",
+        ) from None
     except InvalidOption as exc:
-        if scheme not in SIGV4_SCHEMES:
+        if scheme not in SIGV4_SCHEMES + SIGV4A_SCHEMES:
             raise  # no scope to blame: the server's own options are wrong (a SigningError)
         # Options built from the client's credential scope: a scope part AWS would reject.
         message = f"the credential scope is not valid: {exc.message}"
@@ -505,6 +543,17 @@ def verify(
         scheme_options.setdefault("region", region or parsed.region)
         scheme_options.setdefault("service", service or parsed.service)
         scheme_options.setdefault("s3", s3)
+    elif scheme in SIGV4A_SCHEMES:
+        # The same, with SigV4A's parse; ``region`` is a region this server answers for, which
+        # the request's region set must cover.
+        v4 = _v4()
+        parse = v4.parse_authorization_header if scheme == "sigv4a" else v4.parse_presigned_query
+        parsed = parse(request, s3=s3, sigv4a=True)
+        detected = Detected(scheme, parsed.access_key, parsed.region, parsed.service)
+        if "region" not in scheme_options:
+            scheme_options.setdefault("region_set", region or parsed.region)
+        scheme_options.setdefault("service", service or parsed.service)
+        scheme_options.setdefault("s3", s3)
     signer = _verifier(scheme, scheme_options, s3)
     legacy_parsed: Optional[LegacyAuth] = None
     if scheme in LEGACY_SCHEMES and type(signer) in _legacy().BUILT_IN_SIGNERS:
@@ -514,9 +563,9 @@ def verify(
     credentials = _lookup(lookup, detected.access_key)
     if credentials is None:
         raise _unknown_key(detected.access_key, s3)
-    if parsed is not None and type(signer) in _v4().BUILT_IN_SIGNERS:
-        # Our own SigV4 verifiers take the parse already done above instead of redoing it.
-        v4 = _v4()
+    if parsed is not None and type(signer) in _v4().BUILT_IN_SIGNERS + _v4a().BUILT_IN_SIGNERS:
+        # Our own SigV4 / SigV4A verifiers take the parse already done above instead of redoing it.
+        v4 = _v4a() if parsed.sigv4a else _v4()
         check = v4.verify_header if parsed.location == "header" else v4.verify_query
         artifacts = check(signer, request, credentials, now=now, max_skew=max_skew, parsed=parsed)
     elif legacy_parsed is not None:

@@ -27,7 +27,7 @@ The flavor is the signer's ``s3`` option.  Nothing here logs, and no message con
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from . import _crypto
 from ._encoding import canonical_headers, canonical_query, percent_decode_str
@@ -61,6 +61,8 @@ from .sigv4 import (
 )
 from .sigv4 import canonical_request as join_canonical_request
 from .sigv4_query import SigV4QuerySigner
+from .sigv4a import ALGORITHM as SIGV4A_ALGORITHM
+from .sigv4a import credential_scope as sigv4a_credential_scope
 
 #: The signers whose verify() is this module's; the dispatcher hands them its parse.
 BUILT_IN_SIGNERS = (SigV4Signer, SigV4QuerySigner)
@@ -83,6 +85,7 @@ S3_SERVICES = frozenset({"s3", "s3-object-lambda", "s3-outposts", "s3express"})
 _TERMINATOR = "aws4_request"
 _HEADER_COMPONENTS = ("Credential", "SignedHeaders", "Signature")
 _CREDENTIAL_FORM = '"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request"'
+_SIGV4A_CREDENTIAL_FORM = '"<YOUR-AKID>/YYYYMMDD/SERVICE/aws4_request"'
 # What a SignedHeaders list may hold: lower-case RFC 7230 token characters and the ';' between.
 _SIGNED_HEADERS_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz;")
 _ONLY_ONE = (
@@ -105,6 +108,9 @@ _QUERY_AUTH = {
     "x-amz-expires": "X-Amz-Expires",
     "x-amz-security-token": "X-Amz-Security-Token",
 }
+_REGION_SET = "x-amz-region-set"
+#: SigV4A's presigned parameters: SigV4's and the region set.
+_SIGV4A_QUERY_AUTH = {**_QUERY_AUTH, _REGION_SET: "X-Amz-Region-Set"}
 _QUERY_REQUIRED = (
     "x-amz-algorithm",
     "x-amz-credential",
@@ -132,10 +138,15 @@ def _shown(value: str, limit: int = 80) -> str:
 
 
 class ParsedAuth:
-    """What a SigV4 request claims: credential scope, signed headers, signature, time."""
+    """What a SigV4 request claims: credential scope, signed headers, signature, time.
+
+    For SigV4A (``algorithm`` ``AWS4-ECDSA-P256-SHA256``) ``region`` is the region set the request
+    signed (X-Amz-Region-Set) and the credential scope has no region.
+    """
 
     __slots__ = (
         "access_key",
+        "algorithm",
         "content_sha256",
         "date",
         "expires",
@@ -168,7 +179,9 @@ class ParsedAuth:
         expires: Optional[int],
         token: Optional[str],
         content_sha256: Optional[str],
+        algorithm: str = ALGORITHM,
     ) -> None:
+        self.algorithm = algorithm
         self.location = location
         self.access_key = access_key
         self.date = date
@@ -185,7 +198,13 @@ class ParsedAuth:
         self.content_sha256 = content_sha256
 
     @property
+    def sigv4a(self) -> bool:
+        return self.algorithm == SIGV4A_ALGORITHM
+
+    @property
     def credential_scope(self) -> str:
+        if self.sigv4a:
+            return sigv4a_credential_scope(self.date, self.service)
         return credential_scope(self.date, self.region, self.service)
 
     def __repr__(self) -> str:
@@ -280,25 +299,36 @@ class _Flavor:
         )
 
 
-def _parse_credential(value: str, flavor: _Flavor, field: str) -> Tuple[str, str, str, str, str]:
+def _parse_credential(
+    value: str, flavor: _Flavor, field: str, *, sigv4a: bool = False
+) -> Tuple[str, str, str, str, str]:
+    """``(access key, date, region, service, terminator)``; SigV4A's has no region (``""``)."""
     parts = value.split("/")
+    count, example, form = (
+        (4, "keyid/date/service/term", _SIGV4A_CREDENTIAL_FORM)
+        if sigv4a
+        else (5, "keyid/date/region/service/term", _CREDENTIAL_FORM)
+    )
     # Every part is a non-empty run of visible ASCII: the scope is hashed and HMAC'ed as UTF-8, and
     # AWS's own keys, dates, regions and service names never leave that range.
     if (
-        len(parts) != 5
+        len(parts) != count
         or "" in parts
         or not (value.isascii() and value.isprintable())
         or " " in value
     ):
         raise flavor.malformed(
-            "Credential must have exactly 5 slash-delimited elements, e.g. "
-            f"keyid/date/region/service/term, got {_shown(value)}",
+            f"Credential must have exactly {count} slash-delimited elements, e.g. "
+            f"{example}, got {_shown(value)}",
             field=field,
             s3_message=(
                 ("Error parsing the X-Amz-Credential parameter; " if flavor.query else "")
-                + f"the Credential is mal-formed; expecting {_CREDENTIAL_FORM}."
+                + f"the Credential is mal-formed; expecting {form}."
             ),
         )
+    if sigv4a:
+        access_key, date, service, terminator = parts
+        return access_key, date, "", service, terminator
     access_key, date, region, service, terminator = parts
     return access_key, date, region, service, terminator
 
@@ -369,12 +399,17 @@ def _header_time(headers: _Headers, flavor: _Flavor) -> Tuple[_dt.datetime, str]
     return when, amz_date(when)
 
 
-def parse_authorization_header(request: Request, *, s3: bool = False) -> ParsedAuth:
+def parse_authorization_header(
+    request: Request, *, s3: bool = False, sigv4a: bool = False
+) -> ParsedAuth:
     """Parse ``Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...``.
 
     Also reads the request time (``X-Amz-Date``, else ``Date``) and the session token header.
+    ``sigv4a=True`` parses SigV4A's ``AWS4-ECDSA-P256-SHA256`` instead (no region in the
+    Credential; the region set from the ``X-Amz-Region-Set`` header).
     """
     flavor = _Flavor(s3=s3, query=False)
+    expected_algorithm = SIGV4A_ALGORITHM if sigv4a else ALGORITHM
     headers = _header_index(request)
     values = headers.get("authorization", [])
     if not values:
@@ -391,11 +426,11 @@ def parse_authorization_header(request: Request, *, s3: bool = False) -> ParsedA
             raise InvalidArgument(_ONLY_ONE, field="Authorization")
     value = values[0].strip()
     algorithm, _, rest = value.partition(" ")
-    if algorithm != ALGORITHM:
+    if algorithm != expected_algorithm:
         if s3:
             raise InvalidArgument("Unsupported Authorization Type", field="Authorization")
         raise IncompleteSignature(
-            f"Unsupported AWS 'algorithm': {_shown(algorithm)} (only {ALGORITHM} for now).",
+            f"Unsupported AWS 'algorithm': {_shown(algorithm)} (only {expected_algorithm} here).",
             field="Authorization",
         )
     components: Dict[str, str] = {}
@@ -437,9 +472,16 @@ def parse_authorization_header(request: Request, *, s3: bool = False) -> ParsedA
             ),
         )
     access_key, date, region, service, terminator = _parse_credential(
-        components["Credential"], flavor, "Credential"
+        components["Credential"], flavor, "Credential", sigv4a=sigv4a
     )
     names = _parse_signed_headers(components["SignedHeaders"], flavor, "SignedHeaders")
+    if sigv4a:
+        region_set = _single_header(headers, _REGION_SET, flavor)
+        if region_set is None or not region_set.strip():
+            raise flavor.malformed(
+                f"{SIGV4A_ALGORITHM} requires the 'X-Amz-Region-Set' header.", field=_REGION_SET
+            )
+        region = region_set.strip()
     when, when_text = _header_time(headers, flavor)
     token = _single_header(headers, "x-amz-security-token", flavor)
     return ParsedAuth(
@@ -457,49 +499,61 @@ def parse_authorization_header(request: Request, *, s3: bool = False) -> ParsedA
         expires=None,
         token=token.strip() if token is not None else None,
         content_sha256=_single_header(headers, "x-amz-content-sha256", flavor),
+        algorithm=expected_algorithm,
     )
 
 
-def _presigned_params(request: Request) -> Tuple[Dict[str, str], List[Tuple[str, str]]]:
+def _presigned_params(
+    request: Request, known: Mapping[str, str] = _QUERY_AUTH
+) -> Tuple[Dict[str, str], List[Tuple[str, str]]]:
     """The decoded X-Amz-* auth parameters, and every raw pair of the query."""
     pairs = request.query_pairs()
     found: Dict[str, str] = {}
     for name, value in pairs:
         key = percent_decode_str(name).lower()
-        if key in _QUERY_AUTH:
+        if key in known:
             if key in found:
                 raise AuthorizationQueryParametersError(
-                    f"{_QUERY_AUTH[key]} appears more than once in the query string",
-                    field=_QUERY_AUTH[key],
+                    f"{known[key]} appears more than once in the query string",
+                    field=known[key],
                 )
             found[key] = percent_decode_str(value)
     return found, pairs
 
 
-def parse_presigned_query(request: Request, *, s3: bool = False) -> ParsedAuth:
-    """Parse the X-Amz-* parameters of a presigned URL (X-Amz-Expires is required for S3)."""
+def parse_presigned_query(
+    request: Request, *, s3: bool = False, sigv4a: bool = False
+) -> ParsedAuth:
+    """Parse the X-Amz-* parameters of a presigned URL (X-Amz-Expires is required for S3).
+
+    ``sigv4a=True`` parses a SigV4A one (``AWS4-ECDSA-P256-SHA256``, ``X-Amz-Region-Set``).
+    """
     flavor = _Flavor(s3=s3, query=True)
     if request.has_header("authorization"):
         raise InvalidArgument(_ONLY_ONE, field="Authorization")
-    found, _ = _presigned_params(request)
-    required = _QUERY_REQUIRED + (("x-amz-expires",) if s3 else ())
-    missing = [_QUERY_AUTH[k] for k in required if not found.get(k)]
+    known = _SIGV4A_QUERY_AUTH if sigv4a else _QUERY_AUTH
+    expected_algorithm = SIGV4A_ALGORITHM if sigv4a else ALGORITHM
+    found, _ = _presigned_params(request, known)
+    required = (
+        _QUERY_REQUIRED + ((_REGION_SET,) if sigv4a else ()) + (("x-amz-expires",) if s3 else ())
+    )
+    missing = [known[k] for k in required if not found.get(k)]
     if missing:
-        listed = (
-            ", ".join(_QUERY_AUTH[k] for k in required[:-1]) + ", and " + _QUERY_AUTH[required[-1]]
-        )
+        listed = ", ".join(known[k] for k in required[:-1]) + ", and " + known[required[-1]]
         raise AuthorizationQueryParametersError(
             f"Query-string authentication version 4 requires the {listed} parameters "
             f"(missing: {', '.join(missing)}).",
             field=missing[0],
         )
-    if found["x-amz-algorithm"] != ALGORITHM:
+    if found["x-amz-algorithm"] != expected_algorithm:
         raise AuthorizationQueryParametersError(
-            f'X-Amz-Algorithm only supports "{ALGORITHM}"', field="X-Amz-Algorithm"
+            f'X-Amz-Algorithm only supports "{expected_algorithm}"', field="X-Amz-Algorithm"
         )
     access_key, date, region, service, terminator = _parse_credential(
-        found["x-amz-credential"], flavor, "X-Amz-Credential"
+        found["x-amz-credential"], flavor, "X-Amz-Credential", sigv4a=sigv4a
     )
+    if sigv4a:
+        region = found[_REGION_SET].strip()
     names = _parse_signed_headers(found["x-amz-signedheaders"], flavor, "X-Amz-SignedHeaders")
     when_text = found["x-amz-date"]
     try:
@@ -542,6 +596,7 @@ def parse_presigned_query(request: Request, *, s3: bool = False) -> ParsedAuth:
         expires=expires,
         token=found.get("x-amz-security-token"),
         content_sha256=_single_header(_header_index(request), "x-amz-content-sha256", flavor),
+        algorithm=expected_algorithm,
     )
 
 
@@ -625,7 +680,8 @@ def _check_scope(parsed: ParsedAuth, region: str, service: str, flavor: _Flavor)
         raise flavor.scope(
             f"Credential should be scoped with a valid terminator: '{_TERMINATOR}', not "
             f"{_shown(parsed.terminator)}.",
-            f"the Credential is mal-formed; expecting {_CREDENTIAL_FORM}.",
+            "the Credential is mal-formed; expecting "
+            f"{_SIGV4A_CREDENTIAL_FORM if parsed.sigv4a else _CREDENTIAL_FORM}.",
             field="terminator",
             expected=_TERMINATOR,
         )

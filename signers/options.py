@@ -184,14 +184,8 @@ def _check_region_set(region_set: object, region: object) -> str:
         raise InvalidOption(f"option {field!r} is empty; give '*' for every region", field=field)
     for name in regions:
         if not isinstance(name, str):
-            raise InvalidOption(
-                f"option {field!r}: {name!r} is not a region name", field=field
-            )
-        if (
-            not name
-            or not (name.isascii() and name.isprintable())
-            or any(c in name for c in " ,/")
-        ):
+            raise InvalidOption(f"option {field!r}: {name!r} is not a region name", field=field)
+        if not name or not (name.isascii() and name.isprintable()) or any(c in name for c in " ,/"):
             raise InvalidOption(
                 f"option {field!r}: {name!r} is not a region name (no empty names, spaces, "
                 "',' or '/')",

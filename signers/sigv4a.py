@@ -9,7 +9,7 @@ SigV4 with an asymmetric key, so that one signature is valid in several regions:
 3. string to sign = ``AWS4-ECDSA-P256-SHA256``, the request time, the scope and the hex SHA-256
    of the canonical request, joined by newlines;
 4. signing key = an ECDSA P-256 private key derived from the access key id and the secret
-   (NIST SP 800-108 counter-mode KDF over HMAC-SHA256; :func:`signers._crypto.sigv4a_private_value`);
+   (NIST SP 800-108 KDF in counter mode over HMAC-SHA256: ``_crypto.sigv4a_private_value``);
 5. signature = hex of the DER-encoded ECDSA signature of SHA-256(string to sign).  ECDSA is
    randomized: two signatures of one request differ, and a signature is checked by *verifying*
    it with the public key, never by comparing it.
@@ -62,7 +62,10 @@ _REGION_SET = "x-amz-region-set"
 # refuses anyway): present already, the request is refused.
 _QUERY_PARAMS = ("x-amz-algorithm", "x-amz-date", "x-amz-signedheaders", "x-amz-expires")
 
-_FEATURES = ("normalize-path", "no-normalize-path", "sign-body", "session-token")
+# Options the vectors may require (SigV4's, as the aws-c-auth v4a context.json keys are v4's).
+_FEATURES = frozenset(
+    {"normalize-path", "no-normalize-path", "sign-body", "session-token", "session-token-unsigned"}
+)
 
 
 def require_cryptography() -> None:
@@ -99,7 +102,7 @@ def authorization_header(access_key: str, scope: str, signed_headers: str, signa
 
 
 def public_key(credentials: Credentials) -> Tuple[str, str]:
-    """The SigV4A public key of ``credentials``: hex X and Y, as aws-c-auth's ``public-key.json``."""
+    """The SigV4A public key of ``credentials``: hex X and Y (aws-c-auth's ``public-key.json``)."""
     if not isinstance(credentials, Credentials):
         raise InvalidRequest(
             f"credentials: expected signers.Credentials, got {type(credentials).__name__}",
@@ -176,9 +179,7 @@ class SigV4ASigner:
 
     name = "sigv4a"
     description = "SigV4A (AWS4-ECDSA-P256-SHA256, multi-region) in the Authorization header"
-    features: FrozenSet[str] = frozenset(
-        {"sigv4a:header", "session-token-unsigned", *_FEATURES}
-    )
+    features: FrozenSet[str] = _FEATURES | {"sigv4a:header"}
     #: ECDSA signatures differ on every call: a harness verifies them (verify_signature) with the
     #: public key instead of comparing them.
     public_key = staticmethod(public_key)
@@ -253,7 +254,10 @@ class SigV4ASigner:
         new_headers = (
             *added,
             *after,
-            ("Authorization", authorization_header(credentials.access_key, scope, signed, signature)),
+            (
+                "Authorization",
+                authorization_header(credentials.access_key, scope, signed, signature),
+            ),
         )
         return SignedRequest(
             request=request._evolve(request.url, request.headers + new_headers),
@@ -292,9 +296,7 @@ class SigV4AQuerySigner(SigV4ASigner):
 
     name = "sigv4a-query"
     description = "SigV4A presigned URL (X-Amz-* query parameters, X-Amz-Region-Set)"
-    features: FrozenSet[str] = frozenset(
-        {"sigv4a:query", "session-token-unsigned", *_FEATURES}
-    )
+    features: FrozenSet[str] = _FEATURES | {"sigv4a:query"}
 
     __slots__ = ("expires",)
 

@@ -87,16 +87,43 @@ def test_every_aws4_testsuite_case_passes() -> None:
     assert "aws4_testsuite/post-sts-token/post-sts-header-after" in results
 
 
-def test_v4a_cases_are_skipped_with_a_reason() -> None:
+@pytest.mark.parametrize(("scheme", "location"), [("sigv4a", "header"), ("sigv4a-query", "query")])
+def test_every_v4a_case_passes_or_has_nothing_to_compare(scheme: str, location: str) -> None:
+    pytest.importorskip("cryptography")
     on_disk = sorted(p.name for p in (ROOT / "v4a").iterdir() if (p / "context.json").is_file())
-    assert len(on_disk) >= 30
-    v4a = [job for job in JOBS if job.vector is not None and job.vector.family == "sigv4a"]
-    assert {job.vector.name for job in v4a if job.vector} == set(on_disk)
-    for job in v4a:
+    with_files = _folder_cases("v4a", location)
+    assert len(on_disk) == 40 and len(with_files) == 38
+    results = _results(scheme, "v4a")
+    assert sorted(case.split("/")[-1] for case in results) == on_disk
+    for case, result in results.items():
+        name = case.split("/")[-1]
+        if name in with_files:
+            assert result.status == runner.PASSED, (case, result.message)
+            assert set(result.vector.expected) >= {"signature", "signed-request"}  # type: ignore[union-attr]
+        else:  # get-vanilla-query-order-key / -value ship only context.json and request.txt
+            assert result.status == runner.SKIPPED
+            assert result.message == f"the case has no {location}-*.txt files to compare"
+
+
+def test_v4a_cases_are_skipped_with_the_reason_without_cryptography(monkeypatch: Any) -> None:
+    import signers
+
+    monkeypatch.delitem(sys.modules, "signers._ecdsa", raising=False)
+    monkeypatch.delattr(signers, "_ecdsa", raising=False)
+    for name in [n for n in sys.modules if n.split(".")[0] == "cryptography"] + ["cryptography"]:
+        monkeypatch.setitem(sys.modules, name, None)  # an import of any of them now fails
+    v4a = [
+        job
+        for job in JOBS
+        if job.vector is not None and job.vector.family == "sigv4a" and job.vector.expected
+    ]
+    assert {job.scheme for job in v4a} == {"sigv4a", "sigv4a-query"}
+    for job in v4a[:3] + v4a[-3:]:
         result = job.run()
         assert result.status == runner.SKIPPED
-        assert result.message == f"no registered signer implements sigv4a:{job.vector.location}"
-        assert job.scheme == "sigv4a"
+        assert result.message == (
+            "sigv4a needs the 'cryptography' package: pip install 'sigbridge[sigv4a]'"
+        )
 
 
 def test_job_ids_are_unique_and_readable() -> None:
@@ -104,7 +131,7 @@ def test_job_ids_are_unique_and_readable() -> None:
     assert len(ids) == len(set(ids))
     assert "sigv4-query::v4/get-vanilla-query" in ids
     assert "sigv4::aws4_testsuite/normalize-path/get-space" in ids
-    assert "sigv4a:header::v4a/get-vanilla" in ids
+    assert "sigv4a::v4a/get-vanilla" in ids and "sigv4a-query::v4a/get-vanilla" in ids
 
 
 # -- the loader ---------------------------------------------------------------------------------
@@ -264,6 +291,71 @@ def test_trailing_space_in_canonical_request_is_shown_at_its_stage(tmp_path: Pat
     assert query.status == runner.PASSED
 
 
+# SigV4A: ECDSA signatures are randomized, so the harness verifies them with public-key.json.
+_V4A_HEADER_SIG = (ROOT / "v4a/get-vanilla/header-signature.txt").read_text().strip()
+_V4A_QUERY_SIG = (ROOT / "v4a/get-vanilla/query-signature.txt").read_text().strip()
+
+
+def _v4a_result(tmp_path: Path, scheme: str = "sigv4a") -> runner.Result:
+    return _run_root(tmp_path, scheme)[f"{scheme}::v4a/get-vanilla"]
+
+
+def test_v4a_copy_passes_as_published(tmp_path: Path) -> None:
+    pytest.importorskip("cryptography")
+    _copy_case(tmp_path, "v4a/get-vanilla", family_folder="v4a")
+    assert _v4a_result(tmp_path).status == runner.PASSED
+    assert _v4a_result(tmp_path, "sigv4a-query").status == runner.PASSED
+
+
+def test_v4a_public_key_must_equal_the_derived_one(tmp_path: Path) -> None:
+    pytest.importorskip("cryptography")
+    case = _copy_case(tmp_path, "v4a/get-vanilla", family_folder="v4a")
+    _edit(case / "public-key.json", '"X":"b6', '"X":"b7')
+    result = _v4a_result(tmp_path)
+    assert result.status == runner.FAILED and result.stage == "public-key"
+    assert "X=b6618f6a" in result.message and "X=b7618f6a" in result.message
+
+
+def test_v4a_expected_signature_is_verified_not_compared(tmp_path: Path) -> None:
+    pytest.importorskip("cryptography")
+    case = _copy_case(tmp_path, "v4a/get-vanilla", family_folder="v4a")
+    # A valid signature with the right key, over another string to sign (the query form's).
+    (case / "header-signature.txt").write_text(_V4A_QUERY_SIG)
+    result = _v4a_result(tmp_path)
+    assert result.status == runner.FAILED and result.stage == "signature"
+    assert result.message.startswith("the expected signature does not verify")
+
+
+def test_v4a_our_signature_must_verify(tmp_path: Path, monkeypatch: Any) -> None:
+    pytest.importorskip("cryptography")
+    import signers.sigv4a
+
+    _copy_case(tmp_path, "v4a/get-vanilla", family_folder="v4a")
+    monkeypatch.setattr(signers.sigv4a, "_signature", lambda credentials, sts: _V4A_QUERY_SIG)
+    result = _v4a_result(tmp_path)
+    assert result.status == runner.FAILED and result.stage == "signature"
+    assert result.message.startswith("our signature does not verify")
+
+
+def test_v4a_signed_request_compares_all_but_the_signature(tmp_path: Path) -> None:
+    pytest.importorskip("cryptography")
+    case = _copy_case(tmp_path, "v4a/get-vanilla", family_folder="v4a")
+    _edit(case / "header-signed-request.txt", "X-Amz-Region-Set:us-east-1", "X-Amz-Region-Set:*")
+    result = _v4a_result(tmp_path)
+    assert result.status == runner.FAILED and result.stage == "signed-request"
+    assert "x-amz-region-set" in result.message and "'*'" in result.message
+    # the signature carried in the expected signed request is verified too
+    case = _copy_case(tmp_path / "b", "v4a/get-vanilla", family_folder="v4a")
+    signed = (case / "query-signed-request.txt").read_text()
+    carried = signed.split("X-Amz-Signature=")[1].split(" ")[0]
+    _edit(case / "query-signed-request.txt", carried, _V4A_HEADER_SIG)
+    result = _v4a_result(tmp_path / "b", "sigv4a-query")
+    assert result.status == runner.FAILED and result.stage == "signed-request"
+    assert result.message == (
+        "the expected signed request's signature does not verify with the public key"
+    )
+
+
 def test_crlf_in_string_to_sign_is_visible(tmp_path: Path) -> None:
     case = _copy_case(tmp_path, "v4/get-vanilla")
     _edit(case / "header-string-to-sign.txt", "AWS4-HMAC-SHA256\n", "AWS4-HMAC-SHA256\r\n")
@@ -378,7 +470,7 @@ def _mixed_run(tmp_path: Path) -> runner.Run:
     wrong = _copy_case(tmp_path, "v4/get-vanilla")
     (wrong / "header-signature.txt").write_text("0" * 64)
     _copy_case(tmp_path, "v4/get-utf8")
-    _copy_case(tmp_path, "v4a/get-vanilla", family_folder="v4a")
+    _copy_case(tmp_path, "v4a/get-vanilla", family_folder="sigv9")  # a family no signer covers
     jobs = runner.plan(vectors.scan(tmp_path))
     return runner.run(jobs, root=str(tmp_path), load_errors={"broken-one": "ImportError: nope"})
 
@@ -391,9 +483,9 @@ def test_table(tmp_path: Path) -> None:
     rows = {line.split()[0]: line.split()[1:] for line in lines[2:] if line[:1].isalnum()}
     assert rows["sigv4"] == ["1", "1", "0", "0"]
     assert rows["sigv4-query"] == ["2", "0", "0", "0"]
-    assert rows["sigv4a"] == ["0", "0", "2", "0"]
+    assert rows["sigv9"] == ["0", "0", "2", "0"]
     assert "  FAIL sigv4::v4/get-vanilla [signature]: " in text
-    assert "skipped 1: no registered signer implements sigv4a:header" in text
+    assert "skipped 1: no registered signer implements sigv9:header" in text
     assert "note: plug-in 'broken-one' failed to load: ImportError: nope" in text
     assert "-0000" in text  # verbose: the diff is shown
 
@@ -492,7 +584,12 @@ def test_cli_add_arguments_on_a_foreign_parser(capsys: Any) -> None:
     args = parser.parse_args(["--scheme", "sigv4a", "--list"])
     assert cli.run(args) == 0
     listed = capsys.readouterr().out.splitlines()
-    assert listed and all(line.startswith("sigv4a:") and "\tskip\t" in line for line in listed)
+    assert len(listed) == 40 and all(line.startswith("sigv4a::v4a/") for line in listed)
+    skipped = [line for line in listed if "\tskip\t" in line]
+    assert [line.split("\t")[0] for line in skipped] == [
+        "sigv4a::v4a/get-vanilla-query-order-key",
+        "sigv4a::v4a/get-vanilla-query-order-value",
+    ]
 
 
 def test_python_m_conformance(tmp_path: Path) -> None:
