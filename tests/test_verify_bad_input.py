@@ -78,7 +78,8 @@ GARBAGE_AUTH = [
     (GOOD_AUTH.replace(SIGNATURE, "\u00ff" * 64), "SignatureDoesNotMatch"),
     (GOOD_AUTH.replace(SIGNATURE, "\udcff" * 64), "SignatureDoesNotMatch"),
     (GOOD_AUTH.replace("AWS4-HMAC-SHA256", "AWS4-HMAC-SHA1"), "InvalidArgument"),
-    ("AWS4-ECDSA-P256-SHA256 Credential=x", "InvalidRequest"),
+    # SigV4A is parsed as strictly as SigV4 (with or without the cryptography extra)
+    ("AWS4-ECDSA-P256-SHA256 Credential=x", "IncompleteSignature"),
     ("AWS", "InvalidArgument"),
     ("AWS nocolon", "InvalidArgument"),
     ("AWS :sig", "InvalidArgument"),
