@@ -473,6 +473,7 @@ def test_dispatcher_garbage_is_a_clean_error() -> None:
 
 
 def _crt_auth(name: str) -> Any:
+    pytest.importorskip("botocore")
     pytest.importorskip("awscrt")
     import botocore.auth  # noqa: F401  (botocore.crt.auth imports it first)
     from botocore.crt import auth
@@ -497,9 +498,9 @@ def _botocore_credentials() -> Any:
     ],
 )
 def test_awscrt_signs_we_verify(auth_name: str, service: str, region_set: str, query: bool) -> None:
+    auth_class = _crt_auth(auth_name)
     from botocore.awsrequest import AWSRequest
 
-    auth_class = _crt_auth(auth_name)
     args = (_botocore_credentials(), service, region_set)
     auth = auth_class(*args, expires=300) if query else auth_class(*args)
     aws = AWSRequest(
