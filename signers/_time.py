@@ -21,6 +21,8 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 def resolve_time(at: Optional[_dt.datetime], *, field: str = "at") -> _dt.datetime:
     """``at`` in UTC without microseconds; ``None`` means now; a naive datetime is an error."""
+    if type(at) is _dt.datetime and at.tzinfo is UTC and not at.microsecond:
+        return at  # the common case, already in the form asked for
     if at is None:
         return _dt.datetime.now(UTC).replace(microsecond=0)
     if not isinstance(at, _dt.datetime):
@@ -70,6 +72,22 @@ def request_time(at: Optional[_dt.datetime], *, field: str = "at") -> Tuple[str,
     if type(at) is _dt.datetime:  # (subclasses may redefine equality: never cached)
         _last_given = (at, stamp, stamp[:8])
     return stamp, stamp[:8]
+
+
+# The last HTTP date formatted from an amz date, swapped in whole: (amz date, RFC 1123 date).
+_last_http: Tuple[str, str] = ("", "")
+
+
+def http_date_of(amz: str) -> str:
+    """The RFC 1123 date (``Sun, 30 Aug 2015 12:36:00 GMT``) of an amz date from
+    :func:`request_time`; the last one is kept, as request_time keeps its own."""
+    global _last_http
+    cached = _last_http
+    if cached[0] == amz:
+        return cached[1]
+    text = rfc1123(parse_amz_date(amz))
+    _last_http = (amz, text)
+    return text
 
 
 def amz_date(t: _dt.datetime) -> str:
@@ -127,6 +145,30 @@ def parse_amz_date(value: str, *, field: str = "x-amz-date") -> _dt.datetime:
         )
     except ValueError:
         raise InvalidTime(f"{field}: {value!r} is not a valid date and time", field=field) from None
+
+
+# The last amz date parsed, swapped in whole: (text, instant).
+_last_parsed: Tuple[str, Optional[_dt.datetime]] = ("", None)
+
+
+def amz_instant(value: str) -> Optional[_dt.datetime]:
+    """:func:`parse_amz_date` of ``value``, or ``None`` where it would raise.
+
+    Verification reads the same X-Amz-Date on every request of a burst: the last one parsed is
+    kept (the instant is an immutable datetime).
+    """
+    global _last_parsed
+    cached = _last_parsed
+    exact = type(value) is str  # (a subclass may redefine equality: never cached)
+    if exact and cached[0] == value:
+        return cached[1]
+    try:
+        parsed = parse_amz_date(value)
+    except InvalidTime:
+        return None
+    if exact:
+        _last_parsed = (value, parsed)
+    return parsed
 
 
 def parse_iso8601(value: str, *, field: str = "time") -> _dt.datetime:

@@ -27,11 +27,21 @@ The flavor is the signer's ``s3`` option.  Nothing here logs, and no message con
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from hashlib import sha256 as _sha256
+from hmac import compare_digest as _compare_digest
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from . import _crypto
-from ._encoding import canonical_headers, canonical_query, percent_decode_str
-from ._time import amz_date, iso8601, parse_amz_date, resolve_time
+from ._encoding import (
+    canonical_headers,
+    canonical_path,
+    canonical_query,
+    canonical_query_of,
+    is_canonical_query,
+    percent_decode_str,
+)
+from ._time import amz_date, amz_instant, iso8601, parse_amz_date, resolve_time
 from .errors import (
     AccessDenied,
     AuthorizationHeaderMalformed,
@@ -62,6 +72,8 @@ from .sigv4 import (
 from .sigv4 import canonical_request as join_canonical_request
 from .sigv4_query import SigV4QuerySigner
 
+_tuple_new = tuple.__new__
+
 #: The signers whose verify() is this module's; the dispatcher hands them its parse.
 BUILT_IN_SIGNERS = (SigV4Signer, SigV4QuerySigner)
 
@@ -85,6 +97,7 @@ _HEADER_COMPONENTS = ("Credential", "SignedHeaders", "Signature")
 _CREDENTIAL_FORM = '"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request"'
 # What a SignedHeaders list may hold: lower-case RFC 7230 token characters and the ';' between.
 _SIGNED_HEADERS_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz;")
+_SIGNED_HEADERS_BYTES = "".join(sorted(_SIGNED_HEADERS_CHARS)).encode("ascii")
 _ONLY_ONE = (
     "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query "
     "string parameter or the Authorization header should be specified"
@@ -131,28 +144,55 @@ def _shown(value: str, limit: int = 80) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "...")
 
 
-class ParsedAuth:
-    """What a SigV4 request claims: credential scope, signed headers, signature, time."""
+class ParsedAuth(Tuple[Any, ...]):
+    """What a SigV4 request claims: credential scope, signed headers, signature, time.
 
-    __slots__ = (
-        "access_key",
-        "content_sha256",
-        "date",
-        "expires",
-        "header_names",
-        "location",
-        "region",
-        "request_time",
-        "request_time_text",
-        "service",
-        "signature",
-        "signed_headers",
-        "terminator",
-        "token",
-    )
+    A tuple underneath (built on every verification; a tuple is several times cheaper to build
+    than an object with slots set one by one), read through named attributes.  Besides the claims
+    it keeps what the fast parse already read of the request, for the checks to reuse:
+    ``header_values`` (lower-case name -> value, when no header is repeated) and ``query_pairs``
+    (the raw query pairs of a presigned URL whose parameter names hold no ``%``), else ``None``.
+    """
 
-    def __init__(
-        self,
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        location: str
+        access_key: str
+        date: str
+        region: str
+        service: str
+        terminator: str
+        signed_headers: str
+        header_names: Tuple[str, ...]
+        signature: str
+        request_time: _dt.datetime
+        request_time_text: str
+        expires: Optional[int]
+        token: Optional[str]
+        content_sha256: Optional[str]
+        header_values: Optional[Dict[str, str]]
+        query_pairs: Optional[List[Tuple[str, str]]]
+    else:
+        location = property(itemgetter(0))
+        access_key = property(itemgetter(1))
+        date = property(itemgetter(2))
+        region = property(itemgetter(3))
+        service = property(itemgetter(4))
+        terminator = property(itemgetter(5))
+        signed_headers = property(itemgetter(6))
+        header_names = property(itemgetter(7))
+        signature = property(itemgetter(8))
+        request_time = property(itemgetter(9))
+        request_time_text = property(itemgetter(10))
+        expires = property(itemgetter(11))
+        token = property(itemgetter(12))
+        content_sha256 = property(itemgetter(13))
+        header_values = property(itemgetter(14))
+        query_pairs = property(itemgetter(15))
+
+    def __new__(
+        cls,
         *,
         location: str,
         access_key: str,
@@ -168,21 +208,30 @@ class ParsedAuth:
         expires: Optional[int],
         token: Optional[str],
         content_sha256: Optional[str],
-    ) -> None:
-        self.location = location
-        self.access_key = access_key
-        self.date = date
-        self.region = region
-        self.service = service
-        self.terminator = terminator
-        self.signed_headers = signed_headers
-        self.header_names = header_names
-        self.signature = signature
-        self.request_time = request_time
-        self.request_time_text = request_time_text
-        self.expires = expires
-        self.token = token
-        self.content_sha256 = content_sha256
+        header_values: Optional[Dict[str, str]] = None,
+        query_pairs: Optional[List[Tuple[str, str]]] = None,
+    ) -> ParsedAuth:
+        return _tuple_new(
+            cls,
+            (
+                location,
+                access_key,
+                date,
+                region,
+                service,
+                terminator,
+                signed_headers,
+                header_names,
+                signature,
+                request_time,
+                request_time_text,
+                expires,
+                token,
+                content_sha256,
+                header_values,
+                query_pairs,
+            ),
+        )
 
     @property
     def credential_scope(self) -> str:
@@ -374,6 +423,12 @@ def parse_authorization_header(request: Request, *, s3: bool = False) -> ParsedA
 
     Also reads the request time (``X-Amz-Date``, else ``Date``) and the session token header.
     """
+    if type(request) is Request:
+        single = _single_values(request)
+        if single is not None:
+            fast = _parse_header_fast(request, single)
+            if fast is not None:
+                return fast
     flavor = _Flavor(s3=s3, query=False)
     headers = _header_index(request)
     values = headers.get("authorization", [])
@@ -478,6 +533,12 @@ def _presigned_params(request: Request) -> Tuple[Dict[str, str], List[Tuple[str,
 
 def parse_presigned_query(request: Request, *, s3: bool = False) -> ParsedAuth:
     """Parse the X-Amz-* parameters of a presigned URL (X-Amz-Expires is required for S3)."""
+    if type(request) is Request:
+        single = _single_values(request)
+        if single is not None:
+            fast = _parse_query_fast(request, single, s3)
+            if fast is not None:
+                return fast
     flavor = _Flavor(s3=s3, query=True)
     if request.has_header("authorization"):
         raise InvalidArgument(_ONLY_ONE, field="Authorization")
@@ -543,6 +604,309 @@ def parse_presigned_query(request: Request, *, s3: bool = False) -> ParsedAuth:
         token=found.get("x-amz-security-token"),
         content_sha256=_single_header(_header_index(request), "x-amz-content-sha256", flavor),
     )
+
+
+# -- the common case in one pass ------------------------------------------------------------------
+#
+# The fast functions below accept only what the strict ones above and the checks below accept, and
+# compute the same values; at the first doubt they return None and the general code decides (and
+# reports every failure, with its precise error).  tests/test_fast_paths.py compares both on
+# valid and mutated requests.
+
+_HEADER_PREFIX = "AWS4-HMAC-SHA256 Credential="
+_ONLY_ONE_NAMES = ("x-amz-algorithm", "x-amz-signature")
+
+
+def _single_values(request: Request) -> Optional[Dict[str, str]]:
+    """Header values by lower-case name; ``None`` when a name is repeated (the general path)."""
+    values: Dict[str, str] = {}
+    for name, value in request[2]:
+        key = name.lower()
+        if key in values:
+            return None
+        values[key] = value
+    return values
+
+
+def _scope_parts(credential: str) -> Optional[List[str]]:
+    # _parse_credential's test, without the error
+    parts = credential.split("/")
+    if (
+        len(parts) != 5
+        or "" in parts
+        or not (credential.isascii() and credential.isprintable())
+        or " " in credential
+    ):
+        return None
+    return parts
+
+
+def _header_names(signed_headers: str) -> Optional[Tuple[str, ...]]:
+    # _parse_signed_headers' test, without the error (the character test in one C-level pass)
+    if (
+        not signed_headers
+        or not signed_headers.isascii()
+        or signed_headers.encode("ascii").translate(None, _SIGNED_HEADERS_BYTES)
+    ):
+        return None
+    names = tuple(signed_headers.split(";"))
+    if "" in names or len(set(names)) != len(names):
+        return None
+    return names
+
+
+def _parse_header_fast(request: Request, values: Dict[str, str]) -> Optional[ParsedAuth]:
+    """:func:`parse_authorization_header` of a header written as AWS writes it:
+    ``AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=<64 hex>`` with X-Amz-Date."""
+    authorization = values.get("authorization")
+    if authorization is None:
+        return None
+    query = request[7]
+    if query:
+        for piece in query.split("&"):
+            name = piece.partition("=")[0]
+            if "%" in name or name.lower() in _ONLY_ONE_NAMES:
+                return None
+    value = authorization.strip()
+    if not value.startswith(_HEADER_PREFIX):
+        return None
+    credential, found, rest = value[len(_HEADER_PREFIX) :].partition(", SignedHeaders=")
+    signed_headers, found_too, signature = rest.partition(", Signature=")
+    # (no comma inside a component: the general parse splits them the same way)
+    if not found or not found_too or "," in credential or not _is_hex_sha256(signature):
+        return None
+    parts = _scope_parts(credential)
+    names = _header_names(signed_headers)
+    amz = values.get("x-amz-date")
+    if parts is None or names is None or amz is None:
+        return None
+    when_text = amz.strip()
+    when = amz_instant(when_text)
+    if when is None:
+        return None
+    token = values.get("x-amz-security-token")
+    return _tuple_new(
+        ParsedAuth,
+        (
+            "header",
+            *parts,
+            signed_headers,
+            names,
+            signature,
+            when,
+            when_text,
+            None,
+            token.strip() if token is not None else None,
+            values.get("x-amz-content-sha256"),
+            values,
+            None,
+        ),
+    )
+
+
+def _parse_query_fast(request: Request, values: Dict[str, str], s3: bool) -> Optional[ParsedAuth]:
+    """:func:`parse_presigned_query` of a URL whose parameter names hold no ``%``."""
+    if "authorization" in values:
+        return None
+    found: Dict[str, str] = {}
+    pairs: List[Tuple[str, str]] = []
+    for piece in request[7].split("&"):
+        if not piece:
+            continue
+        name, _, value = piece.partition("=")
+        if "%" in name:
+            return None
+        pairs.append((name, value))
+        key = name.lower()
+        if key in _QUERY_AUTH:
+            if key in found:
+                return None
+            found[key] = percent_decode_str(value) if "%" in value else value
+    for key in _QUERY_REQUIRED:
+        if not found.get(key):
+            return None
+    if found["x-amz-algorithm"] != ALGORITHM:
+        return None
+    parts = _scope_parts(found["x-amz-credential"])
+    signed_headers = found["x-amz-signedheaders"]
+    names = _header_names(signed_headers)
+    when_text = found["x-amz-date"]
+    when = amz_instant(when_text)
+    if parts is None or names is None or when is None:
+        return None
+    expires: Optional[int] = None
+    text = found.get("x-amz-expires")
+    if text is not None:
+        if not text.isdigit() or not text.isascii() or len(text) > 12:
+            return None
+        expires = int(text)
+        if not 1 <= expires <= MAX_EXPIRES:
+            return None
+    elif s3:
+        return None
+    return _tuple_new(
+        ParsedAuth,
+        (
+            "query",
+            *parts,
+            signed_headers,
+            names,
+            found["x-amz-signature"],
+            when,
+            when_text,
+            expires,
+            found.get("x-amz-security-token"),
+            values.get("x-amz-content-sha256"),
+            values,
+            pairs,
+        ),
+    )
+
+
+# The last allowed skew as a timedelta, swapped in whole: (seconds, timedelta).
+_last_skew: Tuple[float, _dt.timedelta] = (900.0, _dt.timedelta(seconds=900))
+
+
+def _skew(seconds: float) -> _dt.timedelta:
+    global _last_skew
+    cached = _last_skew
+    if cached[0] == seconds:
+        return cached[1]
+    skew = _dt.timedelta(seconds=seconds)
+    _last_skew = (seconds, skew)
+    return skew
+
+
+def _verify_fast(
+    signer: SigV4Signer,
+    request: Request,
+    credentials: Credentials,
+    parsed: ParsedAuth,
+    now: _dt.datetime,
+    max_skew: float,
+) -> Optional[Artifacts]:
+    """The checks of :func:`_verify` for a request that passes them all: the artifacts, else
+    ``None`` (and :func:`_verify` reports what failed)."""
+    if type(request) is not Request or type(credentials) is not Credentials:
+        return None
+    (location, access_key, date, region, service, terminator, signed_headers, names, provided,
+     when, when_text, expires, token, content_sha256, values, pairs) = parsed  # fmt: skip
+    if values is None:
+        values = _single_values(request)
+        if values is None:
+            return None
+    options = signer.options
+    s3 = options.s3
+    # time
+    skew = _skew(max_skew)
+    age = now - when
+    if expires is None:
+        if abs(age) > skew:
+            return None
+    # (whole seconds on both sides: resolve_time and parse_amz_date drop microseconds)
+    elif age.days * 86400 + age.seconds > expires or -age > skew:
+        return None
+    # signed headers, scope, credentials
+    if "host" not in names:
+        return None
+    if s3:
+        for key in values:
+            if key.startswith("x-amz-") and key not in names and key != "x-amz-content-sha256":
+                return None
+    if (
+        terminator != _TERMINATOR
+        or date != when_text[:8]
+        or region != options.region
+        or service != options.service
+        or access_key != credentials.access_key
+    ):
+        return None
+    expected_token = credentials.token
+    if (expected_token is not None or token is not None) and (
+        expected_token is None
+        or token is None
+        or not token.isascii()
+        or not _crypto.constant_time_equal(token, expected_token)
+    ):
+        return None
+    # payload hash
+    method, _, _, body, _, _, path, query = request
+    declared = content_sha256
+    if declared is None:
+        if location == "query" and s3:
+            for name, _ in pairs if pairs is not None else request.query_pairs():
+                if "%" in name or name.lower() == "x-amz-content-sha256":
+                    return None  # declared in the query (or maybe so): the general path
+            body_hash = UNSIGNED_PAYLOAD_VALUE
+        elif isinstance(body, bytes):
+            body_hash = _sha256(body).hexdigest() if body else _crypto.EMPTY_SHA256
+        elif isinstance(body, PayloadHash):
+            body_hash = body.hex
+        else:
+            body_hash = UNSIGNED_PAYLOAD_VALUE
+    else:
+        body_hash = declared.strip()
+        if body_hash != UNSIGNED_PAYLOAD_VALUE and not body_hash.startswith("STREAMING-"):
+            if not _is_hex_sha256(body_hash):
+                return None
+            if isinstance(body, bytes):
+                actual = _sha256(body).hexdigest() if body else _crypto.EMPTY_SHA256
+                if actual != body_hash:
+                    return None
+            elif isinstance(body, PayloadHash) and body.hex != body_hash:
+                return None
+    # the canonical request, over exactly the headers listed
+    lines = []
+    for name in sorted(names):
+        value = values.get(name)
+        if value is None:
+            if name != "host":
+                return None
+            value = request.host_header
+        # trim_header_value, inline (a Request value holds no CR or LF)
+        value = " ".join(value.split()) if "  " in value or "\t" in value else value.strip()
+        lines.append(f"{name}:{value}\n")
+    if location == "header":
+        canonical_query_string = canonical_query_of(query) if query else ""
+    else:
+        if pairs is None:
+            pairs = request.query_pairs()
+            if any("%" in name for name, _ in pairs):
+                return None
+        excluded: Tuple[str, ...] = (
+            ("x-amz-signature", "x-amz-security-token")
+            if options.session_token == "unsigned"
+            else ("x-amz-signature",)
+        )
+        kept = [pair for pair in pairs if pair[0].lower() not in excluded]
+        if is_canonical_query(query) and not any("=" in value for _, value in kept):
+            kept.sort()  # already canonical, as a signer writes it: sort and join
+            canonical_query_string = "&".join([name + "=" + value for name, value in kept])
+        else:
+            canonical_query_string = canonical_query(kept)
+    canonical_uri = (
+        "/"
+        if path == "/"
+        else canonical_path(
+            path, normalize=options.normalize_path, double_encode=options.double_encode
+        )
+    )
+    creq = (
+        f"{method}\n{canonical_uri}\n{canonical_query_string}\n{''.join(lines)}\n"
+        f"{signed_headers}\n{body_hash}"
+    )
+    scope = f"{date}/{region}/{service}/{_TERMINATOR}"
+    sts = (
+        f"{ALGORITHM}\n{when_text}\n{scope}\n"
+        f"{_sha256(creq.encode('utf-8', 'surrogateescape')).hexdigest()}"
+    )
+    signature = _crypto.sigv4_signature(
+        credentials.secret_key, date, region, service, sts.encode("utf-8")
+    )
+    # (compare_digest takes ASCII text; equal to ours, the signature is 64 hex digits)
+    if not provided.isascii() or not _compare_digest(provided, signature):
+        return None
+    return _tuple_new(Artifacts, (creq, sts, signature, scope, signed_headers, body_hash))
 
 
 # -- checks ------------------------------------------------------------------------------------
@@ -673,8 +1037,12 @@ def _check_credentials(parsed: ParsedAuth, credentials: Credentials, flavor: _Fl
 
 
 def _is_hex_sha256(value: str) -> bool:
-    # strip() removes hex digits from both ends; any other character stops it and remains
-    return len(value) == 64 and not value.strip("0123456789abcdef")
+    # 64 characters, all lower-case hex digits (deleting them leaves nothing, in one C pass)
+    return (
+        len(value) == 64
+        and value.isascii()
+        and not value.encode("ascii").translate(None, b"0123456789abcdef")
+    )
 
 
 def _payload_hash(request: Request, parsed: ParsedAuth, flavor: _Flavor) -> str:
@@ -833,7 +1201,15 @@ def verify_header(
     skew = check_max_skew(max_skew)
     s3 = signer.options.s3
     if parsed is None or parsed.location != "header":
-        parsed = parse_authorization_header(request, s3=s3)
+        single = _single_values(request) if type(request) is Request else None
+        fast = _parse_header_fast(request, single) if single is not None else None
+        parsed = fast if fast is not None else parse_authorization_header(request, s3=s3)
+    try:
+        artifacts = _verify_fast(signer, request, credentials, parsed, when, skew)
+    except UnicodeError:
+        artifacts = None  # (text no encoding can carry: the general path decides)
+    if artifacts is not None:
+        return artifacts
     return _verify(
         signer,
         request,
@@ -865,7 +1241,15 @@ def verify_query(
     skew = check_max_skew(max_skew)
     s3 = signer.options.s3
     if parsed is None or parsed.location != "query":
-        parsed = parse_presigned_query(request, s3=s3)
+        single = _single_values(request) if type(request) is Request else None
+        fast = _parse_query_fast(request, single, s3) if single is not None else None
+        parsed = fast if fast is not None else parse_presigned_query(request, s3=s3)
+    try:
+        artifacts = _verify_fast(signer, request, credentials, parsed, when, skew)
+    except UnicodeError:
+        artifacts = None  # (text no encoding can carry: the general path decides)
+    if artifacts is not None:
+        return artifacts
     excluded = {"x-amz-signature"}
     if signer.options.session_token == "unsigned":
         excluded.add("x-amz-security-token")

@@ -35,14 +35,13 @@ verification and migration.
 
 from __future__ import annotations
 
-import base64
 import datetime as _dt
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _crypto
 from ._encoding import percent_decode, uri_encode
-from ._time import epoch_seconds, resolve_time, rfc1123
-from .errors import AlreadySigned, InvalidOption, InvalidRequest, InvalidTime
+from ._time import epoch_seconds, http_date_of, request_time, resolve_time, rfc1123
+from .errors import AlreadySigned, InvalidOption, InvalidRequest, InvalidTime, SigningError
 from .model import Artifacts, Credentials, Header, Request, SignedRequest
 
 __all__ = [
@@ -111,6 +110,9 @@ QUERY_AUTH_PARAMETERS: FrozenSet[str] = frozenset(
 
 _AMZ_PREFIX = "x-amz-"
 _TOKEN = "x-amz-security-token"
+# Headers that send signing down the general path (a refusal, a caller's date, a Host to read).
+_GENERAL_HEADERS = frozenset({"authorization", "date", "x-amz-date", "host"})
+_tuple_new = tuple.__new__
 _DEFAULT_EXPIRES = 3600
 _AWS_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
 
@@ -133,12 +135,10 @@ def bucket_from_host(host: str, virtual_host_suffix: Optional[str] = None) -> Op
             return host[: -len(suffix)]
     if not host.endswith(_AWS_SUFFIXES):
         return None
-    labels = host.split(".")
-    for i in range(len(labels) - 1, -1, -1):
-        label = labels[i]
-        if label == "s3" or label.startswith("s3-"):
-            return ".".join(labels[:i]) or None
-    return None
+    # The last label that is "s3" or starts with "s3-" begins after the last ".s3." or ".s3-";
+    # a host that starts with such a label and has no later one names no bucket.
+    end = max(host.rfind(".s3."), host.rfind(".s3-"))
+    return host[:end] if end > 0 else None
 
 
 def _trim(value: str) -> str:
@@ -215,8 +215,7 @@ def string_to_sign(
 
 def compute_signature(secret_key: str, text: str) -> str:
     """Base64 of HMAC-SHA1 of ``text`` under ``secret_key``."""
-    digest = _crypto.hmac_sha1(secret_key.encode("utf-8"), text.encode("utf-8", "surrogateescape"))
-    return base64.b64encode(digest).decode("ascii")
+    return _crypto.hmac_base64(secret_key, "sha1", text.encode("utf-8", "surrogateescape"))
 
 
 def authorization_header(access_key: str, signature: str) -> str:
@@ -328,6 +327,20 @@ class S3V2Options:
 # -- signers -----------------------------------------------------------------------------------
 
 
+_verifier_module: Any = None
+
+
+def _verifier() -> Any:
+    """:mod:`signers._verify_legacy`, imported on first use: verification stays out of
+    ``import signers``, and an import statement in ``verify()`` would cost every call."""
+    global _verifier_module
+    if _verifier_module is None:
+        from . import _verify_legacy
+
+        _verifier_module = _verify_legacy
+    return _verifier_module
+
+
 def _host_name(request: Request) -> str:
     header = request.header("host")
     if header is None:
@@ -409,6 +422,87 @@ class S3V2Signer:
         at: Optional[_dt.datetime] = None,
     ) -> SignedRequest:
         """Sign ``request``; the result carries the new headers and the artifacts."""
+        if type(request) is Request and type(credentials) is Credentials:
+            signed = self._sign_fast(request, credentials, at)
+            if signed is not None:
+                return signed
+        return self._sign_general(request, credentials, at)
+
+    def _sign_fast(
+        self, request: Request, credentials: Credentials, at: Optional[_dt.datetime]
+    ) -> Optional[SignedRequest]:
+        # The common case, the same steps as _sign_general in one pass over the headers: no
+        # Date, x-amz-date, Host or Authorization header, Content-MD5 and Content-Type at most
+        # once each.  None for anything else: the general path handles it (and every refusal).
+        method, url, headers, body, scheme, authority, path, query = request
+        content_md5: Optional[str] = None
+        content_type: Optional[str] = None
+        amz_headers = False
+        for name, value in headers:
+            lowered = name.lower()
+            if lowered == "content-type":
+                if content_type is not None:
+                    return None
+                content_type = value.strip(" \t")  # (_trim: a Request value has no CR or LF)
+            elif lowered == "content-md5":
+                if content_md5 is not None:
+                    return None
+                content_md5 = value.strip(" \t")
+            elif lowered in _GENERAL_HEADERS:
+                return None
+            elif lowered.startswith(_AMZ_PREFIX):
+                if lowered == _TOKEN:
+                    return None
+                amz_headers = True
+        if query and ("Signature" in query or "AWSAccessKeyId" in query):
+            return None
+        date = http_date_of(request_time(at)[0])
+        options = self.options
+        try:
+            bucket = options.resolve_bucket(authority if ":" not in authority else request.host)
+        except SigningError:
+            return None
+        if query:
+            resource = canonical_resource(
+                path, request.query_pairs(), bucket, options.sub_resources
+            )
+        elif bucket is None:
+            resource = path or "/"
+        else:
+            resource = "/" + bucket + (path or "/")
+        token = credentials.token
+        if token is None:
+            amz = canonical_amz_headers(headers) if amz_headers else ""
+            added: Tuple[Header, ...] = (("Date", date),)
+        else:
+            added = (("Date", date), (_TOKEN, token))
+            amz = canonical_amz_headers(headers + added)
+        sts = f"{method}\n{content_md5 or ''}\n{content_type or ''}\n{date}\n{amz}{resource}"
+        signature = _crypto.hmac_base64(
+            credentials.secret_key, "sha1", sts.encode("utf-8", "surrogateescape")
+        )
+        added += (("Authorization", f"AWS {credentials.access_key}:{signature}"),)
+        return _tuple_new(
+            SignedRequest,
+            (
+                _tuple_new(
+                    Request,
+                    (method, url, headers + added, body, scheme, authority, path, query),
+                ),
+                _tuple_new(Artifacts, (None, sts, signature, None, None, None)),
+                self.name,
+                added,
+                (),
+            ),
+        )
+
+    def _sign_general(
+        self,
+        request: Request,
+        credentials: Credentials,
+        at: Optional[_dt.datetime] = None,
+    ) -> SignedRequest:
+        # Every case, step by step through the pure functions.
         _check_args(request, credentials)
         time = resolve_time(at)
         _refuse_signed(request, self.name, ("Signature", "AWSAccessKeyId"))
@@ -460,9 +554,9 @@ class S3V2Signer:
         Raises a :class:`~signers.errors.VerificationError` with S3's code otherwise (see
         :mod:`signers._verify_legacy`).
         """
-        from ._verify_legacy import verify
-
-        return verify(self, request, credentials, now=now, max_skew=max_skew)
+        return _verifier().verify(  # type: ignore[no-any-return]
+            self, request, credentials, now=now, max_skew=max_skew
+        )
 
 
 class S3V2QuerySigner(S3V2Signer):
@@ -596,6 +690,6 @@ class S3V2QuerySigner(S3V2Signer):
         ``max_skew`` is accepted for the common signature and unused: a presigned URL carries no
         request time, only ``Expires``.  The ``expires`` options play no part.
         """
-        from ._verify_legacy import verify
-
-        return verify(self, request, credentials, now=now, max_skew=max_skew)
+        return _verifier().verify(  # type: ignore[no-any-return]
+            self, request, credentials, now=now, max_skew=max_skew
+        )
