@@ -171,6 +171,54 @@ def amz_instant(value: str) -> Optional[_dt.datetime]:
     return parsed
 
 
+_MONTH_NUMBERS = {name: number for number, name in enumerate(_MONTHS, 1)}
+# The last HTTP date parsed, swapped in whole: (text, instant).
+_last_http_parsed: Tuple[str, Optional[_dt.datetime]] = ("", None)
+
+
+def http_date_instant(value: str) -> Optional[_dt.datetime]:
+    """The instant of an HTTP date in the form HTTP/1.1 prefers (RFC 7231's IMF-fixdate,
+    ``Sun, 06 Nov 1994 08:49:37 GMT``, as :func:`rfc1123` writes it), in UTC; ``None`` for any
+    other text (the caller then reads it with ``email.utils``, which also takes the obsolete
+    forms and gives the same instant for this one).  The last one parsed is kept."""
+    global _last_http_parsed
+    cached = _last_http_parsed
+    exact = type(value) is str  # (a subclass may redefine equality: never cached)
+    if exact and cached[0] == value:
+        return cached[1]
+    if (
+        len(value) != 29
+        or value[3:5] != ", "
+        or value[:3] not in _WEEKDAYS
+        or value[25:] != " GMT"
+        or value[7] != " "
+        or value[11] != " "
+        or value[16] != " "
+        or value[19] != ":"
+        or value[22] != ":"
+    ):
+        return None
+    month = _MONTH_NUMBERS.get(value[8:11])
+    digits = value[5:7] + value[12:16] + value[17:19] + value[20:22] + value[23:25]
+    if month is None or not (digits.isdigit() and digits.isascii()):
+        return None
+    try:
+        parsed = _dt.datetime(
+            int(value[12:16]),
+            month,
+            int(value[5:7]),
+            int(value[17:19]),
+            int(value[20:22]),
+            int(value[23:25]),
+            tzinfo=UTC,
+        )
+    except ValueError:
+        return None
+    if exact:
+        _last_http_parsed = (value, parsed)
+    return parsed
+
+
 def parse_iso8601(value: str, *, field: str = "time") -> _dt.datetime:
     """Parse an ISO 8601 time with an offset or ``Z`` (also ``YYYYMMDDTHHMMSSZ``) into aware UTC."""
     text = value.strip()

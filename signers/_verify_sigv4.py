@@ -38,7 +38,7 @@ from ._encoding import (
     canonical_path,
     canonical_query,
     canonical_query_of,
-    is_canonical_query,
+    is_canonical,
     percent_decode_str,
 )
 from ._time import amz_date, amz_instant, iso8601, parse_amz_date, resolve_time
@@ -151,7 +151,8 @@ class ParsedAuth(Tuple[Any, ...]):
     than an object with slots set one by one), read through named attributes.  Besides the claims
     it keeps what the fast parse already read of the request, for the checks to reuse:
     ``header_values`` (lower-case name -> value, when no header is repeated) and ``query_pairs``
-    (the raw query pairs of a presigned URL whose parameter names hold no ``%``), else ``None``.
+    (the raw query pairs of a presigned URL but X-Amz-Signature, when they are all in canonical
+    form), else ``None``.
     """
 
     __slots__ = ()
@@ -614,6 +615,8 @@ def parse_presigned_query(request: Request, *, s3: bool = False) -> ParsedAuth:
 # valid and mutated requests.
 
 _HEADER_PREFIX = "AWS4-HMAC-SHA256 Credential="
+# What a presigned query as signers write it is made of: unreserved characters, escapes, = and &.
+_QUERY_CHARACTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~%=&"
 _ONLY_ONE_NAMES = ("x-amz-algorithm", "x-amz-signature")
 
 
@@ -705,23 +708,39 @@ def _parse_header_fast(request: Request, values: Dict[str, str]) -> Optional[Par
 
 
 def _parse_query_fast(request: Request, values: Dict[str, str], s3: bool) -> Optional[ParsedAuth]:
-    """:func:`parse_presigned_query` of a URL whose parameter names hold no ``%``."""
+    """:func:`parse_presigned_query` of a URL as signers write it: parameter names without
+    ``%``, names and values in canonical form (:func:`~signers._encoding.is_canonical`), no
+    X-Amz-Content-Sha256 parameter.  Keeps the raw pairs but the signature, for the canonical
+    query."""
     if "authorization" in values:
+        return None
+    query = request[7]
+    if not query.isascii() or query.encode("ascii").translate(None, _QUERY_CHARACTERS):
         return None
     found: Dict[str, str] = {}
     pairs: List[Tuple[str, str]] = []
-    for piece in request[7].split("&"):
+    for piece in query.split("&"):
         if not piece:
             continue
         name, _, value = piece.partition("=")
-        if "%" in name:
+        if "%" in name or "=" in value:
             return None
-        pairs.append((name, value))
         key = name.lower()
+        if "%" in value:
+            if not is_canonical(value):
+                return None
+            decoded = percent_decode_str(value)
+        else:
+            decoded = value
         if key in _QUERY_AUTH:
             if key in found:
                 return None
-            found[key] = percent_decode_str(value) if "%" in value else value
+            found[key] = decoded
+            if key == "x-amz-signature":
+                continue
+        elif key == "x-amz-content-sha256":
+            return None
+        pairs.append((name, value))
     for key in _QUERY_REQUIRED:
         if not found.get(key):
             return None
@@ -834,9 +853,10 @@ def _verify_fast(
     declared = content_sha256
     if declared is None:
         if location == "query" and s3:
-            for name, _ in pairs if pairs is not None else request.query_pairs():
-                if "%" in name or name.lower() == "x-amz-content-sha256":
-                    return None  # declared in the query (or maybe so): the general path
+            if pairs is None:  # (the fast parse leaves no declaration in the query)
+                for name, _ in request.query_pairs():
+                    if "%" in name or name.lower() == "x-amz-content-sha256":
+                        return None  # declared in the query, or maybe so: the general path
             body_hash = UNSIGNED_PAYLOAD_VALUE
         elif isinstance(body, bytes):
             body_hash = _sha256(body).hexdigest() if body else _crypto.EMPTY_SHA256
@@ -868,22 +888,22 @@ def _verify_fast(
         lines.append(f"{name}:{value}\n")
     if location == "header":
         canonical_query_string = canonical_query_of(query) if query else ""
+    elif pairs is not None:  # canonical already, as the fast parse found them: sort and join
+        if options.session_token == "unsigned":
+            pairs = [pair for pair in pairs if pair[0].lower() != "x-amz-security-token"]
+        canonical_query_string = "&".join(map("=".join, sorted(pairs)))
     else:
-        if pairs is None:
-            pairs = request.query_pairs()
-            if any("%" in name for name, _ in pairs):
-                return None
+        pairs = request.query_pairs()
+        if any("%" in name for name, _ in pairs):
+            return None
         excluded: Tuple[str, ...] = (
             ("x-amz-signature", "x-amz-security-token")
             if options.session_token == "unsigned"
             else ("x-amz-signature",)
         )
-        kept = [pair for pair in pairs if pair[0].lower() not in excluded]
-        if is_canonical_query(query) and not any("=" in value for _, value in kept):
-            kept.sort()  # already canonical, as a signer writes it: sort and join
-            canonical_query_string = "&".join([name + "=" + value for name, value in kept])
-        else:
-            canonical_query_string = canonical_query(kept)
+        canonical_query_string = canonical_query(
+            [pair for pair in pairs if pair[0].lower() not in excluded]
+        )
     canonical_uri = (
         "/"
         if path == "/"

@@ -342,7 +342,12 @@ def _verifier() -> Any:
 
 
 def _host_name(request: Request) -> str:
-    header = request.header("host")
+    return host_name(request, request.header("host"))
+
+
+def host_name(request: Request, header: Optional[str]) -> str:
+    """The host name a request addresses (no port): of its Host header value ``header``, else
+    of its URL."""
     if header is None:
         return request.host
     header = header.strip()
