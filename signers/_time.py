@@ -74,19 +74,31 @@ def request_time(at: Optional[_dt.datetime], *, field: str = "at") -> Tuple[str,
     return stamp, stamp[:8]
 
 
-# The last HTTP date formatted from an amz date, swapped in whole: (amz date, RFC 1123 date).
-_last_http: Tuple[str, str] = ("", "")
+# The last HTTP date formatted, swapped in whole: (the datetime given, RFC 1123 date).
+_last_http: Tuple[object, str] = (None, "")
+# ... and for "now": (amz date, RFC 1123 date)
+_last_http_now: Tuple[str, str] = ("", "")
 
 
-def http_date_of(amz: str) -> str:
-    """The RFC 1123 date (``Sun, 30 Aug 2015 12:36:00 GMT``) of an amz date from
-    :func:`request_time`; the last one is kept, as request_time keeps its own."""
-    global _last_http
+def request_http_date(at: Optional[_dt.datetime], *, field: str = "at") -> str:
+    """The RFC 1123 date (``Sun, 30 Aug 2015 12:36:00 GMT``) of ``at`` resolved as
+    :func:`resolve_time` does; the last instant given is kept, as :func:`request_time` keeps
+    its own."""
+    global _last_http, _last_http_now
+    if at is None:
+        amz = request_time(None, field=field)[0]
+        cached_now = _last_http_now
+        if cached_now[0] == amz:
+            return cached_now[1]
+        text = rfc1123(parse_amz_date(amz))
+        _last_http_now = (amz, text)
+        return text
     cached = _last_http
-    if cached[0] == amz:
+    if at is cached[0] or (type(at) is _dt.datetime and at == cached[0]):
         return cached[1]
-    text = rfc1123(parse_amz_date(amz))
-    _last_http = (amz, text)
+    text = rfc1123(resolve_time(at, field=field))
+    if type(at) is _dt.datetime:  # (subclasses may redefine equality: never cached)
+        _last_http = (at, text)
     return text
 
 

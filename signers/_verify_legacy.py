@@ -63,7 +63,7 @@ from typing import (
 )
 
 from . import _crypto
-from ._encoding import is_canonical_piece, percent_decode_str, uri_encode
+from ._encoding import is_canonical_piece, is_canonical_query, percent_decode_str, uri_encode
 from ._time import (
     UTC,
     epoch_seconds,
@@ -177,7 +177,8 @@ class LegacyAuth(Tuple[Any, ...]):
 
     A tuple underneath, read through named attributes (built on every verification).  The fast
     SigV2 parse leaves ``params`` as ``None`` and keeps the ``canonical_query`` it built instead
-    (the general parse does the reverse).
+    (the general parse does the reverse); the fast parses keep the ``header_values`` they read
+    (lower-case name -> value; no name was repeated).
     """
 
     __slots__ = ()
@@ -195,6 +196,7 @@ class LegacyAuth(Tuple[Any, ...]):
         params: Optional[Tuple[Pair, ...]]
         date_line: str
         canonical_query: Optional[str]
+        header_values: Optional[Dict[str, str]]
     else:
         scheme = property(itemgetter(0))
         access_key = property(itemgetter(1))
@@ -208,6 +210,7 @@ class LegacyAuth(Tuple[Any, ...]):
         params = property(itemgetter(9))
         date_line = property(itemgetter(10))
         canonical_query = property(itemgetter(11))
+        header_values = property(itemgetter(12))
 
     def __new__(
         cls,
@@ -224,6 +227,7 @@ class LegacyAuth(Tuple[Any, ...]):
         params: Optional[Sequence[Pair]] = (),
         date_line: str = "",
         canonical_query: Optional[str] = None,
+        header_values: Optional[Dict[str, str]] = None,
     ) -> LegacyAuth:
         return _tuple_new(
             cls,
@@ -240,6 +244,7 @@ class LegacyAuth(Tuple[Any, ...]):
                 None if params is None else tuple(params),
                 date_line,
                 canonical_query,
+                header_values,
             ),
         )
 
@@ -745,11 +750,15 @@ def _parse_sigv2_fast(request: Request, values: Dict[str, str]) -> Optional[Lega
     pieces: List[Pair] = []  # (decoded name, "name=value" encoded), Signature left out
     found: Dict[str, str] = {}
     ascii_names = True
-    for piece in request[7].split("&"):
+    query = request[7]
+    # A query in canonical form as a whole (as signers write it) leaves one test per piece: no
+    # second "=".  (No "+" either: that is a space.)
+    whole = is_canonical_query(query)
+    for piece in query.split("&"):
         if not piece:
             continue
         name, equals, value = piece.partition("=")
-        if is_canonical_piece(piece):  # (no "+", which is a space)
+        if ("=" not in value) if whole else is_canonical_piece(piece):
             if "%" in name:
                 name = percent_decode_str(name)
             encoded = piece if equals else piece + "="
@@ -799,6 +808,7 @@ def _parse_sigv2_fast(request: Request, values: Dict[str, str]) -> Optional[Lega
             None,
             "",
             "&".join([encoded for _, encoded in pieces]),
+            values,
         ),
     )
 
@@ -840,6 +850,7 @@ def _parse_s3_header_fast(request: Request, values: Dict[str, str]) -> Optional[
             (),
             text,
             None,
+            values,
         ),
     )
 
@@ -895,6 +906,7 @@ def _parse_s3_query_fast(request: Request, values: Dict[str, str]) -> Optional[L
             (),
             "",
             None,
+            values,
         ),
     )
 
@@ -926,9 +938,11 @@ def _verify_fast(
         or not _token_matches(parsed.tokens, credentials)
     ):
         return None
-    values = _single_values(request)
+    values = parsed.header_values
     if values is None:
-        return None
+        values = _single_values(request)
+        if values is None:
+            return None
     method, _, headers, _, _, _, path, query = request
     when = parsed.request_time
     if kind is SigV2Signer:
@@ -991,11 +1005,16 @@ def _verify_fast(
             resource = path or "/"
         else:
             resource = "/" + bucket + (path or "/")
-        amz = (
-            canonical_amz_headers(amz_pairs)
-            if amz_pairs is not headers or any(key.startswith(_AMZ_PREFIX) for key in values)
-            else ""
-        )
+        fixed = _DATE_SIGNED if date_line and kind is S3V2Signer else _DATE_UNSIGNED
+        signed_names = []
+        amz_sent = False
+        for key in values:
+            if key.startswith(_AMZ_PREFIX):
+                amz_sent = True
+                signed_names.append(key)
+            elif key in fixed:
+                signed_names.append(key)
+        amz = canonical_amz_headers(amz_pairs) if amz_sent or amz_pairs is not headers else ""
         # (_trim: a Request value holds no CR or LF)
         md5_line = "" if content_md5 is None else content_md5.strip(_BLANKS)
         type_line = "" if content_type is None else content_type.strip(_BLANKS)
@@ -1003,10 +1022,8 @@ def _verify_fast(
         signature = _crypto.hmac_base64(
             credentials.secret_key, "sha1", sts.encode("utf-8", "surrogateescape")
         )
-        fixed = _DATE_SIGNED if date_line and kind is S3V2Signer else _DATE_UNSIGNED
-        signed_headers = ";".join(
-            sorted([n for n in values if n in fixed or n.startswith(_AMZ_PREFIX)])
-        )
+        signed_names.sort()
+        signed_headers = ";".join(signed_names)
     provided = parsed.signature
     if not provided.isascii() or not _compare_digest(provided, signature):
         return None

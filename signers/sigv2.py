@@ -31,7 +31,13 @@ from operator import itemgetter
 from typing import Any, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _crypto
-from ._encoding import is_canonical_piece, percent_decode, percent_decode_str, uri_encode
+from ._encoding import (
+    is_canonical_piece,
+    is_canonical_query,
+    percent_decode,
+    percent_decode_str,
+    uri_encode,
+)
 from ._time import iso8601, parse_iso8601, request_time, resolve_time
 from .errors import AlreadySigned, InvalidOption, InvalidRequest, InvalidTime
 from .model import Artifacts, Credentials, Header, Request, SignedRequest
@@ -434,11 +440,14 @@ class SigV2Signer:
         pieces: List[Pair] = []  # (decoded name, "name=value" encoded)
         ascii_names = True
         if query:
+            # A query in canonical form as a whole leaves one test per piece: no second "=".
+            # (No "+" either: that is a space.)
+            whole = is_canonical_query(query)
             for piece in query.split("&"):
                 if not piece:
                     continue
                 name, equals, value = piece.partition("=")
-                if is_canonical_piece(piece):  # (no "+", which is a space)
+                if ("=" not in value) if whole else is_canonical_piece(piece):
                     # already in canonical form: decoded and encoded again, the same
                     if "%" in name:
                         name = percent_decode_str(name)
