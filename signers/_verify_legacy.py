@@ -702,13 +702,18 @@ def _verify_s3_query(
 # decides, and reports every failure.
 
 
-def _parse_fast(signer: LegacySigner, request: Request) -> Optional[LegacyAuth]:
+def _parse_fast(
+    signer: LegacySigner, request: Request, values: Optional[Dict[str, str]] = None
+) -> Optional[LegacyAuth]:
+    """:func:`parse` of the common case (``values``: the request's headers by lower-case name,
+    when the caller has them), else ``None``."""
     kind = type(signer)
     if kind not in BUILT_IN_SIGNERS or type(request) is not Request:
         return None
-    values = _single_values(request)
     if values is None:
-        return None
+        values = _single_values(request)
+        if values is None:
+            return None
     try:
         if kind is SigV2Signer:
             return _parse_sigv2_fast(request, values)
@@ -740,7 +745,8 @@ def _sigv2_instant(value: str) -> Optional[_dt.datetime]:
 
 
 def _parse_sigv2_fast(request: Request, values: Dict[str, str]) -> Optional[LegacyAuth]:
-    """:func:`parse_sigv2` of parameters in the URL query (no Authorization, no form body).
+    """:func:`parse_sigv2` of parameters in the URL query (no Authorization, no form body, no
+    ``%`` in a parameter name).
 
     Builds the canonical query of the string to sign on the way: each parameter is encoded once
     (kept as it is when already in canonical form), and they sort by the bytes of their names.
@@ -758,9 +764,9 @@ def _parse_sigv2_fast(request: Request, values: Dict[str, str]) -> Optional[Lega
         if not piece:
             continue
         name, equals, value = piece.partition("=")
+        if "%" in name:
+            return None  # (an encoded name: the general path; detection relies on this too)
         if ("=" not in value) if whole else is_canonical_piece(piece):
-            if "%" in name:
-                name = percent_decode_str(name)
             encoded = piece if equals else piece + "="
         else:
             name = _form_decode(name)
