@@ -601,10 +601,11 @@ def _verify_common(
     service: Optional[str],
 ) -> Optional[Verified]:
     """:func:`verify` of the shapes signers send (SigV4 header or presigned URL, S3's legacy
-    header, SigV2 in the query) with the built-in verifiers, no ``schemes`` and no ``options``:
-    the same steps in the same order, with the fast parses.  ``None`` before anything is looked
-    up when the request is of another shape or doubtful (:func:`verify` then takes every step);
-    once the lookup was called, the verdict or the error is this function's.
+    header or presigned URL, SigV2 in the query) with the built-in verifiers, no ``schemes``
+    and no ``options``: the same steps in the same order, with the fast parses.  ``None``
+    before anything is looked up when the request is of another shape or doubtful
+    (:func:`verify` then takes every step); once the lookup was called, the verdict or the
+    error is this function's.
     """
     v4 = _v4()
     values = v4._single_values(request)
@@ -650,10 +651,22 @@ def _verify_common(
         return _verify_sigv4_common(
             "sigv4-query", request, parsed, lookup, now, max_skew, region, service
         )
-    if "signatureversion=" in lowered and "x-amz-algorithm" not in lowered:
-        # (the fast SigV2 parse takes no "%" in a name: no encoded X-Amz-Algorithm either)
+    # (the fast legacy parses take no "%" in a parameter name: what the names hold shows in the
+    # lower-cased query as it is)
+    if "x-amz-algorithm" in lowered:
+        return None
+    if "signatureversion=" in lowered:
         return _verify_legacy_common(
             "sigv2", request, values, lookup, now, max_skew, None, v4.is_s3_service(service)
+        )
+    if (
+        "content-type" not in values  # (a form body may hold SigV2 parameters)
+        and "signaturemethod" not in lowered
+        and "timestamp" not in lowered
+        and "action" not in lowered
+    ):
+        return _verify_legacy_common(
+            "s3-v2-query", request, values, lookup, now, max_skew, "s3", True
         )
     return None
 
