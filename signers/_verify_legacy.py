@@ -1068,9 +1068,9 @@ def verify(
     signer: LegacySigner,
     request: Request,
     credentials: Credentials,
-    *,
     now: Optional[_dt.datetime] = None,
     max_skew: float = 900,
+    *,
     parsed: Optional[LegacyAuth] = None,
 ) -> Artifacts:
     """Verify ``request`` as ``signer``'s scheme; the artifacts on success.

@@ -615,6 +615,8 @@ def parse_presigned_query(request: Request, *, s3: bool = False) -> ParsedAuth:
 # valid and mutated requests.
 
 _HEADER_PREFIX = "AWS4-HMAC-SHA256 Credential="
+_HEADER_PREFIX_LENGTH = len(_HEADER_PREFIX)
+_HEX_DIGITS = b"0123456789abcdef"
 # What a presigned query as signers write it is made of: unreserved characters, escapes, = and &.
 _QUERY_CHARACTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~%=&"
 _ONLY_ONE_NAMES = ("x-amz-algorithm", "x-amz-signature")
@@ -673,15 +675,29 @@ def _parse_header_fast(request: Request, values: Dict[str, str]) -> Optional[Par
     value = authorization.strip()
     if not value.startswith(_HEADER_PREFIX):
         return None
-    credential, found, rest = value[len(_HEADER_PREFIX) :].partition(", SignedHeaders=")
-    signed_headers, found_too, signature = rest.partition(", Signature=")
-    # (no comma inside a component: the general parse splits them the same way)
-    if not found or not found_too or "," in credential or not _is_hex_sha256(signature):
+    credential, _, rest = value[_HEADER_PREFIX_LENGTH:].partition(", SignedHeaders=")
+    signed_headers, found, signature = rest.partition(", Signature=")
+    parts = credential.split("/")
+    # The tests of _parse_credential, _parse_signed_headers and of a hex signature, inline; and
+    # no comma inside a component (the general parse then splits them the same way).
+    if (
+        not found
+        or len(parts) != 5
+        or "" in parts
+        or "," in credential
+        or " " in credential
+        or not (credential.isascii() and credential.isprintable())
+        or len(signature) != 64
+        or not signature.isascii()
+        or signature.encode("ascii").translate(None, _HEX_DIGITS)
+        or not signed_headers
+        or not signed_headers.isascii()
+        or signed_headers.encode("ascii").translate(None, _SIGNED_HEADERS_BYTES)
+    ):
         return None
-    parts = _scope_parts(credential)
-    names = _header_names(signed_headers)
+    names = tuple(signed_headers.split(";"))
     amz = values.get("x-amz-date")
-    if parts is None or names is None or amz is None:
+    if "" in names or len(set(names)) != len(names) or amz is None:
         return None
     when_text = amz.strip()
     when = amz_instant(when_text)
@@ -717,7 +733,7 @@ def _parse_query_fast(request: Request, values: Dict[str, str], s3: bool) -> Opt
     query = request[7]
     if not query.isascii() or query.encode("ascii").translate(None, _QUERY_CHARACTERS):
         return None
-    found: Dict[str, str] = {}
+    found: Dict[str, str] = {}  # the auth parameters, values still encoded
     pairs: List[Tuple[str, str]] = []
     for piece in query.split("&"):
         if not piece:
@@ -725,17 +741,14 @@ def _parse_query_fast(request: Request, values: Dict[str, str], s3: bool) -> Opt
         name, _, value = piece.partition("=")
         if "%" in name or "=" in value:
             return None
+        # (escaped slashes alone, as in every X-Amz-Credential, are canonical: "/" is reserved)
+        if "%" in value and value.count("%") != value.count("%2F") and not is_canonical(value):
+            return None
         key = name.lower()
-        if "%" in value:
-            if not is_canonical(value):
-                return None
-            decoded = percent_decode_str(value)
-        else:
-            decoded = value
         if key in _QUERY_AUTH:
             if key in found:
                 return None
-            found[key] = decoded
+            found[key] = value
             if key == "x-amz-signature":
                 continue
         elif key == "x-amz-content-sha256":
@@ -744,14 +757,28 @@ def _parse_query_fast(request: Request, values: Dict[str, str], s3: bool) -> Opt
     for key in _QUERY_REQUIRED:
         if not found.get(key):
             return None
-    if found["x-amz-algorithm"] != ALGORITHM:
-        return None
-    parts = _scope_parts(found["x-amz-credential"])
+    for key, value in found.items():
+        if "%" in value:
+            found[key] = (
+                value.replace("%2F", "/")
+                if value.count("%") == value.count("%2F")
+                else percent_decode_str(value)
+            )
+    credential = found["x-amz-credential"]
     signed_headers = found["x-amz-signedheaders"]
+    parts = credential.split("/")
+    if (
+        found["x-amz-algorithm"] != ALGORITHM
+        or len(parts) != 5
+        or "" in parts
+        or " " in credential
+        or not (credential.isascii() and credential.isprintable())
+    ):
+        return None
     names = _header_names(signed_headers)
     when_text = found["x-amz-date"]
     when = amz_instant(when_text)
-    if parts is None or names is None or when is None:
+    if names is None or when is None:
         return None
     expires: Optional[int] = None
     text = found.get("x-amz-expires")
@@ -1206,9 +1233,9 @@ def verify_header(
     signer: SigV4Signer,
     request: Request,
     credentials: Credentials,
-    *,
     now: Optional[_dt.datetime] = None,
     max_skew: float = 900,
+    *,
     parsed: Optional[ParsedAuth] = None,
 ) -> Artifacts:
     """Verify a request signed in the Authorization header; the artifacts on success.
@@ -1246,9 +1273,9 @@ def verify_query(
     signer: SigV4Signer,
     request: Request,
     credentials: Credentials,
-    *,
     now: Optional[_dt.datetime] = None,
     max_skew: float = 900,
+    *,
     parsed: Optional[ParsedAuth] = None,
 ) -> Artifacts:
     """Verify a presigned URL; the artifacts on success (``parsed`` as for verify_header).

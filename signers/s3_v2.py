@@ -589,7 +589,7 @@ class S3V2Signer:
         :mod:`signers._verify_legacy`).
         """
         return _verifier().verify(  # type: ignore[no-any-return]
-            self, request, credentials, now=now, max_skew=max_skew
+            self, request, credentials, now, max_skew
         )
 
 
@@ -838,5 +838,5 @@ class S3V2QuerySigner(S3V2Signer):
         request time, only ``Expires``.  The ``expires`` options play no part.
         """
         return _verifier().verify(  # type: ignore[no-any-return]
-            self, request, credentials, now=now, max_skew=max_skew
+            self, request, credentials, now, max_skew
         )

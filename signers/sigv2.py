@@ -608,5 +608,5 @@ class SigV2Signer:
         :mod:`signers._verify_legacy`).
         """
         return _verifier().verify(  # type: ignore[no-any-return]
-            self, request, credentials, now=now, max_skew=max_skew
+            self, request, credentials, now, max_skew
         )

@@ -444,7 +444,7 @@ class SigV4Signer:
         :class:`~signers.errors.VerificationError` carrying AWS's error code otherwise.
         """
         return _verifier().verify_header(  # type: ignore[no-any-return]
-            self, request, credentials, now=now, max_skew=max_skew
+            self, request, credentials, now, max_skew
         )
 
 

@@ -381,7 +381,7 @@ class SigV4QuerySigner(SigV4Signer):
     ) -> Artifacts:
         """Verify a presigned URL, as the server would (expiry, skew, scope, signature)."""
         return _verifier().verify_query(  # type: ignore[no-any-return]
-            self, request, credentials, now=now, max_skew=max_skew
+            self, request, credentials, now, max_skew
         )
 
 
