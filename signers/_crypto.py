@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
-from typing import Any, Dict, NoReturn, Tuple
+from binascii import b2a_base64 as _b2a_base64
+from typing import Any, Callable, Dict, NoReturn, Tuple
 
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -47,12 +48,13 @@ def derive_signing_key(
 
 
 class SigningKey(Tuple[bytes, Any, Any]):
-    """A derived signing key with its HMAC-SHA256 state precomputed.
+    """A key with its HMAC state precomputed: a derived SigV4 signing key (HMAC-SHA256), or the
+    secret key the legacy schemes sign with directly (HMAC-SHA256 or HMAC-SHA1).
 
     HMAC(K, m) = H((K ^ opad) || H((K ^ ipad) || m)).  The two pad blocks depend on the key only,
     so their hash states are computed once per key and copied for each message: that saves two of
-    the four SHA-256 compression runs and the per-call key setup of ``hmac.digest``.  The states are
-    never updated in place (only copied), so one ``SigningKey`` is safe to share across threads.
+    the four compression runs and the per-call key setup of ``hmac.digest``.  The states are never
+    updated in place (only copied), so one ``SigningKey`` is safe to share across threads.
     """
 
     __slots__ = ()
@@ -61,8 +63,17 @@ class SigningKey(Tuple[bytes, Any, Any]):
     def key(self) -> bytes:
         return self[0]
 
+    def digest(self, message: bytes) -> bytes:
+        """The HMAC of ``message`` under this key."""
+        _, inner_state, outer_state = self
+        inner = inner_state.copy()
+        inner.update(message)
+        outer = outer_state.copy()
+        outer.update(inner.digest())
+        return outer.digest()  # type: ignore[no-any-return]
+
     def hexdigest(self, message: bytes) -> str:
-        """Lower-case hex HMAC-SHA256 of ``message`` under this key."""
+        """Lower-case hex HMAC of ``message`` under this key."""
         _, inner_state, outer_state = self
         inner = inner_state.copy()
         inner.update(message)
@@ -81,14 +92,19 @@ _IPAD = bytes(x ^ 0x36 for x in range(256))
 _OPAD = bytes(x ^ 0x5C for x in range(256))
 
 
-def prepare_key(key: bytes) -> SigningKey:
-    """Precompute the HMAC-SHA256 state of ``key`` (any length, as HMAC defines)."""
+#: The hashes the schemes sign with (both have 64-byte blocks).
+_HASHES: Dict[str, Callable[..., Any]] = {"sha256": _sha256, "sha1": hashlib.sha1}
+
+
+def prepare_key(key: bytes, algorithm: str = "sha256") -> SigningKey:
+    """Precompute the HMAC state of ``key`` (any length, as HMAC defines) for ``algorithm``
+    (``"sha256"`` or ``"sha1"``)."""
+    new = _HASHES[algorithm]
     if len(key) > 64:
-        key = _sha256(key).digest()
+        key = new(key).digest()
     block = key.ljust(64, b"\0")
-    return tuple.__new__(
-        SigningKey, (key, _sha256(block.translate(_IPAD)), _sha256(block.translate(_OPAD)))
-    )
+    inner, outer = new(block.translate(_IPAD)), new(block.translate(_OPAD))
+    return tuple.__new__(SigningKey, (key, inner, outer))
 
 
 # (secret, date, region, service, prefix) -> SigningKey.  Reads take no lock (a dict lookup is
@@ -148,10 +164,48 @@ def sigv4_signature(
     return outer.hexdigest()  # type: ignore[no-any-return]
 
 
+# (secret, algorithm) -> SigningKey of the secret key itself, for the legacy schemes (SigV2 and
+# S3's HMAC-SHA1 scheme sign with the secret key directly).  Same rules as _KEYS.
+_SECRETS: Dict[Tuple[str, str], SigningKey] = {}
+_SECRETS_MAX = 512
+
+
+def secret_key_state(secret_key: str, algorithm: str) -> SigningKey:
+    """The cached :class:`SigningKey` of a secret key (UTF-8) for ``"sha256"`` or ``"sha1"``."""
+    cache_key = (secret_key, algorithm)
+    found = _SECRETS.get(cache_key)
+    if found is not None:
+        return found
+    made = prepare_key(secret_key.encode("utf-8"), algorithm)
+    with _KEYS_LOCK:
+        found = _SECRETS.get(cache_key)
+        if found is not None:
+            return found
+        while len(_SECRETS) >= _SECRETS_MAX:
+            del _SECRETS[next(iter(_SECRETS))]
+        _SECRETS[cache_key] = made
+    return made
+
+
+def hmac_base64(secret_key: str, algorithm: str, message: bytes) -> str:
+    """Base64 of the HMAC (``"sha256"`` or ``"sha1"``) of ``message`` under the secret key: the
+    legacy schemes' signature.  The key's HMAC state is cached (:func:`secret_key_state`)."""
+    state = _SECRETS.get((secret_key, algorithm))
+    if state is None:
+        state = secret_key_state(secret_key, algorithm)
+    _, inner_state, outer_state = state
+    inner = inner_state.copy()
+    inner.update(message)
+    outer = outer_state.copy()
+    outer.update(inner.digest())
+    return _b2a_base64(outer.digest(), newline=False).decode("ascii")
+
+
 def clear_signing_key_cache() -> None:
-    """Drop every cached signing key (for example after rotating secrets)."""
+    """Drop every cached signing key and secret-key state (for example after rotating secrets)."""
     with _KEYS_LOCK:
         _KEYS.clear()
+        _SECRETS.clear()
 
 
 # -- SigV4A: the ECDSA P-256 private key is derived from the credentials, with HMAC only -----------

@@ -26,6 +26,13 @@ for _i in range(256):
         for _lo in {"%x" % (_i & 15), "%X" % (_i & 15)}:
             _HEX[_hi + _lo] = _i
 del _i, _hi, _lo
+# the two hex digits of an escape of an ASCII byte (either case) -> the character
+_ASCII_ESCAPES = {digits: chr(code) for digits, code in _HEX.items() if code < 0x80}
+# the two hex digits of every escape uri_encode writes (upper case, bytes not unreserved)
+_CANONICAL_ESCAPES = frozenset("%02X" % b for b in range(256) if b not in _UNRESERVED)
+_UNRESERVED_PERCENT = _UNRESERVED + b"%"
+_UNRESERVED_PERCENT_EQUALS = _UNRESERVED + b"%="
+_QUERY_SAFE_PERCENT = _QUERY_SAFE + b"%"
 
 
 def uri_encode(value: str, *, keep_slash: bool = False) -> str:
@@ -71,7 +78,33 @@ def percent_decode_str(value: str) -> str:
     """:func:`percent_decode` read as UTF-8 (invalid bytes kept as surrogate escapes)."""
     if "%" not in value:
         return value
+    if value.isascii():
+        # ASCII text whose escapes are all of ASCII bytes decodes character for character
+        parts = value.split("%")
+        out = [parts[0]]
+        for part in parts[1:]:
+            char = _ASCII_ESCAPES.get(part[:2])
+            if char is None:  # a byte above 0x7F (UTF-8 to decode) or a malformed escape
+                break
+            out.append(char)
+            out.append(part[2:])
+        else:
+            return "".join(out)
     return percent_decode(value).decode("utf-8", "surrogateescape")
+
+
+def is_canonical(text: str) -> bool:
+    """Whether ``text`` is in the form :func:`uri_encode` writes: unreserved characters and
+    upper-case ``%XX`` escapes of other bytes only.  Such text is its own canonical encoding
+    (decoding and encoding it again gives it back), so canonicalization may keep it as is."""
+    if not text.isascii() or text.encode("ascii").translate(None, _UNRESERVED_PERCENT):
+        return False
+    if "%" in text:
+        escapes = _CANONICAL_ESCAPES
+        for part in text.split("%")[1:]:
+            if part[:2] not in escapes:
+                return False
+    return True
 
 
 def split_query(query: str) -> List[Pair]:
@@ -101,13 +134,44 @@ def canonical_query(pairs: Iterable[Pair]) -> str:
     return "&".join([n + "=" + v for n, v in encoded])
 
 
+def is_canonical_piece(piece: str) -> bool:
+    """Whether a query piece ``name=value`` (or a bare ``name``) has a name and a value that are
+    both :func:`is_canonical`: one check for the two."""
+    if (
+        not piece.isascii()
+        or piece.encode("ascii").translate(None, _UNRESERVED_PERCENT_EQUALS)
+        or piece.count("=") > 1
+    ):
+        return False
+    if "%" in piece:
+        escapes = _CANONICAL_ESCAPES
+        for part in piece.split("%")[1:]:
+            if part[:2] not in escapes:
+                return False
+    return True
+
+
+def is_canonical_query(query: str) -> bool:
+    """Whether every name and value of a raw query is :func:`is_canonical` (provided no value
+    holds a second ``=``, which the caller checks where it splits the pieces)."""
+    if not query.isascii() or query.encode("ascii").translate(None, _QUERY_SAFE_PERCENT):
+        return False
+    if "%" in query:
+        escapes = _CANONICAL_ESCAPES
+        for part in query.split("%")[1:]:
+            if part[:2] not in escapes:
+                return False
+    return True
+
+
 def canonical_query_pairs_of(query: str) -> List[Pair]:
     """:func:`canonical_query_pairs` of a raw query string (not yet sorted).
 
-    A query made only of unreserved characters, ``=`` and ``&``, with at most one ``=`` per
-    piece, is already canonical: one C-level check replaces the per-name and per-value encoding.
+    A query made only of unreserved characters, ``=`` and ``&`` and canonical escapes (see
+    :func:`is_canonical`), with at most one ``=`` per piece, is already canonical: a C-level check
+    replaces the per-name and per-value encoding.
     """
-    if query.isascii() and not query.encode("ascii").translate(None, _QUERY_SAFE):
+    if is_canonical_query(query):
         pairs = []
         for piece in query.split("&"):
             if piece:
@@ -132,13 +196,15 @@ def canonical_query_pairs(pairs: Iterable[Pair]) -> List[Pair]:
     The output of :func:`uri_encode` is its own canonical form, so a signer may add pairs it
     encoded itself to this list before sorting it.
     """
-    return [
-        (
-            uri_encode_bytes(percent_decode(name)) if "%" in name else uri_encode(name),
-            uri_encode_bytes(percent_decode(value)) if "%" in value else uri_encode(value),
-        )
-        for name, value in pairs
-    ]
+    return [(_canonical_component(name), _canonical_component(value)) for name, value in pairs]
+
+
+def _canonical_component(text: str) -> str:
+    if "%" not in text:
+        return uri_encode(text)
+    if is_canonical(text):
+        return text
+    return uri_encode_bytes(percent_decode(text))
 
 
 def canonical_query_from_decoded(pairs: Iterable[Pair]) -> str:

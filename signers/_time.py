@@ -21,6 +21,8 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 def resolve_time(at: Optional[_dt.datetime], *, field: str = "at") -> _dt.datetime:
     """``at`` in UTC without microseconds; ``None`` means now; a naive datetime is an error."""
+    if type(at) is _dt.datetime and at.tzinfo is UTC and not at.microsecond:
+        return at  # the common case, already in the form asked for
     if at is None:
         return _dt.datetime.now(UTC).replace(microsecond=0)
     if not isinstance(at, _dt.datetime):
@@ -70,6 +72,34 @@ def request_time(at: Optional[_dt.datetime], *, field: str = "at") -> Tuple[str,
     if type(at) is _dt.datetime:  # (subclasses may redefine equality: never cached)
         _last_given = (at, stamp, stamp[:8])
     return stamp, stamp[:8]
+
+
+# The last HTTP date formatted, swapped in whole: (the datetime given, RFC 1123 date).
+_last_http: Tuple[object, str] = (None, "")
+# ... and for "now": (amz date, RFC 1123 date)
+_last_http_now: Tuple[str, str] = ("", "")
+
+
+def request_http_date(at: Optional[_dt.datetime], *, field: str = "at") -> str:
+    """The RFC 1123 date (``Sun, 30 Aug 2015 12:36:00 GMT``) of ``at`` resolved as
+    :func:`resolve_time` does; the last instant given is kept, as :func:`request_time` keeps
+    its own."""
+    global _last_http, _last_http_now
+    if at is None:
+        amz = request_time(None, field=field)[0]
+        cached_now = _last_http_now
+        if cached_now[0] == amz:
+            return cached_now[1]
+        text = rfc1123(parse_amz_date(amz))
+        _last_http_now = (amz, text)
+        return text
+    cached = _last_http
+    if at is cached[0] or (type(at) is _dt.datetime and at == cached[0]):
+        return cached[1]
+    text = rfc1123(resolve_time(at, field=field))
+    if type(at) is _dt.datetime:  # (subclasses may redefine equality: never cached)
+        _last_http = (at, text)
+    return text
 
 
 def amz_date(t: _dt.datetime) -> str:
@@ -127,6 +157,78 @@ def parse_amz_date(value: str, *, field: str = "x-amz-date") -> _dt.datetime:
         )
     except ValueError:
         raise InvalidTime(f"{field}: {value!r} is not a valid date and time", field=field) from None
+
+
+# The last amz date parsed, swapped in whole: (text, instant).
+_last_parsed: Tuple[str, Optional[_dt.datetime]] = ("", None)
+
+
+def amz_instant(value: str) -> Optional[_dt.datetime]:
+    """:func:`parse_amz_date` of ``value``, or ``None`` where it would raise.
+
+    Verification reads the same X-Amz-Date on every request of a burst: the last one parsed is
+    kept (the instant is an immutable datetime).
+    """
+    global _last_parsed
+    cached = _last_parsed
+    exact = type(value) is str  # (a subclass may redefine equality: never cached)
+    if exact and cached[0] == value:
+        return cached[1]
+    try:
+        parsed = parse_amz_date(value)
+    except InvalidTime:
+        return None
+    if exact:
+        _last_parsed = (value, parsed)
+    return parsed
+
+
+_MONTH_NUMBERS = {name: number for number, name in enumerate(_MONTHS, 1)}
+# The last HTTP date parsed, swapped in whole: (text, instant).
+_last_http_parsed: Tuple[str, Optional[_dt.datetime]] = ("", None)
+
+
+def http_date_instant(value: str) -> Optional[_dt.datetime]:
+    """The instant of an HTTP date in the form HTTP/1.1 prefers (RFC 7231's IMF-fixdate,
+    ``Sun, 06 Nov 1994 08:49:37 GMT``, as :func:`rfc1123` writes it), in UTC; ``None`` for any
+    other text (the caller then reads it with ``email.utils``, which also takes the obsolete
+    forms and gives the same instant for this one).  The last one parsed is kept."""
+    global _last_http_parsed
+    cached = _last_http_parsed
+    exact = type(value) is str  # (a subclass may redefine equality: never cached)
+    if exact and cached[0] == value:
+        return cached[1]
+    if (
+        len(value) != 29
+        or value[3:5] != ", "
+        or value[:3] not in _WEEKDAYS
+        or value[25:] != " GMT"
+        or value[7] != " "
+        or value[11] != " "
+        or value[16] != " "
+        or value[19] != ":"
+        or value[22] != ":"
+    ):
+        return None
+    month = _MONTH_NUMBERS.get(value[8:11])
+    digits = value[5:7] + value[12:16] + value[17:19] + value[20:22] + value[23:25]
+    if month is None or not (digits.isdigit() and digits.isascii()):
+        return None
+    try:
+        parsed = _dt.datetime(
+            int(value[12:16]),
+            month,
+            int(value[5:7]),
+            int(value[17:19]),
+            int(value[20:22]),
+            int(value[23:25]),
+            tzinfo=UTC,
+        )
+    except ValueError:
+        return None
+    if exact:
+        _last_http_parsed = (value, parsed)
+    return parsed
 
 
 def parse_iso8601(value: str, *, field: str = "time") -> _dt.datetime:

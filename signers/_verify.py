@@ -61,9 +61,10 @@ from .errors import (
     VerificationError,
 )
 from .model import Artifacts, Credentials, Request
-from .registry import get_signer
+from .registry import shared_signer
 from .sigv2 import FORM_CONTENT_TYPE as _FORM
 from .sigv2 import SIGV2_PARAMETER_ORDER as _SIGV2_SINGLE
+from .sigv2 import SIGV2_PARAMETERS as _SIGV2_SINGLE_SET
 
 if TYPE_CHECKING:
     from ._verify_legacy import LegacyAuth
@@ -237,19 +238,27 @@ class Verified(_Frozen):
 # -- detection ---------------------------------------------------------------------------------
 
 
+def _named_pairs(raw: str) -> List[Tuple[str, str]]:
+    """``(decoded name, raw value)`` pairs: detection reads every name but few values."""
+    return [(percent_decode_str(n) if "%" in n else n, v) for n, v in split_query(raw)]
+
+
+def _value(raw: str) -> str:
+    """A raw value of :func:`_named_pairs`, decoded (``+`` is a space)."""
+    return percent_decode_str(raw.replace("+", " ") if "+" in raw else raw)
+
+
 def _decoded_pairs(raw: str) -> List[Tuple[str, str]]:
-    return [
-        (percent_decode_str(n), percent_decode_str(v.replace("+", " ")))
-        for n, v in split_query(raw)
-    ]
+    return [(n, _value(v)) for n, v in _named_pairs(raw)]
 
 
-def _form_pairs(request: Request) -> List[Tuple[str, str]]:
+def _form_pairs(request: Request, *, decoded: bool = True) -> List[Tuple[str, str]]:
     content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
     body = request.body
     if content_type != _FORM or not isinstance(body, bytes) or not body:
         return []
-    return _decoded_pairs(body.decode("latin-1"))
+    text = body.decode("latin-1")
+    return _decoded_pairs(text) if decoded else _named_pairs(text)
 
 
 def _form_has_signature(request: Request) -> bool:
@@ -257,7 +266,7 @@ def _form_has_signature(request: Request) -> bool:
     body = request.body
     if not isinstance(body, bytes) or b"Signature" not in body:
         return False
-    return any(n == "Signature" for n, _ in _form_pairs(request))
+    return any(n == "Signature" for n, _ in _form_pairs(request, decoded=False))
 
 
 def _only(
@@ -299,7 +308,7 @@ def detect(request: Request) -> Detected:
         raise InvalidRequest(
             f"request: expected signers.Request, got {type(request).__name__}", field="request"
         )
-    query = _decoded_pairs(request.query)
+    query = _named_pairs(request.query)  # (values decoded where read)
     names = {n for n, _ in query}
     lowered = {n.lower() for n in names}
     authorizations = request.header_values("authorization")
@@ -341,9 +350,9 @@ def detect(request: Request) -> Detected:
     def query_error(message: str) -> VerificationError:
         return InvalidArgument(f"query: {message}", field="query")
 
-    algorithm_value = next((v for n, v in query if n.lower() == "x-amz-algorithm"), None)
-    if algorithm_value is not None:
-        credential = next((v for n, v in query if n.lower() == "x-amz-credential"), "")
+    if "x-amz-algorithm" in lowered:
+        algorithm_value = _value(next(v for n, v in query if n.lower() == "x-amz-algorithm"))
+        credential = _value(next((v for n, v in query if n.lower() == "x-amz-credential"), ""))
         access_key, region, service = _peek_sigv4_scope(credential)
         if algorithm_value == _SIGV4A_ALGORITHM:
             region = next((v for n, v in query if n.lower() == "x-amz-region-set"), None)
@@ -355,10 +364,25 @@ def detect(request: Request) -> Detected:
 
     # SigV2 parameters may sit in the URL query and in a form body (whatever the method, as the
     # signer reads them); together they are signed.
-    form = _form_pairs(request)
+    form = _form_pairs(request, decoded=False)
     params = query + form
     all_names = {n for n, _ in params}
-    version = _only(params, "SignatureVersion", sigv2_error)
+    # The SigV2 parameters, each with its (raw) values, in one pass.
+    sigv2_values: Dict[str, List[str]] = {}
+    for name, raw_value in params:
+        if name in _SIGV2_SINGLE_SET:
+            sigv2_values.setdefault(name, []).append(raw_value)
+
+    def only(name: str) -> Optional[str]:
+        # the one value of a SigV2 parameter (decoded), None when absent, an error when repeated
+        found = sigv2_values.get(name)
+        if found is None:
+            return None
+        if len(found) > 1:
+            raise sigv2_error(f"{name} appears more than once")
+        return _value(found[0])
+
+    version = only("SignatureVersion")
     if version is not None and version.strip() != "2":
         raise UnsupportedAuthorization(
             f"SignatureVersion {version!r} is not supported; use 2 or AWS4-HMAC-SHA256",
@@ -375,8 +399,9 @@ def detect(request: Request) -> Detected:
         )
     ):
         for name in _SIGV2_SINGLE:  # a repeated parameter is reported first, as the verifier does
-            _only(params, name, sigv2_error)
-        key_v2 = _only(params, "AWSAccessKeyId", sigv2_error)
+            if len(sigv2_values.get(name, ())) > 1:
+                raise sigv2_error(f"{name} appears more than once")
+        key_v2 = only("AWSAccessKeyId")
         if not key_v2:
             raise MissingAuthenticationToken(
                 "The request must contain either a valid (registered) AWS access key ID or "
@@ -386,7 +411,7 @@ def detect(request: Request) -> Detected:
         return Detected("sigv2", key_v2, None, None)
     if "AWSAccessKeyId" in names or "Signature" in names:
         # Whatever is missing of AWSAccessKeyId / Expires / Signature, the verifier reports.
-        access_key = _only(query, "AWSAccessKeyId", query_error) or ""
+        access_key = _only(_decoded_pairs(request.query), "AWSAccessKeyId", query_error) or ""
         return Detected("s3-v2-query", access_key, None, "s3")
     raise MissingAuthenticationToken(
         "Request is missing Authentication Token (no Authorization header, no signed query)",
@@ -398,7 +423,8 @@ def detect(request: Request) -> Detected:
 
 
 def _lookup(lookup: Lookup, access_key: str) -> Optional[Credentials]:
-    if isinstance(lookup, Mapping):
+    # (a dict, the common case, before the slower abstract-class test)
+    if type(lookup) is dict or isinstance(lookup, Mapping):
         found = lookup.get(access_key)
     elif callable(lookup):
         found = lookup(access_key)
@@ -437,7 +463,8 @@ def _unknown_key(access_key: str, s3: bool) -> VerificationError:
 
 def _verifier(scheme: str, options: Dict[str, Any], s3: bool) -> Any:
     try:
-        signer = get_signer(scheme, **options)
+        # (the built-in signers, configured once per set of options: verify() only reads them)
+        signer = shared_signer(scheme, options)
     except UnknownScheme:
         raise UnsupportedAuthorization(
             f"The authorization mechanism you have provided is not supported: no verifier for "
@@ -518,6 +545,10 @@ def verify(
 
     Raises a :class:`~signers.errors.VerificationError` subclass carrying AWS's error code.
     """
+    if type(request) is Request and schemes is None and not options:
+        verified = _verify_common(request, lookup, now, max_skew, region, service)
+        if verified is not None:
+            return verified
     detected = detect(request)
     scheme = detected.scheme
     if schemes is not None:
@@ -602,5 +633,173 @@ def verify(
         signed_headers=signed,
         request_time=request_time,
         expires_at=expires_at,
+        artifacts=artifacts,
+    )
+
+
+# -- the common shapes in one pass ---------------------------------------------------------------
+
+
+def _verify_common(
+    request: Request,
+    lookup: Lookup,
+    now: Optional[_dt.datetime],
+    max_skew: float,
+    region: Optional[str],
+    service: Optional[str],
+) -> Optional[Verified]:
+    """:func:`verify` of the shapes signers send (SigV4 header or presigned URL, S3's legacy
+    header or presigned URL, SigV2 in the query) with the built-in verifiers, no ``schemes``
+    and no ``options``: the same steps in the same order, with the fast parses.  ``None``
+    before anything is looked up when the request is of another shape or doubtful
+    (:func:`verify` then takes every step); once the lookup was called, the verdict or the
+    error is this function's.
+    """
+    v4 = _v4()
+    values = v4._single_values(request)
+    if values is None:
+        return None
+    query = request[7]
+    authorization = values.get("authorization")
+    if authorization is not None:
+        # detect() refuses a second mechanism in the query or a form body: leave those to it
+        if query:
+            for piece in query.split("&"):
+                name = piece.partition("=")[0]
+                if "%" in name or name == "Signature" or name.lower() in _SECOND_MECHANISM:
+                    return None
+        if _form_has_signature(request):
+            return None
+        value = authorization.strip()
+        if value.startswith("AWS4-HMAC-SHA256 "):
+            parsed = v4._parse_header_fast(request, values)
+            if parsed is None:
+                return None
+            return _verify_sigv4_common(
+                "sigv4", request, parsed, lookup, now, max_skew, region, service
+            )
+        if value.startswith("AWS "):
+            key, colon, signature = value[4:].strip().partition(":")
+            if not (colon and key and signature):
+                return None
+            return _verify_legacy_common(
+                "s3-v2", request, values, lookup, now, max_skew, "s3", True
+            )
+        return None
+    if not query:
+        return None
+    lowered = query.lower()
+    if "x-amz-algorithm=aws4-hmac-sha256&" in lowered or lowered.startswith(
+        "x-amz-algorithm=aws4-hmac-sha256"
+    ):
+        s3 = v4.is_s3_service(service or _scope_service(query))
+        parsed = v4._parse_query_fast(request, values, s3)
+        if parsed is None:
+            return None
+        return _verify_sigv4_common(
+            "sigv4-query", request, parsed, lookup, now, max_skew, region, service
+        )
+    # (the fast legacy parses take no "%" in a parameter name: what the names hold shows in the
+    # lower-cased query as it is)
+    if "x-amz-algorithm" in lowered:
+        return None
+    if "signatureversion=" in lowered:
+        return _verify_legacy_common(
+            "sigv2", request, values, lookup, now, max_skew, None, v4.is_s3_service(service)
+        )
+    if (
+        "content-type" not in values  # (a form body may hold SigV2 parameters)
+        and "signaturemethod" not in lowered
+        and "timestamp" not in lowered
+        and "action" not in lowered
+    ):
+        return _verify_legacy_common(
+            "s3-v2-query", request, values, lookup, now, max_skew, "s3", True
+        )
+    return None
+
+
+_SECOND_MECHANISM = ("x-amz-algorithm", "x-amz-signature")
+
+
+def _scope_service(query: str) -> Optional[str]:
+    # The service of the X-Amz-Credential parameter, read as detect() reads it (loosely).
+    for piece in query.split("&"):
+        name, _, value = piece.partition("=")
+        if name.lower() == "x-amz-credential":
+            return _peek_sigv4_scope(_value(value))[2]
+    return None
+
+
+def _verify_sigv4_common(
+    scheme: str,
+    request: Request,
+    parsed: ParsedAuth,
+    lookup: Lookup,
+    now: Optional[_dt.datetime],
+    max_skew: float,
+    region: Optional[str],
+    service: Optional[str],
+) -> Optional[Verified]:
+    v4 = _v4()
+    s3 = v4.is_s3_service(service or parsed.service)
+    signer = _verifier(
+        scheme,
+        {"region": region or parsed.region, "service": service or parsed.service, "s3": s3},
+        s3,
+    )
+    if type(signer) not in v4.BUILT_IN_SIGNERS:
+        return None
+    credentials = _lookup(lookup, parsed.access_key)
+    if credentials is None:
+        raise _unknown_key(parsed.access_key, s3)
+    check = v4.verify_header if parsed.location == "header" else v4.verify_query
+    artifacts = check(signer, request, credentials, now=now, max_skew=max_skew, parsed=parsed)
+    request_time = parsed.request_time
+    expires = parsed.expires
+    return Verified(
+        scheme=scheme,
+        access_key=parsed.access_key,
+        region=parsed.region,
+        service=parsed.service,
+        signed_headers=tuple(artifacts.signed_headers.split(";")),
+        request_time=request_time,
+        expires_at=None if expires is None else request_time + _dt.timedelta(seconds=expires),
+        artifacts=artifacts,
+    )
+
+
+def _verify_legacy_common(
+    scheme: str,
+    request: Request,
+    values: Dict[str, str],
+    lookup: Lookup,
+    now: Optional[_dt.datetime],
+    max_skew: float,
+    service: Optional[str],
+    s3: bool,
+) -> Optional[Verified]:
+    legacy = _legacy()
+    signer = _verifier(scheme, {}, s3)
+    if type(signer) not in legacy.BUILT_IN_SIGNERS:
+        return None
+    parsed = legacy._parse_fast(signer, request, values)
+    if parsed is None:
+        return None
+    credentials = _lookup(lookup, parsed.access_key)
+    if credentials is None:
+        raise _unknown_key(parsed.access_key, s3)
+    artifacts = legacy.verify(
+        signer, request, credentials, now=now, max_skew=max_skew, parsed=parsed
+    )
+    signed = artifacts.signed_headers
+    return Verified(
+        scheme=scheme,
+        access_key=parsed.access_key,
+        region=None,
+        service=service,
+        signed_headers=tuple(signed.split(";")) if signed else (),
+        request_time=parsed.request_time,
+        expires_at=parsed.expires_at,
         artifacts=artifacts,
     )

@@ -47,12 +47,32 @@ Nothing here logs, and no message contains a secret.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
+from hmac import compare_digest as _compare_digest
+from operator import itemgetter
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+    Union,
+)
 
 from . import _crypto
-from ._encoding import percent_decode_str
-from ._time import UTC, epoch_seconds, iso8601, parse_amz_date, resolve_time
-from ._verify_sigv4 import _Flavor, _shown, check_max_skew
+from ._encoding import is_canonical_piece, is_canonical_query, percent_decode_str, uri_encode
+from ._time import (
+    UTC,
+    epoch_seconds,
+    http_date_instant,
+    iso8601,
+    parse_amz_date,
+    resolve_time,
+)
+from ._verify_sigv4 import _Flavor, _shown, _single_values, _skew, check_max_skew
 from .errors import (
     AccessDenied,
     IncompleteSignature,
@@ -76,13 +96,18 @@ from .s3_v2 import (
     S3V2Signer,
     _trim,
     canonical_amz_headers,
+    canonical_resource,
+    host_name,
     parse_authorization,
     string_to_sign,
 )
 from .s3_v2 import compute_signature as s3_signature
 from .sigv2 import (
     SIGNATURE_METHODS,
+    SIGV2_PARAMETERS,
     SigV2Signer,
+    _form_decode,
+    _name_key,
     is_form,
     parse_params,
     request_host,
@@ -109,6 +134,7 @@ BUILT_IN_SIGNERS = (SigV2Signer, S3V2Signer, S3V2QuerySigner)
 LEGACY_SCHEMES = ("sigv2", "s3-v2", "s3-v2-query")
 
 Pair = Tuple[str, str]
+_tuple_new = tuple.__new__
 
 _QUERY_FLAVOR = _Flavor(s3=False, query=True)
 _S3_FLAVOR = _Flavor(s3=True, query=False)
@@ -135,29 +161,59 @@ _NO_ACCESS_KEY = (
 
 _S3_QUERY_SINGLE = ("AWSAccessKeyId", "Expires", "Signature")
 _TOKEN = "x-amz-security-token"
+_AMZ_PREFIX = "x-amz-"
+_ONLY_ONE_NAMES = ("x-amz-algorithm", "x-amz-signature")
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+_DATE_SIGNED = ("content-md5", "content-type", "date")
+_DATE_UNSIGNED = ("content-md5", "content-type")
+_first = itemgetter(0)
+_BLANKS = " \t"
 # Expires beyond this is not a time any server will reach; its text is kept as sent.
 _MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z
 
 
-class LegacyAuth:
-    """What a legacy request claims: access key, signature, time or expiry, token."""
+class LegacyAuth(Tuple[Any, ...]):
+    """What a legacy request claims: access key, signature, time or expiry, token.
 
-    __slots__ = (
-        "access_key",
-        "date_line",
-        "expires_at",
-        "expires_text",
-        "params",
-        "request_time",
-        "request_time_text",
-        "scheme",
-        "signature",
-        "signature_method",
-        "tokens",
-    )
+    A tuple underneath, read through named attributes (built on every verification).  The fast
+    SigV2 parse leaves ``params`` as ``None`` and keeps the ``canonical_query`` it built instead
+    (the general parse does the reverse); the fast parses keep the ``header_values`` they read
+    (lower-case name -> value; no name was repeated).
+    """
 
-    def __init__(
-        self,
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        scheme: str
+        access_key: str
+        signature: str
+        tokens: Tuple[str, ...]
+        request_time: Optional[_dt.datetime]
+        request_time_text: str
+        expires_at: Optional[_dt.datetime]
+        expires_text: str
+        signature_method: str
+        params: Optional[Tuple[Pair, ...]]
+        date_line: str
+        canonical_query: Optional[str]
+        header_values: Optional[Dict[str, str]]
+    else:
+        scheme = property(itemgetter(0))
+        access_key = property(itemgetter(1))
+        signature = property(itemgetter(2))
+        tokens = property(itemgetter(3))
+        request_time = property(itemgetter(4))
+        request_time_text = property(itemgetter(5))
+        expires_at = property(itemgetter(6))
+        expires_text = property(itemgetter(7))
+        signature_method = property(itemgetter(8))
+        params = property(itemgetter(9))
+        date_line = property(itemgetter(10))
+        canonical_query = property(itemgetter(11))
+        header_values = property(itemgetter(12))
+
+    def __new__(
+        cls,
         *,
         scheme: str,
         access_key: str,
@@ -168,20 +224,29 @@ class LegacyAuth:
         expires_at: Optional[_dt.datetime] = None,
         expires_text: str = "",
         signature_method: str = "",
-        params: Sequence[Pair] = (),
+        params: Optional[Sequence[Pair]] = (),
         date_line: str = "",
-    ) -> None:
-        self.scheme = scheme
-        self.access_key = access_key
-        self.signature = signature
-        self.tokens = tuple(tokens)
-        self.request_time = request_time
-        self.request_time_text = request_time_text
-        self.expires_at = expires_at
-        self.expires_text = expires_text
-        self.signature_method = signature_method
-        self.params = tuple(params)
-        self.date_line = date_line
+        canonical_query: Optional[str] = None,
+        header_values: Optional[Dict[str, str]] = None,
+    ) -> LegacyAuth:
+        return _tuple_new(
+            cls,
+            (
+                scheme,
+                access_key,
+                signature,
+                tuple(tokens),
+                request_time,
+                request_time_text,
+                expires_at,
+                expires_text,
+                signature_method,
+                None if params is None else tuple(params),
+                date_line,
+                canonical_query,
+                header_values,
+            ),
+        )
 
     def __repr__(self) -> str:
         return (
@@ -364,7 +429,9 @@ def _verify_sigv2(
     if parsed.access_key != credentials.access_key:
         raise _QUERY_FLAVOR.unknown_key(parsed.access_key)
     _check_token(parsed.tokens, credentials, _QUERY_FLAVOR)
-    sts = sigv2_string_to_sign(request.method, request_host(request), request.path, parsed.params)
+    params = parsed.params if parsed.params is not None else parse_sigv2(request).params
+    assert params is not None
+    sts = sigv2_string_to_sign(request.method, request_host(request), request.path, params)
     signature = sigv2_signature(credentials.secret_key, sts, parsed.signature_method)
     if not _signature_matches(parsed.signature, signature):
         raise SignatureDoesNotMatch(_SIGV2_MISMATCH, field="Signature", string_to_sign=sts)
@@ -628,6 +695,347 @@ def _verify_s3_query(
     )
 
 
+# -- the common case in one pass ------------------------------------------------------------------
+#
+# As for SigV4 (see signers._verify_sigv4): the fast functions accept only what the strict ones
+# accept and compute the same values; at the first doubt they return None and the general code
+# decides, and reports every failure.
+
+
+def _parse_fast(
+    signer: LegacySigner, request: Request, values: Optional[Dict[str, str]] = None
+) -> Optional[LegacyAuth]:
+    """:func:`parse` of the common case (``values``: the request's headers by lower-case name,
+    when the caller has them), else ``None``."""
+    kind = type(signer)
+    if kind not in BUILT_IN_SIGNERS or type(request) is not Request:
+        return None
+    if values is None:
+        values = _single_values(request)
+        if values is None:
+            return None
+    try:
+        if kind is SigV2Signer:
+            return _parse_sigv2_fast(request, values)
+        if kind is S3V2Signer:
+            return _parse_s3_header_fast(request, values)
+        return _parse_s3_query_fast(request, values)
+    except UnicodeError:
+        return None
+
+
+# The last SigV2 time read, swapped in whole: (text, instant).
+_last_sigv2_time: Tuple[str, Optional[_dt.datetime]] = ("", None)
+
+
+def _sigv2_instant(value: str) -> Optional[_dt.datetime]:
+    """:func:`_sigv2_time`, or ``None`` where it raises; the last one read is kept."""
+    global _last_sigv2_time
+    cached = _last_sigv2_time
+    exact = type(value) is str  # (a subclass may redefine equality: never cached)
+    if exact and cached[0] == value:
+        return cached[1]
+    try:
+        parsed = _sigv2_time(value, "Timestamp")
+    except VerificationError:
+        return None
+    if exact:
+        _last_sigv2_time = (value, parsed)
+    return parsed
+
+
+def _parse_sigv2_fast(request: Request, values: Dict[str, str]) -> Optional[LegacyAuth]:
+    """:func:`parse_sigv2` of parameters in the URL query (no Authorization, no form body, no
+    ``%`` in a parameter name).
+
+    Builds the canonical query of the string to sign on the way: each parameter is encoded once
+    (kept as it is when already in canonical form), and they sort by the bytes of their names.
+    """
+    if "authorization" in values or "content-type" in values:
+        return None
+    pieces: List[Pair] = []  # (decoded name, "name=value" encoded), Signature left out
+    found: Dict[str, str] = {}
+    ascii_names = True
+    query = request[7]
+    # A query in canonical form as a whole (as signers write it) leaves one test per piece: no
+    # second "=".  (No "+" either: that is a space.)
+    whole = is_canonical_query(query)
+    for piece in query.split("&"):
+        if not piece:
+            continue
+        name, equals, value = piece.partition("=")
+        if "%" in name:
+            return None  # (an encoded name: the general path; detection relies on this too)
+        if ("=" not in value) if whole else is_canonical_piece(piece):
+            encoded = piece if equals else piece + "="
+        else:
+            name = _form_decode(name)
+            value = _form_decode(value)
+            encoded = uri_encode(name) + "=" + uri_encode(value)
+        if ascii_names and not name.isascii():
+            ascii_names = False
+        if name in SIGV2_PARAMETERS:
+            if name in found:
+                return None
+            found[name] = percent_decode_str(value) if "%" in value else value
+            if name == "Signature":
+                continue
+        pieces.append((name, encoded))
+    access_key = found.get("AWSAccessKeyId")
+    method = found.get("SignatureMethod")
+    signature = found.get("Signature")
+    timestamp = found.get("Timestamp")
+    expires = found.get("Expires")
+    if (
+        not access_key
+        or found.get("SignatureVersion") != "2"
+        or method not in SIGNATURE_METHODS
+        or not signature
+        or (timestamp is None) == (expires is None)
+    ):
+        return None
+    instant = _sigv2_instant(timestamp if timestamp is not None else expires)  # type: ignore[arg-type]
+    if instant is None:
+        return None
+    pieces.sort(key=_first if ascii_names else _name_key)
+    token = found.get("SecurityToken")
+    return _tuple_new(
+        LegacyAuth,
+        (
+            "sigv2",
+            access_key,
+            signature,
+            () if token is None else (token,),
+            instant if timestamp is not None else None,
+            timestamp or "",
+            instant if expires is not None else None,
+            expires or "",
+            method,
+            None,
+            "",
+            "&".join([encoded for _, encoded in pieces]),
+            values,
+        ),
+    )
+
+
+def _parse_s3_header_fast(request: Request, values: Dict[str, str]) -> Optional[LegacyAuth]:
+    """:func:`parse_s3_header` of ``Authorization: AWS key:signature`` with an IMF-fixdate
+    ``Date`` header (no x-amz-date)."""
+    authorization = values.get("authorization")
+    date = values.get("date")
+    if authorization is None or date is None or "x-amz-date" in values:
+        return None
+    query = request[7]
+    if query:
+        for piece in query.split("&"):
+            name = piece.partition("=")[0]
+            if "%" in name or name in _S3_QUERY_SINGLE or name.lower() in _ONLY_ONE_NAMES:
+                return None
+    value = authorization.strip(_BLANKS)
+    if not value.startswith("AWS ") or value.count(" ") != 1:
+        return None
+    parts = parse_authorization(value)
+    text = date.strip(_BLANKS)  # (_trim: a Request value holds no CR or LF)
+    when = http_date_instant(text)
+    if parts is None or when is None or when.year < 1970:
+        return None
+    token = values.get(_TOKEN)
+    return _tuple_new(
+        LegacyAuth,
+        (
+            "s3-v2",
+            parts[0],
+            parts[1],
+            () if token is None else (token,),
+            when,
+            text,
+            None,
+            "",
+            "",
+            (),
+            text,
+            None,
+            values,
+        ),
+    )
+
+
+def _parse_s3_query_fast(request: Request, values: Dict[str, str]) -> Optional[LegacyAuth]:
+    """:func:`parse_s3_query` of a presigned URL whose parameter names hold no ``%``."""
+    if "authorization" in values:
+        return None
+    found: Dict[str, str] = {}
+    tokens: List[str] = []
+    for piece in request[7].split("&"):
+        if not piece:
+            continue
+        name, _, value = piece.partition("=")
+        if "%" in name:
+            return None
+        if name in _S3_QUERY_SINGLE:
+            if name in found:
+                return None
+            found[name] = percent_decode_str(value) if "%" in value else value
+            continue
+        lowered = name.lower()
+        if lowered == _TOKEN:
+            tokens.append(percent_decode_str(value))
+        elif lowered in _ONLY_ONE_NAMES:
+            return None
+    access_key = found.get("AWSAccessKeyId")
+    signature = found.get("Signature")
+    expires = found.get("Expires")
+    if (
+        not access_key
+        or not signature
+        or not expires
+        or not (expires.isascii() and expires.isdigit() and len(expires) <= 20)
+    ):
+        return None
+    token = values.get(_TOKEN)
+    if token is not None:
+        tokens.append(token)
+    epoch = int(expires)
+    return _tuple_new(
+        LegacyAuth,
+        (
+            "s3-v2-query",
+            access_key,
+            signature,
+            tuple(tokens),
+            None,
+            "",
+            _dt.datetime.fromtimestamp(epoch, UTC) if epoch <= _MAX_EPOCH else None,
+            expires,
+            "",
+            (),
+            "",
+            None,
+            values,
+        ),
+    )
+
+
+def _token_matches(sent: Tuple[str, ...], credentials: Credentials) -> bool:
+    # _check_token's test, without the error
+    expected = credentials.token
+    if expected is None:
+        return not sent
+    return len(sent) == 1 and sent[0].isascii() and _crypto.constant_time_equal(sent[0], expected)
+
+
+def _verify_fast(
+    signer: LegacySigner,
+    request: Request,
+    credentials: Credentials,
+    parsed: LegacyAuth,
+    now: _dt.datetime,
+    max_skew: float,
+) -> Optional[Artifacts]:
+    """The checks of the scheme's verifier for a request that passes them all: the artifacts,
+    else ``None`` (and the general verifier reports what failed)."""
+    kind = type(signer)
+    if (
+        kind not in BUILT_IN_SIGNERS
+        or type(request) is not Request
+        or type(credentials) is not Credentials
+        or parsed.access_key != credentials.access_key
+        or not _token_matches(parsed.tokens, credentials)
+    ):
+        return None
+    values = parsed.header_values
+    if values is None:
+        values = _single_values(request)
+        if values is None:
+            return None
+    method, _, headers, _, _, _, path, query = request
+    when = parsed.request_time
+    if kind is SigV2Signer:
+        canonical = parsed.canonical_query
+        if canonical is None:
+            return None
+        skew = _skew(max_skew)
+        expiry = parsed.expires_at
+        if when is not None:
+            if abs(now - when) > skew:
+                return None
+        elif expiry is None or now - expiry > skew:
+            return None
+        host = values.get("host")
+        if host is None:
+            host = request.host_header.lower()
+        else:  # request_host, of the one Host header
+            host = host.strip().lower()
+            default = _DEFAULT_PORTS.get(request.scheme)
+            if default is not None and host.endswith(":" + default):
+                host = host[: -len(default) - 1]
+        sts = f"{method}\n{host}\n{path or '/'}\n{canonical}"
+        signature = _crypto.hmac_base64(
+            credentials.secret_key,
+            SIGNATURE_METHODS[parsed.signature_method],
+            sts.encode("utf-8", "surrogateescape"),
+        )
+        signed_headers = "host"
+    else:
+        if kind is S3V2Signer:
+            if when is None or abs(now - when) > _skew(max_skew):
+                return None
+            date_line = parsed.date_line
+            amz_pairs: Sequence[Pair] = headers
+        else:
+            # presigned: only the expiry counts (now and the expiry are whole seconds)
+            expiry = parsed.expires_at
+            if expiry is not None and now > expiry:
+                return None
+            date_line = parsed.expires_text
+            # x-amz-* query parameters (the session token among them) are signed as headers
+            amz_query = [
+                (n, percent_decode_str(v))
+                for n, v in request.query_pairs()
+                if n.lower().startswith(_AMZ_PREFIX)
+            ]
+            amz_pairs = headers + tuple(amz_query) if amz_query else headers
+        content_md5 = values.get("content-md5")
+        content_type = values.get("content-type")
+        options = signer.options  # type: ignore[union-attr]
+        try:
+            bucket = options.resolve_bucket(host_name(request, values.get("host")))
+        except SigningError:
+            return None
+        if query:
+            resource = canonical_resource(
+                path, request.query_pairs(), bucket, options.sub_resources
+            )
+        elif bucket is None:
+            resource = path or "/"
+        else:
+            resource = "/" + bucket + (path or "/")
+        fixed = _DATE_SIGNED if date_line and kind is S3V2Signer else _DATE_UNSIGNED
+        signed_names = []
+        amz_sent = False
+        for key in values:
+            if key.startswith(_AMZ_PREFIX):
+                amz_sent = True
+                signed_names.append(key)
+            elif key in fixed:
+                signed_names.append(key)
+        amz = canonical_amz_headers(amz_pairs) if amz_sent or amz_pairs is not headers else ""
+        # (_trim: a Request value holds no CR or LF)
+        md5_line = "" if content_md5 is None else content_md5.strip(_BLANKS)
+        type_line = "" if content_type is None else content_type.strip(_BLANKS)
+        sts = f"{method}\n{md5_line}\n{type_line}\n{date_line}\n{amz}{resource}"
+        signature = _crypto.hmac_base64(
+            credentials.secret_key, "sha1", sts.encode("utf-8", "surrogateescape")
+        )
+        signed_names.sort()
+        signed_headers = ";".join(signed_names)
+    provided = parsed.signature
+    if not provided.isascii() or not _compare_digest(provided, signature):
+        return None
+    return _tuple_new(Artifacts, (None, sts, signature, None, signed_headers, None))
+
+
 # -- entry points ------------------------------------------------------------------------------
 
 _T = TypeVar("_T")
@@ -646,6 +1054,9 @@ def _guarded(signer: LegacySigner, step: Callable[[], _T]) -> _T:
 
 def parse(signer: LegacySigner, request: Request) -> LegacyAuth:
     """What ``request`` claims, read as ``signer``'s scheme would (errors as AWS answers)."""
+    fast = _parse_fast(signer, request)
+    if fast is not None:
+        return fast
     if isinstance(signer, S3V2QuerySigner):
         return _guarded(signer, lambda: parse_s3_query(request))
     if isinstance(signer, S3V2Signer):
@@ -657,9 +1068,9 @@ def verify(
     signer: LegacySigner,
     request: Request,
     credentials: Credentials,
-    *,
     now: Optional[_dt.datetime] = None,
     max_skew: float = 900,
+    *,
     parsed: Optional[LegacyAuth] = None,
 ) -> Artifacts:
     """Verify ``request`` as ``signer``'s scheme; the artifacts on success.
@@ -672,6 +1083,12 @@ def verify(
     skew = check_max_skew(max_skew)
     if parsed is None or parsed.scheme != signer.name:
         parsed = parse(signer, request)
+    try:
+        artifacts = _verify_fast(signer, request, credentials, parsed, when, skew)
+    except UnicodeError:
+        artifacts = None  # (text no encoding can carry: the general path decides)
+    if artifacts is not None:
+        return artifacts
     claimed = parsed
     if isinstance(signer, S3V2QuerySigner):
         query_signer = signer

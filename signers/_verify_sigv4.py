@@ -27,11 +27,21 @@ The flavor is the signer's ``s3`` option.  Nothing here logs, and no message con
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from hashlib import sha256 as _sha256
+from hmac import compare_digest as _compare_digest
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from . import _crypto
-from ._encoding import canonical_headers, canonical_query, percent_decode_str
-from ._time import amz_date, iso8601, parse_amz_date, resolve_time
+from ._encoding import (
+    canonical_headers,
+    canonical_path,
+    canonical_query,
+    canonical_query_of,
+    is_canonical,
+    percent_decode_str,
+)
+from ._time import amz_date, amz_instant, iso8601, parse_amz_date, resolve_time
 from .errors import (
     AccessDenied,
     AuthorizationHeaderMalformed,
@@ -64,6 +74,8 @@ from .sigv4_query import SigV4QuerySigner
 from .sigv4a import ALGORITHM as SIGV4A_ALGORITHM
 from .sigv4a import credential_scope as sigv4a_credential_scope
 
+_tuple_new = tuple.__new__
+
 #: The signers whose verify() is this module's; the dispatcher hands them its parse.
 BUILT_IN_SIGNERS = (SigV4Signer, SigV4QuerySigner)
 
@@ -88,6 +100,7 @@ _CREDENTIAL_FORM = '"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request"'
 _SIGV4A_CREDENTIAL_FORM = '"<YOUR-AKID>/YYYYMMDD/SERVICE/aws4_request"'
 # What a SignedHeaders list may hold: lower-case RFC 7230 token characters and the ';' between.
 _SIGNED_HEADERS_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz;")
+_SIGNED_HEADERS_BYTES = "".join(sorted(_SIGNED_HEADERS_CHARS)).encode("ascii")
 _ONLY_ONE = (
     "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query "
     "string parameter or the Authorization header should be specified"
@@ -137,33 +150,59 @@ def _shown(value: str, limit: int = 80) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "...")
 
 
-class ParsedAuth:
+class ParsedAuth(Tuple[Any, ...]):
     """What a SigV4 request claims: credential scope, signed headers, signature, time.
 
-    For SigV4A (``algorithm`` ``AWS4-ECDSA-P256-SHA256``) ``region`` is the region set the request
-    signed (X-Amz-Region-Set) and the credential scope has no region.
+    A tuple underneath (built on every verification; a tuple is several times cheaper to build
+    than an object with slots set one by one), read through named attributes.  Besides the claims
+    it keeps what the fast parse already read of the request, for the checks to reuse:
+    ``header_values`` (lower-case name -> value, when no header is repeated) and ``query_pairs``
+    (the raw query pairs of a presigned URL but X-Amz-Signature, when they are all in canonical
+    form), else ``None``.  For SigV4A (``algorithm`` ``AWS4-ECDSA-P256-SHA256``) ``region`` is
+    the region set the request signed (X-Amz-Region-Set) and the credential scope has no region.
     """
 
-    __slots__ = (
-        "access_key",
-        "algorithm",
-        "content_sha256",
-        "date",
-        "expires",
-        "header_names",
-        "location",
-        "region",
-        "request_time",
-        "request_time_text",
-        "service",
-        "signature",
-        "signed_headers",
-        "terminator",
-        "token",
-    )
+    __slots__ = ()
 
-    def __init__(
-        self,
+    if TYPE_CHECKING:
+        location: str
+        access_key: str
+        date: str
+        region: str
+        service: str
+        terminator: str
+        signed_headers: str
+        header_names: Tuple[str, ...]
+        signature: str
+        request_time: _dt.datetime
+        request_time_text: str
+        expires: Optional[int]
+        token: Optional[str]
+        content_sha256: Optional[str]
+        header_values: Optional[Dict[str, str]]
+        query_pairs: Optional[List[Tuple[str, str]]]
+        algorithm: str
+    else:
+        location = property(itemgetter(0))
+        access_key = property(itemgetter(1))
+        date = property(itemgetter(2))
+        region = property(itemgetter(3))
+        service = property(itemgetter(4))
+        terminator = property(itemgetter(5))
+        signed_headers = property(itemgetter(6))
+        header_names = property(itemgetter(7))
+        signature = property(itemgetter(8))
+        request_time = property(itemgetter(9))
+        request_time_text = property(itemgetter(10))
+        expires = property(itemgetter(11))
+        token = property(itemgetter(12))
+        content_sha256 = property(itemgetter(13))
+        header_values = property(itemgetter(14))
+        query_pairs = property(itemgetter(15))
+        algorithm = property(itemgetter(16))
+
+    def __new__(
+        cls,
         *,
         location: str,
         access_key: str,
@@ -179,23 +218,32 @@ class ParsedAuth:
         expires: Optional[int],
         token: Optional[str],
         content_sha256: Optional[str],
+        header_values: Optional[Dict[str, str]] = None,
+        query_pairs: Optional[List[Tuple[str, str]]] = None,
         algorithm: str = ALGORITHM,
-    ) -> None:
-        self.algorithm = algorithm
-        self.location = location
-        self.access_key = access_key
-        self.date = date
-        self.region = region
-        self.service = service
-        self.terminator = terminator
-        self.signed_headers = signed_headers
-        self.header_names = header_names
-        self.signature = signature
-        self.request_time = request_time
-        self.request_time_text = request_time_text
-        self.expires = expires
-        self.token = token
-        self.content_sha256 = content_sha256
+    ) -> ParsedAuth:
+        return _tuple_new(
+            cls,
+            (
+                location,
+                access_key,
+                date,
+                region,
+                service,
+                terminator,
+                signed_headers,
+                header_names,
+                signature,
+                request_time,
+                request_time_text,
+                expires,
+                token,
+                content_sha256,
+                header_values,
+                query_pairs,
+                algorithm,
+            ),
+        )
 
     @property
     def sigv4a(self) -> bool:
@@ -408,6 +456,12 @@ def parse_authorization_header(
     ``sigv4a=True`` parses SigV4A's ``AWS4-ECDSA-P256-SHA256`` instead (no region in the
     Credential; the region set from the ``X-Amz-Region-Set`` header).
     """
+    if type(request) is Request and not sigv4a:
+        single = _single_values(request)
+        if single is not None:
+            fast = _parse_header_fast(request, single)
+            if fast is not None:
+                return fast
     flavor = _Flavor(s3=s3, query=False)
     expected_algorithm = SIGV4A_ALGORITHM if sigv4a else ALGORITHM
     headers = _header_index(request)
@@ -528,6 +582,12 @@ def parse_presigned_query(
 
     ``sigv4a=True`` parses a SigV4A one (``AWS4-ECDSA-P256-SHA256``, ``X-Amz-Region-Set``).
     """
+    if type(request) is Request and not sigv4a:
+        single = _single_values(request)
+        if single is not None:
+            fast = _parse_query_fast(request, single, s3)
+            if fast is not None:
+                return fast
     flavor = _Flavor(s3=s3, query=True)
     if request.has_header("authorization"):
         raise InvalidArgument(_ONLY_ONE, field="Authorization")
@@ -598,6 +658,359 @@ def parse_presigned_query(
         content_sha256=_single_header(_header_index(request), "x-amz-content-sha256", flavor),
         algorithm=expected_algorithm,
     )
+
+
+# -- the common case in one pass ------------------------------------------------------------------
+#
+# The fast functions below accept only what the strict ones above and the checks below accept, and
+# compute the same values; at the first doubt they return None and the general code decides (and
+# reports every failure, with its precise error).  tests/test_fast_paths.py compares both on
+# valid and mutated requests.
+
+_HEADER_PREFIX = "AWS4-HMAC-SHA256 Credential="
+_HEADER_PREFIX_LENGTH = len(_HEADER_PREFIX)
+_HEX_DIGITS = b"0123456789abcdef"
+# What a presigned query as signers write it is made of: unreserved characters, escapes, = and &.
+_QUERY_CHARACTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~%=&"
+_ONLY_ONE_NAMES = ("x-amz-algorithm", "x-amz-signature")
+
+
+def _single_values(request: Request) -> Optional[Dict[str, str]]:
+    """Header values by lower-case name; ``None`` when a name is repeated (the general path)."""
+    values: Dict[str, str] = {}
+    for name, value in request[2]:
+        key = name.lower()
+        if key in values:
+            return None
+        values[key] = value
+    return values
+
+
+def _scope_parts(credential: str) -> Optional[List[str]]:
+    # _parse_credential's test, without the error
+    parts = credential.split("/")
+    if (
+        len(parts) != 5
+        or "" in parts
+        or not (credential.isascii() and credential.isprintable())
+        or " " in credential
+    ):
+        return None
+    return parts
+
+
+def _header_names(signed_headers: str) -> Optional[Tuple[str, ...]]:
+    # _parse_signed_headers' test, without the error (the character test in one C-level pass)
+    if (
+        not signed_headers
+        or not signed_headers.isascii()
+        or signed_headers.encode("ascii").translate(None, _SIGNED_HEADERS_BYTES)
+    ):
+        return None
+    names = tuple(signed_headers.split(";"))
+    if "" in names or len(set(names)) != len(names):
+        return None
+    return names
+
+
+def _parse_header_fast(request: Request, values: Dict[str, str]) -> Optional[ParsedAuth]:
+    """:func:`parse_authorization_header` of a header written as AWS writes it:
+    ``AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=<64 hex>`` with X-Amz-Date."""
+    authorization = values.get("authorization")
+    if authorization is None:
+        return None
+    query = request[7]
+    if query:
+        for piece in query.split("&"):
+            name = piece.partition("=")[0]
+            if "%" in name or name.lower() in _ONLY_ONE_NAMES:
+                return None
+    value = authorization.strip()
+    if not value.startswith(_HEADER_PREFIX):
+        return None
+    credential, _, rest = value[_HEADER_PREFIX_LENGTH:].partition(", SignedHeaders=")
+    signed_headers, found, signature = rest.partition(", Signature=")
+    parts = credential.split("/")
+    # The tests of _parse_credential, _parse_signed_headers and of a hex signature, inline; and
+    # no comma inside a component (the general parse then splits them the same way).
+    if (
+        not found
+        or len(parts) != 5
+        or "" in parts
+        or "," in credential
+        or " " in credential
+        or not (credential.isascii() and credential.isprintable())
+        or len(signature) != 64
+        or not signature.isascii()
+        or signature.encode("ascii").translate(None, _HEX_DIGITS)
+        or not signed_headers
+        or not signed_headers.isascii()
+        or signed_headers.encode("ascii").translate(None, _SIGNED_HEADERS_BYTES)
+    ):
+        return None
+    names = tuple(signed_headers.split(";"))
+    amz = values.get("x-amz-date")
+    if "" in names or len(set(names)) != len(names) or amz is None:
+        return None
+    when_text = amz.strip()
+    when = amz_instant(when_text)
+    if when is None:
+        return None
+    token = values.get("x-amz-security-token")
+    return _tuple_new(
+        ParsedAuth,
+        (
+            "header",
+            *parts,
+            signed_headers,
+            names,
+            signature,
+            when,
+            when_text,
+            None,
+            token.strip() if token is not None else None,
+            values.get("x-amz-content-sha256"),
+            values,
+            None,
+            ALGORITHM,
+        ),
+    )
+
+
+def _parse_query_fast(request: Request, values: Dict[str, str], s3: bool) -> Optional[ParsedAuth]:
+    """:func:`parse_presigned_query` of a URL as signers write it: parameter names without
+    ``%``, names and values in canonical form (:func:`~signers._encoding.is_canonical`), no
+    X-Amz-Content-Sha256 parameter.  Keeps the raw pairs but the signature, for the canonical
+    query."""
+    if "authorization" in values:
+        return None
+    query = request[7]
+    if not query.isascii() or query.encode("ascii").translate(None, _QUERY_CHARACTERS):
+        return None
+    found: Dict[str, str] = {}  # the auth parameters, values still encoded
+    pairs: List[Tuple[str, str]] = []
+    for piece in query.split("&"):
+        if not piece:
+            continue
+        name, _, value = piece.partition("=")
+        if "%" in name or "=" in value:
+            return None
+        # (escaped slashes alone, as in every X-Amz-Credential, are canonical: "/" is reserved)
+        if "%" in value and value.count("%") != value.count("%2F") and not is_canonical(value):
+            return None
+        key = name.lower()
+        if key in _QUERY_AUTH:
+            if key in found:
+                return None
+            found[key] = value
+            if key == "x-amz-signature":
+                continue
+        elif key == "x-amz-content-sha256":
+            return None
+        pairs.append((name, value))
+    for key in _QUERY_REQUIRED:
+        if not found.get(key):
+            return None
+    for key, value in found.items():
+        if "%" in value:
+            found[key] = (
+                value.replace("%2F", "/")
+                if value.count("%") == value.count("%2F")
+                else percent_decode_str(value)
+            )
+    credential = found["x-amz-credential"]
+    signed_headers = found["x-amz-signedheaders"]
+    parts = credential.split("/")
+    if (
+        found["x-amz-algorithm"] != ALGORITHM
+        or len(parts) != 5
+        or "" in parts
+        or " " in credential
+        or not (credential.isascii() and credential.isprintable())
+    ):
+        return None
+    names = _header_names(signed_headers)
+    when_text = found["x-amz-date"]
+    when = amz_instant(when_text)
+    if names is None or when is None:
+        return None
+    expires: Optional[int] = None
+    text = found.get("x-amz-expires")
+    if text is not None:
+        if not text.isdigit() or not text.isascii() or len(text) > 12:
+            return None
+        expires = int(text)
+        if not 1 <= expires <= MAX_EXPIRES:
+            return None
+    elif s3:
+        return None
+    return _tuple_new(
+        ParsedAuth,
+        (
+            "query",
+            *parts,
+            signed_headers,
+            names,
+            found["x-amz-signature"],
+            when,
+            when_text,
+            expires,
+            found.get("x-amz-security-token"),
+            values.get("x-amz-content-sha256"),
+            values,
+            pairs,
+            ALGORITHM,
+        ),
+    )
+
+
+# The last allowed skew as a timedelta, swapped in whole: (seconds, timedelta).
+_last_skew: Tuple[float, _dt.timedelta] = (900.0, _dt.timedelta(seconds=900))
+
+
+def _skew(seconds: float) -> _dt.timedelta:
+    global _last_skew
+    cached = _last_skew
+    if cached[0] == seconds:
+        return cached[1]
+    skew = _dt.timedelta(seconds=seconds)
+    _last_skew = (seconds, skew)
+    return skew
+
+
+def _verify_fast(
+    signer: SigV4Signer,
+    request: Request,
+    credentials: Credentials,
+    parsed: ParsedAuth,
+    now: _dt.datetime,
+    max_skew: float,
+) -> Optional[Artifacts]:
+    """The checks of :func:`_verify` for a request that passes them all: the artifacts, else
+    ``None`` (and :func:`_verify` reports what failed)."""
+    if type(request) is not Request or type(credentials) is not Credentials:
+        return None
+    (location, access_key, date, region, service, terminator, signed_headers, names, provided,
+     when, when_text, expires, token, content_sha256, values, pairs, algorithm) = parsed  # fmt: skip
+    if algorithm != ALGORITHM:
+        return None
+    if values is None:
+        values = _single_values(request)
+        if values is None:
+            return None
+    options = signer.options
+    s3 = options.s3
+    # time
+    skew = _skew(max_skew)
+    age = now - when
+    if expires is None:
+        if abs(age) > skew:
+            return None
+    # (whole seconds on both sides: resolve_time and parse_amz_date drop microseconds)
+    elif age.days * 86400 + age.seconds > expires or -age > skew:
+        return None
+    # signed headers, scope, credentials
+    if "host" not in names:
+        return None
+    if s3:
+        for key in values:
+            if key.startswith("x-amz-") and key not in names and key != "x-amz-content-sha256":
+                return None
+    if (
+        terminator != _TERMINATOR
+        or date != when_text[:8]
+        or region != options.region
+        or service != options.service
+        or access_key != credentials.access_key
+    ):
+        return None
+    expected_token = credentials.token
+    if (expected_token is not None or token is not None) and (
+        expected_token is None
+        or token is None
+        or not token.isascii()
+        or not _crypto.constant_time_equal(token, expected_token)
+    ):
+        return None
+    # payload hash
+    method, _, _, body, _, _, path, query = request
+    declared = content_sha256
+    if declared is None:
+        if location == "query" and s3:
+            if pairs is None:  # (the fast parse leaves no declaration in the query)
+                for name, _ in request.query_pairs():
+                    if "%" in name or name.lower() == "x-amz-content-sha256":
+                        return None  # declared in the query, or maybe so: the general path
+            body_hash = UNSIGNED_PAYLOAD_VALUE
+        elif isinstance(body, bytes):
+            body_hash = _sha256(body).hexdigest() if body else _crypto.EMPTY_SHA256
+        elif isinstance(body, PayloadHash):
+            body_hash = body.hex
+        else:
+            body_hash = UNSIGNED_PAYLOAD_VALUE
+    else:
+        body_hash = declared.strip()
+        if body_hash != UNSIGNED_PAYLOAD_VALUE and not body_hash.startswith("STREAMING-"):
+            if not _is_hex_sha256(body_hash):
+                return None
+            if isinstance(body, bytes):
+                actual = _sha256(body).hexdigest() if body else _crypto.EMPTY_SHA256
+                if actual != body_hash:
+                    return None
+            elif isinstance(body, PayloadHash) and body.hex != body_hash:
+                return None
+    # the canonical request, over exactly the headers listed
+    lines = []
+    for name in sorted(names):
+        value = values.get(name)
+        if value is None:
+            if name != "host":
+                return None
+            value = request.host_header
+        # trim_header_value, inline (a Request value holds no CR or LF)
+        value = " ".join(value.split()) if "  " in value or "\t" in value else value.strip()
+        lines.append(f"{name}:{value}\n")
+    if location == "header":
+        canonical_query_string = canonical_query_of(query) if query else ""
+    elif pairs is not None:  # canonical already, as the fast parse found them: sort and join
+        if options.session_token == "unsigned":
+            pairs = [pair for pair in pairs if pair[0].lower() != "x-amz-security-token"]
+        canonical_query_string = "&".join(map("=".join, sorted(pairs)))
+    else:
+        pairs = request.query_pairs()
+        if any("%" in name for name, _ in pairs):
+            return None
+        excluded: Tuple[str, ...] = (
+            ("x-amz-signature", "x-amz-security-token")
+            if options.session_token == "unsigned"
+            else ("x-amz-signature",)
+        )
+        canonical_query_string = canonical_query(
+            [pair for pair in pairs if pair[0].lower() not in excluded]
+        )
+    canonical_uri = (
+        "/"
+        if path == "/"
+        else canonical_path(
+            path, normalize=options.normalize_path, double_encode=options.double_encode
+        )
+    )
+    creq = (
+        f"{method}\n{canonical_uri}\n{canonical_query_string}\n{''.join(lines)}\n"
+        f"{signed_headers}\n{body_hash}"
+    )
+    scope = f"{date}/{region}/{service}/{_TERMINATOR}"
+    sts = (
+        f"{ALGORITHM}\n{when_text}\n{scope}\n"
+        f"{_sha256(creq.encode('utf-8', 'surrogateescape')).hexdigest()}"
+    )
+    signature = _crypto.sigv4_signature(
+        credentials.secret_key, date, region, service, sts.encode("utf-8")
+    )
+    # (compare_digest takes ASCII text; equal to ours, the signature is 64 hex digits)
+    if not provided.isascii() or not _compare_digest(provided, signature):
+        return None
+    return _tuple_new(Artifacts, (creq, sts, signature, scope, signed_headers, body_hash))
 
 
 # -- checks ------------------------------------------------------------------------------------
@@ -729,8 +1142,12 @@ def _check_credentials(parsed: ParsedAuth, credentials: Credentials, flavor: _Fl
 
 
 def _is_hex_sha256(value: str) -> bool:
-    # strip() removes hex digits from both ends; any other character stops it and remains
-    return len(value) == 64 and not value.strip("0123456789abcdef")
+    # 64 characters, all lower-case hex digits (deleting them leaves nothing, in one C pass)
+    return (
+        len(value) == 64
+        and value.isascii()
+        and not value.encode("ascii").translate(None, b"0123456789abcdef")
+    )
 
 
 def _payload_hash(request: Request, parsed: ParsedAuth, flavor: _Flavor) -> str:
@@ -874,9 +1291,9 @@ def verify_header(
     signer: SigV4Signer,
     request: Request,
     credentials: Credentials,
-    *,
     now: Optional[_dt.datetime] = None,
     max_skew: float = 900,
+    *,
     parsed: Optional[ParsedAuth] = None,
 ) -> Artifacts:
     """Verify a request signed in the Authorization header; the artifacts on success.
@@ -889,7 +1306,15 @@ def verify_header(
     skew = check_max_skew(max_skew)
     s3 = signer.options.s3
     if parsed is None or parsed.location != "header":
-        parsed = parse_authorization_header(request, s3=s3)
+        single = _single_values(request) if type(request) is Request else None
+        fast = _parse_header_fast(request, single) if single is not None else None
+        parsed = fast if fast is not None else parse_authorization_header(request, s3=s3)
+    try:
+        artifacts = _verify_fast(signer, request, credentials, parsed, when, skew)
+    except UnicodeError:
+        artifacts = None  # (text no encoding can carry: the general path decides)
+    if artifacts is not None:
+        return artifacts
     return _verify(
         signer,
         request,
@@ -906,9 +1331,9 @@ def verify_query(
     signer: SigV4Signer,
     request: Request,
     credentials: Credentials,
-    *,
     now: Optional[_dt.datetime] = None,
     max_skew: float = 900,
+    *,
     parsed: Optional[ParsedAuth] = None,
 ) -> Artifacts:
     """Verify a presigned URL; the artifacts on success (``parsed`` as for verify_header).
@@ -921,7 +1346,15 @@ def verify_query(
     skew = check_max_skew(max_skew)
     s3 = signer.options.s3
     if parsed is None or parsed.location != "query":
-        parsed = parse_presigned_query(request, s3=s3)
+        single = _single_values(request) if type(request) is Request else None
+        fast = _parse_query_fast(request, single, s3) if single is not None else None
+        parsed = fast if fast is not None else parse_presigned_query(request, s3=s3)
+    try:
+        artifacts = _verify_fast(signer, request, credentials, parsed, when, skew)
+    except UnicodeError:
+        artifacts = None  # (text no encoding can carry: the general path decides)
+    if artifacts is not None:
+        return artifacts
     excluded = {"x-amz-signature"}
     if signer.options.session_token == "unsigned":
         excluded.add("x-amz-security-token")

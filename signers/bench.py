@@ -192,7 +192,10 @@ def _measure_operation(
     expected = ours.signature()
     subjects: List[Tuple[str, ops.Subject]] = [(ops.OURS, ours)]
     outcome: Dict[str, Dict[str, Any]] = {ops.OURS: {}}
-    for peer, factory in op.peers if peers else ():
+    others = list(op.peers if peers else ())
+    if op.baseline:  # ours too: measured whether or not peers are
+        others.append((ops.BASELINE, ops.operation(op.baseline).ours))
+    for peer, factory in others:
         try:
             subject = ops.build(factory)
             produced = subject.signature()
@@ -297,7 +300,7 @@ def format_text(document: Dict[str, Any]) -> str:
         f"{document['platform']} ({document['cpu_count']} CPUs); best of {document['repeat']} "
         "repeats, time per operation; ratio = sigbridge / peer (below 1: sigbridge faster)"
     ]
-    peers = [p for p in ops.PEERS]
+    peers = [*ops.PEERS, ops.BASELINE]
     for entry in document["operations"]:
         results = entry["results"]
         ours = results[ops.OURS]
@@ -309,15 +312,16 @@ def format_text(document: Dict[str, Any]) -> str:
             if peer not in results:
                 continue
             result = results[peer]
+            label = f"{ops.OURS} sign" if peer == ops.BASELINE else peer
             if "us_per_op" in result:
                 text = (
-                    f"    {peer:<18} {_fmt_us(result['us_per_op']):>10}   "
+                    f"    {label:<18} {_fmt_us(result['us_per_op']):>10}   "
                     f"ratio {entry['ratios'][peer]:.3f}"
                 )
                 if result.get("note"):
                     text += f"   ({result['note']})"
             else:
-                text = f"    {peer:<18} {'-':>10}   skipped: {result.get('skipped', '')}"
+                text = f"    {label:<18} {'-':>10}   skipped: {result.get('skipped', '')}"
             lines.append(text)
         for target in entry["targets"]:
             if target["kind"] == "rate":
@@ -333,8 +337,11 @@ def format_text(document: Dict[str, Any]) -> str:
                 )
             else:
                 verdict = "met" if target["met"] else "MISSED"
+                what = (
+                    "signing the same request" if target["peer"] == ops.BASELINE else target["peer"]
+                )
                 lines.append(
-                    f"    target: at most {target['max']}x {target['peer']}: "
+                    f"    target: at most {target['max']}x {what}: "
                     f"{target['value']:.3f}x ({verdict})"
                 )
     imported = document.get("import")
@@ -508,6 +515,10 @@ def markdown_report(runs: Sequence[Run], stat: str = "median") -> str:
             if ours is None:
                 cells.append("-")
                 continue
+            sign = times.get(ops.BASELINE)
+            if sign:
+                cells.append(f"{_fmt_us(ours)} ({ours / sign:.2f}x sign)")
+                continue
             ratios = [f"{ours / times[p]:.2f}" if times.get(p) else "-" for p in REPORT_PEERS]
             cells.append(f"{_fmt_us(ours)} ({' / '.join(ratios)})")
         lines.append(f"| {title} | " + " | ".join(cells) + " |")
@@ -530,7 +541,9 @@ def markdown_report(runs: Sequence[Run], stat: str = "median") -> str:
         "Time per operation for sigbridge, from the natural input (method, URL, headers, body) to "
         "the signed result; in parentheses the ratio sigbridge / botocore and sigbridge / awscrt "
         f"measured in the same run (below 1: sigbridge is faster; - where the peer was not "
-        f"installed). Statistic: {stat}.",
+        f"installed). Verify rows go from the received request to the verdict; in parentheses "
+        f"their ratio to signing the same request (x sign), measured in the same run. "
+        f"Statistic: {stat}.",
         "",
         "Machine: " + ("; ".join(machines) if machines else "not recorded") + ".",
         "",

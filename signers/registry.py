@@ -148,6 +148,42 @@ def refresh() -> None:
     with _lock:
         _entry_points = None
         _loaded.clear()
+        _shared.clear()
+
+
+# (name, options) -> a signer made by get_signer, for callers that only read it (verification,
+# which configures a signer per request from the same few option sets).  Reads take no lock (a
+# dict lookup is atomic); inserts and evictions do; bounded: the oldest goes when it is full.
+_shared: Dict[Any, Any] = {}
+_SHARED_MAX = 256
+_OWN_MODULES = __name__.rpartition(".")[0] + "."
+
+
+def shared_signer(name: str, options: Dict[str, Any]) -> Any:
+    """``get_signer(name, **options)``, made once and shared: the caller must not change it.
+
+    Only this package's own signers are shared (a plug-in's factory is called each time, as it
+    may expect).  Options that cannot be a dictionary key (lists...) get a new signer each time.
+    Errors are get_signer's (they are never cached); :func:`refresh` forgets every shared signer.
+    """
+    try:
+        key = (name, frozenset([(k, type(v), v) for k, v in options.items()]))
+        found = _shared.get(key)
+    except TypeError:  # an option value that cannot be hashed
+        return get_signer(name, **options)
+    if found is not None:
+        return found
+    made = get_signer(name, **options)
+    if not type(made).__module__.startswith(_OWN_MODULES):
+        return made
+    with _lock:
+        found = _shared.get(key)
+        if found is not None:
+            return found
+        while len(_shared) >= _SHARED_MAX:
+            del _shared[next(iter(_shared))]
+        _shared[key] = made
+    return made
 
 
 def schemes(*, include_aliases: bool = True, include_broken: bool = False) -> List[SchemeInfo]:

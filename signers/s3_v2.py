@@ -35,14 +35,20 @@ verification and migration.
 
 from __future__ import annotations
 
-import base64
 import datetime as _dt
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _crypto
 from ._encoding import percent_decode, uri_encode
-from ._time import epoch_seconds, resolve_time, rfc1123
-from .errors import AlreadySigned, InvalidOption, InvalidRequest, InvalidTime
+from ._time import (
+    epoch_seconds,
+    parse_amz_date,
+    request_http_date,
+    request_time,
+    resolve_time,
+    rfc1123,
+)
+from .errors import AlreadySigned, InvalidOption, InvalidRequest, InvalidTime, SigningError
 from .model import Artifacts, Credentials, Header, Request, SignedRequest
 
 __all__ = [
@@ -111,6 +117,9 @@ QUERY_AUTH_PARAMETERS: FrozenSet[str] = frozenset(
 
 _AMZ_PREFIX = "x-amz-"
 _TOKEN = "x-amz-security-token"
+# Headers that send signing down the general path (a refusal, a caller's date, a Host to read).
+_GENERAL_HEADERS = frozenset({"authorization", "date", "x-amz-date", "host"})
+_tuple_new = tuple.__new__
 _DEFAULT_EXPIRES = 3600
 _AWS_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
 
@@ -126,19 +135,24 @@ def bucket_from_host(host: str, virtual_host_suffix: Optional[str] = None) -> Op
     ``s3.amazonaws.com`` -> ``None``).  With ``virtual_host_suffix`` (a custom endpoint such as
     ``objects.example.net``), ``<bucket>.<suffix>`` names ``<bucket>``.
     """
-    host = host.lower().rstrip(".")
+    return _bucket_of(host.lower().rstrip("."), virtual_host_suffix)
+
+
+def _bucket_of(host: str, virtual_host_suffix: Optional[str]) -> Optional[str]:
+    # bucket_from_host of a host already lower-cased, without a trailing dot
     if virtual_host_suffix:
         suffix = "." + virtual_host_suffix.lower().strip(".")
         if host.endswith(suffix) and len(host) > len(suffix):
             return host[: -len(suffix)]
     if not host.endswith(_AWS_SUFFIXES):
         return None
-    labels = host.split(".")
-    for i in range(len(labels) - 1, -1, -1):
-        label = labels[i]
-        if label == "s3" or label.startswith("s3-"):
-            return ".".join(labels[:i]) or None
-    return None
+    # The last label that is "s3" or starts with "s3-" begins after the last ".s3." or ".s3-";
+    # a host that starts with such a label and has no later one names no bucket.
+    end = host.rfind(".s3.")
+    other = host.rfind(".s3-")
+    if other > end:
+        end = other
+    return host[:end] if end > 0 else None
 
 
 def _trim(value: str) -> str:
@@ -215,8 +229,7 @@ def string_to_sign(
 
 def compute_signature(secret_key: str, text: str) -> str:
     """Base64 of HMAC-SHA1 of ``text`` under ``secret_key``."""
-    digest = _crypto.hmac_sha1(secret_key.encode("utf-8"), text.encode("utf-8", "surrogateescape"))
-    return base64.b64encode(digest).decode("ascii")
+    return _crypto.hmac_base64(secret_key, "sha1", text.encode("utf-8", "surrogateescape"))
 
 
 def authorization_header(access_key: str, signature: str) -> str:
@@ -302,7 +315,7 @@ class S3V2Options:
             return None
         if mode == "cname":
             return host
-        found = bucket_from_host(host, self.virtual_host_suffix)
+        found = _bucket_of(host, self.virtual_host_suffix)
         if self.bucket is not None:
             if found is not None and found != self.bucket:
                 raise InvalidOption(
@@ -328,8 +341,42 @@ class S3V2Options:
 # -- signers -----------------------------------------------------------------------------------
 
 
+_verifier_module: Any = None
+
+
+def _verifier() -> Any:
+    """:mod:`signers._verify_legacy`, imported on first use: verification stays out of
+    ``import signers``, and an import statement in ``verify()`` would cost every call."""
+    global _verifier_module
+    if _verifier_module is None:
+        from . import _verify_legacy
+
+        _verifier_module = _verify_legacy
+    return _verifier_module
+
+
+# The last Expires base computed, swapped in whole: (amz date, Unix seconds).
+_last_epoch: Tuple[str, int] = ("", 0)
+
+
+def _epoch_of(amz: str) -> int:
+    """Unix seconds of an amz date from :func:`~signers._time.request_time` (the last kept)."""
+    global _last_epoch
+    cached = _last_epoch
+    if cached[0] == amz:
+        return cached[1]
+    seconds = epoch_seconds(parse_amz_date(amz))
+    _last_epoch = (amz, seconds)
+    return seconds
+
+
 def _host_name(request: Request) -> str:
-    header = request.header("host")
+    return host_name(request, request.header("host"))
+
+
+def host_name(request: Request, header: Optional[str]) -> str:
+    """The host name a request addresses (no port): of its Host header value ``header``, else
+    of its URL."""
     if header is None:
         return request.host
     header = header.strip()
@@ -409,6 +456,87 @@ class S3V2Signer:
         at: Optional[_dt.datetime] = None,
     ) -> SignedRequest:
         """Sign ``request``; the result carries the new headers and the artifacts."""
+        if type(request) is Request and type(credentials) is Credentials:
+            signed = self._sign_fast(request, credentials, at)
+            if signed is not None:
+                return signed
+        return self._sign_general(request, credentials, at)
+
+    def _sign_fast(
+        self, request: Request, credentials: Credentials, at: Optional[_dt.datetime]
+    ) -> Optional[SignedRequest]:
+        # The common case, the same steps as _sign_general in one pass over the headers: no
+        # Date, x-amz-date, Host or Authorization header, Content-MD5 and Content-Type at most
+        # once each.  None for anything else: the general path handles it (and every refusal).
+        method, url, headers, body, scheme, authority, path, query = request
+        content_md5: Optional[str] = None
+        content_type: Optional[str] = None
+        amz_headers = False
+        for name, value in headers:
+            lowered = name.lower()
+            if lowered == "content-type":
+                if content_type is not None:
+                    return None
+                content_type = value.strip(" \t")  # (_trim: a Request value has no CR or LF)
+            elif lowered == "content-md5":
+                if content_md5 is not None:
+                    return None
+                content_md5 = value.strip(" \t")
+            elif lowered in _GENERAL_HEADERS:
+                return None
+            elif lowered.startswith(_AMZ_PREFIX):
+                if lowered == _TOKEN:
+                    return None
+                amz_headers = True
+        if query and ("Signature" in query or "AWSAccessKeyId" in query):
+            return None
+        date = request_http_date(at)
+        options = self.options
+        try:
+            bucket = options.resolve_bucket(authority if ":" not in authority else request.host)
+        except SigningError:
+            return None
+        if query:
+            resource = canonical_resource(
+                path, request.query_pairs(), bucket, options.sub_resources
+            )
+        elif bucket is None:
+            resource = path or "/"
+        else:
+            resource = "/" + bucket + (path or "/")
+        token = credentials.token
+        if token is None:
+            amz = canonical_amz_headers(headers) if amz_headers else ""
+            added: Tuple[Header, ...] = (("Date", date),)
+        else:
+            added = (("Date", date), (_TOKEN, token))
+            amz = canonical_amz_headers(headers + added)
+        sts = f"{method}\n{content_md5 or ''}\n{content_type or ''}\n{date}\n{amz}{resource}"
+        signature = _crypto.hmac_base64(
+            credentials.secret_key, "sha1", sts.encode("utf-8", "surrogateescape")
+        )
+        added += (("Authorization", f"AWS {credentials.access_key}:{signature}"),)
+        return _tuple_new(
+            SignedRequest,
+            (
+                _tuple_new(
+                    Request,
+                    (method, url, headers + added, body, scheme, authority, path, query),
+                ),
+                _tuple_new(Artifacts, (None, sts, signature, None, None, None)),
+                self.name,
+                added,
+                (),
+            ),
+        )
+
+    def _sign_general(
+        self,
+        request: Request,
+        credentials: Credentials,
+        at: Optional[_dt.datetime] = None,
+    ) -> SignedRequest:
+        # Every case, step by step through the pure functions.
         _check_args(request, credentials)
         time = resolve_time(at)
         _refuse_signed(request, self.name, ("Signature", "AWSAccessKeyId"))
@@ -460,9 +588,9 @@ class S3V2Signer:
         Raises a :class:`~signers.errors.VerificationError` with S3's code otherwise (see
         :mod:`signers._verify_legacy`).
         """
-        from ._verify_legacy import verify
-
-        return verify(self, request, credentials, now=now, max_skew=max_skew)
+        return _verifier().verify(  # type: ignore[no-any-return]
+            self, request, credentials, now, max_skew
+        )
 
 
 class S3V2QuerySigner(S3V2Signer):
@@ -536,6 +664,119 @@ class S3V2QuerySigner(S3V2Signer):
         at: Optional[_dt.datetime] = None,
     ) -> SignedRequest:
         """Presign ``request``: the result's ``url`` carries the signature."""
+        if (
+            type(request) is Request
+            and type(credentials) is Credentials
+            and self.expires_at is None
+        ):
+            signed = self._presign_fast(request, credentials, at)
+            if signed is not None:
+                return signed
+        return self._sign_general(request, credentials, at)
+
+    def _presign_fast(
+        self, request: Request, credentials: Credentials, at: Optional[_dt.datetime]
+    ) -> Optional[SignedRequest]:
+        # The common case, the same steps as _sign_general in one pass over the headers: no
+        # Host or Authorization header, Content-MD5 and Content-Type at most once each, no
+        # parameter the scheme adds or reads (x-amz-*) in the query.  None for anything else.
+        method, url, headers, body, scheme, authority, path, query = request
+        content_md5: Optional[str] = None
+        content_type: Optional[str] = None
+        amz_headers = False
+        for name, value in headers:
+            lowered = name.lower()
+            if lowered == "content-type":
+                if content_type is not None:
+                    return None
+                content_type = value.strip(" \t")  # (_trim: a Request value has no CR or LF)
+            elif lowered == "content-md5":
+                if content_md5 is not None:
+                    return None
+                content_md5 = value.strip(" \t")
+            elif lowered == "authorization" or lowered == "host":
+                return None
+            elif lowered.startswith(_AMZ_PREFIX):
+                if lowered == _TOKEN:
+                    return None
+                amz_headers = True
+        if query and (
+            "Signature" in query
+            or "AWSAccessKeyId" in query
+            or "Expires" in query
+            or _AMZ_PREFIX in query.lower()
+        ):
+            return None
+        assert self.expires is not None
+        expires = str(_epoch_of(request_time(at)[0]) + self.expires)
+        options = self.options
+        try:
+            bucket = options.resolve_bucket(authority if ":" not in authority else request.host)
+        except SigningError:
+            return None
+        if query:
+            resource = canonical_resource(
+                path, request.query_pairs(), bucket, options.sub_resources
+            )
+        elif bucket is None:
+            resource = path or "/"
+        else:
+            resource = "/" + bucket + (path or "/")
+        token = credentials.token
+        if token is None:
+            amz = canonical_amz_headers(headers) if amz_headers else ""
+        else:
+            amz = canonical_amz_headers((*headers, (_TOKEN, token)))
+        sts = f"{method}\n{content_md5 or ''}\n{content_type or ''}\n{expires}\n{amz}{resource}"
+        signature = _crypto.hmac_base64(
+            credentials.secret_key, "sha1", sts.encode("utf-8", "surrogateescape")
+        )
+        access_key = credentials.access_key
+        if token is None:
+            added: Tuple[Pair, ...] = (
+                ("AWSAccessKeyId", access_key),
+                ("Expires", expires),
+                ("Signature", signature),
+            )
+            extra = f"AWSAccessKeyId={uri_encode(access_key)}&Expires={expires}&Signature="
+        else:
+            added = (
+                ("AWSAccessKeyId", access_key),
+                ("Expires", expires),
+                (_TOKEN, token),
+                ("Signature", signature),
+            )
+            extra = (
+                f"AWSAccessKeyId={uri_encode(access_key)}&Expires={expires}"
+                f"&{_TOKEN}={uri_encode(token)}&Signature="
+            )
+        extra += signature.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+        if query:
+            new_url, new_query = url + "&" + extra, query + "&" + extra
+        else:
+            new_url = url + extra if url.endswith("?") else url + "?" + extra
+            new_query = extra
+        return _tuple_new(
+            SignedRequest,
+            (
+                _tuple_new(
+                    Request,
+                    (method, new_url, headers, body, scheme, authority, path, new_query),
+                ),
+                _tuple_new(Artifacts, (None, sts, signature, None, None, None)),
+                self.name,
+                (),
+                added,
+            ),
+        )
+
+    def _sign_general(
+        self,
+        request: Request,
+        credentials: Credentials,
+        at: Optional[_dt.datetime] = None,
+    ) -> SignedRequest:
+        # Every case, step by step through the pure functions.
         _check_args(request, credentials)
         time = resolve_time(at)
         _refuse_signed(request, self.name, ("Signature", "AWSAccessKeyId", "Expires"))
@@ -596,6 +837,6 @@ class S3V2QuerySigner(S3V2Signer):
         ``max_skew`` is accepted for the common signature and unused: a presigned URL carries no
         request time, only ``Expires``.  The ``expires`` options play no part.
         """
-        from ._verify_legacy import verify
-
-        return verify(self, request, credentials, now=now, max_skew=max_skew)
+        return _verifier().verify(  # type: ignore[no-any-return]
+            self, request, credentials, now, max_skew
+        )

@@ -26,13 +26,19 @@ with verification and migration.
 
 from __future__ import annotations
 
-import base64
 import datetime as _dt
-from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
+from operator import itemgetter
+from typing import Any, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _crypto
-from ._encoding import percent_decode, uri_encode
-from ._time import iso8601, parse_iso8601, resolve_time
+from ._encoding import (
+    is_canonical_piece,
+    is_canonical_query,
+    percent_decode,
+    percent_decode_str,
+    uri_encode,
+)
+from ._time import iso8601, parse_iso8601, request_time, resolve_time
 from .errors import AlreadySigned, InvalidOption, InvalidRequest, InvalidTime
 from .model import Artifacts, Credentials, Header, Request, SignedRequest
 
@@ -81,6 +87,31 @@ _REFUSED_PARAMS = ("Signature", "AWSAccessKeyId", "SignatureVersion", "Signature
 
 _PLACEMENTS = (None, "query", "body")
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+# Headers that send signing down the general path (a refusal, a form body, a Host to read).
+_GENERAL_HEADERS = frozenset({"authorization", "content-type", "host"})
+_first = itemgetter(0)
+_tuple_new = tuple.__new__
+
+# The last Timestamp formatted, swapped in whole: (amz date, ISO 8601, ISO 8601 percent-encoded).
+_last_timestamp: Tuple[str, str, str] = ("", "", "")
+
+
+def _timestamp(amz: str) -> Tuple[str, str]:
+    """SigV2's Timestamp (``YYYY-MM-DDTHH:MM:SSZ``) of an amz date, and its encoded form."""
+    global _last_timestamp
+    cached = _last_timestamp
+    if cached[0] == amz:
+        return cached[1], cached[2]
+    text = f"{amz[0:4]}-{amz[4:6]}-{amz[6:8]}T{amz[9:11]}:{amz[11:13]}:{amz[13:15]}Z"
+    encoded = text.replace(":", "%3A")
+    _last_timestamp = (amz, text, encoded)
+    return text, encoded
+
+
+def _encode_base64(text: str) -> str:
+    # uri_encode of base64 text: only "+", "/" and "=" are not unreserved
+    return text.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
 
 
 # -- pure functions ----------------------------------------------------------------------------
@@ -143,18 +174,13 @@ def string_to_sign(method: str, host: str, path: str, params: Iterable[Pair]) ->
 
 def compute_signature(secret_key: str, text: str, signature_method: str = "HmacSHA256") -> str:
     """Base64 of the HMAC (``HmacSHA256`` or ``HmacSHA1``) of ``text`` under ``secret_key``."""
-    key = secret_key.encode("utf-8")
-    message = text.encode("utf-8", "surrogateescape")
-    if signature_method == "HmacSHA256":
-        digest = _crypto.hmac_sha256(key, message)
-    elif signature_method == "HmacSHA1":
-        digest = _crypto.hmac_sha1(key, message)
-    else:
+    algorithm = SIGNATURE_METHODS.get(signature_method)
+    if algorithm is None:
         raise InvalidOption(
             f"SignatureMethod {signature_method!r} is not HmacSHA256 or HmacSHA1",
             field="SignatureMethod",
         )
-    return base64.b64encode(digest).decode("ascii")
+    return _crypto.hmac_base64(secret_key, algorithm, text.encode("utf-8", "surrogateescape"))
 
 
 def request_host(request: Request) -> str:
@@ -221,6 +247,20 @@ def is_sigv2_signed(params: Sequence[Pair]) -> bool:
     """Whether ``params`` carry a SigV2 signature (``Signature`` and ``SignatureVersion=2``)."""
     names = {n: v for n, v in params}
     return "Signature" in names and names.get("SignatureVersion") == "2"
+
+
+_verifier_module: Any = None
+
+
+def _verifier() -> Any:
+    """:mod:`signers._verify_legacy`, imported on first use: verification stays out of
+    ``import signers``, and an import statement in ``verify()`` would cost every call."""
+    global _verifier_module
+    if _verifier_module is None:
+        from . import _verify_legacy
+
+        _verifier_module = _verify_legacy
+    return _verifier_module
 
 
 # -- the signer --------------------------------------------------------------------------------
@@ -376,6 +416,111 @@ class SigV2Signer:
         at: Optional[_dt.datetime] = None,
     ) -> SignedRequest:
         """Sign ``request``: the result carries the signed URL (GET) or form body (POST)."""
+        if type(request) is Request and type(credentials) is Credentials and self.expires is None:
+            signed = self._sign_query_fast(request, credentials, at)
+            if signed is not None:
+                return signed
+        return self._sign_general(request, credentials, at)
+
+    def _sign_query_fast(
+        self, request: Request, credentials: Credentials, at: Optional[_dt.datetime]
+    ) -> Optional[SignedRequest]:
+        # The common case, the same steps as _sign_general in one pass: parameters in the URL
+        # query, a Timestamp, and neither Host, Content-Type nor Authorization header.  The
+        # string to sign and the new URL share one canonical query (there is no form body).
+        # None for anything else: the general path handles it (and every refusal).
+        method, url, headers, body, scheme, authority, path, query = request
+        placement = self.placement
+        if placement == "body" or (placement is None and method.upper() == "POST"):
+            return None
+        for name, _ in headers:
+            if name.lower() in _GENERAL_HEADERS:
+                return None
+        timestamp, timestamp_encoded = _timestamp(request_time(at)[0])
+        pieces: List[Pair] = []  # (decoded name, "name=value" encoded)
+        ascii_names = True
+        if query:
+            # A query in canonical form as a whole leaves one test per piece: no second "=".
+            # (No "+" either: that is a space.)
+            whole = is_canonical_query(query)
+            for piece in query.split("&"):
+                if not piece:
+                    continue
+                name, equals, value = piece.partition("=")
+                if ("=" not in value) if whole else is_canonical_piece(piece):
+                    # already in canonical form: decoded and encoded again, the same
+                    if "%" in name:
+                        name = percent_decode_str(name)
+                        if ascii_names and not name.isascii():
+                            ascii_names = False
+                    encoded = piece if equals else piece + "="
+                else:
+                    name = _form_decode(name)
+                    encoded = uri_encode(name) + "=" + uri_encode(_form_decode(value))
+                    if ascii_names and not name.isascii():
+                        ascii_names = False
+                if name in SIGV2_PARAMETERS:
+                    return None
+                pieces.append((name, encoded))
+        access_key, token = credentials.access_key, credentials.token
+        signature_method = self.signature_method
+        pieces += (
+            ("AWSAccessKeyId", "AWSAccessKeyId=" + uri_encode(access_key)),
+            ("SignatureVersion", "SignatureVersion=2"),
+            ("SignatureMethod", "SignatureMethod=" + signature_method),
+            ("Timestamp", "Timestamp=" + timestamp_encoded),
+        )
+        if token is not None:
+            pieces.append(("SecurityToken", "SecurityToken=" + uri_encode(token)))
+        # by the UTF-8 bytes of the name: for text without surrogate escapes, code point order
+        pieces.sort(key=_first if ascii_names else _name_key)
+        canonical = "&".join([encoded for _, encoded in pieces])
+        host = authority.lower() if ":" not in authority else request.host_header.lower()
+        sts = f"{method}\n{host}\n{path or '/'}\n{canonical}"
+        signature = _crypto.hmac_base64(
+            credentials.secret_key,
+            SIGNATURE_METHODS[signature_method],
+            sts.encode("utf-8", "surrogateescape"),
+        )
+        new_query = f"{canonical}&Signature={_encode_base64(signature)}"
+        added: Tuple[Pair, ...] = (
+            ("AWSAccessKeyId", access_key),
+            ("SignatureVersion", "2"),
+            ("SignatureMethod", signature_method),
+            ("Timestamp", timestamp),
+        )
+        if token is not None:
+            added += (("SecurityToken", token),)
+        return _tuple_new(
+            SignedRequest,
+            (
+                _tuple_new(
+                    Request,
+                    (
+                        method,
+                        url.partition("?")[0] + "?" + new_query,
+                        headers,
+                        body,
+                        scheme,
+                        authority,
+                        path,
+                        new_query,
+                    ),
+                ),
+                _tuple_new(Artifacts, (None, sts, signature, None, None, None)),
+                self.name,
+                (),
+                (*added, ("Signature", signature)),
+            ),
+        )
+
+    def _sign_general(
+        self,
+        request: Request,
+        credentials: Credentials,
+        at: Optional[_dt.datetime] = None,
+    ) -> SignedRequest:
+        # Every case, step by step through the pure functions.
         if not isinstance(request, Request):
             raise InvalidRequest(
                 f"request: expected signers.Request, got {type(request).__name__}", field="request"
@@ -462,6 +607,6 @@ class SigV2Signer:
         :class:`~signers.errors.VerificationError` with the query services' code otherwise (see
         :mod:`signers._verify_legacy`).
         """
-        from ._verify_legacy import verify
-
-        return verify(self, request, credentials, now=now, max_skew=max_skew)
+        return _verifier().verify(  # type: ignore[no-any-return]
+            self, request, credentials, now, max_skew
+        )

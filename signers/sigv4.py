@@ -443,9 +443,23 @@ class SigV4Signer:
         time (aware; ``None`` = the current time).  Returns the artifacts on success, raises a
         :class:`~signers.errors.VerificationError` carrying AWS's error code otherwise.
         """
-        from ._verify_sigv4 import verify_header
+        return _verifier().verify_header(  # type: ignore[no-any-return]
+            self, request, credentials, now, max_skew
+        )
 
-        return verify_header(self, request, credentials, now=now, max_skew=max_skew)
+
+_verifier_module: Any = None
+
+
+def _verifier() -> Any:
+    """:mod:`signers._verify_sigv4`, imported on first use: verification stays out of
+    ``import signers``, and an import statement in ``verify()`` would cost every call."""
+    global _verifier_module
+    if _verifier_module is None:
+        from . import _verify_sigv4
+
+        _verifier_module = _verify_sigv4
+    return _verifier_module
 
 
 def check_arguments(request: object, credentials: object) -> None:

@@ -32,6 +32,7 @@ from .sigv4 import (
     SigV4Signer,
     _mentions_signing_query,
     _Plan,
+    _verifier,
     canonical_request,
     check_arguments,
     credential_scope,
@@ -379,9 +380,9 @@ class SigV4QuerySigner(SigV4Signer):
         max_skew: float = 900,
     ) -> Artifacts:
         """Verify a presigned URL, as the server would (expiry, skew, scope, signature)."""
-        from ._verify_sigv4 import verify_query
-
-        return verify_query(self, request, credentials, now=now, max_skew=max_skew)
+        return _verifier().verify_query(  # type: ignore[no-any-return]
+            self, request, credentials, now, max_skew
+        )
 
 
 def _query_parameters(

@@ -112,6 +112,20 @@ def test_report_merges_versions_into_one_table(two_versions: List[Path]) -> None
     assert order.index("| ECS POST") < order.index("| sigv2-new-op")
 
 
+def test_report_verify_rows_show_the_ratio_to_signing(tmp_path: Path) -> None:
+    verify = "verify-sigv4-header-ecs-post"
+    path = _pytest_benchmark_file(
+        tmp_path / "bench-py311.json",
+        "3.11.7",
+        [
+            {"operation": verify, "implementation": "sigbridge", "median": 6e-6, "title": "V"},
+            {"operation": verify, "implementation": "sign", "median": 5e-6},
+        ],
+    )
+    text = bench.markdown_report(bench.load_results([str(path)]))
+    assert "| V | 6.00 µs (1.20x sign) |" in text
+
+
 def test_report_statistic_and_bench_json_input(two_versions: List[Path], tmp_path: Path) -> None:
     runs = bench.load_results([str(two_versions[1])], stat="min")
     assert runs[0].us["sigv4-header-ecs-post"]["sigbridge"] == pytest.approx(7.2)
@@ -247,6 +261,11 @@ def test_operations_table_is_well_formed() -> None:
         assert op.batch >= 1 and op.title
         for peer, _ in op.peers:
             assert peer in _bench_ops.PEERS
+        if op.baseline:
+            assert _bench_ops.operation(op.baseline).baseline == ""
         for peer, bound in op.targets:
-            assert peer == "rate" or peer in dict(op.peers), (op.name, peer)
+            if peer == _bench_ops.BASELINE:
+                assert op.baseline, op.name
+            else:
+                assert peer == "rate" or peer in dict(op.peers), (op.name, peer)
             assert bound > 0

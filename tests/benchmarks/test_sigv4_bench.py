@@ -1,8 +1,9 @@
 """Every operation of the shared table (signers._bench_ops), for sigbridge and each installed
 peer, grouped by operation so pytest-benchmark shows them side by side.
 
-A peer is timed only after it produced the same signature as sigbridge at the same instant.
-New operations (SigV2, S3 v2, verify) are added to the table, not here.
+A peer is timed only after it produced the same signature as sigbridge at the same instant.  A
+verify operation also times its baseline, signing the same request, as the implementation
+``sign``.  New operations are added to the table, not here.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from signers import _bench_ops as ops
 def _cases() -> List[Any]:
     cases = []
     for op in ops.OPERATIONS:
-        for implementation in (ops.OURS, *(name for name, _ in op.peers)):
+        implementations = [ops.OURS, *(name for name, _ in op.peers)]
+        if op.baseline:
+            implementations.append(ops.BASELINE)
+        for implementation in implementations:
             cases.append(pytest.param(op.name, implementation, id=f"{op.name}::{implementation}"))
     return cases
 
@@ -31,6 +35,9 @@ def test_operation(benchmark: Any, operation: str, implementation: str) -> None:
     ours = ops.build(op.ours)
     if implementation == ops.OURS:
         subject = ours
+    elif implementation == ops.BASELINE:  # signing the request this operation verifies
+        subject = ops.build(ops.operation(op.baseline).ours)
+        assert subject.signature() == ours.signature()
     else:
         try:
             subject = ops.build(dict(op.peers)[implementation])
