@@ -891,7 +891,8 @@ def _verify_fast(
     if type(request) is not Request or type(credentials) is not Credentials:
         return None
     (location, access_key, date, region, service, terminator, signed_headers, names, provided,
-     when, when_text, expires, token, content_sha256, values, pairs, algorithm) = parsed  # fmt: skip
+     when, when_text, expires, token, content_sha256, values, pairs,
+     algorithm) = parsed  # fmt: skip
     if algorithm != ALGORITHM:
         return None
     if values is None:
