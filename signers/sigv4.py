@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from hashlib import sha256 as _sha256
-from typing import Any, Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import _crypto
 from ._encoding import (
@@ -102,16 +102,20 @@ def canonical_request(
     )
 
 
-def string_to_sign(request_time: str, scope: str, canonical_request_text: str) -> str:
-    """``AWS4-HMAC-SHA256\\n<time>\\n<scope>\\n<hex sha256 of the canonical request>``."""
+def string_to_sign(
+    request_time: str, scope: str, canonical_request_text: str, algorithm: str = ALGORITHM
+) -> str:
+    """``<algorithm>\n<time>\n<scope>\n<hex sha256 of the canonical request>``."""
     digest = _crypto.sha256_hex(canonical_request_text.encode("utf-8", "surrogateescape"))
-    return f"{ALGORITHM}\n{request_time}\n{scope}\n{digest}"
+    return f"{algorithm}\n{request_time}\n{scope}\n{digest}"
 
 
-def authorization_header(access_key: str, scope: str, signed_headers: str, signature: str) -> str:
+def authorization_header(
+    access_key: str, scope: str, signed_headers: str, signature: str, algorithm: str = ALGORITHM
+) -> str:
     """The Authorization value, comma and one space between the parts, exactly as AWS sends it."""
     return (
-        f"{ALGORITHM} Credential={access_key}/{scope}, "
+        f"{algorithm} Credential={access_key}/{scope}, "
         f"SignedHeaders={signed_headers}, Signature={signature}"
     )
 
@@ -178,6 +182,98 @@ def headers_to_sign(request: Request) -> List[Header]:
     if not request.has_header("host"):
         headers.append(("host", request.host_header))
     return headers
+
+
+def prepare_headers(
+    scheme: str,
+    opts: Any,
+    request: Request,
+    credentials: Credentials,
+    time: _dt.datetime,
+    extra: Sequence[Header] = (),
+) -> Tuple[List[Header], List[Header], str]:
+    """The header form's refusals, then: headers to sign, headers added after signing, and the
+    payload hash.  ``extra`` are signed headers a variant adds after X-Amz-Date (SigV4A's
+    X-Amz-Region-Set)."""
+    refuse_signed(request, scheme)
+    token = credentials.token
+    if token is not None and request.has_header("x-amz-security-token"):
+        raise AlreadySigned(
+            f"header 'x-amz-security-token' already present; {scheme} adds it from the "
+            "credentials' session token",
+            field="x-amz-security-token",
+        )
+    declared = request.header("x-amz-content-sha256")
+    body_hash = payload_hash(request, header_value=declared)
+    added: List[Header] = []
+    after: List[Header] = []
+    if token is not None:
+        (added if opts.session_token == "signed" else after).append(("X-Amz-Security-Token", token))
+    added.append(("X-Amz-Date", amz_date(time)))
+    added.extend(extra)
+    if opts.sign_body and declared is None:
+        added.append(("x-amz-content-sha256", body_hash))
+    return added, after, body_hash
+
+
+def hmac_signer(
+    credentials: Credentials, date: str, region: str, service: str
+) -> Callable[[str], str]:
+    """SigV4's signature step: hex HMAC-SHA256 of the string to sign under the signing key."""
+    key = _crypto.derive_signing_key(credentials.secret_key, date, region, service)
+
+    def sign(sts: str) -> str:
+        return _crypto.hmac_sha256_hex(key, sts.encode("utf-8"))
+
+    return sign
+
+
+def sign_header_form(
+    scheme: str,
+    opts: Any,
+    request: Request,
+    credentials: Credentials,
+    time: _dt.datetime,
+    *,
+    scope: str,
+    sign: Callable[[str], str],
+    algorithm: str = ALGORITHM,
+    extra: Sequence[Header] = (),
+) -> SignedRequest:
+    """The Authorization-header form step by step through the staged functions, shared by every
+    variant: ``scope`` is the credential scope, ``sign`` turns the string to sign into the
+    signature (HMAC for SigV4, ECDSA for SigV4A), ``extra`` as for :func:`prepare_headers`."""
+    added, after, body_hash = prepare_headers(scheme, opts, request, credentials, time, extra)
+    block, signed = canonical_headers(headers_to_sign(request) + added, opts.unsigned_headers)
+    path = canonical_path(
+        request.path, normalize=opts.normalize_path, double_encode=opts.double_encode
+    )
+    creq = canonical_request(
+        request.method, path, canonical_query(request.query_pairs()), block, signed, body_hash
+    )
+    sts = string_to_sign(amz_date(time), scope, creq, algorithm)
+    signature = sign(sts)
+    new_headers = (
+        *added,
+        *after,
+        (
+            "Authorization",
+            authorization_header(credentials.access_key, scope, signed, signature, algorithm),
+        ),
+    )
+    return SignedRequest(
+        request=request._evolve(request.url, request.headers + new_headers),
+        artifacts=Artifacts(
+            canonical_request=creq,
+            string_to_sign=sts,
+            signature=signature,
+            credential_scope=scope,
+            signed_headers=signed,
+            payload_hash=body_hash,
+        ),
+        scheme=scheme,
+        added_headers=new_headers,
+    )
 
 
 class _Plan(NamedTuple):
@@ -262,32 +358,6 @@ class SigV4Signer:
         return canonical_path(
             request.path, normalize=opts.normalize_path, double_encode=opts.double_encode
         )
-
-    def _prepare(
-        self, request: Request, credentials: Credentials, time: _dt.datetime
-    ) -> Tuple[List[Header], List[Header], str]:
-        """Headers to sign, headers to add after signing, and the payload hash."""
-        opts = self.options
-        refuse_signed(request, self.name)
-        token = credentials.token
-        if token is not None and request.has_header("x-amz-security-token"):
-            raise AlreadySigned(
-                "header 'x-amz-security-token' already present; sigv4 adds it from the "
-                "credentials' session token",
-                field="x-amz-security-token",
-            )
-        declared = request.header("x-amz-content-sha256")
-        body_hash = payload_hash(request, header_value=declared)
-        added: List[Header] = []
-        after: List[Header] = []
-        if token is not None:
-            (added if opts.session_token == "signed" else after).append(
-                ("X-Amz-Security-Token", token)
-            )
-        added.append(("X-Amz-Date", amz_date(time)))
-        if opts.sign_body and declared is None:
-            added.append(("x-amz-content-sha256", body_hash))
-        return added, after, body_hash
 
     def sign(
         self,
@@ -390,44 +460,18 @@ class SigV4Signer:
         # Every case, step by step through the staged functions; sign() handles the common case
         # faster and comes here for the rest (refusals, declared payload hashes, session-token
         # conflicts, options that unsign a header signing adds).
-        time = resolve_time(at)
         opts = self.options
-        added, after, body_hash = self._prepare(request, credentials, time)
-        block, signed = canonical_headers(headers_to_sign(request) + added, opts.unsigned_headers)
-        creq = canonical_request(
-            request.method,
-            self.canonical_uri(request),
-            canonical_query(request.query_pairs()),
-            block,
-            signed,
-            body_hash,
-        )
-        scope = credential_scope(short_date(time), opts.region, opts.service)
-        sts = string_to_sign(amz_date(time), scope, creq)
-        key = _crypto.derive_signing_key(
-            credentials.secret_key, short_date(time), opts.region, opts.service
-        )
-        signature = _crypto.hmac_sha256_hex(key, sts.encode("utf-8"))
-        new_headers = tuple(added) + tuple(after)
-        new_headers += (
-            (
-                "Authorization",
-                authorization_header(credentials.access_key, scope, signed, signature),
-            ),
-        )
-        artifacts = Artifacts(
-            canonical_request=creq,
-            string_to_sign=sts,
-            signature=signature,
-            credential_scope=scope,
-            signed_headers=signed,
-            payload_hash=body_hash,
-        )
-        return SignedRequest(
-            request=request._evolve(request.url, request.headers + new_headers),
-            artifacts=artifacts,
-            scheme=self.name,
-            added_headers=new_headers,
+        time = resolve_time(at)
+        date = short_date(time)
+
+        return sign_header_form(
+            self.name,
+            opts,
+            request,
+            credentials,
+            time,
+            scope=credential_scope(date, opts.region, opts.service),
+            sign=hmac_signer(credentials, date, opts.region, opts.service),
         )
 
     def verify(

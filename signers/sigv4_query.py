@@ -12,7 +12,20 @@ from __future__ import annotations
 
 import datetime as _dt
 from hashlib import sha256 as _sha256
-from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 from . import _crypto
 from ._encoding import (
@@ -37,6 +50,7 @@ from .sigv4 import (
     check_arguments,
     credential_scope,
     headers_to_sign,
+    hmac_signer,
     merge_headers,
     payload_hash,
     refuse_signed,
@@ -60,6 +74,90 @@ _QUERY_PARAMS = (
     "x-amz-signedheaders",
     "x-amz-expires",
 )
+
+
+def presign_query_form(
+    scheme: str,
+    opts: Any,
+    expires: int,
+    request: Request,
+    credentials: Credentials,
+    time: _dt.datetime,
+    *,
+    scope: str,
+    sign: Callable[[str], str],
+    algorithm: str = ALGORITHM,
+    extra: Sequence[Header] = (),
+) -> SignedRequest:
+    """The presigned-URL form step by step through the staged functions, shared by every
+    variant: ``scope`` is the credential scope, ``sign`` turns the string to sign into the
+    signature, ``extra`` are signed parameters a variant adds (SigV4A's X-Amz-Region-Set)."""
+    refuse_signed(request, scheme, extra_query=_QUERY_PARAMS)
+    token = credentials.token
+    if token is not None and any(
+        n.lower() == "x-amz-security-token" for n, _ in request.query_pairs()
+    ):
+        raise AlreadySigned(
+            f"query parameter 'X-Amz-Security-Token' already present; {scheme} adds it "
+            "from the credentials' session token",
+            field="X-Amz-Security-Token",
+        )
+    declared = request.header("x-amz-content-sha256")
+    if opts.s3:
+        # S3 presigned URLs sign UNSIGNED-PAYLOAD unless the caller declared a hash.
+        body_hash = declared.strip() if declared is not None else UNSIGNED_PAYLOAD_VALUE
+    else:
+        body_hash = payload_hash(request, header_value=declared)
+    signed_at = amz_date(time)
+    block, signed = canonical_headers(headers_to_sign(request), opts.unsigned_headers)
+    added: List[Header] = [
+        ("X-Amz-Algorithm", algorithm),
+        ("X-Amz-Credential", f"{credentials.access_key}/{scope}"),
+        ("X-Amz-Date", signed_at),
+        ("X-Amz-SignedHeaders", signed),
+        ("X-Amz-Expires", str(expires)),
+    ]
+    if token is not None and opts.session_token == "signed":
+        added.append(("X-Amz-Security-Token", token))
+    added.extend(extra)
+    encoded = [(n, uri_encode(v)) for n, v in added]
+    path = canonical_path(
+        request.path, normalize=opts.normalize_path, double_encode=opts.double_encode
+    )
+    creq = canonical_request(
+        request.method,
+        path,
+        canonical_query(request.query_pairs() + encoded),
+        block,
+        signed,
+        body_hash,
+    )
+    sts = string_to_sign(signed_at, scope, creq, algorithm)
+    signature = sign(sts)
+    if token is not None and opts.session_token == "unsigned":
+        added.append(("X-Amz-Security-Token", token))
+        encoded.append(("X-Amz-Security-Token", uri_encode(token)))
+    added.append(("X-Amz-Signature", signature))
+    encoded.append(("X-Amz-Signature", signature))
+    url = request.url
+    tail = "&".join([n + "=" + v for n, v in encoded])
+    if not request.query:
+        url = url + tail if url.endswith("?") else url + "?" + tail
+    else:
+        url = url + "&" + tail
+    return SignedRequest(
+        request=request._evolve(url, request.headers),
+        artifacts=Artifacts(
+            canonical_request=creq,
+            string_to_sign=sts,
+            signature=signature,
+            credential_scope=scope,
+            signed_headers=signed,
+            payload_hash=body_hash,
+        ),
+        scheme=scheme,
+        added_query=tuple(added),
+    )
 
 
 class SigV4QuerySigner(SigV4Signer):
@@ -304,72 +402,19 @@ class SigV4QuerySigner(SigV4Signer):
     ) -> SignedRequest:
         # Every case, step by step through the staged functions; sign() handles the common case
         # faster and comes here for the rest (refusals, a declared payload hash).
-        time = resolve_time(at)
         opts = self.options
-        refuse_signed(request, self.name, extra_query=_QUERY_PARAMS)
-        token = credentials.token
-        if token is not None and any(
-            n.lower() == "x-amz-security-token" for n, _ in request.query_pairs()
-        ):
-            raise AlreadySigned(
-                "query parameter 'X-Amz-Security-Token' already present; sigv4-query adds it "
-                "from the credentials' session token",
-                field="X-Amz-Security-Token",
-            )
-        if opts.s3:
-            declared = request.header("x-amz-content-sha256")
-            body_hash = declared.strip() if declared is not None else UNSIGNED_PAYLOAD_VALUE
-        else:
-            body_hash = payload_hash(request, header_value=request.header("x-amz-content-sha256"))
+        time = resolve_time(at)
         date = short_date(time)
-        request_time = amz_date(time)
-        scope = credential_scope(date, opts.region, opts.service)
-        block, signed = canonical_headers(headers_to_sign(request), opts.unsigned_headers)
-        added: List[Header] = [
-            ("X-Amz-Algorithm", ALGORITHM),
-            ("X-Amz-Credential", f"{credentials.access_key}/{scope}"),
-            ("X-Amz-Date", request_time),
-            ("X-Amz-SignedHeaders", signed),
-            ("X-Amz-Expires", str(self.expires)),
-        ]
-        if token is not None and opts.session_token == "signed":
-            added.append(("X-Amz-Security-Token", token))
-        encoded = [(n, uri_encode(v)) for n, v in added]
-        creq = canonical_request(
-            request.method,
-            self.canonical_uri(request),
-            canonical_query(request.query_pairs() + encoded),
-            block,
-            signed,
-            body_hash,
-        )
-        sts = string_to_sign(request_time, scope, creq)
-        key = _crypto.derive_signing_key(credentials.secret_key, date, opts.region, opts.service)
-        signature = _crypto.hmac_sha256_hex(key, sts.encode("utf-8"))
-        if token is not None and opts.session_token == "unsigned":
-            added.append(("X-Amz-Security-Token", token))
-            encoded.append(("X-Amz-Security-Token", uri_encode(token)))
-        added.append(("X-Amz-Signature", signature))
-        encoded.append(("X-Amz-Signature", signature))
-        url = request.url
-        extra = "&".join([n + "=" + v for n, v in encoded])
-        if not request.query:
-            url = url + extra if url.endswith("?") else url + "?" + extra
-        else:
-            url = url + "&" + extra
-        artifacts = Artifacts(
-            canonical_request=creq,
-            string_to_sign=sts,
-            signature=signature,
-            credential_scope=scope,
-            signed_headers=signed,
-            payload_hash=body_hash,
-        )
-        return SignedRequest(
-            request=request._evolve(url, request.headers),
-            artifacts=artifacts,
-            scheme=self.name,
-            added_query=tuple(added),
+
+        return presign_query_form(
+            self.name,
+            opts,
+            self.expires,
+            request,
+            credentials,
+            time,
+            scope=credential_scope(date, opts.region, opts.service),
+            sign=hmac_signer(credentials, date, opts.region, opts.service),
         )
 
     def verify(

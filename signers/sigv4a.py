@@ -22,22 +22,17 @@ signature checked; without it a :class:`~signers.errors.MissingDependency` says 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, FrozenSet, List, Mapping, Optional, Tuple, Union
+from typing import Any, FrozenSet, Mapping, Optional, Tuple, Union
 
-from . import _crypto
-from ._encoding import canonical_headers, canonical_path, canonical_query, uri_encode
-from ._time import amz_date, resolve_time, short_date
+from ._encoding import canonical_path
+from ._time import resolve_time, short_date
 from .errors import AlreadySigned, InvalidOption, InvalidRequest, MissingDependency
-from .model import Artifacts, Credentials, Header, Request, SignedRequest
+from .model import Artifacts, Credentials, Request, SignedRequest
 from .options import DEFAULT_EXPIRES, SigV4AOptions, check_expires
-from .sigv4 import (
-    UNSIGNED_PAYLOAD_VALUE,
-    canonical_request,
-    check_arguments,
-    headers_to_sign,
-    payload_hash,
-    refuse_signed,
-)
+from .sigv4 import authorization_header as _sigv4_authorization_header
+from .sigv4 import check_arguments, sign_header_form
+from .sigv4 import string_to_sign as _sigv4_string_to_sign
+from .sigv4_query import presign_query_form
 
 __all__ = [
     "ALGORITHM",
@@ -85,20 +80,13 @@ def credential_scope(date: str, service: str) -> str:
 
 
 def string_to_sign(request_time: str, scope: str, canonical_request_text: str) -> str:
-    """``AWS4-ECDSA-P256-SHA256\\n<time>\\n<scope>\\n<hex sha256 of the canonical request>``."""
-    digest = _crypto.sha256_hex(canonical_request_text.encode("utf-8", "surrogateescape"))
-    return f"{ALGORITHM}\n{request_time}\n{scope}\n{digest}"
+    """``AWS4-ECDSA-P256-SHA256\n<time>\n<scope>\n<hex sha256 of the canonical request>``."""
+    return _sigv4_string_to_sign(request_time, scope, canonical_request_text, ALGORITHM)
 
 
 def authorization_header(access_key: str, scope: str, signed_headers: str, signature: str) -> str:
     """The Authorization value, laid out as SigV4's (comma and one space between the parts)."""
-    return (
-        f"{ALGORITHM} Credential={access_key}/{scope}, "
-        f"SignedHeaders={signed_headers}, Signature={signature}"
-    )
-
-
-# -- keys and signatures (cryptography) -----------------------------------------------------------
+    return _sigv4_authorization_header(access_key, scope, signed_headers, signature, ALGORITHM)
 
 
 def public_key(credentials: Credentials) -> Tuple[str, str]:
@@ -200,34 +188,6 @@ class SigV4ASigner:
             request.path, normalize=opts.normalize_path, double_encode=opts.double_encode
         )
 
-    def _prepare(
-        self, request: Request, credentials: Credentials, time: _dt.datetime
-    ) -> Tuple[List[Header], List[Header], str]:
-        """Headers to sign, headers to add after signing, and the payload hash."""
-        opts = self.options
-        refuse_signed(request, self.name)
-        _refuse_region_set(request, self.name)
-        token = credentials.token
-        if token is not None and request.has_header("x-amz-security-token"):
-            raise AlreadySigned(
-                f"header 'x-amz-security-token' already present; {self.name} adds it from the "
-                "credentials' session token",
-                field="x-amz-security-token",
-            )
-        declared = request.header("x-amz-content-sha256")
-        body_hash = payload_hash(request, header_value=declared)
-        added: List[Header] = []
-        after: List[Header] = []
-        if token is not None:
-            (added if opts.session_token == "signed" else after).append(
-                ("X-Amz-Security-Token", token)
-            )
-        added.append(("X-Amz-Date", amz_date(time)))
-        added.append((REGION_SET_HEADER, opts.region_set))
-        if opts.sign_body and declared is None:
-            added.append(("x-amz-content-sha256", body_hash))
-        return added, after, body_hash
-
     def sign(
         self,
         request: Request,
@@ -238,39 +198,17 @@ class SigV4ASigner:
         check_arguments(request, credentials)
         time = resolve_time(at)
         opts = self.options
-        added, after, body_hash = self._prepare(request, credentials, time)
-        block, signed = canonical_headers(headers_to_sign(request) + added, opts.unsigned_headers)
-        creq = canonical_request(
-            request.method,
-            self.canonical_uri(request),
-            canonical_query(request.query_pairs()),
-            block,
-            signed,
-            body_hash,
-        )
-        scope = credential_scope(short_date(time), opts.service)
-        sts = string_to_sign(amz_date(time), scope, creq)
-        signature = _signature(credentials, sts)
-        new_headers = (
-            *added,
-            *after,
-            (
-                "Authorization",
-                authorization_header(credentials.access_key, scope, signed, signature),
-            ),
-        )
-        return SignedRequest(
-            request=request._evolve(request.url, request.headers + new_headers),
-            artifacts=Artifacts(
-                canonical_request=creq,
-                string_to_sign=sts,
-                signature=signature,
-                credential_scope=scope,
-                signed_headers=signed,
-                payload_hash=body_hash,
-            ),
-            scheme=self.name,
-            added_headers=new_headers,
+        _refuse_region_set(request, self.name)
+        return sign_header_form(
+            self.name,
+            opts,
+            request,
+            credentials,
+            time,
+            scope=credential_scope(short_date(time), opts.service),
+            sign=lambda sts: _signature(credentials, sts),
+            algorithm=ALGORITHM,
+            extra=((REGION_SET_HEADER, opts.region_set),),
         )
 
     def verify(
@@ -317,70 +255,18 @@ class SigV4AQuerySigner(SigV4ASigner):
         check_arguments(request, credentials)
         time = resolve_time(at)
         opts = self.options
-        refuse_signed(request, self.name, extra_query=_QUERY_PARAMS)
         _refuse_region_set(request, self.name)
-        token = credentials.token
-        if token is not None and any(
-            n.lower() == "x-amz-security-token" for n, _ in request.query_pairs()
-        ):
-            raise AlreadySigned(
-                f"query parameter 'X-Amz-Security-Token' already present; {self.name} adds it "
-                "from the credentials' session token",
-                field="X-Amz-Security-Token",
-            )
-        declared = request.header("x-amz-content-sha256")
-        if opts.s3:
-            # S3 presigned URLs sign UNSIGNED-PAYLOAD unless the caller declared a hash.
-            body_hash = declared.strip() if declared is not None else UNSIGNED_PAYLOAD_VALUE
-        else:
-            body_hash = payload_hash(request, header_value=declared)
-        date, request_time = short_date(time), amz_date(time)
-        scope = credential_scope(date, opts.service)
-        block, signed = canonical_headers(headers_to_sign(request), opts.unsigned_headers)
-        added: List[Header] = [
-            ("X-Amz-Algorithm", ALGORITHM),
-            ("X-Amz-Credential", f"{credentials.access_key}/{scope}"),
-            ("X-Amz-Date", request_time),
-            ("X-Amz-SignedHeaders", signed),
-            ("X-Amz-Expires", str(self.expires)),
-        ]
-        if token is not None and opts.session_token == "signed":
-            added.append(("X-Amz-Security-Token", token))
-        added.append((REGION_SET_HEADER, opts.region_set))
-        encoded = [(n, uri_encode(v)) for n, v in added]
-        creq = canonical_request(
-            request.method,
-            self.canonical_uri(request),
-            canonical_query(request.query_pairs() + encoded),
-            block,
-            signed,
-            body_hash,
-        )
-        sts = string_to_sign(request_time, scope, creq)
-        signature = _signature(credentials, sts)
-        if token is not None and opts.session_token == "unsigned":
-            added.append(("X-Amz-Security-Token", token))
-            encoded.append(("X-Amz-Security-Token", uri_encode(token)))
-        added.append(("X-Amz-Signature", signature))
-        encoded.append(("X-Amz-Signature", signature))
-        extra = "&".join([n + "=" + v for n, v in encoded])
-        url = request.url
-        if not request.query:
-            url = url + extra if url.endswith("?") else url + "?" + extra
-        else:
-            url = url + "&" + extra
-        return SignedRequest(
-            request=request._evolve(url, request.headers),
-            artifacts=Artifacts(
-                canonical_request=creq,
-                string_to_sign=sts,
-                signature=signature,
-                credential_scope=scope,
-                signed_headers=signed,
-                payload_hash=body_hash,
-            ),
-            scheme=self.name,
-            added_query=tuple(added),
+        return presign_query_form(
+            self.name,
+            opts,
+            self.expires,
+            request,
+            credentials,
+            time,
+            scope=credential_scope(short_date(time), opts.service),
+            sign=lambda sts: _signature(credentials, sts),
+            algorithm=ALGORITHM,
+            extra=((REGION_SET_HEADER, opts.region_set),),
         )
 
     def verify(
