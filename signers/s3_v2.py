@@ -40,6 +40,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tup
 
 from . import _crypto
 from ._encoding import percent_decode, uri_encode
+from ._lazy import lazy_module
 from ._time import (
     epoch_seconds,
     parse_amz_date,
@@ -341,18 +342,7 @@ class S3V2Options:
 # -- signers -----------------------------------------------------------------------------------
 
 
-_verifier_module: Any = None
-
-
-def _verifier() -> Any:
-    """:mod:`signers._verify_legacy`, imported on first use: verification stays out of
-    ``import signers``, and an import statement in ``verify()`` would cost every call."""
-    global _verifier_module
-    if _verifier_module is None:
-        from . import _verify_legacy
-
-        _verifier_module = _verify_legacy
-    return _verifier_module
+_verifier = lazy_module("._verify_legacy")
 
 
 # The last Expires base computed, swapped in whole: (amz date, Unix seconds).

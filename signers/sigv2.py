@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from operator import itemgetter
-from typing import Any, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _crypto
 from ._encoding import (
@@ -38,6 +38,7 @@ from ._encoding import (
     percent_decode_str,
     uri_encode,
 )
+from ._lazy import lazy_module
 from ._time import iso8601, parse_iso8601, request_time, resolve_time
 from .errors import AlreadySigned, InvalidOption, InvalidRequest, InvalidTime
 from .model import Artifacts, Credentials, Header, Request, SignedRequest
@@ -249,18 +250,7 @@ def is_sigv2_signed(params: Sequence[Pair]) -> bool:
     return "Signature" in names and names.get("SignatureVersion") == "2"
 
 
-_verifier_module: Any = None
-
-
-def _verifier() -> Any:
-    """:mod:`signers._verify_legacy`, imported on first use: verification stays out of
-    ``import signers``, and an import statement in ``verify()`` would cost every call."""
-    global _verifier_module
-    if _verifier_module is None:
-        from . import _verify_legacy
-
-        _verifier_module = _verify_legacy
-    return _verifier_module
+_verifier = lazy_module("._verify_legacy")
 
 
 # -- the signer --------------------------------------------------------------------------------

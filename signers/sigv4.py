@@ -29,6 +29,7 @@ from ._encoding import (
     trim_header_value,
     uri_encode,
 )
+from ._lazy import lazy_module
 from ._time import amz_date, request_time, resolve_time, short_date
 from .errors import AlreadySigned, InvalidRequest
 from .model import (
@@ -492,18 +493,7 @@ class SigV4Signer:
         )
 
 
-_verifier_module: Any = None
-
-
-def _verifier() -> Any:
-    """:mod:`signers._verify_sigv4`, imported on first use: verification stays out of
-    ``import signers``, and an import statement in ``verify()`` would cost every call."""
-    global _verifier_module
-    if _verifier_module is None:
-        from . import _verify_sigv4
-
-        _verifier_module = _verify_sigv4
-    return _verifier_module
+_verifier = lazy_module("._verify_sigv4")
 
 
 def check_arguments(request: object, credentials: object) -> None:
