@@ -15,7 +15,6 @@ from typing import Dict, List, Tuple, Union
 from urllib.parse import unquote_to_bytes
 
 from signers import SignedRequest
-from signers._http import render_request
 
 from .diff import visible
 
@@ -72,7 +71,7 @@ def parse_http(raw: Union[str, bytes]) -> HttpMessage:
 
 def render_signed(signed: SignedRequest) -> bytes:
     """Our signed request as raw HTTP/1.1 (``Host`` from the URL when the request has none)."""
-    return render_request(signed.request, include_host=True)
+    return signed.request.to_raw(include_host=True)
 
 
 def _query_multiset(query: str) -> Counter[Tuple[bytes, bytes]]:

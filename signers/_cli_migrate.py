@@ -22,7 +22,6 @@ from typing import Any, Dict, List, NoReturn, Optional, Sequence, Tuple
 
 from . import _scan
 from ._cli_common import add_credential_arguments, credentials_from_args, time_from_args
-from ._http import render_request
 from ._migrate import MigrationResult, migrate
 from .errors import InvalidOption, InvalidRequest, SigningError
 from .model import Credentials, Request
@@ -181,9 +180,9 @@ def _rendered(request: Request) -> str:
     """The request as raw HTTP text (the form ``@FILE`` reads back)."""
     body = request.body
     if isinstance(body, bytes) and body and _body_text(request) is None:
-        head = render_request(request.replace(body=b"")).decode("utf-8")
+        head = request.replace(body=b"").to_raw().decode("utf-8")
         return head + f"<{len(body)} bytes of binary body>\n"
-    return render_request(request).decode("utf-8", "surrogateescape").rstrip("\n") + "\n"
+    return request.to_raw().decode("utf-8", "surrogateescape").rstrip("\n") + "\n"
 
 
 def sign_command(result: MigrationResult) -> str:

@@ -1,4 +1,4 @@
-"""Raw HTTP/1.1 request text <-> :class:`~signers.model.Request`, parsed at the byte level.
+"""Raw HTTP/1.1 request text parsed at the byte level into the parts of a request.
 
 ``http.server``'s parser rejects some of the published vectors (a space inside the path, obs-fold
 header lines), so this parser is our own and deliberately lenient where the vectors need it.
@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import List, Tuple, Union
 
 from .errors import InvalidRequest
-from .model import Request
+
+RawParts = Tuple[str, str, List[Tuple[str, str]], bytes]
 
 _HEAD_ENDS = (b"\r\n\r\n", b"\n\n", b"\r\n\n", b"\n\r\n")
 
@@ -24,8 +25,9 @@ def _split_head(data: bytes) -> Tuple[bytes, bytes]:
     return data[:idx], data[idx + len(sep) :]
 
 
-def parse_raw_request(raw: Union[str, bytes], *, scheme: str = "https") -> Request:
-    """Parse a raw HTTP/1.1 request; see :meth:`Request.from_raw`."""
+def parse_raw_request(raw: Union[str, bytes], *, scheme: str = "https") -> RawParts:
+    """Parse a raw HTTP/1.1 request into ``(method, url, headers, body)``; see
+    :meth:`signers.model.Request.from_raw`."""
     if isinstance(raw, str):
         data = raw.encode("utf-8")
     elif isinstance(raw, (bytes, bytearray, memoryview)):
@@ -90,15 +92,4 @@ def parse_raw_request(raw: Union[str, bytes], *, scheme: str = "https") -> Reque
                 f"raw request: target {target!r} does not start with '/'", field="target"
             )
         url = f"{scheme}://{host}{target}"
-    return Request(method, url, headers, body)
-
-
-def render_request(request: Request, *, include_host: bool = True) -> bytes:
-    """Raw HTTP/1.1 bytes of ``request`` (``Host`` first when it is not among the headers)."""
-    lines = [f"{request.method} {request.target} HTTP/1.1"]
-    if include_host and not request.has_header("host"):
-        lines.append(f"Host:{request.host_header}")
-    lines.extend(f"{name}:{value}" for name, value in request.headers)
-    head = "\n".join(lines) + "\n\n"
-    body = request.body if isinstance(request.body, bytes) else b""
-    return head.encode("utf-8") + body
+    return method, url, headers, body

@@ -394,7 +394,19 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
         """
         from ._http import parse_raw_request
 
-        return parse_raw_request(raw, scheme=scheme)
+        return cls(*parse_raw_request(raw, scheme=scheme))
+
+    def to_raw(self, *, include_host: bool = True) -> bytes:
+        """The raw HTTP/1.1 bytes of this request, as :meth:`from_raw` reads them: the request
+        line, ``Host`` first when it is not among the headers (``include_host``), the headers as
+        ``name:value`` lines, a blank line and the body (empty unless it is bytes)."""
+        lines = [f"{self.method} {self.target} HTTP/1.1"]
+        if include_host and not self.has_header("host"):
+            lines.append(f"Host:{self.host_header}")
+        lines.extend(f"{name}:{value}" for name, value in self.headers)
+        head = "\n".join(lines) + "\n\n"
+        body = self.body if isinstance(self.body, bytes) else b""
+        return head.encode("utf-8") + body
 
     # -- dunder --------------------------------------------------------------------------------
 

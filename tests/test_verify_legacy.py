@@ -103,9 +103,8 @@ def _verify_error(request: Request, lookup: Any = None, **kw: Any) -> signers.Ve
 
 def _raw(request: Request) -> bytes:
     """``request`` as the raw text the reference reads (``Host`` first, LF line endings)."""
-    from signers._http import render_request
 
-    return render_request(request)
+    return request.to_raw()
 
 
 def _sign(scheme: str, request: Request, creds: Credentials = CREDS, at: Any = AT, **options: Any):
