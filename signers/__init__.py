@@ -111,13 +111,13 @@ _LAZY = {
     "migrate": "._migrate",
     "MigrationError": "._migrate",
     "MigrationResult": "._migrate",
-    "verify": "._verify",
-    "Verified": "._verify",
+    "verify": "._verification",
+    "Verified": "._verification",
 }
 
 if TYPE_CHECKING:
     from ._migrate import MigrationError, MigrationResult, migrate
-    from ._verify import Verified, verify
+    from ._verification import Verified, verify
 
 
 def __getattr__(name: str) -> Any:

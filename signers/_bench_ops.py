@@ -352,7 +352,7 @@ def _ours_verify(
 
             return Subject(run, lambda: run().signature)  # type: ignore[attr-defined]
 
-        from ._verify import verify as verify_any
+        from ._verification import verify as verify_any
 
         lookup = {ACCESS_KEY: credentials}
         keywords = dict(dispatch)

@@ -8,7 +8,7 @@ characters ``A-Z a-z 0-9 - _ . ~`` stay as they are, every other byte of the UTF
 
 from __future__ import annotations
 
-from typing import Iterable, List, Sequence, Tuple
+from typing import AbstractSet, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 Pair = Tuple[str, str]
 
@@ -274,24 +274,54 @@ def trim_header_value(value: str) -> str:
     return value.strip()
 
 
+def merge_headers(
+    headers: Iterable[Pair],
+    exclude: AbstractSet[str] = frozenset(),
+    stop: AbstractSet[str] = frozenset(),
+) -> Optional[Dict[str, str]]:
+    """The headers to sign as ``{lower-case name: value}``: each value trimmed
+    (:func:`trim_header_value`), repeated names joined with ``,`` in the order sent.
+
+    ``exclude`` holds lower-case names left out; a name in ``stop`` makes the result ``None`` (a
+    signer's one-pass path then hands the request to its general path).
+    """
+    merged: Dict[str, str] = {}
+    repeated: Optional[Dict[str, List[str]]] = None  # (joined once at the end: linear)
+    trim = trim_header_value
+    for name, value in headers:
+        key = name.lower()
+        if key in stop:
+            return None
+        if key in exclude:
+            continue
+        value = trim(value)
+        if key not in merged:
+            merged[key] = value
+        elif repeated is None:
+            repeated = {key: [merged[key], value]}
+        elif key in repeated:
+            repeated[key].append(value)
+        else:
+            repeated[key] = [merged[key], value]
+    if repeated is not None:
+        for key, values in repeated.items():
+            merged[key] = ",".join(values)
+    return merged
+
+
+def header_block(merged: Mapping[str, str]) -> Tuple[str, str]:
+    """``(canonical headers, signed headers)`` of merged headers: ``name:value\\n`` lines and the
+    names joined with ``;``, sorted by name."""
+    names = sorted(merged)
+    return "".join([f"{name}:{merged[name]}\n" for name in names]), ";".join(names)
+
+
 def canonical_headers(
-    headers: Sequence[Pair], exclude: frozenset[str] = frozenset()
+    headers: Sequence[Pair], exclude: AbstractSet[str] = frozenset()
 ) -> Tuple[str, str]:
     """Return ``(canonical_headers, signed_headers)`` for the SigV4 canonical request.
 
     Names are lower-cased; values trimmed; repeated names joined with ``,`` in the order sent;
     entries sorted by name.  ``exclude`` holds lower-case names that are not signed.
     """
-    merged: dict[str, str] = {}
-    for name, value in headers:
-        key = name.lower()
-        if key in exclude:
-            continue
-        value = trim_header_value(value)
-        previous = merged.get(key)
-        merged[key] = value if previous is None else previous + "," + value
-    names = sorted(merged)
-    return (
-        "".join([n + ":" + merged[n] + "\n" for n in names]),
-        ";".join(names),
-    )
+    return header_block(merge_headers(headers, exclude) or {})

@@ -217,7 +217,7 @@ class MigrationResult(_Frozen):
         """Whether the request carried a session token (it is used by :meth:`sign`)."""
         return self._token is not None
 
-    def sigv4_signer(self) -> Union[SigV4Signer, SigV4QuerySigner]:
+    def sigv4_signer(self) -> SigV4Signer:
         """The SigV4 signer, configured with :attr:`options`."""
         return _sigv4_signer(self.signer, self.options)
 
@@ -239,7 +239,7 @@ def _signer_name(scheme: str) -> str:
     return "sigv4-query" if scheme == "s3-v2-query" else "sigv4"
 
 
-def _sigv4_signer(name: str, options: Mapping[str, Any]) -> Union[SigV4Signer, SigV4QuerySigner]:
+def _sigv4_signer(name: str, options: Mapping[str, Any]) -> SigV4Signer:
     # The built-in classes directly: the registry would give the same ones, by entry point.
     if name == "sigv4-query":
         return SigV4QuerySigner(**options)
@@ -398,8 +398,8 @@ def _verify_s3(
 ) -> None:
     """Check an S3 legacy signature (header or presigned form)."""
     resource = _s3_signer(s3_options).canonical_resource(request)
-    content_md5 = s3_v2._single(request, "content-md5")
-    content_type = s3_v2._single(request, "content-type")
+    content_md5 = s3_v2.single_header(request, "content-md5")
+    content_type = s3_v2.single_header(request, "content-type")
     if presigned:
         _, auth = s3_v2.split_query_auth(request.query_pairs())
         decoded = [(n, percent_decode_str(v)) for n, v in auth]
@@ -420,7 +420,7 @@ def _verify_s3(
         if parsed is None:  # detect_scheme chose s3-v2 on this very header
             raise MigrationError("header 'Authorization' is malformed", field="Authorization")
         access_key, signature = parsed
-        date = "" if request.has_header("x-amz-date") else s3_v2._single(request, "date")
+        date = "" if request.has_header("x-amz-date") else s3_v2.single_header(request, "date")
         amz = s3_v2.canonical_amz_headers(request.headers)
         field = "Authorization"
     _check_access_key(access_key, credentials, "AWSAccessKeyId" if presigned else "access key")

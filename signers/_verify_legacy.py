@@ -63,6 +63,27 @@ from typing import (
 )
 
 from . import _crypto
+from ._core.s3_v2 import (
+    canonical_amz_headers,
+    canonical_resource,
+    host_name,
+    parse_authorization,
+    string_to_sign,
+)
+from ._core.s3_v2 import compute_signature as s3_signature
+from ._core.s3_v2 import trim as _trim
+from ._core.sigv2 import (
+    SIGNATURE_METHODS,
+    SIGV2_PARAMETERS,
+    is_form,
+    parse_params,
+    request_host,
+)
+from ._core.sigv2 import SIGV2_PARAMETER_ORDER as _SIGV2_SINGLE
+from ._core.sigv2 import compute_signature as sigv2_signature
+from ._core.sigv2 import form_decode as _form_decode
+from ._core.sigv2 import name_key as _name_key
+from ._core.sigv2 import string_to_sign as sigv2_string_to_sign
 from ._encoding import is_canonical_piece, is_canonical_query, percent_decode_str, uri_encode
 from ._time import (
     UTC,
@@ -72,7 +93,11 @@ from ._time import (
     parse_amz_date,
     resolve_time,
 )
-from ._verify_sigv4 import _Flavor, _shown, _single_values, _skew, check_max_skew
+from ._verification.answers import Flavor as _Flavor
+from ._verification.answers import check_max_skew
+from ._verification.answers import shown as _shown
+from ._verification.answers import skew as _skew
+from ._verification.sigv4_parse import single_values as _single_values
 from .errors import (
     AccessDenied,
     IncompleteSignature,
@@ -91,30 +116,8 @@ from .errors import (
     VerificationError,
 )
 from .model import Artifacts, Credentials, Request
-from .s3_v2 import (
-    S3V2QuerySigner,
-    S3V2Signer,
-    _trim,
-    canonical_amz_headers,
-    canonical_resource,
-    host_name,
-    parse_authorization,
-    string_to_sign,
-)
-from .s3_v2 import compute_signature as s3_signature
-from .sigv2 import (
-    SIGNATURE_METHODS,
-    SIGV2_PARAMETERS,
-    SigV2Signer,
-    _form_decode,
-    _name_key,
-    is_form,
-    parse_params,
-    request_host,
-)
-from .sigv2 import SIGV2_PARAMETER_ORDER as _SIGV2_SINGLE
-from .sigv2 import compute_signature as sigv2_signature
-from .sigv2 import string_to_sign as sigv2_string_to_sign
+from .s3_v2 import S3V2QuerySigner, S3V2Signer
+from .sigv2 import SigV2Signer
 
 __all__ = [
     "BUILT_IN_SIGNERS",

@@ -17,6 +17,7 @@ __all__ = [
     "UNSIGNED_PAYLOAD",
     "Body",
     "Header",
+    "check_arguments",
 ]
 
 Header = Tuple[str, str]
@@ -659,4 +660,17 @@ class SignedRequest(
     def __repr__(self) -> str:
         return (
             f"SignedRequest(scheme={self.scheme!r}, url={self.url!r}, signature={self.signature!r})"
+        )
+
+
+def check_arguments(request: object, credentials: object) -> None:
+    """The type checks every signer starts with (exact types first: they are the common case)."""
+    if type(request) is not Request and not isinstance(request, Request):
+        raise InvalidRequest(
+            f"request: expected signers.Request, got {type(request).__name__}", field="request"
+        )
+    if type(credentials) is not Credentials and not isinstance(credentials, Credentials):
+        raise InvalidRequest(
+            f"credentials: expected signers.Credentials, got {type(credentials).__name__}",
+            field="credentials",
         )

@@ -1,9 +1,20 @@
-"""SigV4 options: variation is configuration, not subclasses.  "S3" is a preset of these options."""
+"""SigV4 options: variation is configuration, not subclasses.
+
+One options type covers every SigV4 signer: where the signature goes (``placement``: the
+``Authorization`` header, or the query string of a presigned URL with its ``expires``), how the
+path is canonicalized, whether the payload hash and the session token are signed, and which
+headers stay unsigned.  "S3" is a preset of these options (``s3=True``).  SigV4A's options extend
+these with a region *set* in place of the region.
+
+An options value is validated once, when built, and immutable afterwards; it also carries what the
+signers derive from it on every call (the scope's tail, whether the fast path applies).
+"""
 
 from __future__ import annotations
 
-from typing import FrozenSet, Iterable, Optional, Tuple, Union
+from typing import Any, FrozenSet, Iterable, NoReturn, Optional, Tuple, Union
 
+from ._encoding import uri_encode
 from .errors import InvalidOption
 
 __all__ = [
@@ -11,8 +22,10 @@ __all__ = [
     "SigV4AOptions",
     "DEFAULT_UNSIGNED_HEADERS",
     "SESSION_TOKEN_MODES",
+    "PLACEMENTS",
     "MAX_EXPIRES",
     "DEFAULT_EXPIRES",
+    "check_expires",
 ]
 
 #: Headers never signed unless asked: proxies and HTTP stacks add, drop or rewrite them.
@@ -24,9 +37,15 @@ DEFAULT_UNSIGNED_HEADERS: FrozenSet[str] = frozenset(
 #: ``unsigned``: it is sent but added after signing (AWS IoT and a few others require this).
 SESSION_TOKEN_MODES = ("signed", "unsigned")
 
+#: ``header``: the ``Authorization`` header; ``query``: a presigned URL (X-Amz-* parameters).
+PLACEMENTS = ("header", "query")
+
 #: AWS rejects a presigned URL whose X-Amz-Expires is outside 1 ... 604800 (seven days).
 MAX_EXPIRES = 604800
 DEFAULT_EXPIRES = 3600
+
+# Headers a signer adds itself: an ``unsigned_headers`` option naming one needs the general path.
+_ADDED_HEADERS = frozenset({"x-amz-date", "x-amz-security-token", "x-amz-content-sha256"})
 
 
 def _check_scope_part(field: str, value: object) -> str:
@@ -53,6 +72,10 @@ def _check_bool(field: str, value: object) -> bool:
     return value
 
 
+def _default_or_bool(field: str, value: object, default: bool) -> bool:
+    return default if value is None else _check_bool(field, value)
+
+
 def check_expires(value: object, *, field: str = "expires") -> int:
     """Validate a presigned URL lifetime in seconds (1 ... 604800), as AWS does."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -68,17 +91,15 @@ def check_expires(value: object, *, field: str = "expires") -> int:
     return value
 
 
-def _check_session_token(value: object) -> str:
-    if value not in SESSION_TOKEN_MODES:
-        raise InvalidOption(
-            f"option 'session_token' is {value!r}; use 'signed' or 'unsigned'",
-            field="session_token",
-        )
-    return str(value)
+def _check_choice(field: str, value: object, choices: Tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        listed = " or ".join(repr(c) for c in choices)
+        raise InvalidOption(f"option {field!r} is {value!r}; use {listed}", field=field)
+    return value
 
 
 def _check_unsigned_headers(
-    value: Union[Iterable[str], str], *, always_signed: Iterable[str] = ("host",)
+    value: Union[Iterable[str], str], always_signed: Tuple[str, ...]
 ) -> FrozenSet[str]:
     """The default unsigned headers plus ``value`` (lower-cased); ``always_signed`` are refused."""
     if isinstance(value, str):
@@ -101,28 +122,59 @@ def _check_unsigned_headers(
 
 
 class SigV4Options:
-    """Validated SigV4 settings shared by the header and the query signers.
+    """Validated SigV4 settings (keyword-only; see the signers for what each means).
 
     ``s3=True`` is the preset S3 needs: no path normalization, single path encoding, and (header
     form) the ``x-amz-content-sha256`` header; an option given explicitly overrides the preset.
+    ``expires`` (seconds, default 3600) belongs to ``placement="query"``.
     """
 
     __slots__ = (
         "double_encode",
+        "encoded_scope_tail",
+        "expires",
+        "general_only",
         "normalize_path",
+        "placement",
         "region",
         "s3",
+        "scope_tail",
         "service",
         "session_token",
         "sign_body",
+        "token_signed",
         "unsigned_headers",
     )
+
+    region: str
+    service: str
+    placement: str
+    expires: int
+    normalize_path: bool
+    double_encode: bool
+    sign_body: bool
+    session_token: str
+    unsigned_headers: FrozenSet[str]
+    s3: bool
+    #: derived: the credential scope after the date (``/region/service/aws4_request``; SigV4A:
+    #: ``/service/aws4_request``) and its percent-encoded form (in X-Amz-Credential)
+    scope_tail: str
+    encoded_scope_tail: str
+    #: derived: the session token is part of the canonical request
+    token_signed: bool
+    #: derived: an option the signers' one-pass path does not cover (it takes the general path)
+    general_only: bool
+
+    #: Header names the ``unsigned_headers`` option may not name.
+    ALWAYS_SIGNED: Tuple[str, ...] = ("host",)
 
     def __init__(
         self,
         *,
         region: Optional[str] = None,
         service: Optional[str] = None,
+        placement: str = "header",
+        expires: Optional[int] = None,
         normalize_path: Optional[bool] = None,
         double_encode: Optional[bool] = None,
         sign_body: Optional[bool] = None,
@@ -130,25 +182,113 @@ class SigV4Options:
         unsigned_headers: Union[Iterable[str], str] = (),
         s3: bool = False,
     ) -> None:
-        self.region = _check_scope_part("region", region)
-        self.service = _check_scope_part("service", service)
-        self.s3 = _check_bool("s3", s3)
-        self.normalize_path = (
-            not s3 if normalize_path is None else _check_bool("normalize_path", normalize_path)
+        self._set("region", self._check_region(region))
+        self._set_common(
+            service=service,
+            placement=placement,
+            expires=expires,
+            normalize_path=normalize_path,
+            double_encode=double_encode,
+            sign_body=sign_body,
+            session_token=session_token,
+            unsigned_headers=unsigned_headers,
+            s3=s3,
         )
-        self.double_encode = (
-            not s3 if double_encode is None else _check_bool("double_encode", double_encode)
-        )
-        self.sign_body = s3 if sign_body is None else _check_bool("sign_body", sign_body)
-        self.session_token = _check_session_token(session_token)
-        self.unsigned_headers: FrozenSet[str] = _check_unsigned_headers(unsigned_headers)
+
+    def _set(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+
+    def _check_region(self, region: object) -> str:
+        return _check_scope_part("region", region)
+
+    def _scope_parts(self) -> Tuple[str, ...]:
+        # what follows the date in the credential scope
+        return (self.region, self.service)
+
+    def _set_common(
+        self,
+        *,
+        service: Optional[str],
+        placement: str,
+        expires: Optional[int],
+        normalize_path: Optional[bool],
+        double_encode: Optional[bool],
+        sign_body: Optional[bool],
+        session_token: str,
+        unsigned_headers: Union[Iterable[str], str],
+        s3: bool,
+    ) -> None:
+        set_ = self._set
+        service = _check_scope_part("service", service)
+        set_("service", service)
+        s3 = _check_bool("s3", s3)
+        set_("s3", s3)
+        placement = _check_choice("placement", placement, PLACEMENTS)
+        set_("placement", placement)
+        if expires is not None and placement != "query":
+            raise InvalidOption(
+                "option 'expires' belongs to presigned URLs (placement='query')", field="expires"
+            )
+        set_("expires", DEFAULT_EXPIRES if expires is None else check_expires(expires))
+        set_("normalize_path", _default_or_bool("normalize_path", normalize_path, not s3))
+        set_("double_encode", _default_or_bool("double_encode", double_encode, not s3))
+        set_("sign_body", _default_or_bool("sign_body", sign_body, s3))
+        session_token = _check_choice("session_token", session_token, SESSION_TOKEN_MODES)
+        set_("session_token", session_token)
+        unsigned = _check_unsigned_headers(unsigned_headers, self.ALWAYS_SIGNED)
+        set_("unsigned_headers", unsigned)
+        parts = (*self._scope_parts(), "aws4_request")
+        set_("scope_tail", "".join(["/" + part for part in parts]))
+        set_("encoded_scope_tail", "".join(["%2F" + uri_encode(part) for part in parts]))
+        set_("token_signed", session_token == "signed")
+        set_("general_only", bool(unsigned & _ADDED_HEADERS))
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """The options as keyword arguments that build an equal value (defaults left out)."""
+        kwargs: dict[str, Any] = {
+            "region": self.region,
+            "service": self.service,
+            "placement": self.placement,
+            "normalize_path": self.normalize_path,
+            "double_encode": self.double_encode,
+            "sign_body": self.sign_body,
+            "session_token": self.session_token,
+            "unsigned_headers": sorted(self.unsigned_headers - DEFAULT_UNSIGNED_HEADERS),
+            "s3": self.s3,
+        }
+        if self.placement == "query":
+            kwargs["expires"] = self.expires
+        return kwargs
+
+    def replace(self, **changes: Any) -> SigV4Options:
+        """A copy with some options changed (validated again)."""
+        return type(self)(**{**self.as_kwargs(), **changes})
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"{type(self).__name__} is immutable; use .replace(...)")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.as_kwargs() == other.as_kwargs()
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(sorted(map(repr, self.as_kwargs().items())))))
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (_rebuild, (type(self), self.as_kwargs()))
 
     def __repr__(self) -> str:
-        return (
-            f"SigV4Options(region={self.region!r}, service={self.service!r}, "
-            f"normalize_path={self.normalize_path}, double_encode={self.double_encode}, "
-            f"sign_body={self.sign_body}, session_token={self.session_token!r}, s3={self.s3})"
-        )
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.as_kwargs().items())
+        return f"{type(self).__name__}({shown})"
+
+
+def _rebuild(cls: Any, kwargs: dict[str, Any]) -> Any:
+    # pickle support: options are rebuilt (and so validated) from their keyword form
+    return cls(**kwargs)
 
 
 def _check_region_set(region_set: object, region: object) -> str:
@@ -194,61 +334,56 @@ def _check_region_set(region_set: object, region: object) -> str:
     return ",".join(regions)
 
 
-class SigV4AOptions:
-    """Validated SigV4A settings shared by the header and the query signers.
+class SigV4AOptions(SigV4Options):
+    """SigV4's options with a region *set* in place of the region.
 
-    The SigV4 options with a region *set* in place of the region: ``region_set`` is ``"*"``, one
-    region, a comma-separated string or a list of regions (``region`` is accepted for one region,
-    as the aws-c-auth vectors name it).  ``x-amz-region-set`` is always signed.
+    ``region_set`` is ``"*"``, one region, a comma-separated string or a list of regions
+    (``region`` is accepted for one region, as the aws-c-auth vectors name it).  The set is kept
+    in :attr:`region` as sent (comma-joined), since it stands where SigV4's region stands: it is
+    what the signature is valid for.  ``x-amz-region-set`` is always signed.
     """
 
-    __slots__ = (
-        "double_encode",
-        "normalize_path",
-        "region_set",
-        "s3",
-        "service",
-        "session_token",
-        "sign_body",
-        "unsigned_headers",
-    )
+    __slots__ = ()
+
+    ALWAYS_SIGNED = ("host", "x-amz-region-set")
 
     def __init__(
         self,
         *,
         region_set: Union[str, Iterable[str], None] = None,
         region: Optional[str] = None,
-        service: Optional[str] = None,
-        normalize_path: Optional[bool] = None,
-        double_encode: Optional[bool] = None,
-        sign_body: Optional[bool] = None,
-        session_token: str = "signed",
-        unsigned_headers: Union[Iterable[str], str] = (),
-        s3: bool = False,
+        **options: Any,
     ) -> None:
-        self.region_set = _check_region_set(region_set, region)
-        self.service = _check_scope_part("service", service)
-        self.s3 = _check_bool("s3", s3)
-        self.normalize_path = (
-            not s3 if normalize_path is None else _check_bool("normalize_path", normalize_path)
-        )
-        self.double_encode = (
-            not s3 if double_encode is None else _check_bool("double_encode", double_encode)
-        )
-        self.sign_body = s3 if sign_body is None else _check_bool("sign_body", sign_body)
-        self.session_token = _check_session_token(session_token)
-        self.unsigned_headers: FrozenSet[str] = _check_unsigned_headers(
-            unsigned_headers, always_signed=("host", "x-amz-region-set")
-        )
+        self._set("region", _check_region_set(region_set, region))
+        self._set_common(**{**_COMMON_DEFAULTS, **options})
+
+    def _scope_parts(self) -> Tuple[str, ...]:
+        return (self.service,)  # SigV4A's scope has no region: the set travels beside it
+
+    @property
+    def region_set(self) -> str:
+        """The region set as sent: regions joined with ``,``."""
+        return self.region
 
     @property
     def regions(self) -> Tuple[str, ...]:
         """The region set as a tuple of names (wildcards as given)."""
-        return tuple(self.region_set.split(","))
+        return tuple(self.region.split(","))
 
-    def __repr__(self) -> str:
-        return (
-            f"SigV4AOptions(region_set={self.region_set!r}, service={self.service!r}, "
-            f"normalize_path={self.normalize_path}, double_encode={self.double_encode}, "
-            f"sign_body={self.sign_body}, session_token={self.session_token!r}, s3={self.s3})"
-        )
+    def as_kwargs(self) -> dict[str, Any]:
+        kwargs = super().as_kwargs()
+        kwargs["region_set"] = kwargs.pop("region")
+        return kwargs
+
+
+_COMMON_DEFAULTS: dict[str, Any] = {
+    "service": None,
+    "placement": "header",
+    "expires": None,
+    "normalize_path": None,
+    "double_encode": None,
+    "sign_body": None,
+    "session_token": "signed",
+    "unsigned_headers": (),
+    "s3": False,
+}

@@ -174,7 +174,7 @@ def shared_signer(name: str, options: Dict[str, Any]) -> Any:
     if found is not None:
         return found
     made = get_signer(name, **options)
-    if not type(made).__module__.startswith(_OWN_MODULES):
+    if not is_own(made):
         return made
     with _lock:
         found = _shared.get(key)
@@ -184,6 +184,12 @@ def shared_signer(name: str, options: Dict[str, Any]) -> Any:
             del _shared[next(iter(_shared))]
         _shared[key] = made
     return made
+
+
+def is_own(signer: object) -> bool:
+    """Whether ``signer`` is one of this package's own signers (whose verification the
+    verification package runs directly, without going through ``signer.verify``)."""
+    return type(signer).__module__.startswith(_OWN_MODULES)
 
 
 def schemes(*, include_aliases: bool = True, include_broken: bool = False) -> List[SchemeInfo]:

@@ -29,8 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from xml.sax.saxutils import escape
 
-from ._verify import Lookup, detect, verify
-from ._verify_sigv4 import S3_SERVICES
+from ._verification import Lookup, detect, verify
+from ._verification.answers import S3_SERVICES
 from .errors import InvalidCredentials, SigningError, VerificationError
 from .model import Credentials, Request
 

@@ -22,17 +22,18 @@ signature checked; without it a :class:`~signers.errors.MissingDependency` says 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, FrozenSet, Mapping, Optional, Tuple, Union
+from typing import Any, Mapping, Optional, Tuple, Union
 
-from ._encoding import canonical_path
+from ._core.sigv4 import ECDSA_ALGORITHM, region_set_scope
+from ._core.sigv4 import authorization_header as _authorization_header
+from ._core.sigv4 import string_to_sign as _string_to_sign
+from ._lazy import lazy_module
+from ._query_form import presign_query_form
 from ._time import resolve_time, short_date
 from .errors import AlreadySigned, InvalidOption, InvalidRequest, MissingDependency
-from .model import Artifacts, Credentials, Request, SignedRequest
-from .options import DEFAULT_EXPIRES, SigV4AOptions, check_expires
-from .sigv4 import authorization_header as _sigv4_authorization_header
-from .sigv4 import check_arguments, sign_header_form
-from .sigv4 import string_to_sign as _sigv4_string_to_sign
-from .sigv4_query import presign_query_form
+from .model import Artifacts, Credentials, Request, SignedRequest, check_arguments
+from .options import SigV4AOptions
+from .sigv4 import FEATURES, SigV4Family, _ByPlacement, sign_header_form
 
 __all__ = [
     "ALGORITHM",
@@ -48,19 +49,19 @@ __all__ = [
     "s3v4a_query",
 ]
 
-ALGORITHM = "AWS4-ECDSA-P256-SHA256"
+ALGORITHM = ECDSA_ALGORITHM
 MISSING_CRYPTOGRAPHY = "sigv4a needs the 'cryptography' package: pip install 'sigbridge[sigv4a]'"
 
 REGION_SET_HEADER = "X-Amz-Region-Set"
 _REGION_SET = "x-amz-region-set"
-# What the query form adds besides X-Amz-Signature and X-Amz-Credential (which refuse_signed
-# refuses anyway): present already, the request is refused.
-_QUERY_PARAMS = ("x-amz-algorithm", "x-amz-date", "x-amz-signedheaders", "x-amz-expires")
 
-# Options the vectors may require (SigV4's, as the aws-c-auth v4a context.json keys are v4's).
-_FEATURES = frozenset(
-    {"normalize-path", "no-normalize-path", "sign-body", "session-token", "session-token-unsigned"}
+_DESCRIPTIONS = (
+    "SigV4A (AWS4-ECDSA-P256-SHA256, multi-region) in the Authorization header",
+    "SigV4A presigned URL (X-Amz-* query parameters, X-Amz-Region-Set)",
 )
+_FEATURE_SETS = (FEATURES | {"sigv4a:header"}, FEATURES | {"sigv4a:query"})
+
+_verification = lazy_module("._verification.sigv4")
 
 
 def require_cryptography() -> None:
@@ -76,17 +77,17 @@ def require_cryptography() -> None:
 
 def credential_scope(date: str, service: str) -> str:
     """``date/service/aws4_request``: SigV4's scope without the region."""
-    return f"{date}/{service}/aws4_request"
+    return region_set_scope(date, service)
 
 
 def string_to_sign(request_time: str, scope: str, canonical_request_text: str) -> str:
     """``AWS4-ECDSA-P256-SHA256\n<time>\n<scope>\n<hex sha256 of the canonical request>``."""
-    return _sigv4_string_to_sign(request_time, scope, canonical_request_text, ALGORITHM)
+    return _string_to_sign(request_time, scope, canonical_request_text, ALGORITHM)
 
 
 def authorization_header(access_key: str, scope: str, signed_headers: str, signature: str) -> str:
     """The Authorization value, laid out as SigV4's (comma and one space between the parts)."""
-    return _sigv4_authorization_header(access_key, scope, signed_headers, signature, ALGORITHM)
+    return _authorization_header(access_key, scope, signed_headers, signature, ALGORITHM)
 
 
 def public_key(credentials: Credentials) -> Tuple[str, str]:
@@ -156,51 +157,45 @@ def _refuse_region_set(request: Request, scheme: str) -> None:
 # -- the signers ----------------------------------------------------------------------------------
 
 
-class SigV4ASigner:
-    """``sigv4a``: SigV4A in the Authorization header.
+class SigV4ASigner(SigV4Family):
+    """``sigv4a`` (``placement="header"``) and ``sigv4a-query`` (``placement="query"``).
 
     Options (keyword-only): ``region_set`` (``"*"``, a region, ``"us-east-1,us-west-2"`` or a list;
-    ``region=`` is taken for one region), ``service``, and SigV4's ``normalize_path``,
-    ``double_encode``, ``sign_body``, ``session_token`` (``"signed"`` / ``"unsigned"``),
-    ``unsigned_headers`` and ``s3=True`` (S3's preset).  Needs the ``cryptography`` package.
+    ``region=`` is taken for one region), ``service``, and SigV4's ``placement`` / ``expires``,
+    ``normalize_path``, ``double_encode``, ``sign_body``, ``session_token`` (``"signed"`` /
+    ``"unsigned"``), ``unsigned_headers`` and ``s3=True`` (S3's preset).  Needs the
+    ``cryptography`` package.
     """
 
-    name = "sigv4a"
-    description = "SigV4A (AWS4-ECDSA-P256-SHA256, multi-region) in the Authorization header"
-    features: FrozenSet[str] = _FEATURES | {"sigv4a:header"}
+    NAMES = ("sigv4a", "sigv4a-query")
+    OPTIONS = SigV4AOptions
+    name = _ByPlacement(*NAMES)
+    description = _ByPlacement(*_DESCRIPTIONS)
+    features = _ByPlacement(*_FEATURE_SETS)
     #: ECDSA signatures differ on every call: a harness verifies them (verify_signature) with the
     #: public key instead of comparing them.
     public_key = staticmethod(public_key)
     verify_signature = staticmethod(verify_signature)
 
-    __slots__ = ("options",)
+    __slots__ = ()
+    options: SigV4AOptions
 
     def __init__(self, **options: Any) -> None:
-        self.options = SigV4AOptions(**options)
+        super().__init__(**options)
         require_cryptography()
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.options!r})"
-
-    def canonical_uri(self, request: Request) -> str:
-        opts = self.options
-        return canonical_path(
-            request.path, normalize=opts.normalize_path, double_encode=opts.double_encode
-        )
-
     def sign(
-        self,
-        request: Request,
-        credentials: Credentials,
-        at: Optional[_dt.datetime] = None,
+        self, request: Request, credentials: Credentials, at: Optional[_dt.datetime] = None
     ) -> SignedRequest:
-        """Sign ``request``; the result carries a new request and the artifacts."""
+        """Sign ``request`` (a presigned URL with ``placement="query"``); the result carries a
+        new request and the artifacts."""
         check_arguments(request, credentials)
         time = resolve_time(at)
         opts = self.options
-        _refuse_region_set(request, self.name)
-        return sign_header_form(
-            self.name,
+        _refuse_region_set(request, self._scheme)
+        form = presign_query_form if opts.placement == "query" else sign_header_form
+        return form(
+            self._scheme,
             opts,
             request,
             credentials,
@@ -218,68 +213,20 @@ class SigV4ASigner:
         now: Optional[_dt.datetime] = None,
         max_skew: float = 900,
     ) -> Artifacts:
-        """Verify a request signed in the Authorization header, as the server would.
+        """Verify a request signed with this signer's placement, as the server would.
 
         ``region_set`` is what this server answers for: each of its regions must be covered by
         the request's region set (``*`` on either side accepts any); ``service`` must match.
         Raises a :class:`~signers.errors.VerificationError` carrying AWS's error code.
         """
-        from ._verify_sigv4a import verify_header
-
-        return verify_header(self, request, credentials, now=now, max_skew=max_skew)
-
-
-class SigV4AQuerySigner(SigV4ASigner):
-    """``sigv4a-query``: a SigV4A presigned URL.  The SigV4A options plus ``expires`` (seconds)."""
-
-    name = "sigv4a-query"
-    description = "SigV4A presigned URL (X-Amz-* query parameters, X-Amz-Region-Set)"
-    features: FrozenSet[str] = _FEATURES | {"sigv4a:query"}
-
-    __slots__ = ("expires",)
-
-    def __init__(self, *, expires: int = DEFAULT_EXPIRES, **options: Any) -> None:
-        super().__init__(**options)
-        self.expires = check_expires(expires)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.options!r}, expires={self.expires})"
-
-    def sign(
-        self,
-        request: Request,
-        credentials: Credentials,
-        at: Optional[_dt.datetime] = None,
-    ) -> SignedRequest:
-        """Presign ``request``: the result's ``url`` carries the signature."""
-        check_arguments(request, credentials)
-        time = resolve_time(at)
-        opts = self.options
-        _refuse_region_set(request, self.name)
-        return presign_query_form(
-            self.name,
-            opts,
-            self.expires,
-            request,
-            credentials,
-            time,
-            scope=credential_scope(short_date(time), opts.service),
-            sign=lambda sts: _signature(credentials, sts),
-            algorithm=ALGORITHM,
-            extra=((REGION_SET_HEADER, opts.region_set),),
+        return _verification().verify(  # type: ignore[no-any-return]
+            self.options, request, credentials, now, max_skew
         )
 
-    def verify(
-        self,
-        request: Request,
-        credentials: Credentials,
-        now: Optional[_dt.datetime] = None,
-        max_skew: float = 900,
-    ) -> Artifacts:
-        """Verify a SigV4A presigned URL, as the server would (expiry, skew, scope, signature)."""
-        from ._verify_sigv4a import verify_query
 
-        return verify_query(self, request, credentials, now=now, max_skew=max_skew)
+def SigV4AQuerySigner(**options: Any) -> SigV4ASigner:
+    """``sigv4a-query``: a SigV4A presigned-URL signer, ``SigV4ASigner(placement="query", ...)``."""
+    return SigV4ASigner(placement="query", **options)
 
 
 def s3v4a(**options: Any) -> SigV4ASigner:
@@ -289,16 +236,19 @@ def s3v4a(**options: Any) -> SigV4ASigner:
     return SigV4ASigner(**options)
 
 
-def s3v4a_query(**options: Any) -> SigV4AQuerySigner:
+def s3v4a_query(**options: Any) -> SigV4ASigner:
     """``s3v4a-query``: botocore's name for a SigV4A presigned URL with the S3 preset."""
     options.setdefault("s3", True)
     options.setdefault("service", "s3")
     return SigV4AQuerySigner(**options)
 
 
+SigV4AQuerySigner.name = "sigv4a-query"  # type: ignore[attr-defined]
+SigV4AQuerySigner.description = _DESCRIPTIONS[1]  # type: ignore[attr-defined]
+SigV4AQuerySigner.features = _FEATURE_SETS[1]  # type: ignore[attr-defined]
 s3v4a.name = "sigv4a"  # type: ignore[attr-defined]
 s3v4a.description = "sigv4a with the S3 preset (s3=True)"  # type: ignore[attr-defined]
-s3v4a.features = SigV4ASigner.features  # type: ignore[attr-defined]
+s3v4a.features = _FEATURE_SETS[0]  # type: ignore[attr-defined]
 s3v4a_query.name = "sigv4a-query"  # type: ignore[attr-defined]
 s3v4a_query.description = "sigv4a-query with the S3 preset (s3=True)"  # type: ignore[attr-defined]
-s3v4a_query.features = SigV4AQuerySigner.features  # type: ignore[attr-defined]
+s3v4a_query.features = _FEATURE_SETS[1]  # type: ignore[attr-defined]

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 
 import signers
 from signers import Credentials, Request, _crypto, _encoding, _time, registry, s3_v2
-from signers import _verify as dispatcher
 from signers import _verify_legacy as legacy
-from signers import _verify_sigv4 as v4
+from signers._verification import sigv4 as v4
+from signers._verification import sigv4_parse
 
 UTC = dt.timezone.utc
 AT = dt.datetime(2015, 8, 30, 12, 36, tzinfo=UTC)
@@ -59,12 +59,11 @@ def general_only() -> Iterator[None]:
     none = staticmethod(lambda *args, **kwargs: None)
     with contextlib.ExitStack() as stack:
         for module, name in (
-            (v4, "_parse_header_fast"),
-            (v4, "_parse_query_fast"),
+            (sigv4_parse, "parse_header_fast"),
+            (sigv4_parse, "parse_query_fast"),
             (v4, "_verify_fast"),
             (legacy, "_parse_fast"),
             (legacy, "_verify_fast"),
-            (dispatcher, "_verify_common"),
         ):
             stack.enter_context(mock.patch.object(module, name, none.__func__))
         yield
@@ -411,11 +410,11 @@ def test_a_valid_signature_without_host_is_refused_alike(service: str, host: str
 def test_verification_takes_the_fast_path_for_the_common_requests() -> None:
     # The general checks are made to fail: only the one-pass path can give these verdicts.
     trap = mock.Mock(side_effect=AssertionError("general path taken"))
-    with mock.patch.object(v4, "_verify", trap), mock.patch.object(
+    with mock.patch.object(v4, "_check_signature", trap), mock.patch.object(
         legacy, "_verify_sigv2", trap
     ), mock.patch.object(legacy, "_verify_s3_header", trap), mock.patch.object(
         legacy, "_verify_s3_query", trap
-    ), mock.patch.object(dispatcher, "detect", trap):
+    ):
         for scheme, options, request in CASES:
             signer = signers.get_signer(scheme, **options)
             signed = signer.sign(request, CREDS, AT)

@@ -261,8 +261,11 @@ def test_unknown_scheme_lists_available_names() -> None:
 
 
 def test_aliases_resolve_to_the_same_signers() -> None:
-    assert type(signers.get_signer("v4", region="r-1", service="s")).name == "sigv4"
-    assert type(signers.get_signer("v4-query", region="r-1", service="s")).name == "sigv4-query"
+    header = signers.get_signer("v4", region="r-1", service="s")
+    query = signers.get_signer("v4-query", region="r-1", service="s")
+    assert type(header) is type(query) is signers.sigv4.SigV4Signer  # one signer, two placements
+    assert header.name == "sigv4" and header.options.placement == "header"
+    assert query.name == "sigv4-query" and query.options.placement == "query"
     s3 = signers.get_signer("s3v4-query", region="us-east-1", service="s3")
     assert s3.options.s3 is True and s3.options.normalize_path is False
     listing = signers.available()

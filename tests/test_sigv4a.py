@@ -26,7 +26,7 @@ pytest.importorskip("cryptography")
 import signers
 from conformance import vectors
 from signers import Credentials, Request, _crypto, _ecdsa, sigv4a
-from signers._verify_sigv4a import region_set_covers
+from signers._verification.sigv4 import region_set_covers
 from tests._verify_support import (
     AK,
     CREDS,
@@ -270,11 +270,12 @@ def test_s3_presets_and_aliases() -> None:
     assert signed.artifacts.canonical_request.split("\n")[1] == "/a//b/../c"
     assert signed.request.header("x-amz-content-sha256") == hashlib.sha256(b"x").hexdigest()
     query = signers.get_signer("s3v4a-query", region_set="*")
-    assert type(query) is sigv4a.SigV4AQuerySigner and query.options.s3
+    assert type(query) is sigv4a.SigV4ASigner and query.options.s3
+    assert query.name == "sigv4a-query" and query.options.placement == "query"
     presigned = query.sign(Request("GET", "https://b.s3.amazonaws.com/k"), CREDS, AT)
     assert presigned.artifacts.payload_hash == "UNSIGNED-PAYLOAD"
     assert type(signers.get_signer("v4a", region_set="*", service="s")).name == "sigv4a"
-    assert type(signers.get_signer("v4a-query", region_set="*", service="s")).name == "sigv4a-query"
+    assert signers.get_signer("v4a-query", region_set="*", service="s").name == "sigv4a-query"
     names = {info.name: info for info in signers.schemes()}
     assert {"sigv4a", "v4a", "s3v4a", "sigv4a-query", "v4a-query", "s3v4a-query"} <= set(names)
     assert names["v4a"].is_alias and names["s3v4a-query"].target == "sigv4a-query"

@@ -6,7 +6,7 @@ import pytest
 
 import signers
 from signers import Request
-from signers._verify import detect
+from signers._verification import detect
 from tests._verify_support import (
     AK,
     AT,

@@ -21,7 +21,7 @@ import signers
 from signers import Credentials, Request
 from signers._encoding import uri_encode
 from signers._time import rfc1123
-from signers._verify import detect
+from signers._verification import detect
 from tests._verify_support import (
     AK,
     AT,

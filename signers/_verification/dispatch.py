@@ -1,0 +1,322 @@
+"""Verify any signed AWS request: detect the scheme, find the credentials, call its verifier.
+
+The scheme is read from the request (:mod:`.detect`).  The verifier is the scheme's signer, looked
+up in the registry by that name: any signer with a ``verify(request, credentials, now=None,
+max_skew=900) -> Artifacts`` method that raises :class:`~signers.errors.VerificationError` takes
+part, so a plug-in needs no change here.  A recognized scheme without a verifier is refused with
+:class:`~signers.errors.UnsupportedAuthorization`.  The built-in signers' requests are parsed
+strictly before the access key is looked up, so a malformed request gets its precise error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Union
+
+from .._time import UTC, iso8601, parse_iso8601
+from ..errors import (
+    AuthorizationHeaderMalformed,
+    IncompleteSignature,
+    InvalidOption,
+    MissingDependency,
+    UnknownScheme,
+    UnsupportedAuthorization,
+)
+from ..model import Artifacts, Credentials, Request
+from ..registry import is_own, shared_signer
+from . import sigv4 as _sigv4
+from .answers import FLAVORS, is_s3_service
+from .detect import Detected, decoded_pairs, detect, form_pairs
+from .sigv4_parse import ParsedAuth
+
+__all__ = [
+    "Verified",
+    "Lookup",
+    "verify",
+    "SIGV4_SCHEMES",
+    "SIGV4A_SCHEMES",
+    "LEGACY_SCHEMES",
+]
+
+Lookup = Union[Mapping[str, Credentials], Callable[[str], Optional[Credentials]]]
+
+#: The schemes whose signers take ``region`` / ``service`` options (a credential scope).
+SIGV4_SCHEMES = ("sigv4", "sigv4-query")
+#: The SigV4A schemes: a credential scope without region, and a region set (``region_set``).
+SIGV4A_SCHEMES = ("sigv4a", "sigv4a-query")
+#: The legacy schemes (no credential scope).
+LEGACY_SCHEMES = ("sigv2", "s3-v2", "s3-v2-query")
+
+
+def _legacy() -> Any:
+    """:mod:`signers._verify_legacy`, imported on first use."""
+    from .. import _verify_legacy
+
+    return _verify_legacy
+
+
+@dataclasses.dataclass(frozen=True)
+class Verified:
+    """A request that verified: who signed it, for what scope, over which headers, when."""
+
+    scheme: str
+    access_key: str
+    artifacts: Artifacts
+    region: Optional[str] = None
+    service: Optional[str] = None
+    signed_headers: Tuple[str, ...] = ()
+    request_time: Optional[_dt.datetime] = None
+    expires_at: Optional[_dt.datetime] = None
+
+    def as_dict(self) -> Dict[str, Any]:
+        """A JSON-ready account (times in ISO 8601); no secret is in it."""
+        return {
+            "scheme": self.scheme,
+            "access_key": self.access_key,
+            "region": self.region,
+            "service": self.service,
+            "signed_headers": list(self.signed_headers),
+            "time": iso8601(self.request_time) if self.request_time else None,
+            "expires": iso8601(self.expires_at) if self.expires_at else None,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"Verified(scheme={self.scheme!r}, access_key={self.access_key!r}, "
+            f"region={self.region!r}, service={self.service!r}, "
+            f"signed_headers={self.signed_headers!r})"
+        )
+
+
+def _lookup(lookup: Lookup, access_key: str) -> Optional[Credentials]:
+    # (a dict, the common case, before the slower abstract-class test)
+    if type(lookup) is dict or isinstance(lookup, Mapping):
+        found = lookup.get(access_key)
+    elif callable(lookup):
+        found = lookup(access_key)
+    else:
+        raise InvalidOption(
+            f"lookup: expected a mapping or a callable, got {type(lookup).__name__}",
+            field="lookup",
+        )
+    if found is not None and not isinstance(found, Credentials):
+        raise InvalidOption(
+            f"lookup: returned {type(found).__name__} for an access key; expected "
+            "signers.Credentials or None",
+            field="lookup",
+        )
+    return found
+
+
+def _is_s3(detected: Detected, service: Optional[str], options: Mapping[str, Any]) -> bool:
+    forced = options.get("s3")
+    if isinstance(forced, bool):
+        return forced
+    return detected.scheme.startswith("s3-") or is_s3_service(service or detected.service)
+
+
+def _verifier(scheme: str, options: Dict[str, Any], s3: bool) -> Any:
+    try:
+        # (the built-in signers, configured once per set of options: verify() only reads them)
+        signer = shared_signer(scheme, options)
+    except UnknownScheme:
+        raise UnsupportedAuthorization(
+            f"The authorization mechanism you have provided is not supported: no verifier for "
+            f"scheme {scheme!r} is available (no signer of that name is installed)",
+            field="scheme",
+        ) from None
+    except MissingDependency as exc:
+        raise UnsupportedAuthorization(
+            "The authorization mechanism you have provided is not supported here: " + exc.message,
+            field="scheme",
+        ) from None
+    except InvalidOption as exc:
+        if scheme not in SIGV4_SCHEMES + SIGV4A_SCHEMES:
+            raise  # no scope to blame: the server's own options are wrong (a SigningError)
+        # Options built from the client's credential scope: a scope part AWS would reject.
+        message = f"the credential scope is not valid: {exc.message}"
+        if s3:
+            raise AuthorizationHeaderMalformed(
+                "The authorization header is malformed; " + message, field=exc.field
+            ) from None
+        raise IncompleteSignature(message, field=exc.field) from None
+    if not callable(getattr(signer, "verify", None)):
+        raise UnsupportedAuthorization(
+            f"The authorization mechanism you have provided is not supported: the {scheme!r} "
+            "signer installed has no verify() method yet",
+            field="scheme",
+        )
+    return signer
+
+
+def _legacy_times(
+    scheme: str, request: Request
+) -> Tuple[Optional[_dt.datetime], Optional[_dt.datetime]]:
+    """Request time and expiry of a legacy request, read leniently (it already verified)."""
+    try:
+        if scheme == "s3-v2-query":
+            expires = next((v for n, v in decoded_pairs(request.query) if n == "Expires"), "")
+            return None, _dt.datetime.fromtimestamp(int(expires), UTC)
+        if scheme == "s3-v2":
+            from email.utils import parsedate_to_datetime
+
+            text = request.header("x-amz-date") or request.header("date")
+            if not text:
+                return None, None
+            parsed = parsedate_to_datetime(text)
+            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)), None
+        if scheme == "sigv2":
+            pairs = decoded_pairs(request.query) or form_pairs(request)
+            values = dict(pairs)
+            if "Timestamp" in values:
+                return parse_iso8601(values["Timestamp"]), None
+            if "Expires" in values:
+                return None, parse_iso8601(values["Expires"])
+    except (ValueError, TypeError, OverflowError, IndexError):
+        pass
+    return None, None
+
+
+def verify(
+    request: Request,
+    lookup: Lookup,
+    now: Optional[_dt.datetime] = None,
+    max_skew: float = 900,
+    *,
+    region: Optional[str] = None,
+    service: Optional[str] = None,
+    schemes: Optional[Iterable[str]] = None,
+    options: Optional[Mapping[str, Mapping[str, Any]]] = None,
+) -> Verified:
+    """Verify ``request`` whatever its scheme; a :class:`Verified` account on success.
+
+    ``lookup`` maps an access key to :class:`~signers.model.Credentials` (a mapping, or a
+    callable returning ``None`` for an unknown key).  ``region`` / ``service`` are what this
+    server answers for (SigV4): ``None`` accepts the client's credential scope.  ``schemes``
+    restricts the schemes accepted (default: every one with a verifier).  ``options`` are extra
+    signer options per scheme, e.g. ``{"sigv4-query": {"session_token": "unsigned"}}``; the
+    S3 rules (``s3=True``) apply by default when the signing name is an S3 one.
+
+    Raises a :class:`~signers.errors.VerificationError` subclass carrying AWS's error code.
+    """
+    detected = detect(request)
+    scheme = detected.scheme
+    if schemes is not None:
+        allowed = tuple(schemes)
+        if scheme not in allowed:
+            raise UnsupportedAuthorization(
+                f"The authorization mechanism you have provided is not supported: scheme "
+                f"{scheme!r} is not accepted here (accepted: {', '.join(allowed) or 'none'})",
+                field="scheme",
+            )
+    scheme_options: Dict[str, Any] = dict((options or {}).get(scheme, {}))
+    s3 = _is_s3(detected, service, scheme_options)
+    if scheme in SIGV4_SCHEMES or scheme in SIGV4A_SCHEMES:
+        return _verify_sigv4_family(
+            request, lookup, now, max_skew, scheme, scheme_options, s3, region, service
+        )
+    signer = _verifier(scheme, scheme_options, s3)
+    if scheme in LEGACY_SCHEMES and is_own(signer):
+        return _verify_legacy(request, lookup, now, max_skew, signer, detected, s3)
+    credentials = _lookup(lookup, detected.access_key)
+    if credentials is None:
+        raise FLAVORS[s3, False].unknown_key(detected.access_key)
+    artifacts = signer.verify(request, credentials, now=now, max_skew=max_skew)
+    if not isinstance(artifacts, Artifacts):
+        raise UnsupportedAuthorization(
+            f"the {scheme!r} verifier returned {type(artifacts).__name__}, not Artifacts",
+            field="scheme",
+        )
+    request_time, expires_at = _legacy_times(scheme, request)
+    return _verified(detected, artifacts, request_time, expires_at)
+
+
+def _verified(
+    detected: Detected,
+    artifacts: Artifacts,
+    request_time: Optional[_dt.datetime],
+    expires_at: Optional[_dt.datetime],
+) -> Verified:
+    signed = artifacts.signed_headers
+    return Verified(
+        scheme=detected.scheme,
+        access_key=detected.access_key,
+        artifacts=artifacts,
+        region=detected.region,
+        service=detected.service,
+        signed_headers=tuple(signed.split(";")) if signed else (),
+        request_time=request_time,
+        expires_at=expires_at,
+    )
+
+
+def _verify_sigv4_family(
+    request: Request,
+    lookup: Lookup,
+    now: Optional[_dt.datetime],
+    max_skew: float,
+    scheme: str,
+    scheme_options: Dict[str, Any],
+    s3: bool,
+    region: Optional[str],
+    service: Optional[str],
+) -> Verified:
+    """SigV4 and SigV4A: parse strictly before anything else, so a malformed request gets its
+    precise error (and not "unknown access key").  The signer is configured with what the server
+    expects; where it expects nothing, with what the client says (the signature still has to
+    match it).  SigV4A's ``region`` is a region this server answers for, which the request's
+    region set must cover."""
+    query = scheme.endswith("-query")
+    sigv4a = scheme in SIGV4A_SCHEMES
+    parsed: ParsedAuth = _sigv4.parse(request, query=query, s3=s3, sigv4a=sigv4a)
+    if not sigv4a:
+        scheme_options.setdefault("region", region or parsed.region)
+    elif "region" not in scheme_options:
+        scheme_options.setdefault("region_set", region or parsed.region)
+    scheme_options.setdefault("service", service or parsed.service)
+    scheme_options.setdefault("s3", s3)
+    signer = _verifier(scheme, scheme_options, s3)
+    credentials = _lookup(lookup, parsed.access_key)
+    if credentials is None:
+        raise FLAVORS[s3, query].unknown_key(parsed.access_key)
+    if is_own(signer):
+        artifacts = _sigv4.verify(
+            signer.options, request, credentials, now, max_skew, parsed=parsed
+        )
+    else:
+        artifacts = signer.verify(request, credentials, now=now, max_skew=max_skew)
+    expires = parsed.expires
+    request_time = parsed.request_time
+    return _verified(
+        Detected(scheme, parsed.access_key, parsed.region, parsed.service),
+        artifacts,
+        request_time,
+        None if expires is None else request_time + _dt.timedelta(seconds=expires),
+    )
+
+
+def _verify_legacy(
+    request: Request,
+    lookup: Lookup,
+    now: Optional[_dt.datetime],
+    max_skew: float,
+    signer: Any,
+    detected: Detected,
+    s3: bool,
+) -> Verified:
+    # As for SigV4: the precise error for a malformed request before "unknown access key".
+    legacy = _legacy()
+    parsed = legacy.parse(signer, request)
+    credentials = _lookup(lookup, parsed.access_key)
+    if credentials is None:
+        raise FLAVORS[s3, False].unknown_key(parsed.access_key)
+    artifacts = legacy.verify(
+        signer, request, credentials, now=now, max_skew=max_skew, parsed=parsed
+    )
+    return _verified(
+        Detected(detected.scheme, parsed.access_key, None, detected.service),
+        artifacts,
+        parsed.request_time,
+        parsed.expires_at,
+    )
