@@ -28,15 +28,14 @@ from typing import (
     Union,
 )
 
+from . import _crypto
 from ._core.sigv4 import (
     ALGORITHM,
     UNSIGNED_PAYLOAD_VALUE,
     body_hash,
     canonical_request,
-    canonical_uri,
     declared_payload_hash,
     headers_to_sign,
-    hmac_signature,
     mentions_signing_query,
     refuse_signed,
     signing_headers,
@@ -44,6 +43,7 @@ from ._core.sigv4 import (
 )
 from ._encoding import (
     canonical_headers,
+    canonical_path,
     canonical_query,
     canonical_query_pairs_of,
     header_block,
@@ -120,7 +120,7 @@ def presign_query_form(
     encoded = [(n, uri_encode(v)) for n, v in added]
     creq = canonical_request(
         request.method,
-        canonical_uri(request.path, opts.normalize_path, opts.double_encode),
+        canonical_path(request.path, opts.normalize_path, opts.double_encode),
         canonical_query(request.query_pairs() + encoded),
         block,
         signed,
@@ -182,14 +182,16 @@ def presign(
         signed_params = "&".join([n + "=" + v for n, v in pairs])
     canonical = canonical_request(
         method,
-        canonical_uri(path, opts.normalize_path, opts.double_encode),
+        canonical_path(path, opts.normalize_path, opts.double_encode),
         signed_params,
         block,
         signed,
         payload,
     )
     sts = string_to_sign(request_time_text, scope, canonical)
-    signature = hmac_signature(credentials.secret_key, date, opts.region, opts.service, sts)
+    signature = _crypto.sigv4_signature(
+        credentials.secret_key, date, opts.region, opts.service, sts.encode("utf-8")
+    )
     new_query = f"{query}&{url_params}{signature}" if query else url_params + signature
     return _tuple_new(
         SignedRequest,
@@ -300,7 +302,7 @@ def _presign_bulk(
     # Single encoding without normalization works segment by segment, and an encoded key is
     # already canonical: the canonical path is the prefix's, canonicalized once, plus the key.
     per_segment = not normalize and not double_encode
-    canonical_prefix = canonical_uri(path_prefix, False, False)
+    canonical_prefix = canonical_path(path_prefix, False, False)
     secret, region, service = credentials.secret_key, opts.region, opts.service
     for key in keys:
         encoded_key = _encode_key(key)
@@ -308,11 +310,11 @@ def _presign_bulk(
         uri = (
             canonical_prefix + encoded_key
             if per_segment
-            else canonical_uri(path, normalize, double_encode)
+            else canonical_path(path, normalize, double_encode)
         )
         canonical = canonical_request(method, uri, signed_params, block, signed, payload)
         sts = string_to_sign(request_time_text, scope, canonical)
-        signature = hmac_signature(secret, date, region, service, sts)
+        signature = _crypto.sigv4_signature(secret, date, region, service, sts.encode("utf-8"))
         query = url_query + signature
         yield _tuple_new(
             SignedRequest,

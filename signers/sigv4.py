@@ -34,23 +34,27 @@ from typing import (
     Union,
 )
 
-from . import _query_form
+from . import _crypto, _query_form
 from ._core.sigv4 import (
     ALGORITHM,
     authorization_header,
     body_hash,
     canonical_request,
-    canonical_uri,
     credential_scope,
     declared_payload_hash,
     headers_to_sign,
-    hmac_signature,
     mentions_signing_query,
     refuse_signed,
     signing_headers,
     string_to_sign,
 )
-from ._encoding import canonical_headers, canonical_query, canonical_query_of, header_block
+from ._encoding import (
+    canonical_headers,
+    canonical_path,
+    canonical_query,
+    canonical_query_of,
+    header_block,
+)
 from ._encoding import trim_header_value as _trim
 from ._lazy import lazy_module
 from ._time import amz_date, request_time, resolve_time, short_date
@@ -143,7 +147,7 @@ def sign_header_form(
     block, signed = canonical_headers(headers_to_sign(request) + added, opts.unsigned_headers)
     creq = canonical_request(
         request.method,
-        canonical_uri(request.path, opts.normalize_path, opts.double_encode),
+        canonical_path(request.path, opts.normalize_path, opts.double_encode),
         canonical_query(request.query_pairs()),
         block,
         signed,
@@ -178,61 +182,8 @@ def hmac_signer(
     credentials: Credentials, date: str, region: str, service: str
 ) -> Callable[[str], str]:
     """SigV4's signature step for :func:`sign_header_form` and the query form's general path."""
-    return lambda sts: hmac_signature(credentials.secret_key, date, region, service, sts)
-
-
-def _sign_header(
-    name: str, opts: SigV4Options, request: Request, credentials: Credentials, at: Any
-) -> Optional[SignedRequest]:
-    """The header form of the common case in one pass over the headers, through the same stage
-    functions as :func:`sign_header_form`; ``None`` for the other cases (the general path)."""
-    method, url, headers, body, scheme, authority, path, query = request
-    if opts.general_only or (query and mentions_signing_query(query)):
-        return None
-    merged = signing_headers(request, opts.unsigned_headers, _SPECIAL_HEADERS)
-    if merged is None:
-        return None
-    request_time_text, date = request_time(at)
-    payload = body_hash(body)
-    token = credentials.token
-    merged["x-amz-date"] = request_time_text
-    if token is not None and opts.token_signed:
-        merged["x-amz-security-token"] = _trim(token)
-    if opts.sign_body:
-        merged["x-amz-content-sha256"] = payload
-    block, signed = header_block(merged)
-    canonical = canonical_request(
-        method,
-        canonical_uri(path, opts.normalize_path, opts.double_encode),
-        canonical_query_of(query) if query else "",
-        block,
-        signed,
-        payload,
-    )
-    scope = date + opts.scope_tail
-    sts = string_to_sign(request_time_text, scope, canonical)
-    signature = hmac_signature(credentials.secret_key, date, opts.region, opts.service, sts)
-    authorization = authorization_header(credentials.access_key, scope, signed, signature)
-    added: Tuple[Header, ...] = (("X-Amz-Date", request_time_text),)
-    if opts.sign_body:
-        added += (("x-amz-content-sha256", payload),)
-    if token is not None:
-        if opts.token_signed:
-            added = (("X-Amz-Security-Token", token), *added)
-        else:
-            added += (("X-Amz-Security-Token", token),)
-    added += (("Authorization", authorization),)
-    return _tuple_new(
-        SignedRequest,
-        (
-            _tuple_new(
-                Request, (method, url, headers + added, body, scheme, authority, path, query)
-            ),
-            _tuple_new(Artifacts, (canonical, sts, signature, scope, signed, payload)),
-            name,
-            added,
-            (),
-        ),
+    return lambda sts: _crypto.sigv4_signature(
+        credentials.secret_key, date, region, service, sts.encode("utf-8")
     )
 
 
@@ -296,7 +247,7 @@ class SigV4Family:
     def canonical_uri(self, request: Request) -> str:
         """The canonical URI of ``request`` under this signer's path options."""
         opts = self.options
-        return canonical_uri(request.path, opts.normalize_path, opts.double_encode)
+        return canonical_path(request.path, opts.normalize_path, opts.double_encode)
 
 
 class SigV4Signer(SigV4Family):
@@ -328,10 +279,62 @@ class SigV4Signer(SigV4Family):
             check_arguments(request, credentials)
         opts = self.options
         if opts.placement == "query":
-            signed = _query_form.presign(self._scheme, opts, request, credentials, at)
-        else:
-            signed = _sign_header(self._scheme, opts, request, credentials, at)
-        return signed if signed is not None else self._sign_general(request, credentials, at)
+            presigned = _query_form.presign(self._scheme, opts, request, credentials, at)
+            if presigned is None:
+                return self._sign_general(request, credentials, at)
+            return presigned
+        # The header form of the common case in one pass over the headers, through the same
+        # stage functions as sign_header_form (which _sign_general runs for every other case).
+        method, url, headers, body, scheme, authority, path, query = request
+        if opts.general_only or (query and mentions_signing_query(query)):
+            return self._sign_general(request, credentials, at)
+        merged = signing_headers(request, opts.unsigned_headers, _SPECIAL_HEADERS)
+        if merged is None:
+            return self._sign_general(request, credentials, at)
+        request_time_text, date = request_time(at)
+        payload = body_hash(body)
+        token = credentials.token
+        merged["x-amz-date"] = request_time_text
+        if token is not None and opts.token_signed:
+            merged["x-amz-security-token"] = _trim(token)
+        if opts.sign_body:
+            merged["x-amz-content-sha256"] = payload
+        block, signed = header_block(merged)
+        canonical = canonical_request(
+            method,
+            canonical_path(path, opts.normalize_path, opts.double_encode),
+            canonical_query_of(query) if query else "",
+            block,
+            signed,
+            payload,
+        )
+        scope = date + opts.scope_tail
+        sts = string_to_sign(request_time_text, scope, canonical)
+        signature = _crypto.sigv4_signature(
+            credentials.secret_key, date, opts.region, opts.service, sts.encode("utf-8")
+        )
+        authorization = authorization_header(credentials.access_key, scope, signed, signature)
+        added: Tuple[Header, ...] = (("X-Amz-Date", request_time_text),)
+        if opts.sign_body:
+            added += (("x-amz-content-sha256", payload),)
+        if token is not None:
+            if opts.token_signed:
+                added = (("X-Amz-Security-Token", token), *added)
+            else:
+                added += (("X-Amz-Security-Token", token),)
+        added += (("Authorization", authorization),)
+        return _tuple_new(
+            SignedRequest,
+            (
+                _tuple_new(
+                    Request, (method, url, headers + added, body, scheme, authority, path, query)
+                ),
+                _tuple_new(Artifacts, (canonical, sts, signature, scope, signed, payload)),
+                self._scheme,
+                added,
+                (),
+            ),
+        )
 
     def _sign_general(
         self, request: Request, credentials: Credentials, at: Optional[_dt.datetime] = None

@@ -5,8 +5,8 @@
 2. string to sign = the algorithm, the request time (``YYYYMMDDTHHMMSSZ``), the credential scope
    and the hex SHA-256 of the canonical request (:func:`string_to_sign`);
 3. signature = hex HMAC-SHA256 of the string to sign under the signing key derived from the secret
-   and the scope (:func:`hmac_signature`; SigV4A signs with ECDSA instead, see
-   :mod:`signers._ecdsa`).
+   and the scope (:func:`signers._crypto.sigv4_signature`, with the key cached; SigV4A signs with
+   ECDSA instead, see :mod:`signers._ecdsa`).
 
 Every SigV4 and SigV4A path goes through these functions: header and presigned forms, bulk
 presigning, verification, the one-pass paths and the general ones.  The canonicalization of each
@@ -19,7 +19,7 @@ from hashlib import sha256 as _sha256
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from .. import _crypto
-from .._encoding import canonical_path, merge_headers
+from .._encoding import merge_headers
 from ..errors import AlreadySigned, InvalidRequest
 from ..model import PayloadHash
 
@@ -36,10 +36,8 @@ __all__ = [
     "TERMINATOR",
     "credential_scope",
     "region_set_scope",
-    "canonical_uri",
     "canonical_request",
     "string_to_sign",
-    "hmac_signature",
     "authorization_header",
     "body_hash",
     "declared_payload_hash",
@@ -76,14 +74,6 @@ def region_set_scope(date: str, service: str) -> str:
     return f"{date}/{service}/{TERMINATOR}"
 
 
-def canonical_uri(path: str, normalize: bool, double_encode: bool) -> str:
-    """The canonical URI of a path as sent (``/`` for the empty path); see
-    :func:`signers._encoding.canonical_path`."""
-    if path == "/":
-        return path
-    return canonical_path(path, normalize=normalize, double_encode=double_encode)
-
-
 def canonical_request(
     method: str,
     canonical_uri: str,
@@ -110,11 +100,6 @@ def string_to_sign(
     # (surrogateescape: a path or query carrying bytes that are not UTF-8 hashes as those bytes)
     digest = _sha256(canonical_request_text.encode("utf-8", "surrogateescape")).hexdigest()
     return f"{algorithm}\n{request_time}\n{scope}\n{digest}"
-
-
-def hmac_signature(secret_key: str, date: str, region: str, service: str, sts: str) -> str:
-    """Hex HMAC-SHA256 of the string to sign under the (cached) signing key of the scope."""
-    return _crypto.sigv4_signature(secret_key, date, region, service, sts.encode("utf-8"))
 
 
 def authorization_header(
@@ -187,7 +172,8 @@ def signing_headers(
     present."""
     merged = merge_headers(request.headers, exclude, stop)
     if merged is not None and "host" not in merged:
-        merged["host"] = request.host_header
+        authority = request.authority
+        merged["host"] = request.host_header if ":" in authority else authority
     return merged
 
 

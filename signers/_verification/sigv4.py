@@ -25,18 +25,16 @@ from .._core.sigv4 import (
     UNSIGNED_PAYLOAD_VALUE,
     body_hash,
     canonical_request,
-    canonical_uri,
-    hmac_signature,
     is_hex_sha256,
     string_to_sign,
 )
 from .._encoding import (
+    canonical_path,
     canonical_query,
     canonical_query_of,
     header_block,
     merge_headers,
     percent_decode_str,
-    trim_header_value,
 )
 from .._time import amz_date, iso8601, resolve_time
 from ..errors import (
@@ -316,8 +314,8 @@ def _signature_matches(
         ecdsa = _ecdsa()
         key = ecdsa.private_key(credentials.access_key, credentials.secret_key)
         return ecdsa.verify(key.public_key(), sts.encode("utf-8"), provided), provided
-    expected = hmac_signature(
-        credentials.secret_key, parsed.date, parsed.region, parsed.service, sts
+    expected = _crypto.sigv4_signature(
+        credentials.secret_key, parsed.date, parsed.region, parsed.service, sts.encode("utf-8")
     )
     return is_hex_sha256(provided) and _crypto.constant_time_equal(provided, expected), expected
 
@@ -331,7 +329,7 @@ def _check_signature(
 ) -> Artifacts:
     creq = canonical_request(
         request.method,
-        canonical_uri(request.path, options.normalize_path, options.double_encode),
+        canonical_path(request.path, options.normalize_path, options.double_encode),
         _canonical_query(options, request, parsed),
         _listed_headers_block(request, parsed.header_names),
         parsed.signed_headers,
@@ -462,10 +460,9 @@ def _fast_canonical_query(
 
 def _listed_values_block(request: Request, values: Dict[str, str], names: Sequence[str]) -> str:
     """:func:`_listed_headers_block` of a request whose headers are all single (``values``)."""
-    merged = {}
-    for name in names:
-        value = values.get(name)
-        merged[name] = request.host_header if value is None else trim_header_value(value)
+    merged = merge_headers([(name, values[name]) for name in names if name in values]) or {}
+    if "host" not in merged:
+        merged["host"] = request.host_header
     return header_block(merged)[0]
 
 
@@ -499,7 +496,7 @@ def _verify_fast(
         return None
     creq = canonical_request(
         request.method,
-        canonical_uri(request.path, options.normalize_path, options.double_encode),
+        canonical_path(request.path, options.normalize_path, options.double_encode),
         query,
         _listed_values_block(request, values, names),
         parsed.signed_headers,
@@ -508,7 +505,9 @@ def _verify_fast(
     date, region, service = parsed.date, parsed.region, parsed.service
     scope = f"{date}/{region}/{service}/{TERMINATOR}"
     sts = string_to_sign(parsed.request_time_text, scope, creq)
-    signature = hmac_signature(credentials.secret_key, date, region, service, sts)
+    signature = _crypto.sigv4_signature(
+        credentials.secret_key, date, region, service, sts.encode("utf-8")
+    )
     provided = parsed.signature
     # (compare_digest takes ASCII text; equal to ours, the signature is 64 hex digits)
     if not provided.isascii() or not _crypto.constant_time_equal(provided, signature):
