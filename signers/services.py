@@ -282,9 +282,7 @@ def _fixed_host(name: str, entries: List[Tuple[str, Optional[str]]]) -> _HostFac
     regions = {r for _, r in entries}
     region = next(iter(regions)) if len(regions) == 1 else None
     signing = {table.services[n].signing_name for n in names}
-    if region is not None and region in name.split("."):
-        source = f"host {name!r}"
-    elif region is not None and table.is_region_named(name):
+    if region is not None and table.is_region_named(name) and region not in name.split("."):
         source = f"endpoint {name} signs for {region} whatever region it names"
     elif region is not None:
         source = f"global endpoint {name} signs for {region}"

@@ -298,7 +298,10 @@ def _endpoints_hosts(
                         if region is None and partitions.is_region(name):
                             region = name
                         split = partitions.split(host)
-                        if split and _prefix_of(split[0], partitions)[1] is None:
+                        partition_endpoint = name == entry.get("partitionEndpoint")
+                        if split and (
+                            partition_endpoint or _prefix_of(split[0], partitions)[1] is None
+                        ):
                             for owner in owners:
                                 globals_[owner].setdefault(host, (region, pid))
             for host in hosts:
