@@ -28,6 +28,32 @@ class Resolved(NamedTuple):
 _SESSION: Dict[str, Any] = {}
 
 
+def same_botocore() -> bool:
+    """Whether the installed botocore is the one the shipped table was generated from (older
+    interpreters get an older botocore: services and operations differ)."""
+    import botocore
+
+    from signers.services import data_version
+
+    return bool(botocore.__version__ == data_version())
+
+
+def skip_unless_known(name: str) -> None:
+    """Skip a service the installed botocore and the table do not both have."""
+    from signers.services import service_names
+
+    if name not in service_names():
+        pytest.skip(f"{name} is not in the table (botocore {_table_version()})")
+    if name not in session().get_available_services():
+        pytest.skip(f"{name} is not in the installed botocore")
+
+
+def _table_version() -> str:
+    from signers.services import data_version
+
+    return data_version()
+
+
 def _is_sigv4(scheme: Dict[str, Any]) -> bool:
     # sigv4, and S3 Express's sigv4-s3express (SigV4 plus a session token header); not sigv4a
     name = str(scheme.get("name", ""))

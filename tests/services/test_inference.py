@@ -178,8 +178,9 @@ GENERIC_FORMS = [
     ],
 )
 def test_host_forms_match_botocore(name: str, region: str, fips: bool, dualstack: bool) -> None:
-    from ._oracle import session
+    from ._oracle import session, skip_unless_known
 
+    skip_unless_known(name)
     client = session().create_client(
         name,
         region_name=region,

@@ -16,6 +16,8 @@ import signers
 from signers.errors import InvalidOption
 from signers.services import data_version, operations, service, service_names
 
+from ._oracle import same_botocore
+
 DATA = Path(signers.__file__).resolve().parent / "_data"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,7 +63,10 @@ def test_rows_match_botocore_models() -> None:
         assert info.api_version == model.api_version
         assert info.target_prefix == model.metadata.get("targetPrefix")
         assert info.json_version == model.metadata.get("jsonVersion")
-        assert set(info.operations) == set(model.operation_names)
+        if same_botocore():  # an older botocore (older interpreters) has fewer operations
+            assert set(info.operations) == set(model.operation_names)
+        else:
+            assert set(info.operations) >= set(model.operation_names)
 
 
 def test_auth_schemes_and_global_endpoints() -> None:
