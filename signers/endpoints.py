@@ -1,9 +1,12 @@
 """Inferring the SigV4 region and signing name from an AWS host name, and saying how sure we are.
 
 The signing name is not always the first label of the host: SES answers on ``email.*`` but signs
-as ``ses``, IoT data on ``data-ats.iot.*`` as ``iotdata``, SageMaker runtime on
-``runtime.sagemaker.*`` as ``sagemaker``.  When a host is not recognised, :func:`infer_scope`
-says so instead of guessing silently; callers then ask for ``region=`` / ``service=``.
+as ``ses``, IoT data on ``data-ats.iot.*`` as ``iotdata``, an OpenSearch domain
+``search-NAME-ID.REGION.es.amazonaws.com`` as ``es``.  :func:`infer_scope` reads the host alone
+through the service table of :mod:`signers.services` (generated from botocore's endpoint data);
+when the host does not decide, it says so instead of guessing and callers ask for ``region=`` /
+``service=``.  :func:`signers.services.infer` also reads the request (``X-Amz-Target``,
+``Action``/``Version``) and is the one to use when a request is at hand.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ class Scope(NamedTuple):
     global_endpoint: bool = False
 
 
-#: Host prefixes whose signing name differs from the prefix itself (a table of facts; extend it
-#: rather than special-casing code).
+#: Kept for compatibility: a few host prefixes whose signing name differs from the prefix.  The
+#: service table (:func:`signers.services.service`) holds every one; inference reads the table.
 SIGNING_NAME_BY_HOST_PREFIX: Dict[str, str] = {
     "email": "ses",
     "data.iot": "iotdata",
@@ -40,17 +43,15 @@ SIGNING_NAME_BY_HOST_PREFIX: Dict[str, str] = {
     "api.ecr": "ecr",
     "streams.dynamodb": "dynamodb",
     "queue": "sqs",
-    "monitoring": "monitoring",
     "aps-workspaces": "aps",
-    "execute-api": "execute-api",
     "api.pricing": "pricing",
     "api.mediatailor": "mediatailor",
-    "runtime.bedrock": "bedrock",
     "bedrock-runtime": "bedrock",
     "bedrock-agent-runtime": "bedrock",
 }
 
-#: Endpoints without a region in the host name, and the region they sign for.
+#: Kept for compatibility: endpoints without a region in the host name and the region they sign
+#: for.  The service table lists every partition's (:attr:`ServiceInfo.global_endpoints`).
 GLOBAL_ENDPOINTS: Dict[str, Tuple[str, str]] = {
     "iam.amazonaws.com": ("iam", "us-east-1"),
     "sts.amazonaws.com": ("sts", "us-east-1"),
@@ -70,74 +71,15 @@ GLOBAL_ENDPOINTS: Dict[str, Tuple[str, str]] = {
     "elasticmapreduce.amazonaws.com": ("elasticmapreduce", "us-east-1"),
 }
 
-_SUFFIXES = (".amazonaws.com.cn", ".amazonaws.com", ".api.aws")
-
-
-def _is_region(label: str) -> bool:
-    # us-east-1, eu-central-2, ap-southeast-3, us-gov-west-1, cn-north-1, il-central-1 ...
-    parts = label.split("-")
-    return len(parts) >= 3 and parts[-1].isdigit() and parts[0].isalpha() and len(parts[0]) == 2
-
 
 def infer_scope(host: str) -> Scope:
-    """Infer the signing name and region from ``host`` (port and case ignored)."""
-    name = host.lower().rstrip(".")
-    if name.startswith("["):
-        return Scope(None, None, f"host {host!r} is an IP literal; give region and service")
-    name = name.rsplit(":", 1)[0] if ":" in name else name
-    if name in GLOBAL_ENDPOINTS:
-        global_service, global_region = GLOBAL_ENDPOINTS[name]
-        return Scope(
-            global_service,
-            global_region,
-            f"global endpoint {name}: {global_service} in {global_region}",
-            True,
-        )
-    suffix = next((s for s in _SUFFIXES if name.endswith(s)), None)
-    if suffix is None:
-        return Scope(None, None, f"host {host!r} is not an AWS endpoint; give region and service")
-    labels = name[: -len(suffix)].split(".")
-    # S3 in its many spellings: bucket.s3.amazonaws.com, bucket.s3.REGION..., s3-REGION...,
-    # s3.dualstack.REGION..., bucket.s3-accelerate...
-    for i, label in enumerate(labels):
-        if label == "s3" or label.startswith("s3-") or label == "s3-accelerate":
-            s3_region: Optional[str] = None
-            if label.startswith("s3-") and _is_region(label[3:]):
-                s3_region = label[3:]
-            for candidate in labels[i + 1 :]:
-                if _is_region(candidate):
-                    s3_region = candidate
-            if s3_region is None:
-                return Scope(
-                    "s3",
-                    "us-east-1",
-                    f"S3 host {name} without a region: us-east-1 (legacy global)",
-                    True,
-                )
-            return Scope("s3", s3_region, f"S3 host {name}: s3 in {s3_region}")
-    region = next((label for label in reversed(labels) if _is_region(label)), None)
-    if region is None:
-        return Scope(None, None, f"no region in host {host!r}; give region (and service)")
-    index = labels.index(region)
-    prefix = ".".join(labels[:index])
-    if not prefix and index + 1 < len(labels):
-        # The older region-first spelling: eu-west-1.queue.amazonaws.com (SQS),
-        # eu-west-1.ec2.amazonaws.com, us-west-2.elasticloadbalancing.amazonaws.com.
-        prefix = ".".join(labels[index + 1 :])
-    if not prefix:
-        return Scope(None, region, f"no service in host {host!r}; give service")
-    if prefix.endswith("-fips"):
-        prefix = prefix[: -len("-fips")]
-    known = SIGNING_NAME_BY_HOST_PREFIX.get(prefix)
-    if known is not None:
-        return Scope(
-            known, region, f"host prefix {prefix!r} signs as {known!r} (known); region {region}"
-        )
-    first = prefix.split(".")[-1]
-    service = SIGNING_NAME_BY_HOST_PREFIX.get(first, first)
-    return Scope(
-        service,
-        region,
-        f"from host {name}: service {service!r} (host prefix; some services sign with another "
-        f"name, pass service= if the server says so), region {region}",
-    )
+    """Infer the signing name and region from ``host`` (port and case ignored).
+
+    Either may be ``None``; ``reason`` then says why and ends in ``give region`` /
+    ``give service``.  A host shared by APIs that sign differently (only the request tells
+    them apart) leaves ``service`` ``None``.
+    """
+    from .services import _host_scope
+
+    service, region, reason, global_endpoint = _host_scope(host)
+    return Scope(service, region, reason, global_endpoint)

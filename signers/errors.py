@@ -17,6 +17,7 @@ __all__ = [
     "InvalidTime",
     "InvalidOption",
     "AlreadySigned",
+    "AmbiguousScope",
     "UnknownScheme",
     "MissingDependency",
     "PROTOCOLS",
@@ -92,6 +93,12 @@ class InvalidOption(SigningError):
 
 class AlreadySigned(InvalidRequest):
     """The request already carries a header or parameter that signing adds."""
+
+
+class AmbiguousScope(InvalidRequest):
+    """The SigV4 region or signing name cannot be told from the request: its host is not an AWS
+    endpoint, names no region, or contradicts the API the request names.  The message says which
+    of ``--service`` / ``--region`` to pass and why; ``field`` is ``service`` or ``region``."""
 
 
 class UnknownScheme(SigningError, LookupError):
