@@ -17,6 +17,7 @@ __all__ = [
     "InvalidTime",
     "InvalidOption",
     "AlreadySigned",
+    "InvalidEventStream",
     "UnknownScheme",
     "MissingDependency",
     "PROTOCOLS",
@@ -92,6 +93,11 @@ class InvalidOption(SigningError):
 
 class AlreadySigned(InvalidRequest):
     """The request already carries a header or parameter that signing adds."""
+
+
+class InvalidEventStream(InvalidRequest):
+    """Bytes that are not a well-formed event stream (``application/vnd.amazon.eventstream``):
+    a bad CRC, a length out of range, a truncated or oversized message, a malformed header."""
 
 
 class UnknownScheme(SigningError, LookupError):
