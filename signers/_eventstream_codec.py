@@ -169,6 +169,10 @@ class HeaderValue(_HeaderValueFields):
     def uuid(cls, value: Union[_uuid.UUID, bytes, str]) -> HeaderValue:
         return cls(HeaderType.UUID, value)
 
+    def _replace(self, **changes: Any) -> HeaderValue:
+        # (NamedTuple's own _replace would skip the checks of __new__)
+        return type(self)(changes.pop("type", self.type), changes.pop("value", self.value))
+
     @property
     def datetime(self) -> _dt.datetime:
         """A timestamp's instant as an aware UTC datetime."""
@@ -345,6 +349,12 @@ class Message(_MessageFields):
         if not isinstance(payload, (bytes, bytearray, memoryview)):
             raise _bad(f"payload must be bytes, got {type(payload).__name__}", field="payload")
         return _tuple_new(cls, (_normalize_headers(headers), bytes(payload)))
+
+    def _replace(self, **changes: Any) -> Message:
+        # (NamedTuple's own _replace would skip the checks of __new__)
+        return type(self)(
+            changes.pop("headers", self.headers), changes.pop("payload", self.payload)
+        )
 
     def header(self, name: str) -> Optional[HeaderValue]:
         """The value of header ``name`` (names are case-sensitive), or ``None``."""
@@ -563,12 +573,16 @@ class _Reader:
             return bytes(view[start : self._at])
         buffer = self._buffer
         while len(buffer) < size:
+            # A file's read() returns b"" only at the end; an iterable may yield empty chunks
+            # (HTTP clients do) and ends when exhausted.
             if self._read is not None:
-                chunk = self._read(size - len(buffer))
+                chunk: Any = self._read(size - len(buffer))
+                if not chunk:
+                    break
             else:
-                chunk = next(self._chunks, b"")  # type: ignore[arg-type]
-            if not chunk:
-                break
+                chunk = next(self._chunks, None)  # type: ignore[arg-type]
+                if chunk is None:
+                    break
             if not isinstance(chunk, (bytes, bytearray, memoryview)):
                 raise _bad(
                     f"source: read a {type(chunk).__name__}; open the stream in binary mode",

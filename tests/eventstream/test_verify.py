@@ -402,3 +402,47 @@ def test_verify_envelope_alone() -> None:
             service=SERVICE,
             now=T0,
         )
+
+
+def _peak_while(run: Any) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.slow
+def test_memory_stays_in_the_order_of_one_message(tmp_path: Any) -> None:
+    # Verifying from a file: the peak at 10·n messages is about that at n (no whole-stream
+    # buffer), and both are in the order of a message (64 KiB payloads here).
+    inner = Message({":event-type": "AudioEvent"}, bytes(range(256)) * 256)
+    peaks = []
+    for count in (4, 40):
+        path = tmp_path / f"stream-{count}"
+        signer = EventStreamSigner(SEED, credentials=CREDS, region=REGION, service=SERVICE)
+        with open(path, "wb") as out:
+            for _ in range(count):
+                out.write(encode_message(signer.sign(inner, T0)))
+            out.write(encode_message(signer.sign_end(T0)))
+
+        def run(path: Any = path, count: int = count) -> None:
+            with open(path, "rb") as source:
+                seen = 0
+                for message in verify_stream(
+                    source,
+                    seed_signature=SEED,
+                    credentials=CREDS,
+                    region=REGION,
+                    service=SERVICE,
+                    max_skew=None,
+                ):
+                    seen += message == inner
+                assert seen == count
+
+        peaks.append(_peak_while(run))
+    assert peaks[1] < 1.5 * peaks[0]
+    assert peaks[1] < 8 * len(encode_message(inner))
