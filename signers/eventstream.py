@@ -63,6 +63,7 @@ from ._eventstream_codec import (
 from ._time import UTC, amz_date, resolve_time
 from .errors import (
     IncompleteSignature,
+    InvalidArgument,
     InvalidCredentials,
     InvalidEventStream,
     InvalidOption,
@@ -449,7 +450,6 @@ def verify_initial_request(
 ) -> str:
     """Verify the request that opened an event stream, as the server would; return its
     signature, the seed of the stream.  Raises a :class:`~signers.errors.VerificationError`."""
-    from .errors import InvalidArgument
     from .registry import get_signer
 
     declared = request.header("x-amz-content-sha256")
