@@ -620,7 +620,12 @@ def iter_messages(source: Source, *, max_message_size: int = MAX_MESSAGE_SIZE) -
     the order of one message.  A stream that ends inside a message, an oversized or corrupt
     message raise :class:`~signers.errors.InvalidEventStream` naming the message (from 1).
     """
+    # (a plain function around the generator, so that a bad source is refused at the call)
     reader = source if isinstance(source, _Reader) else _Reader(source)
+    return _messages(reader, max_message_size)
+
+
+def _messages(reader: _Reader, max_message_size: int) -> Iterator[Message]:
     number = 0
     while True:
         number += 1

@@ -614,13 +614,30 @@ def verify_stream(
     """
     from ._eventstream_codec import _Reader
 
+    # Arguments are checked here, at the call; the generator below does the reading.
     prior = _check_hex(seed_signature, "seed_signature", exact=64)
     credentials = _check_credentials(credentials)
     region = _check_scope_name(region, "region")
     service = _check_scope_name(service, "service")
     reader = _Reader(source)
+    return _verified(
+        reader, prior, credentials, region, service, now, max_skew, raw, max_message_size
+    )
+
+
+def _verified(
+    reader: Any,
+    prior: str,
+    credentials: Credentials,
+    region: str,
+    service: str,
+    now: Optional[_dt.datetime],
+    max_skew: Optional[float],
+    raw: bool,
+    max_message_size: int,
+) -> Iterator[Any]:
     number = 0
-    for envelope in iter_messages(reader, max_message_size=max_message_size):  # type: ignore[arg-type]
+    for envelope in iter_messages(reader, max_message_size=max_message_size):
         number += 1
         payload, prior = verify_envelope(
             envelope,

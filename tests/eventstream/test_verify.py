@@ -381,6 +381,16 @@ def test_no_message_is_yielded_before_its_envelope_is_read_and_checked() -> None
     assert isinstance(error, SignatureDoesNotMatch) and "message 2:" in str(error)
 
 
+def test_arguments_are_checked_at_the_call() -> None:
+    # verify_stream returns a generator, but refuses bad arguments before any iteration
+    with pytest.raises(SigningError, match="seed_signature"):
+        verify_stream(
+            b"", seed_signature="0" * 63, credentials=CREDS, region=REGION, service=SERVICE
+        )
+    with pytest.raises(SigningError, match="region"):
+        verify_stream(b"", seed_signature=SEED, credentials=CREDS, region="", service=SERVICE)
+
+
 def test_verify_envelope_alone() -> None:
     signer = EventStreamSigner(SEED, credentials=CREDS, region=REGION, service=SERVICE)
     envelope = signer.sign(INNER[0], T0)
