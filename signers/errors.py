@@ -18,6 +18,7 @@ __all__ = [
     "InvalidOption",
     "AlreadySigned",
     "AmbiguousScope",
+    "InvalidEventStream",
     "UnknownScheme",
     "MissingDependency",
     "PROTOCOLS",
@@ -99,6 +100,11 @@ class AmbiguousScope(InvalidRequest):
     """The SigV4 region or signing name cannot be told from the request: its host is not an AWS
     endpoint, names no region, or contradicts the API the request names.  The message says which
     of ``--service`` / ``--region`` to pass and why; ``field`` is ``service`` or ``region``."""
+
+
+class InvalidEventStream(InvalidRequest):
+    """Bytes that are not a well-formed event stream (``application/vnd.amazon.eventstream``):
+    a bad CRC, a length out of range, a truncated or oversized message, a malformed header."""
 
 
 class UnknownScheme(SigningError, LookupError):
