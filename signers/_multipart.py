@@ -9,9 +9,14 @@ The parser reads its input in chunks, so a request body can come from a socket: 
 kept in memory under a bound (S3 allows 20 KiB of form "preceding the upload file"), the part
 named ``file`` is spooled (memory, then a temporary file past ``spool_bytes``), and the fields
 after the file are read (to check the body is well formed) and dropped, as S3 ignores them.
-Errors are S3's answers: 412 ``PreconditionFailed`` when the body is not multipart/form-data,
-400 ``MalformedPOSTRequest`` for a broken body, ``MaxPostPreDataLengthExceeded`` past the
-bound, ``InvalidArgument`` unless there is exactly one file.
+Errors are S3's answers as captured (its error table names other codes for some of them):
+412 ``PreconditionFailed`` with the Condition "Bucket POST must be of the enclosure-type
+multipart/form-data" when the body is not multipart/form-data (LocalStack's recording of S3);
+400 ``MalformedPOSTRequest`` for a broken body (repost.aws QUeXkR-SeeSaCFrB_koqLpKA, a
+Content-Type without a boundary); ``MaxPostPreDataLengthExceeded`` with
+``MaxPostPreDataLengthBytes`` 20480 past the bound (waynehoover/s3_direct_upload#45,
+stackoverflow.com/q/65267176); 400 ``InvalidArgument`` "POST requires exactly one file upload
+per request." unless there is exactly one file (rowanwins/vue-dropzone#303).
 """
 
 from __future__ import annotations

@@ -49,14 +49,26 @@ EXEMPT_V2 = frozenset({"awsaccesskeyid", "signature", "file", "policy"})
 
 _OPERATORS = ("eq", "starts-with", "content-length-range")
 
-# The text of S3's answers.  Observed on the wire (recordings of S3 made by LocalStack's
-# TestS3PresignedPost, validated against S3 on 2026-02-21, and captures quoted in public issue
-# trackers): "Invalid JSON.", the Simple-Condition messages, "Invalid 'expiration' value",
-# "Unexpected: 'name'", "missing operation identifier", "Policy expired.", "Policy Condition
-# failed", "Extra input fields", and the EntityTooLarge/EntityTooSmall texts.  Not published
-# anywhere for S3 itself (these follow the S3-compatible server versitygw, s3err/post-object.go):
-# the missing expiration / conditions texts, "must be a List", "unknown operation", "wrong
-# number of arguments", "must be a List or Object" and "invalid Base64 encoding".
+# The text of S3's answers, and where each was found.  S3's own error table (ErrorResponses)
+# maps a failed condition to 400 InvalidPolicyDocument, but S3 answers 403 AccessDenied; these
+# texts are what S3 was recorded answering:
+# - LocalStack's S3 tests, TestS3PresignedPost in tests/aws/services/s3/test_s3.py (snapshots
+#   validated against S3, 2026-02-21; github.com/localstack/localstack, 8b9a79f): "Policy
+#   expired.", "Policy Condition failed: [...]" (eq, starts-with, a name without '$', a range
+#   bound "test"), "Simple-Conditions must have exactly one property specified.", the
+#   EntityTooLarge / EntityTooSmall texts with ProposedSize and Max/MinSizeAllowed;
+# - captures in public issues: "Invalid Policy: Invalid JSON." (tpyo/amazon-s3-php-class#53;
+#   a float bound, repost.aws QUo27u4OYpTA-XvAWr72xeRg; a null value,
+#   dwilkie/carrierwave_direct#230), "value must be a string." (toniopelo/modbox#10),
+#   "Invalid 'expiration' value: '...'" (carrierwave_direct#2 and #189), "Unexpected:
+#   'statement'" (stackoverflow.com/q/31169349), "missing operation identifier."
+#   (stackoverflow.com/q/43431505), "Extra input fields: ..." (moxiecode/moxie#165,
+#   stackoverflow.com/q/54014351), a starts-with "" on an absent field failing
+#   (waynehoover/s3_direct_upload#29).
+# Not published for S3 itself (the wording of the S3-compatible server versitygw,
+# s3err/post-object.go, is used): a missing expiration or conditions, "must be a List",
+# "unknown operation", "wrong number of arguments", "must be a List or Object", "invalid Base64
+# encoding"; and the text for a negative range bound is ours (ceph s3-tests only expect 400).
 _INVALID_JSON = "Invalid Policy: Invalid JSON."
 _POLICY_FAILED = "Invalid according to Policy: Policy Condition failed: "
 
@@ -345,7 +357,9 @@ def check_form(
 
 
 def is_expired(policy: Policy, now: _dt.datetime) -> bool:
-    """Whether the policy has expired at ``now`` (it must still be in the future)."""
+    """Whether the policy has expired at ``now``: it must still be in the future.  (The pages
+    say "not valid after" the instant; S3's answer at the very instant is not recorded, and a
+    policy is taken as expired from that instant on.)"""
     return now >= policy.expiration
 
 

@@ -72,8 +72,13 @@ TOKEN = "x-amz-security-token"
 _V4_MARKERS = ("x-amz-algorithm", "x-amz-credential", "x-amz-signature")
 _V2_MARKERS = ("awsaccesskeyid", "signature")
 # The required fields in the order they are looked for, by lower-case name -> the spelling S3
-# uses in "Bucket POST must contain a field named '...'" (LocalStack's recordings of S3 name
-# 'X-Amz-Algorithm', 'X-Amz-Signature', 'AWSAccessKeyId', 'Signature' and 'key').
+# uses in 400 InvalidArgument "Bucket POST must contain a field named '...'.  If it is
+# specified, please check the order of the fields." (two spaces), with ArgumentName and an
+# empty ArgumentValue.  Recorded for 'X-Amz-Algorithm', 'X-Amz-Signature', 'AWSAccessKeyId',
+# 'Signature' (LocalStack's TestS3PresignedPost, validated against S3) and 'key'
+# (grafana/k6#1382, nukulb/s3-angular-file-upload#1); for a missing 'X-Amz-Credential',
+# 'X-Amz-Date' or 'Policy' next to the other signing fields no answer is published, and the
+# same pattern is used.
 _V4_REQUIRED = (
     ("x-amz-algorithm", "X-Amz-Algorithm"),
     ("x-amz-credential", "X-Amz-Credential"),
@@ -294,6 +299,14 @@ class _Auth(NamedTuple):
 
 
 def _v4_auth(found: Dict[str, str], region: Optional[str]) -> _Auth:
+    """The SigV4 fields, checked.  S3's answers are 400 InvalidArgument naming the field, as
+    captured: a region that is not the bucket's (CulturalMe/meteor-slingshot#150,
+    aws/aws-sdk-js#2529), an empty access key (outline/outline#7060), a malformed x-amz-date
+    (michaeldyrynda/s3upload#1, S3's own spelling "formated").  Not published for a POST, and
+    taken from S3's answers to presigned URLs (whose "Error parsing the X-Amz-Credential
+    parameter; " prefix is dropped): a malformed credential, its date format, terminator and
+    service, an algorithm other than AWS4-HMAC-SHA256, a credential date that is not the day of
+    x-amz-date (whether S3 checks that for a POST at all is not recorded)."""
     algorithm = found["x-amz-algorithm"]
     if algorithm != ALGORITHM:
         # S3's text for a presigned URL; none is published for a POST.
@@ -398,6 +411,27 @@ def _filename(name: Optional[str]) -> Optional[str]:
     return name.replace("\\", "/").rsplit("/", 1)[-1]
 
 
+def _authentication(form: _Form, region: Optional[str]) -> Tuple[_Auth, frozenset]:  # type: ignore[type-arg]
+    """The scheme's signing fields, checked, and the fields its coverage rule exempts."""
+    values = form.values
+    if any(name in values for name in _V4_MARKERS):
+        found = form.require(_V4_REQUIRED)
+        auth = _v4_auth(found, region)
+        exempt = EXEMPT_V4
+    elif any(name in values for name in _V2_MARKERS):
+        found = form.require(_V2_REQUIRED)
+        auth = _Auth(
+            "post-v2", found["awsaccesskeyid"], None, "", None, found["signature"], found["policy"]
+        )
+        exempt = EXEMPT_V2
+    else:
+        # No signature at all: S3 takes the upload as anonymous, which a bucket that is not
+        # publicly writable refuses (LocalStack's recording: 403 "Access Denied"); so is a form
+        # with a policy but no signing fields.
+        raise AccessDenied("Access Denied", field="policy")
+    return auth, exempt
+
+
 def verify_post(
     fields: Fields,
     lookup: Lookup,
@@ -439,21 +473,7 @@ def verify_post(
     if filename is not None and not isinstance(filename, str):
         raise InvalidOption(f"filename: expected str, got {filename!r}", field="filename")
 
-    values = form.values
-    if any(name in values for name in _V4_MARKERS):
-        found = form.require(_V4_REQUIRED)
-        auth = _v4_auth(found, region)
-        exempt = EXEMPT_V4
-    elif any(name in values for name in _V2_MARKERS):
-        found = form.require(_V2_REQUIRED)
-        auth = _Auth(
-            "post-v2", found["awsaccesskeyid"], None, "", None, found["signature"], found["policy"]
-        )
-        exempt = EXEMPT_V2
-    else:
-        # No signature at all: S3 takes the upload as anonymous, which a bucket that is not
-        # publicly writable refuses (LocalStack's recording: 403 "Access Denied").
-        raise AccessDenied("Access Denied", field="policy")
+    auth, exempt = _authentication(form, region)
     credentials = _lookup(lookup, auth.access_key)
     if credentials is None:
         raise InvalidAccessKeyId(
@@ -469,6 +489,7 @@ def verify_post(
 
     # "All variables within the form are expanded prior to validating the POST policy."
     base = _filename(filename)
+    values = form.values
     if base is not None:
         form.pairs = [(n, v.replace(FILENAME, base)) for n, v in form.pairs]
         values = {}

@@ -23,7 +23,7 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import json
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from . import _crypto
 from ._multipart import FilePart, parse_multipart
@@ -147,6 +147,47 @@ def _user_conditions(conditions: Optional[Sequence[Any]]) -> List[Any]:
     return list(conditions)
 
 
+def _check_arguments(
+    url: str,
+    credentials: object,
+    key: object,
+    expires: object,
+    version: object,
+    region: Optional[str],
+    bucket: Optional[str],
+) -> Tuple[str, Optional[str]]:
+    """presign_post's arguments checked; ``(bucket, region)`` (the region ``None`` for SigV2)."""
+    if not isinstance(credentials, Credentials):
+        raise InvalidCredentials(
+            f"credentials: expected signers.Credentials, got {type(credentials).__name__}",
+            field="credentials",
+        )
+    if not isinstance(key, str) or not key:
+        raise InvalidOption(f"key: expected a non-empty str, got {key!r}", field="key")
+    if isinstance(expires, bool) or not isinstance(expires, int):
+        raise InvalidOption(f"expires: expected int seconds, got {expires!r}", field="expires")
+    if not 1 <= expires <= MAX_EXPIRES:
+        raise InvalidOption(
+            f"expires: {expires} is out of range 1..{MAX_EXPIRES} seconds", field="expires"
+        )
+    if version not in (2, 4) or isinstance(version, bool):
+        raise InvalidOption(f"version: expected 4 or 2, got {version!r}", field="version")
+    bucket = check_name(bucket, "bucket") if bucket is not None else bucket_of(url, strict=True)
+    if version == 2:
+        if region is not None:
+            raise InvalidOption("region: a SigV2 POST policy has no region", field="region")
+    elif region is None:
+        region = region_of(url)
+        if region is None:
+            raise InvalidOption(
+                f"region: cannot infer the region from {url!r}; pass region=", field="region"
+            )
+    else:
+        region = check_name(region, "region")
+    assert isinstance(bucket, str)
+    return bucket, region
+
+
 def presign_post(
     url: str,
     credentials: Credentials,
@@ -171,34 +212,8 @@ def presign_post(
     unless the URL is an S3 endpoint; the legacy global ``s3.amazonaws.com`` means us-east-1)
     or 2 (SigV2, no region).
     """
-    if not isinstance(credentials, Credentials):
-        raise InvalidCredentials(
-            f"credentials: expected signers.Credentials, got {type(credentials).__name__}",
-            field="credentials",
-        )
-    if not isinstance(key, str) or not key:
-        raise InvalidOption(f"key: expected a non-empty str, got {key!r}", field="key")
-    if isinstance(expires, bool) or not isinstance(expires, int):
-        raise InvalidOption(f"expires: expected int seconds, got {expires!r}", field="expires")
-    if not 1 <= expires <= MAX_EXPIRES:
-        raise InvalidOption(
-            f"expires: {expires} is out of range 1..{MAX_EXPIRES} seconds", field="expires"
-        )
-    if version not in (2, 4) or isinstance(version, bool):
-        raise InvalidOption(f"version: expected 4 or 2, got {version!r}", field="version")
+    bucket, region = _check_arguments(url, credentials, key, expires, version, region, bucket)
     signed_at = resolve_time(at)
-    bucket = check_name(bucket, "bucket") if bucket is not None else bucket_of(url, strict=True)
-    if version == 2:
-        if region is not None:
-            raise InvalidOption("region: a SigV2 POST policy has no region", field="region")
-    elif region is None:
-        region = region_of(url)
-        if region is None:
-            raise InvalidOption(
-                f"region: cannot infer the region from {url!r}; pass region=", field="region"
-            )
-    else:
-        region = check_name(region, "region")
     form = _user_fields(fields)
     policy_conditions = _user_conditions(conditions)
     try:
@@ -210,7 +225,6 @@ def presign_post(
 
     # botocore's order: the caller's fields, key, then what the signer adds; the bucket and key
     # conditions after the caller's (a key ending in ${filename} only fixes its prefix).
-    assert bucket is not None
     form["key"] = key
     policy_conditions.append({"bucket": bucket})
     if key.endswith(FILENAME):
