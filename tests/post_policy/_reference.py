@@ -10,10 +10,12 @@ here and nowhere else.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
 import json
+import types
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 from unittest import mock
@@ -161,9 +163,28 @@ def botocore_presigned_post(
     **kwargs: Any,
 ) -> Dict[str, Any]:
     """botocore's ``generate_presigned_post`` with its clock frozen at ``at``."""
+    import botocore.auth
+    import botocore.signers
+
     client = botocore_client(version, region, token, addressing)
     naive = at.astimezone(UTC).replace(tzinfo=None)
-    with mock.patch("botocore.signers.get_current_datetime", return_value=naive), mock.patch(
-        "botocore.auth.get_current_datetime", return_value=naive
-    ):
+    modules = (botocore.signers, botocore.auth)
+    with contextlib.ExitStack() as stack:
+        if all(hasattr(module, "get_current_datetime") for module in modules):
+            # newer botocore reads its clock through compat.get_current_datetime()
+            for module in modules:
+                stack.enter_context(
+                    mock.patch.object(module, "get_current_datetime", return_value=naive)
+                )
+        else:
+            # older releases (the last for Python 3.8) call datetime.datetime.utcnow()
+            class Frozen(dt.datetime):
+                @classmethod
+                def utcnow(cls) -> dt.datetime:  # type: ignore[override]
+                    return naive
+
+            clock = types.SimpleNamespace(**vars(dt))
+            clock.datetime = Frozen
+            for module in modules:
+                stack.enter_context(mock.patch.object(module, "datetime", clock))
         return client.generate_presigned_post(**kwargs)  # type: ignore[no-any-return]
