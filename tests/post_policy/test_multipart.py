@@ -239,3 +239,21 @@ def test_bad_arguments() -> None:
         parse_multipart(CT, "text body")  # type: ignore[arg-type]
     with pytest.raises(InvalidOption):
         parse_multipart(CT, b"", max_form_bytes=-1)
+
+
+@pytest.mark.slow
+def test_parsing_time_grows_linearly_with_the_file() -> None:
+    """The time at 10x the size is about 10x, not 100x (no rescans of the whole body)."""
+    import time
+
+    def cost(size: int) -> float:
+        raw = body([("key", "k")], b"\r\n-" * (size // 3))
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            parse_multipart(CT, Trickle(raw, 4096))
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    small, large = cost(300_000), cost(3_000_000)
+    assert large / small < 30
