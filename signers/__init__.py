@@ -102,6 +102,10 @@ __all__ = [
     "XAmzContentSHA256Mismatch",
     "Verified",
     "verify",
+    "PresignedPost",
+    "VerifiedPost",
+    "presign_post",
+    "verify_post",
 ]
 
 
@@ -113,11 +117,16 @@ _LAZY = {
     "MigrationResult": "._migrate",
     "verify": "._verification",
     "Verified": "._verification",
+    "presign_post": ".post_policy",
+    "PresignedPost": ".post_policy",
+    "verify_post": ".post_policy",
+    "VerifiedPost": ".post_policy",
 }
 
 if TYPE_CHECKING:
     from ._migrate import MigrationError, MigrationResult, migrate
     from ._verification import Verified, verify
+    from .post_policy import PresignedPost, VerifiedPost, presign_post, verify_post
 
 
 def __getattr__(name: str) -> Any:

@@ -33,6 +33,7 @@ from .sigv4_parse import ParsedAuth
 __all__ = [
     "Verified",
     "Lookup",
+    "lookup_credentials",
     "verify",
     "SIGV4_SCHEMES",
     "SIGV4A_SCHEMES",
@@ -89,7 +90,7 @@ class Verified:
         )
 
 
-def _lookup(lookup: Lookup, access_key: str) -> Optional[Credentials]:
+def lookup_credentials(lookup: Lookup, access_key: str) -> Optional[Credentials]:
     # (a dict, the common case, before the slower abstract-class test)
     if type(lookup) is dict or isinstance(lookup, Mapping):
         found = lookup.get(access_key)
@@ -219,7 +220,7 @@ def verify(
     signer = _verifier(scheme, scheme_options, s3)
     if scheme in LEGACY_SCHEMES and is_own(signer):
         return _verify_legacy(request, lookup, now, max_skew, signer, detected, s3)
-    credentials = _lookup(lookup, detected.access_key)
+    credentials = lookup_credentials(lookup, detected.access_key)
     if credentials is None:
         raise FLAVORS[s3, False].unknown_key(detected.access_key)
     artifacts = signer.verify(request, credentials, now=now, max_skew=max_skew)
@@ -277,7 +278,7 @@ def _verify_sigv4_family(
     scheme_options.setdefault("service", service or parsed.service)
     scheme_options.setdefault("s3", s3)
     signer = _verifier(scheme, scheme_options, s3)
-    credentials = _lookup(lookup, parsed.access_key)
+    credentials = lookup_credentials(lookup, parsed.access_key)
     if credentials is None:
         raise FLAVORS[s3, query].unknown_key(parsed.access_key)
     if is_own(signer):
@@ -308,7 +309,7 @@ def _verify_legacy(
     # As for SigV4: the precise error for a malformed request before "unknown access key".
     legacy = _legacy()
     parsed = legacy.parse(signer, request)
-    credentials = _lookup(lookup, parsed.access_key)
+    credentials = lookup_credentials(lookup, parsed.access_key)
     if credentials is None:
         raise FLAVORS[s3, False].unknown_key(parsed.access_key)
     artifacts = legacy.verify(

@@ -13,7 +13,8 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding=
 
 def test_event_stream_example_runs() -> None:
     start = README.index("### Event streams")
-    section = README[start : README.find("\n## ", start) if "\n## " in README[start:] else None]
+    following = re.search(r"\n#{2,3} ", README[start + 1 :])
+    section = README[start : start + 1 + following.start() if following else None]
     (block,) = re.findall(r"```python\n(.*?)```", section, re.S)
     namespace: Dict[str, Any] = {}
     exec(block, namespace)
