@@ -457,12 +457,14 @@ def _decompose(k: int, constant: int, offset: int) -> _Fold:
     return k, build, tuple(terms)
 
 
-# CRC-32C (Castagnoli; iSCSI, RFC 3720): reflected polynomial 0x82F63B78.
+# CRC-32C (Castagnoli; iSCSI, RFC 3720): reflected polynomial 0x82F63B78.  iSCSI puts the CRC on
+# the wire least significant byte first (RFC 3720 prints "aa 36 91 8a" for 32 zero bytes); S3
+# base64-encodes it most significant first (0x8A9136AA -> "ipE2qg==").
 # CRC-64/NVME (NVM Express NVM Command Set spec, "64b CRC"; S3's default since 2025): reflected
-# polynomial 0x9A6C9329AC4BC9B5, init and xorout all ones.  Where AWS's definition bites: the
-# NVMe spec's own table prints the check value bit-reversed (0x11199E506128D175); the register as
-# S3, awscrt and the CRC catalogue compute it gives 0xAE8B14860A799888 for b"123456789".  And S3
-# sends the 8 bytes big-endian, although NVMe stores the CRC little-endian in its metadata.
+# polynomial 0x9A6C9329AC4BC9B5 (normal form 0xAD93D23594C93659), init and xorout all ones.  The
+# NVMe spec's own parameter table prints the check value bit-reversed (0x11199E506128D175); the
+# value S3, awscrt and the CRC catalogue use is 0xAE8B14860A799888 for b"123456789", and S3 sends
+# its 8 bytes big-endian like every other checksum.
 _PYTHON_CRCS: Dict[str, _CrcFunction] = {
     "CRC32C": _Crc(32, 0x82F63B78),
     "CRC64NVME": _Crc(64, 0x9A6C9329AC4BC9B5),
