@@ -277,10 +277,11 @@ def _crt_missing(name: str) -> str:
 # Blocks are powers of two from _FOLD_MIN to _BLOCK bytes, so any length is covered by a handful
 # of cached plans and memory stays bounded by a few blocks whatever the data length.  Measured on
 # CPython 3.11 (2-core shared EPYC, MB/s over 1 MiB): the byte table 9, slicing-by-8 over
-# ``struct.iter_unpack`` words 11, folding 170-340.  64 KiB blocks: 16, 32 and 256 KiB were
-# slower for both CRCs, 128 KiB 10% faster for CRC32C but 10% slower for CRC64NVME; the 3-bit
-# window beat 1 bit by 25% (CRC32C) to 40% (CRC64NVME) and tied with 2 and 4; the search for
-# cheap constants adds 5-10%.  int.from_bytes alone is about a third of the CRC32C time.
+# ``struct.iter_unpack`` words 11, folding 110-340 (CRC64NVME's constants have twice the terms;
+# the spread is the machine's load).  64 KiB blocks: 16, 32 and 256 KiB were slower for both
+# CRCs, 128 KiB 10% faster for CRC32C but 10% slower for CRC64NVME.  The 3-bit window beat 1 bit
+# by 25% (CRC32C) to 40% (CRC64NVME) and tied with 2 and 4 bits; the search for cheap constants
+# adds 5-10%.  int.from_bytes alone takes about a third of the CRC32C time.
 
 _BLOCK = 1 << 16
 _FOLD_MIN = 128  # below this many bytes the byte table is as fast as folding
