@@ -108,15 +108,15 @@ __all__ = [
 # Verification and migration load on first use: most programs only sign, and ``import signers``
 # stays light (the benchmark suite measures it).
 _LAZY = {
-    "migrate": "._migrate",
-    "MigrationError": "._migrate",
-    "MigrationResult": "._migrate",
+    "migrate": "._tools.migrate",
+    "MigrationError": "._tools.migrate",
+    "MigrationResult": "._tools.migrate",
     "verify": "._verify",
     "Verified": "._verify",
 }
 
 if TYPE_CHECKING:
-    from ._migrate import MigrationError, MigrationResult, migrate
+    from ._tools.migrate import MigrationError, MigrationResult, migrate
     from ._verify import Verified, verify
 
 

@@ -20,9 +20,9 @@ import shlex
 import sys
 from typing import Any, Dict, List, NoReturn, Optional, Sequence, Tuple
 
-from . import _scan
 from ._cli_common import add_credential_arguments, credentials_from_args, time_from_args
-from ._migrate import MigrationResult, migrate
+from ._tools import scan as _scan
+from ._tools.migrate import MigrationResult, migrate
 from .errors import InvalidOption, InvalidRequest, SigningError
 from .model import Credentials, Request
 

@@ -220,7 +220,7 @@ def _optional_commands() -> List[Callable[[Any], None]]:
     adders.append(add_migrate)
 
     def add_bench(sub: Any) -> None:
-        from . import bench
+        from ._tools import bench
 
         help_text = "time signing on this interpreter against the installed peers; merge reports"
         parser = sub.add_parser("bench", help=help_text, description=help_text)

@@ -27,7 +27,7 @@ import botocore.credentials
 import signers
 from signers import Credentials, Request
 from signers._cli_migrate import add_arguments, run
-from signers._migrate import MigrationError, MigrationResult, detect_scheme
+from signers._tools.migrate import MigrationError, MigrationResult, detect_scheme
 from signers.endpoints import infer_scope
 from tests.reference.botocore_oracle import frozen_clock
 from tests.reference.sigv4_oracle import botocore_sign

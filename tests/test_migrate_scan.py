@@ -16,7 +16,7 @@ from typing import Any, List, Tuple
 import pytest
 
 from signers._cli_migrate import add_arguments, main, run
-from signers._scan import Finding, python_files, scan_file, scan_source
+from signers._tools.scan import Finding, python_files, scan_file, scan_source
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "migrate_samples"
 
