@@ -296,6 +296,7 @@ class DiffReport:
         code: Optional[str] = None,
         message: Optional[str] = None,
     ) -> None:
+        # (Plain attribute assignments: like registry.SchemeInfo's in shape only.)
         self.hunks = hunks
         self.causes = causes
         self.code = code

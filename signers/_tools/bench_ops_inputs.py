@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib
-from typing import Any, Callable, Dict, NamedTuple, Tuple
+import types
+from typing import Callable, Dict, NamedTuple, Tuple
 
 __all__ = [
     "AT",
@@ -72,7 +73,7 @@ Factory = Callable[[], Subject]
 Headers = Tuple[Tuple[str, str], ...]
 
 
-def import_peer(module: str) -> Any:
+def import_peer(module: str) -> types.ModuleType:
     """The peer library ``module``; :class:`PeerMissing` when it is not installed."""
     try:
         return importlib.import_module(module)

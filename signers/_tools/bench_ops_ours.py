@@ -54,7 +54,7 @@ def ours_signed(
     body: bytes = b"",
     *,
     signature: Callable[[SignedRequest], str] = _signature,
-    **options: Any,
+    **options: object,
 ) -> Factory:
     """Sign ``method url headers body`` with the signer ``scheme`` configured with ``options``;
     ``signature`` reads the signature from the result (for the comparison with the peers)."""
@@ -133,6 +133,7 @@ def _received(signed: SignedRequest) -> Tuple[str, str, Headers, Body]:
     return request.method, request.url, headers, body
 
 
+# The same request parameters as ours_signed (kept): verify starts from what signing was given.
 def ours_verify(
     scheme: str,
     method: str,
@@ -141,7 +142,7 @@ def ours_verify(
     body: bytes = b"",
     *,
     dispatch: Optional[Dict[str, Any]] = None,
-    **options: Any,
+    **options: object,
 ) -> Factory:
     """Verify what ``scheme`` signed: from the received request to the verdict.
 

@@ -104,7 +104,7 @@ class MigrationAccount(_Frozen):
     verified: Optional[bool]
     notes: Tuple[str, ...]
 
-    def __init__(self, **fields: Any) -> None:
+    def __init__(self, **fields: object) -> None:
         for name in self.__slots__:
             object.__setattr__(self, name, fields[name])
 
@@ -380,6 +380,7 @@ def migrate(
         added_parameters = tuple(name for name, _ in signed.added_query)
     else:
         added_headers, added_parameters = _predicted(scheme, token is not None)
+    # (A field-by-field keyword call: like sigv4_query's Artifacts(...) in shape only.)
     account = MigrationAccount(
         removed_parameters=tuple(removed),
         removed_headers=tuple(removed_headers),

@@ -48,8 +48,16 @@ class MigrationError(SigningError):
     (``SignatureDoesNotMatch``, ``IncompleteSignature``, ``InvalidAccessKeyId``), else ``None``.
     """
 
-    def __init__(self, message: str, *, code: Optional[str] = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: Optional[str] = None,
+        field: Optional[str] = None,
+        stage: Optional[str] = None,
+        string_to_sign: Optional[str] = None,
+    ) -> None:
+        super().__init__(message, field=field, stage=stage, string_to_sign=string_to_sign)
         self.code = code
 
 
