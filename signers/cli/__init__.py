@@ -161,7 +161,7 @@ def _options_before(arguments: Sequence[str], name: Optional[str]) -> List[str]:
 
 def _is_option(token: str, option: str) -> bool:
     # argparse accepts an unambiguous prefix of a long option (--vers for --version)
-    return token == option or (len(token) > 3 and option.startswith(token))
+    return token == option or (len(token) > 2 and token[:2] == "--" and option.startswith(token))
 
 
 def _top_help(arguments: Sequence[str], name: str) -> bool:
