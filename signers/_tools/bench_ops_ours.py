@@ -165,7 +165,7 @@ def ours_verify(
 
             return Subject(run, lambda: str(run().signature))
 
-        from .._verify import verify as verify_any
+        from .. import verify as verify_any  # the public one, as users call it
 
         lookup = {ACCESS_KEY: credentials}
         keywords = dict(dispatch)
