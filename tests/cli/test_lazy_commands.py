@@ -38,6 +38,7 @@ TOOLS = (
     "signers._tools.migrate",
     "signers._tools.scan",
     "signers._verify",
+    "signers._verification",
     "http.server",
     "conformance.runner",
     "conformance.vectors",
