@@ -1,5 +1,10 @@
 """Command-line front end of the harness: ``sigbridge conformance`` and ``python -m conformance``.
 
+``sigbridge`` finds it through the entry-point group ``sigbridge.commands`` (:data:`command`, in
+this distribution's ``pyproject.toml``), so the signers package never imports the harness.  The
+harness itself loads when the command runs: this module's imports stay light, for
+``sigbridge --help``.
+
 Exit status: 0 when everything that ran passed (or failed as expected), 1 when anything failed or
 passed unexpectedly, 2 on bad usage (an unknown ``--scheme``, a ``--case`` that matches nothing, an
 unreadable ``--vectors`` directory), always with one line on stderr and no traceback.
@@ -9,17 +14,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import TYPE_CHECKING, Dict, List, Sequence
 
-import signers
+if TYPE_CHECKING:
+    from .runner import Job
 
-from . import report
-from .runner import Job, plan, registered_signers, select
-from .runner import run as run_jobs
-from .vectors import VectorError, default_root, scan
+__all__ = ["add_arguments", "run", "command", "HELP", "DESCRIPTION"]
 
-__all__ = ["add_arguments", "run"]
+HELP = "run the conformance harness over the bundled vectors"
+DESCRIPTION = "Run every registered signer over every bundled vector that applies."
 
 
 class _Usage(Exception):
@@ -64,6 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _resolve_schemes(wanted: Sequence[str], jobs: Sequence[Job]) -> List[str]:
     """Signer names (aliases mapped to what they stand for) and families that have jobs."""
+    import signers
+
     if not wanted:
         return []
     registered: Dict[str, str] = {info.name: info.target for info in signers.schemes()}
@@ -84,6 +89,15 @@ def _resolve_schemes(wanted: Sequence[str], jobs: Sequence[Job]) -> List[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import signers
+
+    from . import report
+    from .runner import plan, registered_signers, select
+    from .runner import run as run_jobs
+    from .vectors import default_root, scan
+
     root = Path(args.vectors) if args.vectors else default_root()
     catalog = scan(root)
     if not catalog.vectors and not catalog.problems:
@@ -118,9 +132,13 @@ def _run(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run the harness as ``args`` (from a parser given :func:`add_arguments`) says; exit status."""
+    from signers import SigningError
+
+    from .vectors import VectorError
+
     try:
         return _run(args)
-    except (_Usage, VectorError, signers.SigningError) as exc:
+    except (_Usage, VectorError, SigningError) as exc:
         print(f"conformance: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -128,3 +146,22 @@ def run(args: argparse.Namespace) -> int:
     except Exception as exc:
         print(f"conformance: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
+
+
+class _Command:
+    """``sigbridge conformance``: what the entry point hands the command line."""
+
+    help = HELP
+    description = DESCRIPTION
+
+    @staticmethod
+    def add_arguments(parser: argparse.ArgumentParser) -> None:
+        add_arguments(parser)
+
+    @staticmethod
+    def run(args: argparse.Namespace) -> int:
+        return run(args)
+
+
+#: The plug-in command (entry point ``conformance`` of the group ``sigbridge.commands``).
+command = _Command()

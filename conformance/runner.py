@@ -231,13 +231,18 @@ def _check_signatures(
     expected: str,
 ) -> str:
     """The expected signature must verify over the expected string to sign, ours over ours."""
-    ours = signed.artifacts.string_to_sign
-    theirs = vector.expected.get("string-to-sign", ours)
+    theirs, ours = _strings_to_sign(vector, signed)
     if not verify_signature(theirs, expected, public_key):
         return "the expected signature does not verify with the public key (a defect in the case)"
     if not verify_signature(ours, signed.artifacts.signature, public_key):
         return "our signature does not verify over our string to sign with the public key"
     return ""
+
+
+def _strings_to_sign(vector: Vector, signed: SignedRequest) -> Tuple[str, str]:
+    """The case's string to sign (ours where it has none) and ours."""
+    ours = signed.artifacts.string_to_sign
+    return vector.expected.get("string-to-sign", ours), ours
 
 
 def _embedded_signature(message: HttpMessage) -> Optional[str]:
@@ -252,6 +257,8 @@ def _embedded_signature(message: HttpMessage) -> Optional[str]:
     return None
 
 
+# The same parameters as _check_signatures (a like shape, kept): the same check, with the
+# signatures read from the two signed requests instead of the stage files.
 def _check_embedded_signatures(
     verify_signature: Callable[..., bool],
     public_key: Tuple[str, str],
@@ -261,8 +268,7 @@ def _check_embedded_signatures(
     got: HttpMessage,
 ) -> str:
     """The signatures the two signed requests carry verify (each over its string to sign)."""
-    ours = signed.artifacts.string_to_sign
-    theirs = vector.expected.get("string-to-sign", ours)
+    theirs, ours = _strings_to_sign(vector, signed)
     for label, message, sts in (("expected", want, theirs), ("our", got, ours)):
         signature = _embedded_signature(message)
         if signature is None:

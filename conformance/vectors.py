@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Set, Tuple, Union
 
 from signers import Credentials, Request, SigningError
-from signers._time import parse_amz_date, parse_iso8601
 
 __all__ = [
     "STAGES",
@@ -225,12 +224,7 @@ def _read_folder_case(folder: Path, case: str, family: str) -> List[Vector]:
         raise VectorError(f"{_CONTEXT} is missing")
     if not request_path.is_file():
         raise VectorError(f"{_REQUEST} is missing")
-    try:
-        context = json.loads(_read_text(context_path))
-    except ValueError as exc:
-        raise VectorError(f"{_CONTEXT}: not valid JSON ({exc})") from None
-    if not isinstance(context, dict):
-        raise VectorError(f"{_CONTEXT}: expected a JSON object")
+    context = _read_context(context_path)
     request = Request.from_raw(request_path.read_bytes())
     credentials = _context_credentials(context)
     time = _context_time(context)
@@ -261,11 +255,11 @@ def _read_folder_case(folder: Path, case: str, family: str) -> List[Vector]:
         options, requires = _context_options(context, location, credentials)
         requires.add(f"{family}:{location}")
         vectors.append(
-            Vector(
-                id=f"{family}:{location}::{case}",
-                family=family,
-                location=location,
-                case=case,
+            _vector(
+                context,
+                family,
+                location,
+                case,
                 request=request,
                 credentials=credentials,
                 time=time,
@@ -274,13 +268,36 @@ def _read_folder_case(folder: Path, case: str, family: str) -> List[Vector]:
                 expected=expected,
                 source=folder,
                 format="aws-c-auth",
-                xfail=_context_xfail(context, location),
-                description=_context_str(context, "description"),
                 extras=extras,
                 unchecked=skipped,
             )
         )
     return vectors
+
+
+def _vector(
+    context: Mapping[str, Any], family: str, location: str, case: str, **fields: Any
+) -> Vector:
+    """The :class:`Vector` of ``case`` at ``location``; its id, xfail and description from here."""
+    return Vector(
+        id=f"{family}:{location}::{case}",
+        family=family,
+        location=location,
+        case=case,
+        xfail=_context_xfail(context, location),
+        description=_context_str(context, "description"),
+        **fields,
+    )
+
+
+def _read_context(path: Path) -> Dict[str, Any]:
+    try:
+        context = json.loads(_read_text(path))
+    except ValueError as exc:
+        raise VectorError(f"{_CONTEXT}: not valid JSON ({exc})") from None
+    if not isinstance(context, dict):
+        raise VectorError(f"{_CONTEXT}: expected a JSON object")
+    return context
 
 
 def _context_str(context: Mapping[str, Any], key: str) -> str:
@@ -308,7 +325,47 @@ def _context_time(context: Mapping[str, Any]) -> _dt.datetime:
         raise VectorError(
             f"{_CONTEXT}: 'timestamp' is missing (ISO 8601, e.g. 2015-08-30T12:36:00Z)"
         )
-    return parse_iso8601(value, field="timestamp")
+    return _parse_timestamp(value, "timestamp")
+
+
+# The harness reads its own times (the signers' parsers are private to them): an ISO 8601 time
+# with Z or an offset, or the compact amz date, into an aware UTC datetime without microseconds.
+
+
+def _parse_timestamp(value: str, field: str) -> _dt.datetime:
+    text = value.strip()
+    if len(text) == 16 and text[8:9] == "T" and text.endswith("Z") and text[:8].isdigit():
+        return _parse_amz_date(text, field)
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"  # (fromisoformat reads Z only from Python 3.11)
+    try:
+        parsed = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise VectorError(
+            f"{field}: {value!r} is not an ISO 8601 time (e.g. 2015-08-30T12:36:00Z)"
+        ) from None
+    if parsed.utcoffset() is None:
+        raise VectorError(f"{field}: {value!r} has no timezone; add Z or an offset such as +00:00")
+    return parsed.astimezone(_dt.timezone.utc).replace(microsecond=0)
+
+
+def _parse_amz_date(value: str, field: str) -> _dt.datetime:
+    """``YYYYMMDDTHHMMSSZ`` (the X-Amz-Date form)."""
+    digits = value[:8] + value[9:15]
+    if (
+        len(value) == 16
+        and value[8] == "T"
+        and value[15] == "Z"
+        and digits.isascii()
+        and digits.isdigit()
+    ):
+        year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:8])
+        hour, minute, second = int(digits[8:10]), int(digits[10:12]), int(digits[12:])
+        try:
+            return _dt.datetime(year, month, day, hour, minute, second, tzinfo=_dt.timezone.utc)
+        except ValueError:
+            pass
+    raise VectorError(f"{field}: {value!r} is not a valid YYYYMMDDTHHMMSSZ date and time")
 
 
 def _context_bool(context: Mapping[str, Any], key: str) -> Optional[bool]:
@@ -393,8 +450,53 @@ def _context_xfail(context: Mapping[str, Any], location: str) -> Optional[str]:
 
 
 def _read_legacy_case(folder: Path, stem: str, case: str, family: str) -> Vector:
-    raw = (folder / f"{stem}.req").read_bytes()
-    parsed = Request.from_raw(raw)
+    parsed = Request.from_raw((folder / f"{stem}.req").read_bytes())
+    expected = _legacy_expected(folder, stem)
+    # The suite fixes its own context; a sigbridge context.json beside the files may add the
+    # harness's own keys (description, xfail, unchecked, requires, options).
+    sidecar = _legacy_sidecar(folder)
+    unchecked = _context_unchecked(sidecar)
+
+    # The suite's requests already carry X-Amz-Date, which is the signing time; a signer adds
+    # that header itself (and refuses a request that has it), so it moves from request to time.
+    dates = parsed.header_values("x-amz-date")
+    if len(dates) != 1:
+        raise VectorError(f"{stem}.req: expected one X-Amz-Date header, found {len(dates)}")
+    time = _parse_amz_date(dates[0].strip(), f"{stem}.req X-Amz-Date")
+
+    token, session_token = _legacy_session_token(parsed, expected)
+    dropped = ("x-amz-date", "x-amz-security-token")
+    request = parsed.replace(
+        headers=[(n, v) for n, v in parsed.headers if n.lower() not in dropped]
+    )
+    options, requires = _legacy_options(family, token, session_token, sidecar)
+    known = {f"{stem}.req", _CONTEXT} | {f"{stem}{suffix}" for suffix in _LEGACY_SUFFIXES}
+    return _vector(
+        sidecar,
+        family,
+        "header",
+        case,
+        request=request,
+        credentials=Credentials(_LEGACY_ACCESS_KEY, _LEGACY_SECRET_KEY, token),
+        time=time,
+        options=options,
+        requires=frozenset(requires),
+        expected={stage: text for stage, text in expected.items() if stage not in unchecked},
+        source=folder / f"{stem}.req",
+        format="aws4_testsuite",
+        unchecked=unchecked,
+        extras=tuple(
+            sorted(
+                p.name
+                for p in folder.iterdir()
+                if p.is_file() and p.name.startswith(stem + ".") and p.name not in known
+            )
+        ),
+    )
+
+
+def _legacy_expected(folder: Path, stem: str) -> Dict[str, str]:
+    """The stage files beside ``NAME.req``, by stage, in :data:`STAGES` order."""
     expected: Dict[str, str] = {}
     for suffix, stage in _LEGACY_SUFFIXES.items():
         path = folder / f"{stem}{suffix}"
@@ -404,36 +506,32 @@ def _read_legacy_case(folder: Path, stem: str, case: str, family: str) -> Vector
     if authorization is not None and "Signature=" in authorization:
         # The suite has no signature file; the .authz carries it.
         expected["signature"] = authorization.rsplit("Signature=", 1)[1].strip()
-    expected = {stage: expected[stage] for stage in STAGES if stage in expected}
-    # The suite fixes its own context; a sigbridge context.json beside the files may add the
-    # harness's own keys (description, xfail, unchecked, requires, options).
-    sidecar: Dict[str, Any] = {}
-    if (folder / _CONTEXT).is_file():
-        try:
-            loaded = json.loads(_read_text(folder / _CONTEXT))
-        except ValueError as exc:
-            raise VectorError(f"{_CONTEXT}: not valid JSON ({exc})") from None
-        if not isinstance(loaded, dict):
-            raise VectorError(f"{_CONTEXT}: expected a JSON object")
-        unknown = set(loaded) - _SIDECAR_KEYS
-        if unknown:
-            raise VectorError(
-                f"{_CONTEXT}: beside a .req file only {', '.join(sorted(_SIDECAR_KEYS))} "
-                f"are read, not {', '.join(sorted(unknown))}"
-            )
-        sidecar = loaded
-    unchecked = _context_unchecked(sidecar)
+    return {stage: expected[stage] for stage in STAGES if stage in expected}
 
-    # The suite's requests already carry X-Amz-Date, which is the signing time; a signer adds
-    # that header itself (and refuses a request that has it), so it moves from request to time.
-    dates = parsed.header_values("x-amz-date")
-    if len(dates) != 1:
-        raise VectorError(f"{stem}.req: expected one X-Amz-Date header, found {len(dates)}")
-    time = parse_amz_date(dates[0].strip(), field=f"{stem}.req X-Amz-Date")
 
-    # The session token is in the request (post-sts-header-before) or only in the signed request
-    # (post-sts-header-after, get-vanilla-with-session-token); it travels in the credentials.
-    # Whether it is signed is what the expected canonical request says: its signed-headers line.
+def _legacy_sidecar(folder: Path) -> Dict[str, Any]:
+    """A sigbridge ``context.json`` beside an older-format case: only the harness's own keys."""
+    if not (folder / _CONTEXT).is_file():
+        return {}
+    loaded = _read_context(folder / _CONTEXT)
+    unknown = set(loaded) - _SIDECAR_KEYS
+    if unknown:
+        raise VectorError(
+            f"{_CONTEXT}: beside a .req file only {', '.join(sorted(_SIDECAR_KEYS))} "
+            f"are read, not {', '.join(sorted(unknown))}"
+        )
+    return loaded
+
+
+def _legacy_session_token(
+    parsed: Request, expected: Mapping[str, str]
+) -> Tuple[Optional[str], str]:
+    """The case's session token and whether it is ``"signed"`` or ``"unsigned"``.
+
+    The token is in the request (post-sts-header-before) or only in the signed request
+    (post-sts-header-after, get-vanilla-with-session-token); it travels in the credentials.
+    Whether it is signed is what the expected canonical request says: its signed-headers line.
+    """
     token = parsed.header("x-amz-security-token")
     token_in_request = token is not None
     if token is None and "signed-request" in expected:
@@ -445,12 +543,14 @@ def _read_legacy_case(folder: Path, stem: str, case: str, family: str) -> Vector
         lines = creq.split("\n")
         signed_headers = lines[-2].split(";") if len(lines) >= 2 else []
         session_token = "signed" if "x-amz-security-token" in signed_headers else "unsigned"
-    dropped = ("x-amz-date", "x-amz-security-token")
-    request = parsed.replace(
-        headers=[(n, v) for n, v in parsed.headers if n.lower() not in dropped]
-    )
-    credentials = Credentials(_LEGACY_ACCESS_KEY, _LEGACY_SECRET_KEY, token)
+    return token, session_token
 
+
+def _legacy_options(
+    family: str, token: Optional[str], session_token: str, sidecar: Mapping[str, Any]
+) -> Tuple[Dict[str, Any], Set[str]]:
+    """The signer options and the features the case requires: the suite's fixed context, the
+    session token, and what the sidecar adds."""
     options: Dict[str, Any] = {
         "region": _LEGACY_REGION,
         "service": _LEGACY_SERVICE,
@@ -469,29 +569,4 @@ def _read_legacy_case(folder: Path, stem: str, case: str, family: str) -> Vector
     if not isinstance(extra, list) or not all(isinstance(f, str) for f in extra):
         raise VectorError(f"{_CONTEXT}: 'requires' must be a list of feature strings")
     requires.update(extra)
-    expected = {stage: text for stage, text in expected.items() if stage not in unchecked}
-    known = {f"{stem}.req", _CONTEXT} | {f"{stem}{suffix}" for suffix in _LEGACY_SUFFIXES}
-    return Vector(
-        id=f"{family}:header::{case}",
-        family=family,
-        location="header",
-        case=case,
-        request=request,
-        credentials=credentials,
-        time=time,
-        options=options,
-        requires=frozenset(requires),
-        expected=expected,
-        source=folder / f"{stem}.req",
-        format="aws4_testsuite",
-        xfail=_context_xfail(sidecar, "header"),
-        description=_context_str(sidecar, "description"),
-        unchecked=unchecked,
-        extras=tuple(
-            sorted(
-                p.name
-                for p in folder.iterdir()
-                if p.is_file() and p.name.startswith(stem + ".") and p.name not in known
-            )
-        ),
-    )
+    return options, requires

@@ -112,9 +112,9 @@ __all__ = [
 # Verification and migration load on first use: most programs only sign, and ``import signers``
 # stays light (the benchmark suite measures it).
 _LAZY = {
-    "migrate": "._migrate",
-    "MigrationError": "._migrate",
-    "MigrationResult": "._migrate",
+    "migrate": "._tools.migrate",
+    "MigrationError": "._tools.migrate",
+    "MigrationResult": "._tools.migrate",
     "verify": "._verification",
     "Verified": "._verification",
     "presign_post": ".post_policy",
@@ -124,7 +124,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from ._migrate import MigrationError, MigrationResult, migrate
+    from ._tools.migrate import MigrationError, MigrationResult, migrate
     from ._verification import Verified, verify
     from .post_policy import PresignedPost, VerifiedPost, presign_post, verify_post
 

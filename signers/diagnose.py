@@ -16,11 +16,22 @@ and every non-ASCII character a ``\\xNN`` / ``\\uNNNN`` escape.
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
 
-from ._encoding import percent_decode_str, remove_dot_segments
-from .model import Artifacts, SignedRequest
+from ._diagnose_causes import (
+    CanonicalParts,
+    Cause,
+    canonical_causes,
+    dedupe,
+    legacy_causes,
+    legacy_labels,
+    string_to_sign_causes,
+    string_to_sign_label,
+)
+from .model import Artifacts, Credentials, Request, SignedRequest
+from .registry import Signer
 
 __all__ = [
     "visible",
@@ -35,11 +46,6 @@ __all__ = [
     "diff",
     "diff_request",
 ]
-
-_CANONICAL_NAMES = ("HTTP method", "canonical URI", "canonical query string")
-_TOKEN_HEADER = "x-amz-security-token"
-_STS_NAMES = ("algorithm", "request time", "credential scope", "hash of the canonical request")
-
 
 # -- visible text ------------------------------------------------------------------------------
 
@@ -277,13 +283,6 @@ class Hunk(NamedTuple):
     label: str  # what the lines are (e.g. "canonical URI"), "" when mixed
 
 
-class Cause(NamedTuple):
-    """A likely cause: a short name (``scope``, ``path-encoding`` ...) and an explanation."""
-
-    name: str
-    explanation: str
-
-
 class DiffReport:
     """Differences between our artifacts and the server's, with the likely causes."""
 
@@ -297,6 +296,7 @@ class DiffReport:
         code: Optional[str] = None,
         message: Optional[str] = None,
     ) -> None:
+        # (Plain attribute assignments: like registry.SchemeInfo's in shape only.)
         self.hunks = hunks
         self.causes = causes
         self.code = code
@@ -350,43 +350,7 @@ class DiffReport:
         return f"DiffReport(hunks={len(self.hunks)}, causes={self.cause_names!r})"
 
 
-class _Canonical:
-    """A canonical request cut into its parts (when it has the expected shape)."""
-
-    __slots__ = ("headers", "lines", "method", "ok", "payload", "query", "signed", "uri")
-
-    def __init__(self, text: str) -> None:
-        lines = text.split("\n")
-        self.lines = lines
-        # method, URI, query, >= 0 header lines, "", signed headers, payload hash
-        self.ok = len(lines) >= 6 and lines[-3] == ""
-        self.method = lines[0] if lines else ""
-        self.uri = lines[1] if len(lines) > 1 else ""
-        self.query = lines[2] if len(lines) > 2 else ""
-        self.headers: Dict[str, str] = {}
-        if self.ok:
-            for line in lines[3:-3]:
-                name, _, value = line.partition(":")
-                self.headers[name] = value
-        self.signed = lines[-2] if self.ok else ""
-        self.payload = lines[-1] if self.ok else ""
-
-    def label(self, index: int) -> str:
-        if index < 3:
-            return _CANONICAL_NAMES[index]
-        if not self.ok:
-            return ""
-        n = len(self.lines)
-        if index == n - 1:
-            return "payload hash"
-        if index == n - 2:
-            return "signed headers"
-        if index == n - 3:
-            return "end of the canonical headers"
-        return "canonical header"
-
-
-def _hunks(section: str, ours: str, theirs: str, labels: Any) -> List[Hunk]:
+def _hunks(section: str, ours: str, theirs: str, labels: Callable[[int], str]) -> List[Hunk]:
     a, b = ours.split("\n"), theirs.split("\n")
     out = []
     matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
@@ -410,398 +374,6 @@ def _hunks(section: str, ours: str, theirs: str, labels: Any) -> List[Hunk]:
     return out
 
 
-def _query_names(query: str) -> Dict[str, str]:
-    out: Dict[str, str] = {}
-    for piece in query.split("&") if query else []:
-        name, _, value = piece.partition("=")
-        out[percent_decode_str(name)] = value
-    return out
-
-
-def _canonical_causes(ours: _Canonical, theirs: _Canonical) -> List[Cause]:
-    causes: List[Cause] = []
-    if ours.method != theirs.method:
-        causes.append(
-            Cause(
-                "method",
-                f"line 1: we signed method {ours.method!r}, the server received "
-                f"{theirs.method!r} (a redirect or a proxy may have changed it)",
-            )
-        )
-    if ours.uri != theirs.uri:
-        if ours.uri.replace("%25", "%") == theirs.uri:
-            causes.append(
-                Cause(
-                    "path-encoding",
-                    "line 2 differs by %25 encodings: we double-encoded the path, the server "
-                    "encodes it once (S3 encodes once and does not normalize; sign with s3=True "
-                    "or double_encode=False)",
-                )
-            )
-        elif theirs.uri.replace("%25", "%") == ours.uri:
-            causes.append(
-                Cause(
-                    "path-encoding",
-                    "line 2 differs by %25 encodings: we encoded the path once, the server "
-                    "encodes it twice (every service but S3 does; sign with double_encode=True)",
-                )
-            )
-        elif remove_dot_segments(ours.uri) == theirs.uri or ours.uri == remove_dot_segments(
-            theirs.uri
-        ):
-            causes.append(
-                Cause(
-                    "path-normalization",
-                    "line 2 differs by dot segments or repeated slashes: one side normalized the "
-                    "path (S3 does not; other services do)",
-                )
-            )
-        else:
-            causes.append(
-                Cause(
-                    "path",
-                    "line 2: the server received another path than the one we signed "
-                    "(a proxy prefix, a rewrite, or virtual-hosted vs path-style addressing)",
-                )
-            )
-    if ours.query != theirs.query:
-        a, b = _query_names(ours.query), _query_names(theirs.query)
-        token = [n for n in ("X-Amz-Security-Token",) if (n in a) != (n in b)]
-        if token:
-            side = "our" if token[0] in a else "the server's"
-            causes.append(
-                Cause(
-                    "session-token",
-                    f"X-Amz-Security-Token is in {side} canonical query only: the token was "
-                    "signed on one side and added after signing on the other (session_token "
-                    "'signed' vs 'unsigned')",
-                )
-            )
-        only_ours = sorted(set(a) - set(b) - set(token))
-        only_theirs = sorted(set(b) - set(a) - set(token))
-        changed = sorted(n for n in set(a) & set(b) if a[n] != b[n])
-        parts = []
-        if only_ours:
-            parts.append(f"only we signed {', '.join(only_ours)}")
-        if only_theirs:
-            parts.append(f"only the server saw {', '.join(only_theirs)}")
-        if changed:
-            parts.append(f"values differ for {', '.join(changed)}")
-        if parts or not token:
-            causes.append(
-                Cause(
-                    "query",
-                    "line 3: "
-                    + ("; ".join(parts) or "the query is encoded or ordered differently"),
-                )
-            )
-    if ours.ok and theirs.ok:
-        signed_a = set(ours.signed.split(";")) if ours.signed else set()
-        signed_b = set(theirs.signed.split(";")) if theirs.signed else set()
-        if signed_a != signed_b:
-            only_a = sorted(signed_a - signed_b)
-            only_b = sorted(signed_b - signed_a)
-            if "x-amz-security-token" in only_a + only_b:
-                causes.append(
-                    Cause(
-                        "session-token",
-                        "x-amz-security-token is signed on one side only: the token header was "
-                        "added after signing, or signed where the service expects it unsigned",
-                    )
-                )
-            detail = []
-            if only_a:
-                detail.append(f"we signed {', '.join(only_a)} which the server did not count")
-            if only_b:
-                detail.append(f"the server counts {', '.join(only_b)} which we did not sign")
-            causes.append(
-                Cause(
-                    "signed-headers",
-                    "signed headers differ: " + "; ".join(detail) + " (a header was added, "
-                    "dropped or renamed between signing and sending)",
-                )
-            )
-        for name in sorted(set(ours.headers) & set(theirs.headers)):
-            if ours.headers[name] == theirs.headers[name]:
-                continue
-            if name == "x-amz-date":
-                causes.append(
-                    Cause(
-                        "clock-skew",
-                        f"x-amz-date differs ({ours.headers[name]} vs {theirs.headers[name]}): "
-                        "the request time changed after signing",
-                    )
-                )
-            elif name == "host":
-                causes.append(
-                    Cause(
-                        "host",
-                        f"host differs ({ours.headers[name]!r} vs {theirs.headers[name]!r}): a "
-                        "port, a proxy, or virtual-hosted vs path-style addressing",
-                    )
-                )
-            elif name == "x-amz-content-sha256":
-                causes.append(
-                    Cause(
-                        "payload-hash",
-                        "x-amz-content-sha256 differs: the body changed after signing",
-                    )
-                )
-            else:
-                causes.append(
-                    Cause(
-                        "header-value",
-                        f"header {name!r} has another value on the server (changed in transit, "
-                        "or whitespace/folding canonicalized differently)",
-                    )
-                )
-        if ours.payload != theirs.payload:
-            from ._crypto import EMPTY_SHA256
-
-            hint = ""
-            if "UNSIGNED-PAYLOAD" in (ours.payload, theirs.payload):
-                hint = " (UNSIGNED-PAYLOAD on one side: S3 presigned URLs sign UNSIGNED-PAYLOAD)"
-            elif theirs.payload == EMPTY_SHA256:
-                hint = " (the server hashed an empty body: the body was not sent)"
-            causes.append(
-                Cause(
-                    "payload-hash",
-                    "last line: the payload hash differs; the body sent is not the body signed"
-                    + hint,
-                )
-            )
-    return causes
-
-
-def _sts_causes(ours: str, theirs: str) -> List[Cause]:
-    a, b = ours.split("\n"), theirs.split("\n")
-    causes: List[Cause] = []
-    if len(a) >= 3 and len(b) >= 3 and a[0].startswith("AWS4") and b[0].startswith("AWS4"):
-        if a[1] != b[1]:
-            causes.append(
-                Cause(
-                    "clock-skew",
-                    f"request time differs ({a[1]} vs {b[1]}): the time was changed or re-read "
-                    "between signing and sending",
-                )
-            )
-        scope_a, scope_b = a[2].split("/"), b[2].split("/")
-        if a[2] != b[2] and len(scope_a) == 4 and len(scope_b) == 4:
-            names = ("date", "region", "signing name (service)", "terminator")
-            for name, x, y in zip(names, scope_a, scope_b):
-                if x != y:
-                    cause = "scope" if name != "date" else "clock-skew"
-                    causes.append(
-                        Cause(
-                            cause,
-                            f"credential scope {name}: we used {x!r}, the server expects {y!r}",
-                        )
-                    )
-        elif a[2] != b[2]:
-            causes.append(Cause("scope", f"credential scope differs ({a[2]!r} vs {b[2]!r})"))
-    return causes
-
-
-# -- the legacy schemes' string to sign ---------------------------------------------------------
-
-_S3_STS_NAMES = ("HTTP method", "Content-MD5", "Content-Type", "Date (Expires when presigned)")
-_SIGV2_STS_NAMES = ("HTTP method", "host", "path", "canonical query string")
-
-
-def _legacy_kind(text: str) -> Optional[str]:
-    """``"sigv2"`` or ``"s3-v2"`` when ``text`` has the shape of their string to sign."""
-    lines = text.split("\n")
-    if lines[0].startswith("AWS4"):
-        return None
-    if len(lines) == 4 and lines[2].startswith("/") and "SignatureVersion=2" in lines[3]:
-        return "sigv2"
-    if len(lines) >= 5 and lines[-1].startswith("/"):
-        return "s3-v2"
-    return None
-
-
-def _legacy_labels(text: str) -> Any:
-    lines = text.split("\n")
-    kind = _legacy_kind(text)
-
-    def label(index: int) -> str:
-        if kind == "sigv2":
-            return _SIGV2_STS_NAMES[index] if index < 4 else ""
-        if kind == "s3-v2":
-            if index < 4:
-                return _S3_STS_NAMES[index]
-            if index == len(lines) - 1:
-                return "canonical resource"
-            return "x-amz-* header" if index < len(lines) else ""
-        return ""
-
-    return label
-
-
-def _amz_lines(lines: List[str]) -> Dict[str, str]:
-    out: Dict[str, str] = {}
-    for line in lines[4:-1]:
-        name, _, value = line.partition(":")
-        out[name] = value
-    return out
-
-
-def _s3_sts_causes(a: List[str], b: List[str]) -> List[Cause]:
-    causes: List[Cause] = []
-    if a[0] != b[0]:
-        causes.append(
-            Cause("method", f"line 1: we signed method {a[0]!r}, the server received {b[0]!r}")
-        )
-    for index, name in ((1, "Content-MD5"), (2, "Content-Type")):
-        if a[index] != b[index]:
-            causes.append(
-                Cause(
-                    "header-value",
-                    f"line {index + 1}: {name} {a[index]!r} signed, {b[index]!r} received (a "
-                    "client or proxy set or changed it; a presigned URL must be used with the "
-                    f"{name} it was signed with)",
-                )
-            )
-    if a[3] != b[3]:
-        causes.append(
-            Cause(
-                "clock-skew",
-                f"line 4: Date (Expires when presigned) {a[3]!r} signed, {b[3]!r} on the server: "
-                "the date header was replaced after signing, or x-amz-date was sent on one side "
-                "only (it empties this line)",
-            )
-        )
-    amz_a, amz_b = _amz_lines(a), _amz_lines(b)
-    if amz_a != amz_b:
-        if (_TOKEN_HEADER in amz_a) != (_TOKEN_HEADER in amz_b):
-            causes.append(
-                Cause(
-                    "session-token",
-                    "x-amz-security-token is signed on one side only: the token was added after "
-                    "signing (or dropped on the way)",
-                )
-            )
-        only_a = sorted(set(amz_a) - set(amz_b) - {_TOKEN_HEADER})
-        only_b = sorted(set(amz_b) - set(amz_a) - {_TOKEN_HEADER})
-        changed = sorted(n for n in set(amz_a) & set(amz_b) if amz_a[n] != amz_b[n])
-        parts = []
-        if only_a:
-            parts.append(f"only we signed {', '.join(only_a)}")
-        if only_b:
-            parts.append(f"the server also counts {', '.join(only_b)}")
-        if changed:
-            parts.append(f"values differ for {', '.join(changed)}")
-        if parts:
-            causes.append(
-                Cause(
-                    "signed-headers",
-                    "x-amz-* headers differ (S3 signs every x-amz-* header sent): "
-                    + "; ".join(parts),
-                )
-            )
-    resource_a, resource_b = a[-1], b[-1]
-    if resource_a != resource_b:
-        path_a, _, sub_a = resource_a.partition("?")
-        path_b, _, sub_b = resource_b.partition("?")
-        if path_a != path_b:
-            if path_a.endswith(path_b) or path_b.endswith(path_a):
-                causes.append(
-                    Cause(
-                        "host",
-                        f"canonical resource {path_a!r} vs {path_b!r}: the bucket from a "
-                        "virtual-hosted Host is counted on one side only (virtual-hosted vs "
-                        "path-style addressing; sign with addressing= or bucket=)",
-                    )
-                )
-            else:
-                causes.append(
-                    Cause(
-                        "path",
-                        f"canonical resource {path_a!r} vs {path_b!r}: the server received "
-                        "another path (S3 signs the path as sent, not decoded or normalized)",
-                    )
-                )
-        if sub_a != sub_b:
-            causes.append(
-                Cause(
-                    "query",
-                    f"signed sub-resources differ ({sub_a!r} vs {sub_b!r}): a sub-resource such "
-                    "as ?acl or ?versionId was added, dropped or changed, or one side signs a "
-                    "parameter the other does not count",
-                )
-            )
-    return causes
-
-
-def _sigv2_sts_causes(a: List[str], b: List[str]) -> List[Cause]:
-    causes: List[Cause] = []
-    if a[0] != b[0]:
-        causes.append(
-            Cause("method", f"line 1: we signed method {a[0]!r}, the server received {b[0]!r}")
-        )
-    if a[1] != b[1]:
-        causes.append(
-            Cause(
-                "host",
-                f"host differs ({a[1]!r} vs {b[1]!r}): a port, a proxy, or the endpoint the "
-                "request was signed for",
-            )
-        )
-    if a[2] != b[2]:
-        causes.append(Cause("path", f"path differs ({a[2]!r} vs {b[2]!r})"))
-    if a[3] != b[3]:
-        ours, theirs = _query_names(a[3]), _query_names(b[3])
-        if ("SecurityToken" in ours) != ("SecurityToken" in theirs):
-            causes.append(
-                Cause(
-                    "session-token",
-                    "SecurityToken is signed on one side only: the token was added after "
-                    "signing (or dropped on the way)",
-                )
-            )
-        for name in ("Timestamp", "Expires"):
-            if name in ours and name in theirs and ours[name] != theirs[name]:
-                causes.append(
-                    Cause(
-                        "clock-skew",
-                        f"{name} differs ({percent_decode_str(ours[name])} vs "
-                        f"{percent_decode_str(theirs[name])}): the time was changed after signing",
-                    )
-                )
-        only_a = sorted(set(ours) - set(theirs) - {"SecurityToken"})
-        only_b = sorted(set(theirs) - set(ours) - {"SecurityToken"})
-        changed = sorted(
-            n
-            for n in set(ours) & set(theirs)
-            if ours[n] != theirs[n] and n not in ("Timestamp", "Expires")
-        )
-        parts = []
-        if only_a:
-            parts.append(f"only we signed {', '.join(only_a)}")
-        if only_b:
-            parts.append(f"only the server saw {', '.join(only_b)}")
-        if changed:
-            parts.append(f"values differ for {', '.join(changed)}")
-        if parts or not causes:
-            causes.append(
-                Cause(
-                    "query",
-                    "line 4: "
-                    + ("; ".join(parts) or "the parameters are encoded or ordered differently")
-                    + " (SigV2 signs every parameter sent, URL query and form body)",
-                )
-            )
-    return causes
-
-
-def _legacy_sts_causes(ours: str, theirs: str) -> List[Cause]:
-    kind = _legacy_kind(ours)
-    if kind is None or kind != _legacy_kind(theirs) or ours == theirs:
-        return []
-    a, b = ours.split("\n"), theirs.split("\n")
-    return _sigv2_sts_causes(a, b) if kind == "sigv2" else _s3_sts_causes(a, b)
-
-
 def diff_canonical(
     ours: str,
     theirs: str,
@@ -810,31 +382,19 @@ def diff_canonical(
     theirs_string_to_sign: Optional[str] = None,
 ) -> DiffReport:
     """Compare two canonical requests (and string to signs when both are given)."""
-    a, b = _Canonical(ours), _Canonical(theirs)
+    a, b = CanonicalParts(ours), CanonicalParts(theirs)
     hunks = _hunks("canonical request", ours, theirs, a.label)
-    causes = _canonical_causes(a, b) if ours != theirs else []
+    causes = canonical_causes(a, b) if ours != theirs else []
     if ours_string_to_sign is not None and theirs_string_to_sign is not None:
-
-        def sts_label(i: int) -> str:
-            return _STS_NAMES[i] if i < len(_STS_NAMES) else ""
-
-        hunks += _hunks("string to sign", ours_string_to_sign, theirs_string_to_sign, sts_label)
+        hunks += _hunks(
+            "string to sign", ours_string_to_sign, theirs_string_to_sign, string_to_sign_label
+        )
         named = {c.name for c in causes}
-        for cause in _sts_causes(ours_string_to_sign, theirs_string_to_sign):
+        for cause in string_to_sign_causes(ours_string_to_sign, theirs_string_to_sign):
             # The canonical request already explains a changed time; the scope only shows here.
             if cause.name not in named or cause.name == "scope":
                 causes.append(cause)
-    return DiffReport(hunks, _dedupe(causes))
-
-
-def _dedupe(causes: List[Cause]) -> List[Cause]:
-    seen = set()
-    out = []
-    for cause in causes:
-        if cause not in seen:
-            seen.add(cause)
-            out.append(cause)
-    return out
+    return DiffReport(hunks, dedupe(causes))
 
 
 def diff(
@@ -872,10 +432,9 @@ def diff(
     elif ours_sts is not None and server.string_to_sign is not None:
         # The legacy schemes (sigv2, s3-v2) have no canonical request: the string to sign is
         # compared line by line, each line named.
-        hunks = _hunks("string to sign", ours_sts, server.string_to_sign, _legacy_labels(ours_sts))
-        causes = _sts_causes(ours_sts, server.string_to_sign) + _legacy_sts_causes(
-            ours_sts, server.string_to_sign
-        )
+        theirs_sts = server.string_to_sign
+        hunks = _hunks("string to sign", ours_sts, theirs_sts, legacy_labels(ours_sts))
+        causes = string_to_sign_causes(ours_sts, theirs_sts) + legacy_causes(ours_sts, theirs_sts)
     else:
         causes = [
             Cause(
@@ -893,15 +452,15 @@ def diff(
                 "key (or the session token) differs",
             )
         )
-    return DiffReport(hunks, _dedupe(causes), code=server.code, message=server.message)
+    return DiffReport(hunks, dedupe(causes), code=server.code, message=server.message)
 
 
 def diff_request(
     server_answer: Union[str, ServerError],
-    request: Any,
-    signer: Any,
-    credentials: Any,
-    at: Any = None,
+    request: Request,
+    signer: Signer,
+    credentials: Credentials,
+    at: Optional[_dt.datetime] = None,
 ) -> DiffReport:
     """Sign ``request`` with ``signer`` at ``at`` and diff the result against the answer."""
     return diff(signer.sign(request, credentials, at), server_answer)

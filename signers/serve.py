@@ -26,7 +26,7 @@ import json
 import secrets
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 from xml.sax.saxutils import escape
 
 from ._verification import Lookup, detect, verify
@@ -272,6 +272,7 @@ class ServerConfig:
         clock: Optional[Callable[[], _dt.datetime]] = None,
         log: Optional[Callable[[str], None]] = None,
     ) -> None:
+        # (Plain attribute assignments: like registry.SchemeInfo's in shape only.)
         self.lookup = lookup
         self.region = region
         self.service = service
@@ -502,8 +503,8 @@ def make_server(
     host: str = "127.0.0.1",
     port: int = 0,
     *,
-    credentials: Any,
-    **config: Any,
+    credentials: Union[Lookup, Iterable[Credentials]],
+    **config: Any,  # ServerConfig's keywords, passed on as given
 ) -> VerifyingServer:
     """A :class:`VerifyingServer` bound to ``host:port`` (``0`` = a free port).
 

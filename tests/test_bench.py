@@ -1,4 +1,4 @@
-"""signers.bench: the report merging on small crafted files, and a tiny run.  No timing asserted."""
+"""signers._tools.bench: report merging on small crafted files, a tiny run.  No timing asserted."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Any, Dict, List
 
 import pytest
 
-from signers import _bench_ops, bench
+from signers._tools import bench
+from signers._tools import bench_ops as _bench_ops
 
 
 def _run(argv: List[str]) -> int:

@@ -12,19 +12,14 @@ import urllib.request
 import pytest
 
 import signers
-from signers._cli_common import (
+from signers.cli import diff as diff_command
+from signers.cli import explain as explain_command
+from signers.cli import serve as serve_command
+from signers.cli._common import (
     add_request_arguments,
     credentials_from_args,
     request_from_args,
     time_from_args,
-)
-from signers._cli_verify import (
-    add_diff_arguments,
-    add_explain_arguments,
-    add_serve_arguments,
-    run_diff,
-    run_explain,
-    run_serve,
 )
 from tests._verify_support import AK, SECRET
 
@@ -105,14 +100,14 @@ def test_request_arguments():
 
 
 def test_explain_prints_every_stage(capsys):
-    status = run_explain(_parse(add_explain_arguments, VANILLA))
+    status = explain_command.run(_parse(explain_command.add_arguments, VANILLA))
     out = capsys.readouterr().out
     assert status == 0
     assert "Credential scope: 20150830/us-east-1/service/aws4_request" in out
     assert "\n  4  host:example.amazonaws.com$\n" in out
     assert f"Signature: {VANILLA_SIGNATURE}" in out
     assert VANILLA_SECRET not in out
-    status = run_explain(_parse(add_explain_arguments, [*VANILLA, "--json"]))
+    status = explain_command.run(_parse(explain_command.add_arguments, [*VANILLA, "--json"]))
     assert json.loads(capsys.readouterr().out)["signature"] == VANILLA_SIGNATURE
 
 
@@ -130,13 +125,13 @@ def test_explain_prints_every_stage(capsys):
     ],
 )
 def test_explain_bad_input_is_one_line_and_exit_2(capsys, argv):
-    assert run_explain(_parse(add_explain_arguments, argv)) == 2
+    assert explain_command.run(_parse(explain_command.add_arguments, argv)) == 2
     _one_line_error(capsys)
 
 
 def test_explain_without_credentials(capsys, monkeypatch):
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
-    assert run_explain(_parse(add_explain_arguments, VANILLA)) == 2
+    assert explain_command.run(_parse(explain_command.add_arguments, VANILLA)) == 2
     assert "AWS_ACCESS_KEY_ID" in _one_line_error(capsys)
 
 
@@ -164,16 +159,18 @@ def test_diff_from_files_and_from_signing(tmp_path, capsys):
             }
         )
     )
-    status = run_diff(_parse(add_diff_arguments, [str(answer), "--canonical-request", str(ours)]))
+    status = diff_command.run(
+        _parse(diff_command.add_arguments, [str(answer), "--canonical-request", str(ours)])
+    )
     out = capsys.readouterr().out
     assert status == 1
     assert "canonical request, line 2: canonical URI" in out
     assert "  theirs: /index.html$" in out and "- path:" in out
     # Signing METHOD URL instead gives the same canonical request: no difference
     answer.write_text(answer.read_text().replace("/index.html", "/"))
-    status = run_diff(_parse(add_diff_arguments, [str(answer), *VANILLA]))
+    status = diff_command.run(_parse(diff_command.add_arguments, [str(answer), *VANILLA]))
     assert status == 0 and "No difference" in capsys.readouterr().out
-    status = run_diff(_parse(add_diff_arguments, [str(answer), *VANILLA, "--json"]))
+    status = diff_command.run(_parse(diff_command.add_arguments, [str(answer), *VANILLA, "--json"]))
     assert status == 0 and json.loads(capsys.readouterr().out)["equal"] is True
 
 
@@ -190,7 +187,7 @@ def test_diff_bad_input(tmp_path, capsys, argv):
     answer = tmp_path / "a.xml"
     answer.write_text("<Error><Code>SignatureDoesNotMatch</Code></Error>")
     argv = [str(answer) if a == "ANSWER" else a for a in argv]
-    assert run_diff(_parse(add_diff_arguments, argv)) == 2
+    assert diff_command.run(_parse(diff_command.add_arguments, argv)) == 2
     _one_line_error(capsys)
 
 
@@ -198,7 +195,7 @@ def test_serve_runs_until_shut_down(capsys, tmp_path):
     creds_file = tmp_path / "creds"
     creds_file.write_text(f"{AK} {SECRET}\n")
     args = _parse(
-        add_serve_arguments,
+        serve_command.add_arguments,
         ["--port", "0", "--credentials-file", str(creds_file), "--quiet", "--timeout", "2"],
     )
     servers = []
@@ -209,7 +206,7 @@ def test_serve_runs_until_shut_down(capsys, tmp_path):
         ready.set()
 
     result = []
-    thread = threading.Thread(target=lambda: result.append(run_serve(args, ready=on_ready)))
+    thread = threading.Thread(target=lambda: result.append(serve_command.run(args, ready=on_ready)))
     thread.daemon = True
     thread.start()
     try:
@@ -235,7 +232,7 @@ def test_serve_runs_until_shut_down(capsys, tmp_path):
 
 def test_serve_legacy_virtual_hosts_and_xml_answers(capsys):
     args = _parse(
-        add_serve_arguments,
+        serve_command.add_arguments,
         ["--credential", f"{AK}:{SECRET}", "--quiet", "--virtual-host-suffix", "objects.test"],
     )
     servers = []
@@ -245,7 +242,7 @@ def test_serve_legacy_virtual_hosts_and_xml_answers(capsys):
         servers.append(server)
         ready.set()
 
-    thread = threading.Thread(target=lambda: run_serve(args, ready=on_ready))
+    thread = threading.Thread(target=lambda: serve_command.run(args, ready=on_ready))
     thread.daemon = True
     thread.start()
     try:
@@ -291,5 +288,5 @@ def test_serve_legacy_virtual_hosts_and_xml_answers(capsys):
     ],
 )
 def test_serve_bad_input(capsys, argv):
-    assert run_serve(_parse(add_serve_arguments, argv)) == 2
+    assert serve_command.run(_parse(serve_command.add_arguments, argv)) == 2
     _one_line_error(capsys)

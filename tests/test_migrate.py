@@ -26,8 +26,8 @@ import botocore.credentials
 
 import signers
 from signers import Credentials, Request
-from signers._cli_migrate import add_arguments, run
-from signers._migrate import MigrationError, MigrationResult, detect_scheme
+from signers._tools.migrate import MigrationError, MigrationResult, detect_scheme
+from signers.cli.migrate import add_arguments, run
 from signers.endpoints import infer_scope
 from tests.reference.botocore_oracle import frozen_clock
 from tests.reference.sigv4_oracle import botocore_sign
@@ -859,7 +859,7 @@ def test_cli_verification_failure_is_one_line(capsys: Any, monkeypatch: Any) -> 
 
 def test_module_entry_point_has_no_traceback() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "signers._cli_migrate", "https://example.com/?Signature=x"],
+        [sys.executable, "-m", "signers.cli", "migrate", "https://example.com/?Signature=x"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -877,8 +877,8 @@ def test_the_printed_sign_command_signs_the_same(
 ) -> None:
     import shlex
 
-    from signers._cli_migrate import sign_command
     from signers.cli import main as sigbridge
+    from signers.cli.migrate import sign_command
 
     if kind == "sqs-post":
         params = {"Action": "SendMessage", "MessageBody": "a b", "Version": "2012-11-05"}

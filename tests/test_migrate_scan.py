@@ -15,8 +15,9 @@ from typing import Any, List, Tuple
 
 import pytest
 
-from signers._cli_migrate import add_arguments, main, run
-from signers._scan import Finding, python_files, scan_file, scan_source
+from signers._tools.scan import Finding, python_files, scan_file, scan_source
+from signers.cli import main as sigbridge
+from signers.cli.migrate import add_arguments, run
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "migrate_samples"
 
@@ -257,7 +258,7 @@ def test_cli_scan_bad_usage_exits_2(capsys: Any, argv: List[str], words: str) ->
 
 
 def test_standalone_main_argument_errors_are_one_line(capsys: Any) -> None:
-    assert main(["--scan", "--expires", "soon", "x"]) == 2
+    assert sigbridge(["migrate", "--scan", "--expires", "soon", "x"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "--expires" in err
 

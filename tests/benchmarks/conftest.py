@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("pytest_benchmark")
 
-from signers import _bench_ops as ops
+from signers._tools import bench_ops as ops
 
 
 @pytest.fixture(scope="session", autouse=True)

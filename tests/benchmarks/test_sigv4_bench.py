@@ -1,4 +1,4 @@
-"""Every operation of the shared table (signers._bench_ops), for sigbridge and each installed
+"""Every operation of the shared table (signers._tools.bench_ops), for sigbridge and each installed
 peer, grouped by operation so pytest-benchmark shows them side by side.
 
 A peer is timed only after it produced the same signature as sigbridge at the same instant.  A
@@ -15,7 +15,7 @@ from typing import Any, List, Tuple
 
 import pytest
 
-from signers import _bench_ops as ops
+from signers._tools import bench_ops as ops
 
 
 def _cases() -> List[Any]:

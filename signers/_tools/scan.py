@@ -26,7 +26,18 @@ import io
 import os
 import re
 import tokenize
-from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import (
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Union,
+)
 
 __all__ = ["Finding", "scan_source", "scan_file", "python_files", "REPLACEMENTS"]
 
@@ -287,63 +298,11 @@ def scan_tree(tree: ast.AST, path: str) -> List[Finding]:
     for node in ast.walk(tree):
         if id(node) in skip:
             continue
-        if isinstance(node, ast.JoinedStr) and id(node) not in in_fstring:
-            template = _template(node)
-            for offset, code, message, replacement in _string_findings(template):
-                collector.add(_string_line(node, template, offset), code, message, replacement)
-        elif isinstance(node, ast.Constant) and id(node) not in in_fstring:
-            text = _constant_str(node)
-            if text is not None:
-                for offset, code, message, replacement in _string_findings(text):
-                    collector.add(_string_line(node, text, offset), code, message, replacement)
-        elif isinstance(node, ast.keyword):
-            value = _constant_str(node.value)
-            if node.arg == "signature_version" and value in _LEGACY_VERSIONS:
-                assert value is not None
-                collector.add(node.value.lineno, *_sdk_finding(value))
-            elif node.arg == "calling_format":
-                collector.add(
-                    node.value.lineno,
-                    "boto2",
-                    "boto 2 S3 connection option (calling_format): S3's legacy signature",
-                    _R_BOTO2,
-                )
-        elif isinstance(node, ast.Dict):
-            for key, value_node in zip(node.keys, node.values):
-                value = _constant_str(value_node)
-                if _constant_str(key) == "signature_version" and value in _LEGACY_VERSIONS:
-                    assert value is not None
-                    collector.add(value_node.lineno, *_sdk_finding(value))
-        elif isinstance(node, ast.Assign):
-            value = _constant_str(node.value)
-            if value in _LEGACY_VERSIONS and any(
-                isinstance(t, ast.Attribute) and t.attr == "signature_version" for t in node.targets
-            ):
-                assert value is not None
-                collector.add(node.lineno, *_sdk_finding(value))
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            modules = (
-                [alias.name for alias in node.names]
-                if isinstance(node, ast.Import)
-                else [node.module or ""]
-            )
-            if any(m == "boto" or m.startswith("boto.") for m in modules):
-                collector.add(
-                    node.lineno,
-                    "boto2",
-                    "boto 2 signs query APIs with SigV2 and S3 with its legacy scheme by default",
-                    _R_BOTO2,
-                )
-        elif isinstance(node, ast.Call):
-            name = _dotted(node.func)
-            last = name.rsplit(".", 1)[-1]
-            if last == "S3Connection" or (name.startswith("boto.connect_")):
-                collector.add(
-                    node.lineno,
-                    "boto2",
-                    f"boto 2 connection ({last}): SigV2 / S3 legacy signing by default",
-                    _R_BOTO2,
-                )
+        if isinstance(node, (ast.JoinedStr, ast.Constant)):
+            if id(node) not in in_fstring:
+                _scan_string(node, collector)
+        else:
+            _scan_code(node, collector)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             _scan_function(node, collector, parents)
     # Module-level code outside functions is one more scope.
@@ -358,6 +317,66 @@ def scan_tree(tree: ast.AST, path: str) -> List[Finding]:
         )
         _scan_function(top, collector, parents)
     return collector.results()
+
+
+def _scan_string(node: Union[ast.JoinedStr, ast.Constant], collector: _Collector) -> None:
+    """A string literal (an f-string read as its template)."""
+    text = _template(node) if isinstance(node, ast.JoinedStr) else _constant_str(node)
+    if text is not None:
+        for offset, code, message, replacement in _string_findings(text):
+            collector.add(_string_line(node, text, offset), code, message, replacement)
+
+
+def _scan_code(node: ast.AST, collector: _Collector) -> None:
+    """SDK options asking for SigV2, and boto 2."""
+    if isinstance(node, ast.keyword):
+        value = _constant_str(node.value)
+        if node.arg == "signature_version" and value in _LEGACY_VERSIONS:
+            assert value is not None
+            collector.add(node.value.lineno, *_sdk_finding(value))
+        elif node.arg == "calling_format":
+            collector.add(
+                node.value.lineno,
+                "boto2",
+                "boto 2 S3 connection option (calling_format): S3's legacy signature",
+                _R_BOTO2,
+            )
+    elif isinstance(node, ast.Dict):
+        for key, value_node in zip(node.keys, node.values):
+            value = _constant_str(value_node)
+            if _constant_str(key) == "signature_version" and value in _LEGACY_VERSIONS:
+                assert value is not None
+                collector.add(value_node.lineno, *_sdk_finding(value))
+    elif isinstance(node, ast.Assign):
+        value = _constant_str(node.value)
+        if value in _LEGACY_VERSIONS and any(
+            isinstance(t, ast.Attribute) and t.attr == "signature_version" for t in node.targets
+        ):
+            assert value is not None
+            collector.add(node.lineno, *_sdk_finding(value))
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        modules = (
+            [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+        )
+        if any(m == "boto" or m.startswith("boto.") for m in modules):
+            collector.add(
+                node.lineno,
+                "boto2",
+                "boto 2 signs query APIs with SigV2 and S3 with its legacy scheme by default",
+                _R_BOTO2,
+            )
+    elif isinstance(node, ast.Call):
+        name = _dotted(node.func)
+        last = name.rsplit(".", 1)[-1]
+        if last == "S3Connection" or (name.startswith("boto.connect_")):
+            collector.add(
+                node.lineno,
+                "boto2",
+                f"boto 2 connection ({last}): SigV2 / S3 legacy signing by default",
+                _R_BOTO2,
+            )
 
 
 # -- the token pass (for files that do not parse) ----------------------------------------------

@@ -6,9 +6,8 @@
     sigbridge migrate @request.txt --verify          # a raw HTTP request; '-' reads stdin
     sigbridge migrate --scan src/ scripts/old.py      # file:line findings; exit 1 when any
 
-The lead's ``signers/cli.py`` wires :func:`add_arguments` and :func:`run` in as a subcommand;
-``python -m signers._cli_migrate`` runs it alone.  Bad input is one line on standard error and
-exit status 2.
+Migration itself is :func:`signers.migrate` (:mod:`signers._tools.migrate`), the scan
+:mod:`signers._tools.scan`.  Bad input is one line on standard error and exit status 2.
 """
 
 from __future__ import annotations
@@ -18,24 +17,27 @@ import json
 import os
 import shlex
 import sys
-from typing import Any, Dict, List, NoReturn, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-from . import _scan
-from ._cli_common import add_credential_arguments, credentials_from_args, time_from_args
-from ._migrate import MigrationResult, migrate
-from .errors import InvalidOption, InvalidRequest, SigningError
-from .model import Credentials, Request
+from .._tools import scan as _scan
+from .._tools.migrate import MigrationResult, migrate
+from ..errors import InvalidOption, InvalidRequest, SigningError
+from ..model import Credentials, Request
+from ._common import (
+    UsageError,
+    add_credential_arguments,
+    credentials_from_args,
+    read_input,
+    time_from_args,
+)
 
-__all__ = ["add_arguments", "run", "main"]
+__all__ = ["add_arguments", "run", "sign_command"]
 
 _PROG = "sigbridge migrate"
 
 
-class _UsageError(Exception):
-    """A command-line mistake: one line, exit status 2."""
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``migrate URL|@FILE|- [options]`` or ``migrate --scan PATH...``."""
     parser.add_argument(
         "inputs",
         nargs="*",
@@ -102,23 +104,12 @@ def run(args: argparse.Namespace) -> int:
         if args.scan:
             return _run_scan(args)
         return _run_migrate(args)
-    except (_UsageError, SigningError) as exc:
+    except (UsageError, SigningError) as exc:
         print(f"{_PROG}: error: {exc}", file=sys.stderr)
         return 2
 
 
 # -- migrate -----------------------------------------------------------------------------------
-
-
-def _read(spec: str) -> bytes:
-    if spec == "-":
-        return sys.stdin.buffer.read()
-    path = spec[1:]
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise _UsageError(f"input: cannot read {path!r}: {exc.strerror}") from None
 
 
 def _is_url(text: str) -> bool:
@@ -128,25 +119,25 @@ def _is_url(text: str) -> bool:
 def _header(text: str) -> Tuple[str, str]:
     name, colon, value = text.partition(":")
     if not colon or not name.strip() or name != name.strip():
-        raise _UsageError(f"header {text!r} is not of the form 'Name: value'")
+        raise UsageError(f"header {text!r} is not of the form 'Name: value'")
     return name, value.strip()
 
 
 def _request_from_args(args: argparse.Namespace) -> Request:
     if len(args.inputs) != 1:
-        raise _UsageError(
+        raise UsageError(
             f"give one URL, @FILE or - (got {len(args.inputs)}); --scan takes several paths"
         )
     spec = args.inputs[0]
     url: Optional[str] = None
     if spec == "-" or spec.startswith("@"):
-        data = _read(spec)
+        data = read_input("@-" if spec == "-" else spec, field="input")
         stripped = data.strip()
         if _is_url(stripped.decode("utf-8", "replace")) and b"\n" not in stripped:
             url = stripped.decode("utf-8", "replace")
         else:
             if args.method or args.headers:
-                raise _UsageError("-X and -H apply to a URL; the raw request carries its own")
+                raise UsageError("-X and -H apply to a URL; the raw request carries its own")
             return Request.from_raw(data, scheme="http" if args.http else "https")
     elif _is_url(spec):
         url = spec
@@ -290,10 +281,10 @@ def _run_migrate(args: argparse.Namespace) -> int:
 
 def _run_scan(args: argparse.Namespace) -> int:
     if not args.inputs:
-        raise _UsageError("--scan needs at least one file or directory")
+        raise UsageError("--scan needs at least one file or directory")
     for path in args.inputs:
         if not os.path.exists(path):
-            raise _UsageError(f"--scan: {path!r} does not exist")
+            raise UsageError(f"--scan: {path!r} does not exist")
     findings: List[_scan.Finding] = []
     files = 0
     for path in _scan.python_files(args.inputs):
@@ -316,33 +307,3 @@ def _run_scan(args: argparse.Namespace) -> int:
             noun = "finding" if len(findings) == 1 else "findings"
             print(f"# {len(findings)} {noun} in {files} file(s)", file=sys.stderr)
     return 1 if findings else 0
-
-
-# -- standalone --------------------------------------------------------------------------------
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise _UsageError(f"{message} (see --help)")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog=_PROG,
-        description="Turn a SigV2-signed request into SigV4, or scan Python code for SigV2.",
-    )
-    add_arguments(parser)
-    return parser
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    try:
-        args = build_parser().parse_args(argv)
-    except _UsageError as exc:
-        print(f"{_PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    return run(args)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

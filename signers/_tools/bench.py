@@ -1,6 +1,6 @@
 """``sigbridge bench``: a quick benchmark on this interpreter, and the cross-version report.
 
-Run mode times every operation of :mod:`signers._bench_ops` with ``timeit``-style loops (the
+Run mode times every operation of :mod:`signers._tools.bench_ops` with ``timeit``-style loops (the
 garbage collector paused, best of several repeats, every library measured in the same run, turn by
 turn), after checking that each installed peer produces the same signature at the same instant.
 It prints microseconds per operation and the ratio sigbridge / peer (below 1 means sigbridge is
@@ -11,8 +11,8 @@ Report mode (``--report FILE...``) merges pytest-benchmark JSON files (one per i
 table, operation x Python version, with the ratios to botocore and awscrt; ``--chart FILE.png``
 also draws it (needs matplotlib: ``pip install 'sigbridge[chart]'``).
 
-The lead wires this into ``signers.cli`` with :func:`add_arguments` and :func:`run`;
-``python -m signers.bench`` works on its own.
+``sigbridge bench`` runs it through :func:`add_arguments` and :func:`run`;
+``python -m signers._tools.bench`` (``... report FILE...`` for report mode) works on its own.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import sys
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from . import _bench_ops as ops
+from . import bench_ops as ops
 
 __all__ = ["add_arguments", "run", "main", "measure", "load_results", "markdown_report", "chart"]
 
@@ -104,11 +104,12 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m signers.bench", description=__doc__.split("\n\n")[0] if __doc__ else None
+        prog="python -m signers._tools.bench",
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
     )
     add_arguments(parser)
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["report"]:  # python -m signers.bench report FILE...
+    if arguments[:1] == ["report"]:  # python -m signers._tools.bench report FILE...
         arguments = ["--report", *arguments[1:]]
     return run(parser.parse_args(arguments))
 

@@ -1,4 +1,4 @@
-"""Argument helpers shared by the ``sigbridge`` subcommands that take a request to sign.
+"""What the ``sigbridge`` subcommands share: the request arguments, reading them, and errors.
 
 ``sign``, ``presign``, ``explain`` and ``diff`` read the same arguments::
 
@@ -9,6 +9,7 @@
 Credentials come from the flags, else from ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` /
 ``AWS_SESSION_TOKEN``.  Every problem is a :class:`~signers.errors.SigningError` with a one-line
 message; :func:`guarded` turns it into ``sigbridge: error: ...`` on stderr and exit status 2.
+A command-line mistake argparse finds is a :class:`UsageError` (the parsers are :class:`Parser`).
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ import argparse
 import datetime as _dt
 import os
 import sys
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, NoReturn, Optional, Tuple, Union
 
-from ._time import UTC, parse_iso8601
-from .errors import InvalidCredentials, InvalidOption, InvalidRequest, InvalidTime, SigningError
-from .model import UNSIGNED_PAYLOAD, Body, Credentials, Request
+from .._time import UTC, parse_iso8601
+from ..errors import InvalidCredentials, InvalidOption, InvalidRequest, InvalidTime, SigningError
+from ..model import UNSIGNED_PAYLOAD, Artifacts, Body, Credentials, Request, SignedRequest
+from ..registry import Signer
 
 __all__ = [
+    "UsageError",
+    "Parser",
     "add_request_arguments",
     "add_credential_arguments",
     "request_from_args",
@@ -31,6 +35,8 @@ __all__ = [
     "time_from_args",
     "options_from_args",
     "signer_from_args",
+    "sign_from_args",
+    "artifacts_json",
     "read_input",
     "guarded",
     "EXIT_USAGE",
@@ -38,6 +44,19 @@ __all__ = [
 
 #: Exit status for bad input (argparse uses the same for usage errors).
 EXIT_USAGE = 2
+
+OptionValue = Union[bool, int, str]
+
+
+class UsageError(Exception):
+    """A command-line mistake: reported as one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose mistakes are :class:`UsageError` (one line), not an exit."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
 def add_request_arguments(
@@ -191,7 +210,7 @@ def time_from_args(args: argparse.Namespace) -> Optional[_dt.datetime]:
     return parse_iso8601(text, field="--at")
 
 
-def _option_value(text: str) -> Any:
+def _option_value(text: str) -> OptionValue:
     lowered = text.lower()
     if lowered in ("true", "yes", "on"):
         return True
@@ -206,7 +225,7 @@ _SIGV4_TARGETS = ("sigv4", "sigv4-query")
 
 
 def _is_sigv4(scheme: str) -> bool:
-    from .registry import schemes
+    from ..registry import schemes
 
     for info in schemes():
         if info.name == scheme:
@@ -218,13 +237,13 @@ def options_from_args(
     args: argparse.Namespace,
     request: Optional[Request] = None,
     notes: Optional[List[str]] = None,
-) -> Dict[str, Any]:
+) -> Dict[str, OptionValue]:
     """Signer options: ``-o name=value`` (``true``/``false``/integers typed), then the flags.
 
     For the SigV4 schemes a missing ``--region`` / ``--service`` is inferred from the request's
     host (:func:`signers.endpoints.infer_scope`); what was inferred is appended to ``notes``.
     """
-    options: Dict[str, Any] = {}
+    options: Dict[str, OptionValue] = {}
     for item in getattr(args, "option", []) or []:
         name, eq, value = item.partition("=")
         name = name.strip().replace("-", "_")
@@ -242,7 +261,7 @@ def options_from_args(
     scheme = getattr(args, "scheme", None) or "sigv4"
     if request is not None and _is_sigv4(scheme):
         if "region" not in options or "service" not in options:
-            from .endpoints import infer_scope
+            from ..endpoints import infer_scope
 
             scope = infer_scope(request.host)
             for field, value in (("region", scope.region), ("service", scope.service)):
@@ -266,12 +285,36 @@ def signer_from_args(
     args: argparse.Namespace,
     request: Optional[Request] = None,
     notes: Optional[List[str]] = None,
-) -> Any:
+) -> Signer:
     """The signer ``--scheme`` names, configured from the arguments (and the request's host)."""
-    from .registry import get_signer
+    from ..registry import get_signer
 
     scheme = getattr(args, "scheme", None) or "sigv4"
-    return get_signer(scheme, **options_from_args(args, request, notes))
+    signer: Signer = get_signer(scheme, **options_from_args(args, request, notes))
+    return signer
+
+
+def sign_from_args(args: argparse.Namespace, notes: Optional[List[str]] = None) -> SignedRequest:
+    """Sign the request the arguments describe, as they say; what was inferred goes to ``notes``."""
+    request = request_from_args(args)
+    credentials = credentials_from_args(args)
+    at = time_from_args(args)
+    signed: SignedRequest = signer_from_args(args, request, notes).sign(request, credentials, at)
+    return signed
+
+
+def artifacts_json(artifacts: Artifacts, *, payload_hash: bool = False) -> Dict[str, Optional[str]]:
+    """The artifacts as JSON fields, in the order the commands print them."""
+    fields = {
+        "canonical_request": artifacts.canonical_request,
+        "string_to_sign": artifacts.string_to_sign,
+        "credential_scope": artifacts.credential_scope,
+        "signed_headers": artifacts.signed_headers,
+    }
+    if payload_hash:
+        fields["payload_hash"] = artifacts.payload_hash
+    fields["signature"] = artifacts.signature
+    return fields
 
 
 def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:

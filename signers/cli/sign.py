@@ -1,0 +1,88 @@
+"""``sigbridge sign`` and ``sigbridge presign``: sign a request given as METHOD URL, headers and
+body, and print it as HTTP (``sign``) or as a presigned URL (``presign``); ``--explain`` adds the
+canonical request and string to sign, ``--json`` prints everything as JSON.
+
+The two commands share their arguments and differ in the default scheme (``sigv4`` /
+``sigv4-query``) and in what they print.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import List, Sequence
+
+from ..model import SignedRequest
+from ._common import add_request_arguments, artifacts_json, sign_from_args
+
+__all__ = ["add_arguments", "add_presign_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser, *, presign: bool = False) -> None:
+    """The request, signer and credential arguments, ``--explain`` and ``--json``."""
+    default = "sigv4-query" if presign else "sigv4"
+    add_request_arguments(parser, default_scheme=default, expires=True)
+    parser.add_argument(
+        "--explain", action="store_true", help="also print the canonical request and string to sign"
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(presign=presign)
+
+
+def add_presign_arguments(parser: argparse.ArgumentParser) -> None:
+    """``presign``: the arguments of ``sign``, signing with ``sigv4-query`` by default."""
+    add_arguments(parser, presign=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Sign and print: the signed request, or the presigned URL (``args.presign``)."""
+    notes: List[str] = []
+    signed = sign_from_args(args, notes)
+    if args.json:
+        print(_signed_json(signed, notes))
+        return 0
+    if args.explain:
+        print(_explain_text(signed, notes))
+        print()
+    if getattr(args, "presign", False):
+        print(signed.url)
+    else:
+        sys.stdout.write(_render_http(signed))
+    return 0
+
+
+def _explain_text(signed: SignedRequest, notes: Sequence[str]) -> str:
+    from ..diagnose import explain
+
+    return "\n".join([f"# {note}" for note in notes] + [explain(signed)])
+
+
+def _render_http(signed: SignedRequest) -> str:
+    request = signed.request
+    lines = [f"{request.method} {request.target} HTTP/1.1"]
+    if not request.has_header("host"):
+        lines.append(f"Host: {request.host_header}")
+    lines.extend(f"{name}: {value}" for name, value in request.headers)
+    text = "\n".join(lines) + "\n"
+    body = request.body
+    if isinstance(body, bytes) and body:
+        try:
+            text += "\n" + body.decode("utf-8")
+        except UnicodeDecodeError:
+            text += f"\n<{len(body)} bytes of binary body>"
+    return text
+
+
+def _signed_json(signed: SignedRequest, notes: Sequence[str]) -> str:
+    return json.dumps(
+        {
+            "scheme": signed.scheme,
+            "method": signed.request.method,
+            "url": signed.url,
+            "headers": [list(pair) for pair in signed.headers],
+            **artifacts_json(signed.artifacts),
+            "notes": list(notes),
+        },
+        indent=2,
+    )
