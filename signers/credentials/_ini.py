@@ -205,8 +205,10 @@ class _Reader:
 def parse_ini(text: str, path: str) -> IniFile:
     """Parse the text of a shared config/credentials file; ``path`` is used in messages."""
     reader = _Reader(path)
-    for number, line in enumerate(text.split("\n"), 1):
-        reader.feed(number, line.rstrip("\r"))
+    # Universal newlines, as a file opened in text mode reads them.
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for number, line in enumerate(lines, 1):
+        reader.feed(number, line)
     return reader.result()
 
 
