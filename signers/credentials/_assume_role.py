@@ -3,7 +3,7 @@
 A profile with ``role_arn`` (and no ``web_identity_token_file``) is assumed with STS
 ``AssumeRole``, signed with the credentials of either ``source_profile`` (itself possibly a role
 profile: chains are followed, loops refused; a profile may name itself when it also holds static
-keys) or ``credential_source`` (``Environment``, ``Ec2InstanceMetadata``, ``EcsContainer``).
+keys) or ``credential_source`` (``Environment``, ``Ec2InstanceMetadata``, ``EcsContainer``, spelt exactly so).
 ``external_id``, ``role_session_name`` (default ``sigbridge-session-<epoch seconds>``, like
 botocore's ``botocore-session-<epoch seconds>``) and ``duration_seconds`` are passed on;
 ``mfa_serial`` is refused, since sigbridge never prompts.
@@ -310,14 +310,14 @@ class AssumeRoleProvider(_StsProvider):
         return self._call("AssumeRole", parameters, source)
 
     def _named_source(self, name: str) -> RefreshingProvider:
-        kind = name.strip().lower()
-        if kind == "environment":
+        # The names are matched exactly, as botocore's check of them does.
+        if name == "Environment":
             return EnvironmentProvider(environ=self._environ, clock=self.clock)
-        if kind == "ec2instancemetadata":
+        if name == "Ec2InstanceMetadata":
             return InstanceMetadataProvider(
                 self._sts_profile, environ=self._environ, config=self.config, clock=self.clock
             )
-        if kind == "ecscontainer":
+        if name == "EcsContainer":
             return ContainerProvider(environ=self._environ, clock=self.clock)
         where = self.config.where(self.profile, "credential_source")
         raise CredentialsError(
