@@ -27,6 +27,9 @@ from .support import SECRET, TOKEN, FakeServer, Reply, Seen, environment, write
 botocore_session = pytest.importorskip("botocore.session")
 botocore_exceptions = pytest.importorskip("botocore.exceptions")
 
+# Every setup runs processes and a fake STS on a socket.
+pytestmark = pytest.mark.slow
+
 Outcome = Tuple[Any, ...]
 LAZY = ("assume-role", "assume-role-with-web-identity")
 
@@ -252,7 +255,6 @@ CASES: Dict[str, Dict[str, Any]] = {
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_source_as_botocore(name: str, sts: str, tmp_path: Path) -> None:
     ours, theirs = run(tmp_path / "home", sts, **CASES[name])
@@ -332,7 +334,6 @@ def _file(sections: Dict[str, str]) -> str:
     return "".join(f"{header}\n{body}" for header, body in sections.items())
 
 
-@pytest.mark.slow
 @settings(
     max_examples=100,
     deadline=None,

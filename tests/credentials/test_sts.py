@@ -229,6 +229,7 @@ def fake_role_files(home: Path, url: str, extra: str = "") -> None:
 OTHER = "sourceSecretKeyEXAMPLE/abcdefghijklmnopqrstuv"
 
 
+@pytest.mark.slow
 def test_assume_role_request_is_signed_and_complete(clean_environment: Path) -> None:
     with FakeServer(lambda seen: Reply(200, OK.encode(), "text/xml")) as server:
         fake_role_files(
@@ -260,6 +261,7 @@ def test_assume_role_request_is_signed_and_complete(clean_environment: Path) -> 
     assert (verified.region, verified.service) == ("eu-west-3", "sts")
 
 
+@pytest.mark.slow
 def test_web_identity_request_is_unsigned(
     clean_environment: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -275,6 +277,7 @@ def test_web_identity_request_is_unsigned(
     assert form["Action"] == "AssumeRoleWithWebIdentity" and form["WebIdentityToken"] == "jwt"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("status", "body", "expected"),
     [
@@ -319,6 +322,7 @@ def test_sts_errors_are_one_line_with_aws_code(
     assert_no_secret(error, secrets=(SECRET, TOKEN, OTHER))
 
 
+@pytest.mark.slow
 def test_unreachable_sts_names_the_endpoint(clean_environment: Path) -> None:
     server = FakeServer(lambda seen: Reply(200))
     url = server.url  # bound, never started: connections are refused
@@ -389,6 +393,7 @@ def test_bad_role_profiles(clean_environment: Path, profiles: str, fragment: str
     assert_no_secret(info.value)
 
 
+@pytest.mark.slow
 def test_self_reference_with_static_keys_is_allowed(clean_environment: Path) -> None:
     seen: List[Dict[str, str]] = []
 
