@@ -3,7 +3,8 @@
 A profile with ``role_arn`` (and no ``web_identity_token_file``) is assumed with STS
 ``AssumeRole``, signed with the credentials of either ``source_profile`` (itself possibly a role
 profile: chains are followed, loops refused; a profile may name itself when it also holds static
-keys) or ``credential_source`` (``Environment``, ``Ec2InstanceMetadata``, ``EcsContainer``, spelt exactly so).
+keys) or ``credential_source`` (``Environment``, ``Ec2InstanceMetadata`` or ``EcsContainer``,
+spelt exactly so).
 ``external_id``, ``role_session_name`` (default ``sigbridge-session-<epoch seconds>``, like
 botocore's ``botocore-session-<epoch seconds>``) and ``duration_seconds`` are passed on;
 ``mfa_serial`` is refused, since sigbridge never prompts.

@@ -36,6 +36,7 @@ from ._refresh import (
     Clock,
     Fetched,
     RefreshingProvider,
+    aware_now,
     make_credentials,
     parse_expiry,
 )
@@ -303,7 +304,7 @@ class InstanceMetadataProvider(RefreshingProvider):
     def _stable_expiry(self, expiry: _dt.datetime) -> _dt.datetime:
         # botocore's static stability: do not hand back credentials IMDS itself failed to renew
         # as "expired"; use them a while longer and try again later.
-        now = self.clock()
+        now = aware_now(self.clock)
         offset = _dt.timedelta(seconds=ADVISORY_REFRESH + self._jitter())
         if now >= expiry - offset:
             return now + offset

@@ -49,6 +49,7 @@ __all__ = [
     "Fetched",
     "RefreshingProvider",
     "StaticProvider",
+    "aware_now",
     "make_credentials",
     "parse_expiry",
     "resolve",
@@ -128,7 +129,7 @@ def make_credentials(
         raise CredentialsError(f"{source}: {exc}", source=source) from None
 
 
-def _aware_now(clock: Clock) -> _dt.datetime:
+def aware_now(clock: Clock) -> _dt.datetime:
     now = clock()
     if not isinstance(now, _dt.datetime) or now.tzinfo is None:
         raise InvalidTime("clock: must return a timezone-aware datetime", field="clock")
@@ -233,7 +234,7 @@ class RefreshingProvider:
     def _remaining(self, fetched: Fetched) -> Optional[float]:
         if fetched.expiry is None:
             return None
-        return (fetched.expiry - _aware_now(self.clock)).total_seconds()
+        return (fetched.expiry - aware_now(self.clock)).total_seconds()
 
     def _fresh(self, fetched: Optional[Fetched], window: float) -> bool:
         if fetched is None:

@@ -51,14 +51,14 @@ SAMPLES = {
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_parses_as_botocore(tmp_path: Path, name: str) -> None:
     path = tmp_path / "config"
-    path.write_text(SAMPLES[name], encoding="utf-8", newline="")
+    path.write_bytes(SAMPLES[name].encode("utf-8"))
     assert ours(path) == botocore_view(path)
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_profile_map_as_botocore(tmp_path: Path, name: str) -> None:
     path = tmp_path / "config"
-    path.write_text(SAMPLES[name], encoding="utf-8", newline="")
+    path.write_bytes(SAMPLES[name].encode("utf-8"))
     expected = configloader.load_config(str(path))
     shared = SharedConfig(read_ini(str(path)), None, credentials_path=str(tmp_path / "none"))
     profiles = {name: shared.profile(name) for name in shared.profile_names()}
@@ -163,7 +163,7 @@ def ini_texts(draw: Any) -> str:
 @given(text=ini_texts())
 def test_generated_files_agree_with_botocore(tmp_path: Path, text: str) -> None:
     path = tmp_path / "generated"
-    path.write_text(text, encoding="utf-8", newline="")
+    path.write_bytes(text.encode("utf-8"))
     try:
         expected = botocore_view(path)
     except botocore_exceptions.ConfigParseError:
