@@ -44,7 +44,9 @@ SAMPLES = {
     "DEFAULT section": "[DEFAULT]\nregion = z\n[default]\nx = 1\n[profile a]\nregion = a\n",
     "crlf": "[default]\r\nregion = us-east-1\r\ns3 =\r\n  a = b\r\n",
     "empty value": "[default]\nkey =\nother = \n",
-    "odd headers": "[a]b]\nk = v\n[profile]\nk = v\n[profilex y]\nk = v\n",
+    # ("[a]b]" is left out: Python 3.8-3.10's configparser ends the name at the first "]", later
+    # ones at the last; we follow the later ones.)
+    "odd headers": "[a b]\nk = v\n[profile]\nk = v\n[profilex y]\nk = v\n",
 }
 
 
