@@ -11,8 +11,6 @@ Expiration.  Each GET waits up to 2 s; three attempts, 1 s apart.
 
 from __future__ import annotations
 
-import ipaddress
-import json
 import os
 import time
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
@@ -39,6 +37,8 @@ def _allowed(url: str) -> None:
         return
     host = parts.hostname or ""
     if parts.scheme == "http":
+        import ipaddress
+
         if host in ALLOWED_HOSTS:
             return
         try:
@@ -158,6 +158,8 @@ class ContainerProvider(RefreshingProvider):
             if answer.status != 200:
                 failure = f"HTTP {answer.status}"
                 continue
+            import json
+
             try:
                 data = json.loads(answer.body.decode("utf-8"))
             except ValueError:

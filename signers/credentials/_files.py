@@ -16,10 +16,8 @@ As botocore:
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
-import subprocess
 from typing import Any, List, Mapping, Optional
 
 from ..errors import CredentialsError
@@ -217,6 +215,8 @@ def _split(command: str, source: str) -> List[str]:
 
 
 def _run(args: List[str], timeout: float, source: str) -> bytes:
+    import subprocess
+
     program = os.path.basename(args[0])
     try:
         done = subprocess.run(args, capture_output=True, timeout=timeout, check=False)
@@ -241,6 +241,8 @@ def _run(args: List[str], timeout: float, source: str) -> bytes:
 
 
 def _parse_process_output(output: bytes, source: str) -> Fetched:
+    import json
+
     try:
         data: Any = json.loads(output.decode("utf-8"))
     except ValueError:

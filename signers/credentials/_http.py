@@ -2,16 +2,15 @@
 
 ``urllib.request`` with a timeout, no redirects followed, a bounded answer, and only ``http`` /
 ``https`` URLs.  The metadata services are called without proxies (they are link-local or on
-this host); STS honours the environment's proxy settings, as botocore does.
+this host); STS honours the environment's proxy settings, as botocore does.  ``urllib.request``
+(and with it ``http.client``, ``ssl``, ``email``) is imported on the first call, not with the
+package.
 """
 
 from __future__ import annotations
 
-import http.client
-import socket
-import urllib.error
-import urllib.request
-from typing import Any, Iterable, NamedTuple, Optional, Tuple
+import threading
+from typing import Any, Dict, Iterable, NamedTuple, Optional, Tuple
 from urllib.parse import urlsplit
 
 __all__ = ["Answer", "HttpTimeout", "HttpUnreachable", "send", "url_for_messages"]
@@ -33,13 +32,25 @@ class HttpUnreachable(Exception):
     """The connection failed (refused, reset, no route, TLS ...)."""
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a 3xx is returned to the caller as it is
+_openers: Dict[bool, Any] = {}
+_openers_lock = threading.Lock()
 
 
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects)
-_FROM_ENVIRONMENT = urllib.request.build_opener(_NoRedirects)
+def _opener(proxies: bool) -> Any:
+    """The opener: no redirects followed; environment proxies only when ``proxies``."""
+    with _openers_lock:
+        if proxies not in _openers:
+            import urllib.request
+
+            class _NoRedirects(urllib.request.HTTPRedirectHandler):
+                def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+                    return None  # a 3xx is returned to the caller as it is
+
+            handlers: Tuple[Any, ...] = (_NoRedirects,)
+            if not proxies:
+                handlers = (urllib.request.ProxyHandler({}), *handlers)
+            _openers[proxies] = urllib.request.build_opener(*handlers)
+        return _openers[proxies]
 
 
 def url_for_messages(url: str) -> str:
@@ -74,10 +85,15 @@ def send(
     """Send one request; any HTTP status is an :class:`Answer`, a failure to get one raises."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise HttpUnreachable(f"{url_for_messages(url)!r} is not an http or https URL")
+    opener = _opener(proxies)
+    import http.client
+    import socket
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, data=body, method=method)
     for name, value in headers:
         request.add_header(name, value)
-    opener = _FROM_ENVIRONMENT if proxies else _DIRECT
     try:
         with opener.open(request, timeout=timeout) as response:
             return Answer(response.status, _read(response))

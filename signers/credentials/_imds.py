@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import random
 from typing import Any, Callable, Dict, Mapping, Optional
 from urllib.parse import quote, urlsplit
 
@@ -244,6 +243,13 @@ def _json_object(body: bytes) -> bool:
         return False
 
 
+def _jitter() -> float:
+    # botocore's: 2 to 10 minutes, so that a fleet does not retry in step
+    import random
+
+    return random.randint(120, 600)
+
+
 class InstanceMetadataProvider(RefreshingProvider):
     """The EC2 instance role's credentials from instance metadata (IMDSv2, v1 fallback)."""
 
@@ -257,14 +263,14 @@ class InstanceMetadataProvider(RefreshingProvider):
         config: Optional[SharedConfig] = None,
         client: Optional[MetadataClient] = None,
         clock: Optional[Clock] = None,
-        jitter: Callable[[], float] = lambda: random.randint(120, 600),
+        jitter: Optional[Callable[[], float]] = None,
     ) -> None:
         super().__init__(clock=clock)
         self._environ = os.environ if environ is None else environ
         self._profile = profile
         self._config = config
         self._client = client
-        self._jitter = jitter
+        self._jitter = _jitter if jitter is None else jitter
         self._why = ""
 
     def _get_client(self) -> Optional[MetadataClient]:

@@ -17,8 +17,7 @@ the global ``https://sts.amazonaws.com`` (signed for us-east-1).
 from __future__ import annotations
 
 import datetime as _dt
-import xml.etree.ElementTree as ElementTree
-from typing import List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote, urlsplit
 
 from ..errors import CredentialsError, CredentialsServiceError
@@ -28,6 +27,9 @@ from ._config import SharedConfig
 from ._http import HttpTimeout, HttpUnreachable, send, url_for_messages
 from ._refresh import Fetched, make_credentials, parse_expiry
 from ._settings import profile_endpoint_url, profile_region
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 __all__ = ["VERSION", "StsTarget", "call"]
 
@@ -83,7 +85,7 @@ def _redact(text: str, secrets: Sequence[str]) -> str:
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."
 
 
-def _parse_xml(body: bytes, source: str, status: int) -> Optional[ElementTree.Element]:
+def _parse_xml(body: bytes, source: str, status: int) -> Optional[Element]:
     # STS never sends a DTD; refusing one keeps entity expansion out of the parser.
     if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
         raise CredentialsServiceError(
@@ -91,13 +93,15 @@ def _parse_xml(body: bytes, source: str, status: int) -> Optional[ElementTree.El
             source=source,
             status=status,
         )
+    from xml.etree import ElementTree
+
     try:
         return ElementTree.fromstring(body)
     except ElementTree.ParseError:
         return None
 
 
-def _text(element: Optional[ElementTree.Element], path: str) -> Optional[str]:
+def _text(element: Optional[Element], path: str) -> Optional[str]:
     found = None if element is None else element.find(path)
     return None if found is None or found.text is None else found.text.strip()
 
