@@ -264,3 +264,16 @@ def test_process_in_the_credentials_file_counts(clean_environment: Path, tmp_pat
     )
     write(clean_environment / ".aws" / "credentials", f"[dev]\ncredential_process = {command}\n")
     assert ProcessProvider("dev").credentials().access_key == "AKIDPROC"
+
+
+def test_no_credentials_anywhere_lists_every_source() -> None:
+    with pytest.raises(signers.InvalidCredentials) as info:
+        default_chain().credentials()
+    assert isinstance(info.value, signers.errors.CredentialsNotFound)
+    assert str(info.value) == (
+        "no credentials found: tried environment, assume role (profile 'default'), "
+        "web identity (profile 'default'), shared credentials file ~/.aws/credentials "
+        "[default], credential_process (profile 'default'), config file ~/.aws/config "
+        "(profile 'default'), container credentials, EC2 instance metadata "
+        "(set AWS_ACCESS_KEY_ID or configure a profile)"
+    )
