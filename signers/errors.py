@@ -21,6 +21,10 @@ __all__ = [
     "InvalidEventStream",
     "UnknownScheme",
     "MissingDependency",
+    "CredentialsError",
+    "CredentialsNotFound",
+    "ConfigFileError",
+    "CredentialsServiceError",
     "PROTOCOLS",
     "VerificationError",
     "SignatureDoesNotMatch",
@@ -122,6 +126,57 @@ class MissingDependency(SigningError):
 
     The message says which extra to install, e.g. ``pip install 'sigbridge[sigv4a]'``.
     """
+
+
+# -- obtaining credentials (signers.credentials) -----------------------------------------------
+#
+# A credential source (environment, shared files, credential_process, STS, container endpoint,
+# EC2 instance metadata) that is configured but cannot deliver.  These derive from
+# InvalidCredentials, so one ``except InvalidCredentials`` covers credentials that are missing,
+# malformed, or could not be obtained.  ``source`` names where: a file and line, an endpoint, an
+# environment variable; never a secret.
+
+
+class CredentialsError(InvalidCredentials):
+    """A credential source is configured but failed; ``source`` says which and where."""
+
+    def __init__(self, message: str, *, source: Optional[str] = None) -> None:
+        super().__init__(message, stage="credentials")
+        self.source = source
+
+
+class CredentialsNotFound(CredentialsError):
+    """No source in a chain holds credentials."""
+
+
+class ConfigFileError(CredentialsError):
+    """A shared config or credentials file is malformed; ``path`` and ``line`` locate it."""
+
+    def __init__(self, message: str, *, path: str, line: Optional[int] = None) -> None:
+        source = path if line is None else f"{path} line {line}"
+        super().__init__(message, source=source)
+        self.path = path
+        self.line = line
+
+
+class CredentialsServiceError(CredentialsError):
+    """A credentials service (STS, a container endpoint, IMDS) answered with an error.
+
+    ``code`` is AWS's error code when the answer carried one (``AccessDenied``,
+    ``ExpiredTokenException`` ...), ``status`` the HTTP status.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: Optional[str] = None,
+        code: Optional[str] = None,
+        status: Optional[int] = None,
+    ) -> None:
+        super().__init__(message, source=source)
+        self.code = code
+        self.status = status
 
 
 # -- verification ------------------------------------------------------------------------------
