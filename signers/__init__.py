@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, List
 
+from ._cache import set_cache_size
 from .errors import (
     AccessDenied,
     AlreadySigned,
@@ -82,6 +83,7 @@ __all__ = [
     "load_errors",
     "migrate",
     "schemes",
+    "set_cache_size",
     "AccessDenied",
     "AuthorizationHeaderMalformed",
     "AuthorizationQueryParametersError",

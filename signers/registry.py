@@ -18,6 +18,8 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Protocol
 
+from . import _cache
+from ._cache import BoundedCache
 from .errors import InvalidOption, UnknownScheme
 
 __all__ = [
@@ -152,10 +154,8 @@ def refresh() -> None:
 
 
 # (name, options) -> a signer made by get_signer, for callers that only read it (verification,
-# which configures a signer per request from the same few option sets).  Reads take no lock (a
-# dict lookup is atomic); inserts and evictions do; bounded: the oldest goes when it is full.
-_shared: Dict[Any, Any] = {}
-_SHARED_MAX = 256
+# which configures a signer per request from the same few option sets): bounded, thread-safe.
+_shared: BoundedCache[Any, Any] = _cache.new("verifiers")
 _OWN_MODULES = __name__.rpartition(".")[0] + "."
 
 
@@ -168,7 +168,7 @@ def shared_signer(name: str, options: Dict[str, Any]) -> Any:
     """
     try:
         key = (name, frozenset([(k, type(v), v) for k, v in options.items()]))
-        found = _shared.get(key)
+        found = _shared.lookup(key)
     except TypeError:  # an option value that cannot be hashed
         return get_signer(name, **options)
     if found is not None:
@@ -176,14 +176,7 @@ def shared_signer(name: str, options: Dict[str, Any]) -> Any:
     made = get_signer(name, **options)
     if not is_own(made):
         return made
-    with _lock:
-        found = _shared.get(key)
-        if found is not None:
-            return found
-        while len(_shared) >= _SHARED_MAX:
-            del _shared[next(iter(_shared))]
-        _shared[key] = made
-    return made
+    return _shared.get_or_make(key, lambda: made)
 
 
 def is_own(signer: object) -> bool:

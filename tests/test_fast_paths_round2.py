@@ -34,6 +34,19 @@ TOKEN_CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEK
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MANY = settings(SETTINGS, max_examples=400)
 
+
+@contextlib.contextmanager
+def _cache_bounded(name: str, size: int) -> Iterator[None]:
+    """The cache ``name`` bounded to ``size`` entries (and emptied), restored afterwards."""
+    previous = signers._cache.DEFAULT_SIZES[name]
+    signers.set_cache_size(name, size)
+    signers._cache.caches[name].clear()
+    try:
+        yield
+    finally:
+        signers.set_cache_size(name, previous)
+
+
 Outcome = Tuple[Any, ...]
 
 
@@ -578,12 +591,14 @@ def _thread_jobs() -> List[Tuple[Any, Request, Credentials, dt.datetime]]:
     return jobs
 
 
-def test_many_threads_share_the_legacy_signers_verifiers_and_caches(monkeypatch: Any) -> None:
+def test_many_threads_share_the_legacy_signers_verifiers_and_caches() -> None:
     # Tiny bounds force concurrent inserts and evictions in the secret-key and shared-signer
     # caches; the instants churn the time caches.  Every result must equal the one-thread one.
-    monkeypatch.setattr(_crypto, "_SECRETS_MAX", 2)
-    monkeypatch.setattr(registry, "_SHARED_MAX", 2)
-    monkeypatch.setattr(registry, "_shared", {})
+    with _cache_bounded("secret-keys", 2), _cache_bounded("verifiers", 2):
+        _legacy_threads_alike()
+
+
+def _legacy_threads_alike() -> None:
     _crypto.clear_signing_key_cache()
     jobs = _thread_jobs()
     expected = [signer.sign(request, creds, at) for signer, request, creds, at in jobs]
@@ -618,7 +633,7 @@ def test_many_threads_share_the_legacy_signers_verifiers_and_caches(monkeypatch:
         thread.join(timeout=120)
     assert not any(t.is_alive() for t in threads)
     assert failures == []
-    assert len(_crypto._SECRETS) <= 2 + 6 and len(registry._shared) <= 2 + 6
+    assert len(_crypto._SECRET_KEYS) <= 2 and len(registry._shared) <= 2
 
 
 def test_secret_key_state_is_the_hmac_of_the_secret() -> None:
@@ -635,7 +650,7 @@ def test_secret_key_state_is_the_hmac_of_the_secret() -> None:
             ).decode("ascii")
             assert secret not in repr(state)
     _crypto.clear_signing_key_cache()
-    assert not _crypto._SECRETS
+    assert not _crypto._SECRET_KEYS
 
 
 def test_shared_signers_are_forgotten_on_refresh_and_not_shared_for_plugins() -> None:
