@@ -33,6 +33,7 @@ import datetime as _dt
 import hmac
 from hashlib import sha256 as _sha256
 from typing import (
+    TYPE_CHECKING,
     Any,
     Iterator,
     Literal,
@@ -73,6 +74,9 @@ from .errors import (
     SignatureDoesNotMatch,
 )
 from .model import Credentials, Request, SignedRequest
+
+if TYPE_CHECKING:
+    from .sigv4 import SigV4Signer
 
 __all__ = [
     # framing
@@ -399,7 +403,7 @@ def sign_initial_request(
     *,
     region: Optional[str] = None,
     service: Optional[str] = None,
-    signer: Any = None,
+    signer: Optional[SigV4Signer] = None,
 ) -> Tuple[SignedRequest, str]:
     """Sign the HTTP request that opens an event stream; return ``(signed, seed_signature)``.
 

@@ -136,6 +136,15 @@ class PayloadHash(_Frozen):
 Body = Union[bytes, _UnsignedPayload, PayloadHash]
 
 
+class _Keep:
+    """Marker: :meth:`Request.replace` keeps the body (``None`` there means an empty body)."""
+
+    __slots__ = ()
+
+
+_KEEP = _Keep()
+
+
 def _bad_text(value: str) -> bool:
     return "\r" in value or "\n" in value or "\0" in value
 
@@ -278,7 +287,7 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
         method: str,
         url: str,
         headers: Union[Mapping[str, str], Iterable[Header]] = (),
-        body: Union[Body, str] = b"",
+        body: Union[Body, str, None] = b"",
     ) -> Request:
         if not (type(method) is str and method in _KNOWN_TOKENS) and (
             not isinstance(method, str) or not _is_token(method)
@@ -362,16 +371,20 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
 
     # -- building new requests -----------------------------------------------------------------
 
-    def replace(self, **changes: Any) -> Request:
-        """A copy with ``method``, ``url``, ``headers`` or ``body`` replaced."""
-        unknown = set(changes) - {"method", "url", "headers", "body"}
-        if unknown:
-            raise TypeError(f"replace() got unexpected field(s): {', '.join(sorted(unknown))}")
+    def replace(
+        self,
+        *,
+        method: Optional[str] = None,
+        url: Optional[str] = None,
+        headers: Union[Mapping[str, str], Iterable[Header], None] = None,
+        body: Union[Body, str, _Keep, None] = _KEEP,
+    ) -> Request:
+        """A copy with ``method``, ``url``, ``headers`` or ``body`` replaced (validated again)."""
         return Request(
-            changes.get("method", self.method),
-            changes.get("url", self.url),
-            changes.get("headers", self.headers),
-            changes.get("body", self.body),
+            self.method if method is None else method,
+            self.url if url is None else url,
+            self.headers if headers is None else headers,
+            self.body if isinstance(body, _Keep) else body,
         )
 
     def with_headers(self, *extra: Header) -> Request:

@@ -12,7 +12,7 @@ signers derive from it on every call (the scope's tail, whether the fast path ap
 
 from __future__ import annotations
 
-from typing import Any, FrozenSet, Iterable, NoReturn, Optional, Tuple, Union
+from typing import Any, Dict, FrozenSet, Iterable, NoReturn, Optional, Tuple, Union
 
 from ._encoding import uri_encode
 from .errors import InvalidOption
@@ -243,9 +243,9 @@ class SigV4Options:
         set_("token_signed", session_token == "signed")
         set_("general_only", bool(unsigned & _ADDED_HEADERS))
 
-    def as_kwargs(self) -> dict[str, Any]:
+    def as_kwargs(self) -> Dict[str, object]:
         """The options as keyword arguments that build an equal value (defaults left out)."""
-        kwargs: dict[str, Any] = {
+        kwargs: Dict[str, object] = {
             "region": self.region,
             "service": self.service,
             "placement": self.placement,
@@ -260,9 +260,10 @@ class SigV4Options:
             kwargs["expires"] = self.expires
         return kwargs
 
-    def replace(self, **changes: Any) -> SigV4Options:
+    def replace(self, **changes: object) -> SigV4Options:
         """A copy with some options changed (validated again)."""
-        return type(self)(**{**self.as_kwargs(), **changes})
+        rebuilt: SigV4Options = _rebuild(type(self), {**self.as_kwargs(), **changes})
+        return rebuilt
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError(f"{type(self).__name__} is immutable; use .replace(...)")
@@ -286,7 +287,7 @@ class SigV4Options:
         return f"{type(self).__name__}({shown})"
 
 
-def _rebuild(cls: Any, kwargs: dict[str, Any]) -> Any:
+def _rebuild(cls: Any, kwargs: Dict[str, Any]) -> Any:
     # pickle support: options are rebuilt (and so validated) from their keyword form
     return cls(**kwargs)
 
@@ -370,13 +371,13 @@ class SigV4AOptions(SigV4Options):
         """The region set as a tuple of names (wildcards as given)."""
         return tuple(self.region.split(","))
 
-    def as_kwargs(self) -> dict[str, Any]:
+    def as_kwargs(self) -> Dict[str, object]:
         kwargs = super().as_kwargs()
         kwargs["region_set"] = kwargs.pop("region")
         return kwargs
 
 
-_COMMON_DEFAULTS: dict[str, Any] = {
+_COMMON_DEFAULTS: Dict[str, Any] = {
     "service": None,
     "placement": "header",
     "expires": None,
