@@ -52,10 +52,8 @@ class Verifier(Protocol):
     ) -> Artifacts: ...
 
 
-class SigV4Kwargs(TypedDict, total=False):
-    """The options of ``sigv4`` / ``sigv4-query`` (:class:`signers.options.SigV4Options`)."""
-
-    region: str
+class _SigV4FamilyKwargs(TypedDict, total=False):
+    # what SigV4 and SigV4A share (signers.options.SigV4Options)
     service: str
     placement: str
     expires: int
@@ -67,20 +65,17 @@ class SigV4Kwargs(TypedDict, total=False):
     s3: bool
 
 
-class SigV4AKwargs(TypedDict, total=False):
+class SigV4Kwargs(_SigV4FamilyKwargs, total=False):
+    """The options of ``sigv4`` / ``sigv4-query`` (:class:`signers.options.SigV4Options`)."""
+
+    region: str
+
+
+class SigV4AKwargs(_SigV4FamilyKwargs, total=False):
     """The options of ``sigv4a`` / ``sigv4a-query`` (:class:`signers.options.SigV4AOptions`)."""
 
     region_set: Union[str, Iterable[str]]
     region: str
-    service: str
-    placement: str
-    expires: int
-    normalize_path: bool
-    double_encode: bool
-    sign_body: bool
-    session_token: str
-    unsigned_headers: Union[Iterable[str], str]
-    s3: bool
 
 
 class SigV2Kwargs(TypedDict, total=False):

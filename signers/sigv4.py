@@ -30,6 +30,7 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
+    Type,
     TypeVar,
     Union,
 )
@@ -58,7 +59,7 @@ from ._encoding import (
 from ._encoding import trim_header_value as _trim
 from ._lazy import lazy_module
 from ._time import amz_date, request_time, resolve_time, short_date
-from .errors import AlreadySigned, InvalidRequest
+from .errors import AlreadySigned, InvalidOption, InvalidRequest
 from .model import Artifacts, Credentials, Header, Request, SignedRequest, check_arguments
 from .options import SigV4Options
 
@@ -87,6 +88,7 @@ _SPECIAL_HEADERS = frozenset(
 
 _tuple_new = tuple.__new__
 _T = TypeVar("_T")
+_S = TypeVar("_S", bound="SigV4Family")
 
 
 def payload_hash(request: Request, *, header_value: Optional[str] = None) -> str:
@@ -219,6 +221,7 @@ class SigV4Family:
 
     #: the scheme names of the header and the query placement
     NAMES: Tuple[str, str]
+    FEATURE_SETS: Tuple[FrozenSet[str], FrozenSet[str]]
     OPTIONS: type = SigV4Options
 
     __slots__ = ("_scheme", "options")
@@ -249,6 +252,25 @@ class SigV4Family:
         opts = self.options
         return canonical_path(request.path, opts.normalize_path, opts.double_encode)
 
+    def verify(
+        self,
+        request: Request,
+        credentials: Credentials,
+        now: Optional[_dt.datetime] = None,
+        max_skew: float = 900,
+    ) -> Artifacts:
+        """Verify a request signed with this signer's placement, as the server would.
+
+        The options are what the server expects: its region (SigV4A: its region set, each of
+        whose regions the request's set must cover; ``*`` on either side accepts any), its
+        service, its S3 rules; ``now`` is the server's time (aware; ``None`` = the current time).
+        Returns the artifacts on success, raises a :class:`~signers.errors.VerificationError`
+        carrying AWS's error code otherwise.
+        """
+        return _verification().verify(  # type: ignore[no-any-return]
+            self.options, request, credentials, now, max_skew
+        )
+
 
 class SigV4Signer(SigV4Family):
     """``sigv4`` (``placement="header"``) and ``sigv4-query`` (``placement="query"``).
@@ -264,6 +286,7 @@ class SigV4Signer(SigV4Family):
     """
 
     NAMES = ("sigv4", "sigv4-query")
+    FEATURE_SETS = _FEATURE_SETS
     name = _ByPlacement(*NAMES)
     description = _ByPlacement(*_DESCRIPTIONS)
     features: _ByPlacement[FrozenSet[str]] = _ByPlacement(*_FEATURE_SETS)
@@ -385,22 +408,36 @@ class SigV4Signer(SigV4Family):
             headers=headers,
         )
 
-    def verify(
-        self,
-        request: Request,
-        credentials: Credentials,
-        now: Optional[_dt.datetime] = None,
-        max_skew: float = 900,
-    ) -> Artifacts:
-        """Verify a request signed with this signer's placement, as the server would.
 
-        The region and service options are what the server expects; ``now`` is the server's
-        time (aware; ``None`` = the current time).  Returns the artifacts on success, raises a
-        :class:`~signers.errors.VerificationError` carrying AWS's error code otherwise.
-        """
-        return _verification().verify(  # type: ignore[no-any-return]
-            self.options, request, credentials, now, max_skew
-        )
+class Preset(Generic[_S]):
+    """A registry factory: a signer class with some options preset (``s3v4``: the S3 preset;
+    ``sigv4-query``: the query placement).  The preset ``placement`` is fixed; the other preset
+    options are defaults the caller may override.  Carries the ``name``, ``description`` and
+    ``features`` the registry reads."""
+
+    def __init__(
+        self,
+        cls: Type[_S],
+        name: str,
+        description: str,
+        *,
+        placement: str = "header",
+        **preset: object,
+    ) -> None:
+        self.cls, self.name, self.description = cls, name, description
+        self.placement, self.preset = placement, preset
+        self.features: FrozenSet[str] = cls.FEATURE_SETS[placement == "query"]
+
+    def __call__(self, **options: object) -> _S:
+        if options.get("placement", self.placement) != self.placement:
+            raise InvalidOption(
+                f"option 'placement': {self.name!r} signs with placement={self.placement!r}",
+                field="placement",
+            )
+        return self.cls(**{**self.preset, **options, "placement": self.placement})
+
+    def __repr__(self) -> str:
+        return f"Preset({self.cls.__name__}, {self.name!r})"
 
 
 def _rebuild_signer(cls: Any, options: Union[SigV4Options, SigV4AOptions]) -> Any:
@@ -408,36 +445,17 @@ def _rebuild_signer(cls: Any, options: Union[SigV4Options, SigV4AOptions]) -> An
     return cls(**options.as_kwargs())
 
 
-def s3v4(**options: Any) -> SigV4Signer:
-    """``s3v4``: botocore's name for SigV4 with the S3 preset."""
-    options.setdefault("s3", True)
-    options.setdefault("service", "s3")
-    return SigV4Signer(**options)
-
-
-s3v4.name = "sigv4"  # type: ignore[attr-defined]
-s3v4.description = "sigv4 with the S3 preset (s3=True)"  # type: ignore[attr-defined]
-s3v4.features = SigV4Signer.features  # type: ignore[attr-defined]
-
-
-def SigV4QuerySigner(**options: Any) -> SigV4Signer:
-    """``sigv4-query``: a presigned-URL signer, ``SigV4Signer(placement="query", ...)``: the
-    SigV4 options plus ``expires`` (seconds, default 3600)."""
-    return SigV4Signer(placement="query", **options)
-
-
-SigV4QuerySigner.name = "sigv4-query"  # type: ignore[attr-defined]
-SigV4QuerySigner.description = _DESCRIPTIONS[1]  # type: ignore[attr-defined]
-SigV4QuerySigner.features = _FEATURE_SETS[1]  # type: ignore[attr-defined]
-
-
-def s3v4_query(**options: Any) -> SigV4Signer:
-    """``s3v4-query``: botocore's name for a SigV4 presigned URL with the S3 preset."""
-    options.setdefault("s3", True)
-    options.setdefault("service", "s3")
-    return SigV4QuerySigner(**options)
-
-
-s3v4_query.name = "sigv4-query"  # type: ignore[attr-defined]
-s3v4_query.description = "sigv4-query with the S3 preset (s3=True)"  # type: ignore[attr-defined]
-s3v4_query.features = SigV4QuerySigner.features  # type: ignore[attr-defined]
+s3v4: Preset[SigV4Signer] = Preset(
+    SigV4Signer, "sigv4", "sigv4 with the S3 preset (s3=True)", s3=True, service="s3"
+)
+SigV4QuerySigner: Preset[SigV4Signer] = Preset(
+    SigV4Signer, "sigv4-query", _DESCRIPTIONS[1], placement="query"
+)
+s3v4_query: Preset[SigV4Signer] = Preset(
+    SigV4Signer,
+    "sigv4-query",
+    "sigv4-query with the S3 preset (s3=True)",
+    placement="query",
+    s3=True,
+    service="s3",
+)
