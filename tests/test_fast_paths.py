@@ -386,15 +386,17 @@ def test_sigv4_signature_is_the_hmac_of_the_derived_key() -> None:
 
 
 @pytest.mark.parametrize("name", ["sigv4", "sigv4-query"])
-def test_inner_whitespace_other_than_space_runs_is_kept(name: str) -> None:
-    # The rule: trim the ends, collapse runs of spaces (and tabs); a lone vertical tab inside a
-    # value or a session token stays as it is, on every path.
+def test_ascii_blanks_collapse_and_other_characters_are_kept(name: str) -> None:
+    # The rule (aws-c-auth's): trim space, tab, vertical tab and form feed from the ends and
+    # collapse their inner runs to one space; every other character is data, on every path.
     signer = signers.get_signer(name, region="us-east-1", service="svc")
     creds = Credentials("AKID", "secret", "to\x0bken")
-    request = Request("GET", "https://h.example.com/", [("X-A", " a\x0bb "), ("X-B", "c  \t d")])
+    request = Request(
+        "GET", "https://h.example.com/", [("X-A", " a\x0bb "), ("X-B", "c  \t d\u3000\xa0")]
+    )
     canonical = signer.sign(request, creds, AT).artifacts.canonical_request
-    assert "\nx-a:a\x0bb\n" in canonical and "\nx-b:c d\n" in canonical
+    assert "\nx-a:a b\n" in canonical and "\nx-b:c d\u3000\xa0\n" in canonical
     if name == "sigv4":
-        assert "\nx-amz-security-token:to\x0bken\n" in canonical
+        assert "\nx-amz-security-token:to ken\n" in canonical
     else:
         assert "X-Amz-Security-Token=to%0Bken" in canonical

@@ -19,7 +19,7 @@ from hashlib import sha256 as _sha256
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from .. import _crypto
-from .._encoding import merge_headers
+from .._encoding import HEADER_BLANKS, merge_headers
 from ..errors import AlreadySigned, InvalidRequest
 from ..model import PayloadHash
 
@@ -141,7 +141,7 @@ def declared_payload_hash(request: Request, header_value: Optional[str]) -> str:
     body = request.body
     if header_value is None:
         return body_hash(body)
-    declared = header_value.strip()
+    declared = header_value.strip(HEADER_BLANKS)
     lowered = declared.lower()
     is_hex = is_hex_sha256(lowered)
     if not (is_hex or declared == UNSIGNED_PAYLOAD_VALUE or declared.startswith(STREAMING_PREFIX)):
