@@ -107,6 +107,15 @@ def is_canonical(text: str) -> bool:
     return True
 
 
+def bad_escape(text: str) -> Optional[str]:
+    """The first ``%`` escape of ``text`` that is not ``%`` and two hex digits (``%zz``, a
+    trailing ``%``), or ``None``."""
+    for part in text.split("%")[1:]:
+        if part[:2] not in _HEX:
+            return "%" + part[:2]
+    return None
+
+
 def split_query(query: str) -> List[Pair]:
     """Split a raw query string into ``(name, value)`` pairs, as sent: no decoding, order kept.
 

@@ -18,6 +18,7 @@ __all__ = [
     "Body",
     "Header",
     "check_arguments",
+    "check_access_key",
 ]
 
 Header = Tuple[str, str]
@@ -273,7 +274,7 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
         path: str
         query: str
     else:
-        method = _field(0, "The HTTP method, as given.")
+        method = _field(0, "The HTTP method, upper-cased (as HTTP clients send it).")
         url = _field(1, "The absolute URL, exactly as given.")
         headers = _field(2, "The headers as (name, value) pairs, in order, duplicates kept.")
         body = _field(3, "bytes, UNSIGNED_PAYLOAD or a PayloadHash.")
@@ -289,10 +290,14 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
         headers: Union[Mapping[str, str], Iterable[Header]] = (),
         body: Union[Body, str, None] = b"",
     ) -> Request:
-        if not (type(method) is str and method in _KNOWN_TOKENS) and (
-            not isinstance(method, str) or not _is_token(method)
-        ):
-            raise InvalidRequest(f"method {method!r} is not a valid HTTP method", field="method")
+        if not (type(method) is str and method in _KNOWN_TOKENS):
+            if not isinstance(method, str) or not _is_token(method):
+                raise InvalidRequest(
+                    f"method {method!r} is not a valid HTTP method", field="method"
+                )
+            # Upper-cased, as HTTP clients send it (requests, botocore): ``get`` is signed and
+            # sent as ``GET``.
+            method = method.upper()
         scheme, authority, path, query = _split_url(url)
         return _tuple_new(
             cls,
@@ -490,6 +495,20 @@ def _split_url(url: object) -> Tuple[str, str, str, str]:
     return scheme_l, authority, path, query
 
 
+def check_access_key(value: str, *, field: str = "access_key") -> str:
+    """An access key id as every scheme can carry it: printable ASCII, no blank, no ``/`` (it
+    separates the SigV4 credential scope) and no ``,`` (it separates the Authorization
+    header's parts).  The one rule, for credentials given in code, on the command line or in a
+    server's key file."""
+    if not value.isascii() or not value.isprintable() or any(c in value for c in " /,"):
+        raise InvalidCredentials(
+            f"{field}: {value[:40]!r} is not an access key id (printable ASCII without "
+            "spaces, '/' or ',')",
+            field=field,
+        )
+    return value
+
+
 class Credentials(_Frozen):
     """An access key, its secret, and an optional session token.  ``repr`` never shows secrets."""
 
@@ -519,8 +538,7 @@ class Credentials(_Frozen):
                 token = None
             elif _bad_text(token) or token != token.strip():
                 raise InvalidCredentials("token: contains whitespace, CR, LF or NUL", field="token")
-        if "/" in access_key:
-            raise InvalidCredentials("access_key: must not contain '/'", field="access_key")
+        check_access_key(access_key)
         setattr_ = object.__setattr__
         setattr_(self, "access_key", access_key)
         setattr_(self, "secret_key", secret_key)

@@ -41,6 +41,7 @@ from ._core.sigv4 import (
     authorization_header,
     body_hash,
     canonical_request,
+    check_query,
     credential_scope,
     declared_payload_hash,
     headers_to_sign,
@@ -301,6 +302,8 @@ class SigV4Signer(SigV4Family):
         if type(request) is not Request or type(credentials) is not Credentials:
             check_arguments(request, credentials)
         opts = self.options
+        if "%" in request[7]:
+            check_query(request[7])
         if opts.placement == "query":
             presigned = _query_form.presign(self._scheme, opts, request, credentials, at)
             if presigned is None:
