@@ -29,11 +29,12 @@ from ._core.sigv4 import authorization_header as _authorization_header
 from ._core.sigv4 import string_to_sign as _string_to_sign
 from ._lazy import lazy_module
 from ._query_form import presign_query_form
+from ._signer_base import ByPlacement as _ByPlacement
 from ._time import resolve_time, short_date
 from .errors import AlreadySigned, InvalidOption, InvalidRequest, MissingDependency
 from .model import Artifacts, Credentials, Request, SignedRequest, check_arguments
 from .options import SigV4AOptions
-from .sigv4 import FEATURES, SigV4Family, _ByPlacement, sign_header_form
+from .sigv4 import FEATURES, SigV4Family, sign_header_form
 
 __all__ = [
     "ALGORITHM",
