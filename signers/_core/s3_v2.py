@@ -41,6 +41,7 @@ __all__ = [
 Pair = Tuple[str, str]
 
 #: The sub-resources S3 signs (as listed in its REST authentication documentation).
+# (tests/reference/legacy_reference.py keeps its own copy on purpose: an independent route)
 SUB_RESOURCES: FrozenSet[str] = frozenset(
     {
         "acl",
