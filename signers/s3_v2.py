@@ -171,6 +171,10 @@ def S3V2QuerySigner(**options: Any) -> S3V2Signer:
     """``s3-v2-query``: an S3 presigned URL in the legacy scheme,
     ``S3V2Signer(placement="query", ...)``: the ``s3-v2`` options plus ``expires`` or
     ``expires_at``."""
+    if options.pop("placement", "query") != "query":
+        raise InvalidOption(
+            "option 'placement' is not an option of 's3-v2-query'", field="placement"
+        )
     return S3V2Signer(placement="query", **options)
 
 
