@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import datetime as _dt
 from typing import (
-    TYPE_CHECKING,
-    Any,
     Callable,
     FrozenSet,
-    Generic,
     Iterable,
     Iterator,
     List,
@@ -30,8 +27,6 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
-    Type,
-    TypeVar,
     Union,
 )
 
@@ -59,13 +54,12 @@ from ._encoding import (
 )
 from ._encoding import trim_header_value as _trim
 from ._lazy import lazy_module
+from ._signer_base import ByPlacement as _ByPlacement
+from ._signer_base import OptionsSigner, Preset
 from ._time import amz_date, request_time, resolve_time, short_date
-from .errors import AlreadySigned, InvalidOption, InvalidRequest
+from .errors import AlreadySigned, InvalidRequest
 from .model import Artifacts, Credentials, Header, Request, SignedRequest, check_arguments
 from .options import SigV4Options
-
-if TYPE_CHECKING:
-    from .options import SigV4AOptions
 
 __all__ = [
     "ALGORITHM",
@@ -88,8 +82,6 @@ _SPECIAL_HEADERS = frozenset(
 )
 
 _tuple_new = tuple.__new__
-_T = TypeVar("_T")
-_S = TypeVar("_S", bound="SigV4Family")
 
 
 def payload_hash(request: Request, *, header_value: Optional[str] = None) -> str:
@@ -190,19 +182,6 @@ def hmac_signer(
     )
 
 
-class _ByPlacement(Generic[_T]):
-    """A class attribute with one value per placement: the class reads the header one, an
-    instance the one of its ``options.placement`` (``name``, ``description``, ``features``)."""
-
-    def __init__(self, header: _T, query: _T) -> None:
-        self.header, self.query = header, query
-
-    def __get__(self, obj: object, owner: type) -> _T:
-        if obj is not None and obj.options.placement == "query":  # type: ignore[attr-defined]
-            return self.query
-        return self.header
-
-
 #: What the vectors may require of a SigV4-family signer (the aws-c-auth context.json options).
 FEATURES = frozenset(
     {"normalize-path", "no-normalize-path", "sign-body", "session-token", "session-token-unsigned"}
@@ -216,32 +195,17 @@ _FEATURE_SETS = (FEATURES | {"sigv4:header"}, FEATURES | {"sigv4:query"})
 _verification = lazy_module("._verification.sigv4")
 
 
-class SigV4Family:
+class SigV4Family(OptionsSigner):
     """What the SigV4 and SigV4A signers share: options built once and immutable afterwards, one
-    name per placement, pickling by options.  The algorithm is each subclass's."""
+    name per placement, pickling by options (:class:`~signers._signer_base.OptionsSigner`).  The
+    algorithm is each subclass's."""
 
     #: the scheme names of the header and the query placement
     NAMES: Tuple[str, str]
-    FEATURE_SETS: Tuple[FrozenSet[str], FrozenSet[str]]
     OPTIONS: type = SigV4Options
 
-    __slots__ = ("_scheme", "options")
+    __slots__ = ()
     options: SigV4Options
-    _scheme: str  # (the instance's name, read on every call without the descriptor)
-
-    def __init__(self, **options: Any) -> None:
-        opts = self.OPTIONS(**options)
-        object.__setattr__(self, "options", opts)
-        object.__setattr__(self, "_scheme", self.NAMES[opts.placement == "query"])
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable; build a new one")
-
-    def __reduce__(self) -> Tuple[Any, ...]:
-        return (_rebuild_signer, (type(self), self.options))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.options!r})"
 
     @property
     def expires(self) -> int:
@@ -287,7 +251,6 @@ class SigV4Signer(SigV4Family):
     """
 
     NAMES = ("sigv4", "sigv4-query")
-    FEATURE_SETS = _FEATURE_SETS
     name = _ByPlacement(*NAMES)
     description = _ByPlacement(*_DESCRIPTIONS)
     features: _ByPlacement[FrozenSet[str]] = _ByPlacement(*_FEATURE_SETS)
@@ -410,42 +373,6 @@ class SigV4Signer(SigV4Family):
             at,
             headers=headers,
         )
-
-
-class Preset(Generic[_S]):
-    """A registry factory: a signer class with some options preset (``s3v4``: the S3 preset;
-    ``sigv4-query``: the query placement).  The preset ``placement`` is fixed; the other preset
-    options are defaults the caller may override.  Carries the ``name``, ``description`` and
-    ``features`` the registry reads."""
-
-    def __init__(
-        self,
-        cls: Type[_S],
-        name: str,
-        description: str,
-        *,
-        placement: str = "header",
-        **preset: object,
-    ) -> None:
-        self.cls, self.name, self.description = cls, name, description
-        self.placement, self.preset = placement, preset
-        self.features: FrozenSet[str] = cls.FEATURE_SETS[placement == "query"]
-
-    def __call__(self, **options: object) -> _S:
-        if options.get("placement", self.placement) != self.placement:
-            raise InvalidOption(
-                f"option 'placement': {self.name!r} signs with placement={self.placement!r}",
-                field="placement",
-            )
-        return self.cls(**{**self.preset, **options, "placement": self.placement})
-
-    def __repr__(self) -> str:
-        return f"Preset({self.cls.__name__}, {self.name!r})"
-
-
-def _rebuild_signer(cls: Any, options: Union[SigV4Options, SigV4AOptions]) -> Any:
-    # pickle support: a signer is rebuilt from its (validated) options
-    return cls(**options.as_kwargs())
 
 
 s3v4: Preset[SigV4Signer] = Preset(

@@ -28,11 +28,13 @@ from ._core.sigv4 import ECDSA_ALGORITHM, region_set_scope
 from ._core.sigv4 import authorization_header as _authorization_header
 from ._core.sigv4 import string_to_sign as _string_to_sign
 from ._query_form import presign_query_form
+from ._signer_base import ByPlacement as _ByPlacement
+from ._signer_base import Preset
 from ._time import resolve_time, short_date
 from .errors import AlreadySigned, InvalidOption, InvalidRequest, MissingDependency
 from .model import Credentials, Request, SignedRequest, check_arguments
 from .options import SigV4AOptions
-from .sigv4 import FEATURES, Preset, SigV4Family, _ByPlacement, sign_header_form
+from .sigv4 import FEATURES, SigV4Family, sign_header_form
 
 __all__ = [
     "ALGORITHM",
@@ -165,7 +167,6 @@ class SigV4ASigner(SigV4Family):
     """
 
     NAMES = ("sigv4a", "sigv4a-query")
-    FEATURE_SETS = _FEATURE_SETS
     OPTIONS = SigV4AOptions
     name = _ByPlacement(*NAMES)
     description = _ByPlacement(*_DESCRIPTIONS)

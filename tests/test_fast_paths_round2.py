@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 import signers
 from signers import Credentials, Request, _crypto, _encoding, _time, registry, s3_v2
-from signers import _verify_legacy as legacy
+from signers._verification import s3_v2 as legacy_s3
+from signers._verification import sigv2 as legacy_v2
 from signers._verification import sigv4 as v4
 from signers._verification import sigv4_parse
 
@@ -75,8 +76,11 @@ def general_only() -> Iterator[None]:
             (sigv4_parse, "parse_header_fast"),
             (sigv4_parse, "parse_query_fast"),
             (v4, "_verify_fast"),
-            (legacy, "_parse_fast"),
-            (legacy, "_verify_fast"),
+            (legacy_v2, "parse_fast"),
+            (legacy_v2, "verify_fast"),
+            (legacy_s3, "parse_header_fast"),
+            (legacy_s3, "parse_query_fast"),
+            (legacy_s3, "verify_fast"),
         ):
             stack.enter_context(mock.patch.object(module, name, none.__func__))
         yield
@@ -424,10 +428,8 @@ def test_verification_takes_the_fast_path_for_the_common_requests() -> None:
     # The general checks are made to fail: only the one-pass path can give these verdicts.
     trap = mock.Mock(side_effect=AssertionError("general path taken"))
     with mock.patch.object(v4, "_check_signature", trap), mock.patch.object(
-        legacy, "_verify_sigv2", trap
-    ), mock.patch.object(legacy, "_verify_s3_header", trap), mock.patch.object(
-        legacy, "_verify_s3_query", trap
-    ):
+        legacy_v2, "verify_steps", trap
+    ), mock.patch.object(legacy_s3, "verify_steps", trap):
         for scheme, options, request in CASES:
             signer = signers.get_signer(scheme, **options)
             signed = signer.sign(request, CREDS, AT)
