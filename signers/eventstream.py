@@ -73,7 +73,7 @@ from .errors import (
     RequestTimeTooSkewed,
     SignatureDoesNotMatch,
 )
-from .model import Credentials, Request, SignedRequest
+from .model import Credentials, Request, SignedRequest, check_request
 
 if TYPE_CHECKING:
     from .sigv4 import SigV4Signer
@@ -412,10 +412,7 @@ def sign_initial_request(
     each signed.  It is signed with ``signer`` (default: ``get_signer("sigv4", region=...,
     service=...)``); its signature seeds :class:`EventStreamSigner`.
     """
-    if not isinstance(request, Request):
-        raise InvalidRequest(
-            f"request: expected signers.Request, got {type(request).__name__}", field="request"
-        )
+    check_request(request)
     declared = request.header_values("x-amz-content-sha256")
     if declared and [value.strip() for value in declared] != [STREAMING_EVENTS_PAYLOAD]:
         raise InvalidRequest(

@@ -6,6 +6,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Iterable, List, Mapping, NoReturn, Optional, Tuple, Union
 
 from ._encoding import split_query
+from ._http import DEFAULT_PORTS, split_url
 from .errors import InvalidCredentials, InvalidRequest
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Body",
     "Header",
     "check_arguments",
+    "check_request",
     "check_access_key",
 ]
 
@@ -26,7 +28,6 @@ Header = Tuple[str, str]
 # RFC 7230 token characters, for header names and methods
 _TCHAR = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _TCHAR_BYTES = "".join(sorted(_TCHAR)).encode("ascii")
-_DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 _tuple_new = tuple.__new__
 
@@ -298,7 +299,7 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
             # Upper-cased, as HTTP clients send it (requests, botocore): ``get`` is signed and
             # sent as ``GET``.
             method = method.upper()
-        scheme, authority, path, query = _split_url(url)
+        scheme, authority, path, query = split_url(url)
         return _tuple_new(
             cls,
             (
@@ -337,7 +338,7 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
         """The value an HTTP client sends as ``Host``: the authority, less a default port."""
         authority = self.authority
         port = self.port
-        if port is not None and _DEFAULT_PORTS.get(self.scheme) == str(port):
+        if port is not None and DEFAULT_PORTS.get(self.scheme) == str(port):
             return self.host
         return authority
 
@@ -400,7 +401,7 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
         # Signers build their result from validated parts; skip re-validating what is unchanged.
         method, old_url, _, body, scheme, authority, path, query = self
         if url != old_url:
-            scheme, authority, path, query = _split_url(url)
+            scheme, authority, path, query = split_url(url)
         return _tuple_new(Request, (method, url, headers, body, scheme, authority, path, query))
 
     @classmethod
@@ -441,58 +442,6 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
         return (
             f"Request({self.method!r}, {self.url!r}, headers={list(self.headers)!r}, body={shown})"
         )
-
-
-def _split_url(url: object) -> Tuple[str, str, str, str]:
-    if not isinstance(url, str):
-        raise InvalidRequest(f"url: expected str, got {type(url).__name__}", field="url")
-    if "\r" in url or "\n" in url or "\0" in url:
-        raise InvalidRequest("url: contains CR, LF or NUL", field="url")
-    scheme, sep, rest = url.partition("://")
-    if not sep or not scheme:
-        raise InvalidRequest(f"url: {url!r} is not absolute; give scheme://host/path", field="url")
-    if scheme == "https" or scheme == "http":
-        scheme_l = scheme
-    else:
-        scheme_l = scheme.lower()
-        if scheme_l not in ("http", "https"):
-            raise InvalidRequest(f"url: scheme {scheme!r} is not http or https", field="url")
-    if "#" in rest:
-        raise InvalidRequest(
-            "url: has a #fragment, which is never sent to the server; remove it", field="url"
-        )
-    # The authority ends at the first "/" or "?"; the query starts after the first "?".
-    head, _, query = rest.partition("?")
-    slash = head.find("/")
-    if slash == -1:
-        authority, path = head, ""
-    else:
-        authority, path = head[:slash], head[slash:]
-    if not authority:
-        raise InvalidRequest(f"url: {url!r} has no host", field="url")
-    if "@" in authority:
-        raise InvalidRequest("url: user information (user@host) is not allowed", field="url")
-    if " " in authority or "\t" in authority:
-        raise InvalidRequest(f"url: host {authority!r} contains whitespace", field="url")
-    if ":" not in authority and "[" not in authority:
-        return scheme_l, authority, path, query
-    if authority.startswith("["):
-        close = authority.find("]")
-        if close == -1:
-            raise InvalidRequest(f"url: unclosed IPv6 literal in {authority!r}", field="url")
-        port_part = authority[close + 1 :]
-        if port_part and not port_part.startswith(":"):
-            raise InvalidRequest(f"url: malformed host {authority!r}", field="url")
-        port = port_part[1:] if port_part else None
-        host = authority[: close + 1]
-    else:
-        host, colon, port_text = authority.partition(":")
-        port = port_text if colon else None
-    if not host or host == "[]":
-        raise InvalidRequest(f"url: {url!r} has no host", field="url")
-    if port is not None and (not port.isdigit() or not port.isascii() or not 0 < int(port) < 65536):
-        raise InvalidRequest(f"url: port {port!r} is not a number from 1 to 65535", field="url")
-    return scheme_l, authority, path, query
 
 
 def check_access_key(value: str, *, field: str = "access_key") -> str:
@@ -694,12 +643,17 @@ class SignedRequest(
         )
 
 
-def check_arguments(request: object, credentials: object) -> None:
-    """The type checks every signer starts with (exact types first: they are the common case)."""
+def check_request(request: object) -> None:
+    """The type check of a request argument: one message, wherever a request is taken."""
     if type(request) is not Request and not isinstance(request, Request):
         raise InvalidRequest(
             f"request: expected signers.Request, got {type(request).__name__}", field="request"
         )
+
+
+def check_arguments(request: object, credentials: object) -> None:
+    """The type checks every signer starts with (exact types first: they are the common case)."""
+    check_request(request)
     if type(credentials) is not Credentials and not isinstance(credentials, Credentials):
         raise InvalidRequest(
             f"credentials: expected signers.Credentials, got {type(credentials).__name__}",

@@ -28,6 +28,7 @@ from .._encoding import (
     percent_decode_str,
     uri_encode,
 )
+from .._http import DEFAULT_PORTS
 from .._time import resolve_time
 from ..errors import InvalidOption, InvalidRequest
 from ..model import Request
@@ -73,8 +74,6 @@ SIGV2_PARAMETERS: FrozenSet[str] = frozenset(SIGV2_PARAMETER_ORDER)
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
-#: The port a URL scheme implies (left out of a Host line).
-DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 #: Where the signer puts the parameters: ``None`` chooses by the request (see :mod:`signers.sigv2`).
 PLACEMENTS = (None, "query", "body")

@@ -33,11 +33,10 @@ from .._encoding import HEADER_BLANKS, percent_decode_str, split_query
 from ..errors import (
     IncompleteSignature,
     InvalidArgument,
-    InvalidRequest,
     MissingAuthenticationToken,
     UnsupportedAuthorization,
 )
-from ..model import Request
+from ..model import Request, check_request
 from .answers import ONLY_ONE
 
 __all__ = [
@@ -128,10 +127,7 @@ def detect(request: Request) -> Detected:
     and another :class:`~signers.errors.VerificationError` when it mixes schemes or the
     Authorization header is of no known type.
     """
-    if not isinstance(request, Request):
-        raise InvalidRequest(
-            f"request: expected signers.Request, got {type(request).__name__}", field="request"
-        )
+    check_request(request)
     query = named_pairs(request.query) if request.query else []  # (values decoded where read)
     authorizations = request.header_values("authorization")
     if authorizations:

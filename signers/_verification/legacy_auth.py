@@ -13,7 +13,6 @@ from hmac import compare_digest
 from typing import Dict, NamedTuple, Optional, Tuple
 
 from .. import _crypto
-from ..errors import InvalidRequest
 from ..model import Credentials, Request
 from .answers import Flavor
 from .sigv4_parse import single_values
@@ -21,7 +20,6 @@ from .sigv4_parse import single_values
 __all__ = [
     "LEGACY_SCHEMES",
     "LegacyAuth",
-    "check_request",
     "check_credentials",
     "token_matches",
     "signature_matches",
@@ -61,15 +59,6 @@ class LegacyAuth(NamedTuple):
         return (
             f"LegacyAuth(scheme={self.scheme!r}, access_key={self.access_key!r}, "
             f"request_time={self.request_time_text!r}, expires={self.expires_text!r})"
-        )
-
-
-def check_request(request: object) -> None:
-    """The request check of :func:`signers.model.check_arguments`, for a parse (no credentials
-    yet)."""
-    if not isinstance(request, Request):
-        raise InvalidRequest(
-            f"request: expected signers.Request, got {type(request).__name__}", field="request"
         )
 
 

@@ -58,12 +58,11 @@ from ..errors import (
     SigningError,
     VerificationError,
 )
-from ..model import Artifacts, Credentials, Request
+from ..model import Artifacts, Credentials, Request, check_request
 from .answers import FLAVORS, MISMATCH, ONLY_ONE, shown, skew
 from .legacy_auth import (
     LegacyAuth,
     check_credentials,
-    check_request,
     fast_values,
     signature_matches,
 )

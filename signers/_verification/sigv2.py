@@ -61,12 +61,11 @@ from ..errors import (
     UnsupportedAuthorization,
     VerificationError,
 )
-from ..model import Artifacts, Credentials, Request
+from ..model import Artifacts, Credentials, Request, check_request
 from .answers import FLAVORS, ONLY_ONE, shown, skew
 from .legacy_auth import (
     LegacyAuth,
     check_credentials,
-    check_request,
     fast_values,
     signature_matches,
 )
