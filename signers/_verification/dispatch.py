@@ -186,6 +186,7 @@ def verify(
     service: Optional[str] = None,
     schemes: Optional[Iterable[str]] = None,
     options: Optional[Mapping[str, Mapping[str, Any]]] = None,
+    max_lifetime: float = 604800,
 ) -> Verified:
     """Verify ``request`` whatever its scheme; a :class:`Verified` account on success.
 
@@ -195,6 +196,9 @@ def verify(
     restricts the schemes accepted (default: every one with a verifier).  ``options`` are extra
     signer options per scheme, e.g. ``{"sigv4-query": {"session_token": "unsigned"}}``; the
     S3 rules (``s3=True``) apply by default when the signing name is an S3 one.
+    ``max_lifetime`` (seconds, default seven days) bounds how far ahead of ``now`` the
+    ``Expires`` of a legacy request may lie (SigV2's parameter, an S3 SigV2 presigned URL);
+    SigV4's X-Amz-Expires is bounded by AWS's own 604800.
 
     Raises a :class:`~signers.errors.VerificationError` subclass carrying AWS's error code.
     """
@@ -216,7 +220,7 @@ def verify(
         )
     signer = _verifier(scheme, scheme_options, s3)
     if scheme in LEGACY_SCHEMES and is_own(signer):
-        return _verify_legacy(request, lookup, now, max_skew, signer, detected, s3)
+        return _verify_legacy(request, lookup, now, max_skew, signer, detected, s3, max_lifetime)
     credentials = lookup_credentials(lookup, detected.access_key)
     if credentials is None:
         raise FLAVORS[s3, False].unknown_key(detected.access_key)
@@ -302,6 +306,7 @@ def _verify_legacy(
     signer: Any,
     detected: Detected,
     s3: bool,
+    max_lifetime: float,
 ) -> Verified:
     # As for SigV4: the precise error for a malformed request before "unknown access key".
     legacy = _legacy()
@@ -311,7 +316,14 @@ def _verify_legacy(
     if credentials is None:
         raise FLAVORS[s3, False].unknown_key(parsed.access_key)
     artifacts = legacy.verify(
-        scheme, signer.options, request, credentials, now, max_skew, parsed=parsed
+        scheme,
+        signer.options,
+        request,
+        credentials,
+        now,
+        max_skew,
+        parsed=parsed,
+        max_lifetime=max_lifetime,
     )
     return _verified(
         Detected(detected.scheme, parsed.access_key, None, detected.service),

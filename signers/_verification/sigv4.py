@@ -129,7 +129,7 @@ def _check_time(parsed: ParsedAuth, now: _dt.datetime, max_skew: float, flavor: 
 
 def _check_signed_headers(request: Request, parsed: ParsedAuth, flavor: Flavor) -> None:
     names = set(parsed.header_names)
-    missing = [] if "host" in names else ["host"]
+    missing = {} if "host" in names else {"host": None}  # (a dict: ordered, and linear to test)
     if flavor.s3:
         # S3 requires every x-amz-* header sent to be signed (x-amz-content-sha256 excepted:
         # S3 reads it but accepts it unsigned).
@@ -139,11 +139,10 @@ def _check_signed_headers(request: Request, parsed: ParsedAuth, flavor: Flavor) 
                 lowered.startswith("x-amz-")
                 and lowered not in names
                 and lowered != "x-amz-content-sha256"
-                and lowered not in missing
             ):
-                missing.append(lowered)
+                missing[lowered] = None
     if missing:
-        raise flavor.not_signed(missing)
+        raise flavor.not_signed(list(missing))
 
 
 def _check_scope(parsed: ParsedAuth, region: str, service: str, flavor: Flavor) -> None:
