@@ -16,7 +16,9 @@ carry those bindings, so those operations are refused with a pointer to the URL 
 
 The endpoint is ``https://<endpointPrefix>.<region>.<dnsSuffix>/``, or the partition's global
 host for the APIs that only have one (IAM, Organizations, Cost Explorer ...: a global endpoint
-in the table that is neither a pre-2014 legacy host nor STS's, whose regional hosts serve).
+in the table that is neither a pre-2014 legacy host nor STS's, whose regional hosts serve), or
+SimpleDB's US East host, which names no region.  botocore's endpoint resolver agrees for the
+commercial and China partitions (tests/call); ``--endpoint-url`` overrides it.
 """
 
 from __future__ import annotations
@@ -185,6 +187,10 @@ def _regional_despite_global() -> FrozenSet[str]:
     return frozenset(LEGACY_GLOBAL_HOSTS.values()) | {"sts"}
 
 
+# Regional hosts that name no region: SimpleDB in US East was never given a regional name.
+_REGIONAL_EXCEPTIONS = {("sdb", "us-east-1"): "sdb.amazonaws.com"}
+
+
 def _partition(region: str) -> Optional[Tuple[str, str]]:
     for pid, suffix, pattern in _partitions():
         if pattern.match(region):
@@ -223,7 +229,9 @@ def endpoint_for(info: ServiceInfo, region: Optional[str], region_source: str) -
             "--endpoint-url",
             field="region",
         )
-    host = f"{info.endpoint_prefix}.{region}.{suffix}"
+    host = _REGIONAL_EXCEPTIONS.get((info.name, region)) or (
+        f"{info.endpoint_prefix}.{region}.{suffix}"
+    )
     return Endpoint(f"https://{host}/", region, region_source)
 
 

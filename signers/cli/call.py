@@ -165,7 +165,9 @@ def _url_request(
     return request, options
 
 
-def _operation_endpoint(args: argparse.Namespace, context: Context, info: Any) -> Endpoint:
+def _operation_endpoint(
+    args: argparse.Namespace, context: Context, info: Any, *, need_region: bool
+) -> Endpoint:
     """Where the operation goes and the region it signs for (see the module docstring)."""
     region: Optional[str] = args.region
     source = "--region"
@@ -187,7 +189,7 @@ def _operation_endpoint(args: argparse.Namespace, context: Context, info: Any) -
         if found is None:
             raise
         return endpoint_for(info, found[0], found[1])
-    if region is None:
+    if region is None and need_region:
         found = context.region()
         if found is not None:
             region, source = found
@@ -195,6 +197,8 @@ def _operation_endpoint(args: argparse.Namespace, context: Context, info: Any) -
             own = endpoint_for(info, None, "")  # a global API signs for its fixed region
             region, source = own.region, own.source
     url = configured[0]
+    if region is None:
+        return Endpoint(url, "", f"endpoint {url} from {configured[1]}")
     return Endpoint(url, region, f"{source}; endpoint {url} from {configured[1]}")
 
 
@@ -221,8 +225,10 @@ def _operation_request(
             f"--scheme {scheme}: {info.name} is a JSON API, which signs with SigV4 only",
             field="scheme",
         )
+    # The parameters are checked before anything is looked up (files, instance metadata).
+    operation_request(operation, parameters, "https://endpoint.invalid/")
     context = context_of(args)
-    endpoint = _operation_endpoint(args, context, info)
+    endpoint = _operation_endpoint(args, context, info, need_region=_is_sigv4(scheme))
     url = check_endpoint_url(endpoint.url, field="endpoint")
     request = operation_request(operation, parameters, url)
     request = sendable(request.with_headers(*_headers(args.header)))
@@ -267,9 +273,14 @@ def _report_error(
         head += f": {first[:300]}"
     lines = [head]
     if found.code in SIGNATURE_CODES and found.server is not None:
-        report = str(diff(signed, found.server))
+        report = diff(signed, found.server)
         lines.append("sigbridge: our canonical request against the server's:")
-        lines.extend("  " + line for line in report.splitlines())
+        lines.extend("  " + line for line in str(report).splitlines())
+        if report.equal and not report.causes:
+            lines.append(
+                "  Likely cause: the server computed the same canonical request and string to "
+                "sign, so the secret key (or the session token) differs"
+            )
     sys.stderr.write(scrub("\n".join(lines), credentials) + "\n")
 
 

@@ -20,6 +20,7 @@ from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence
 from signers import Credentials
 from signers.serve import make_server
 from tests.credentials.support import (  # noqa: F401 - re-exported for the test modules
+    HANG,
     JOIN_TIMEOUT,
     SECRET,
     TOKEN,
@@ -28,6 +29,7 @@ from tests.credentials.support import (  # noqa: F401 - re-exported for the test
     Reply,
     Seen,
     moto_server,
+    process_command,
     write,
 )
 
@@ -125,3 +127,37 @@ def keys_in_environment(monkeypatch: Any, token: Optional[str] = None) -> None:
 def aws_file(home: Path, name: str, text: str) -> Path:
     """Write ``~/.aws/<name>`` in the test's HOME."""
     return write(home / ".aws" / name, text)
+
+
+@contextlib.contextmanager
+def serve_process(credentials_file: Path, *options: str) -> Iterator[str]:
+    """``sigbridge serve --credentials-file FILE OPTIONS`` as its own process, as a user runs
+    it; yields the URL it prints, and stops it after."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "signers.cli", "serve", "--credentials-file",
+         str(credentials_file), "--quiet", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+    )
+    try:
+        assert process.stdout is not None
+        ready: List[str] = []
+        reader = threading.Thread(
+            target=lambda: ready.append(process.stdout.readline().decode()),  # type: ignore
+            daemon=True,
+        )
+        reader.start()
+        reader.join(COMMAND_TIMEOUT)
+        line = ready[0] if ready else ""
+        assert "listening on " in line, f"serve did not start: {line!r}"
+        yield line.rsplit(" ", 1)[1].strip()
+    finally:
+        process.terminate()
+        try:
+            process.wait(JOIN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(JOIN_TIMEOUT)
+        if process.stdout is not None:
+            process.stdout.close()
