@@ -138,9 +138,7 @@ def _query_pairs(arguments: Sequence[str]) -> List[Tuple[str, str]]:
     return pairs
 
 
-def operation_request(
-    operation: Operation, arguments: Sequence[str], endpoint_url: str
-) -> Request:
+def operation_request(operation: Operation, arguments: Sequence[str], endpoint_url: str) -> Request:
     """The request of ``operation`` with ``arguments`` (a JSON document for the JSON protocol;
     ``Name=Value`` pairs, or a flat JSON object, for query/ec2) sent to ``endpoint_url``."""
     info = operation.service
@@ -148,8 +146,7 @@ def operation_request(
     if operation.protocol == "json":
         if len(arguments) > 1:
             raise InvalidRequest(
-                f"parameters: {info.name} takes one JSON document, got {len(arguments)} "
-                "arguments",
+                f"parameters: {info.name} takes one JSON document, got {len(arguments)} arguments",
                 field="parameters",
             )
         body = _json_document(arguments[0]) if arguments else b"{}"
@@ -325,4 +322,3 @@ def scrub(text: str, credentials: Optional[Credentials]) -> str:
         if secret and secret in text:
             text = text.replace(secret, _MASK)
     return text
-

@@ -119,7 +119,7 @@ def _proxy_authorization(proxy: Any) -> List[Tuple[str, str]]:
         return []
     user = unquote(proxy.username)
     password = unquote(proxy.password or "")
-    token = base64.b64encode(f"{user}:{password}".encode("utf-8")).decode("ascii")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
     return [("Proxy-Authorization", "Basic " + token)]
 
 
@@ -136,20 +136,24 @@ def _connection(
     context = _ssl_context(verify, ca_bundle) if https else None
     if proxy is None:
         if https:
-            return http.client.HTTPSConnection(host, port, timeout=timeout, context=context), False, []
+            return (
+                http.client.HTTPSConnection(host, port, timeout=timeout, context=context),
+                False,
+                [],
+            )
         return http.client.HTTPConnection(host, port, timeout=timeout), False, []
     via = urlsplit(proxy)
     credentials = _proxy_authorization(via)
     if via.scheme not in ("http", ""):
         raise TransportError(f"proxy {via.hostname!r}: only http:// proxies are supported")
     if https:
-        connection = http.client.HTTPSConnection(
+        tunnel = http.client.HTTPSConnection(
             via.hostname or "", via.port or 8080, timeout=timeout, context=context
         )
-        connection.set_tunnel(host, port or 443, headers=dict(credentials))
-        return connection, False, []
-    connection = http.client.HTTPConnection(via.hostname or "", via.port or 8080, timeout=timeout)
-    return connection, True, credentials
+        tunnel.set_tunnel(host, port or 443, headers=dict(credentials))
+        return tunnel, False, []
+    plain = http.client.HTTPConnection(via.hostname or "", via.port or 8080, timeout=timeout)
+    return plain, True, credentials
 
 
 def _reason(exc: BaseException) -> str:

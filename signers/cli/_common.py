@@ -198,7 +198,7 @@ def data_from_args(args: argparse.Namespace) -> bytes:
         return cached
     spec = getattr(args, "data", None)
     data = b"" if spec is None else read_input(spec, field="data")
-    setattr(args, "_sigbridge_data", data)
+    args._sigbridge_data = data
     return data
 
 

@@ -109,9 +109,7 @@ class Context:
             return found
         from ..credentials import resolve_region
 
-        region = resolve_region(
-            self.profile, environ=self.environ, config=self.config, imds=True
-        )
+        region = resolve_region(self.profile, environ=self.environ, config=self.config, imds=True)
         return (region, "EC2 instance metadata (placement/region)") if region else None
 
     def endpoint_url(self, service_id: str) -> Optional[Tuple[str, str]]:
@@ -177,12 +175,11 @@ def _named(
     service_source: str,
     region_source: Optional[str],
 ) -> Inference:
-    changes = {}
     if service is not None:
-        changes["service_source"] = service_source
+        inference = inference._replace(service_source=service_source)
     if region_source is not None:
-        changes["region_source"] = region_source
-    return inference._replace(**changes) if changes else inference
+        inference = inference._replace(region_source=region_source)
+    return inference
 
 
 def check_endpoint_url(url: str, *, field: str = "--endpoint-url") -> str:
@@ -192,8 +189,9 @@ def check_endpoint_url(url: str, *, field: str = "--endpoint-url") -> str:
     except InvalidRequest as exc:
         raise InvalidRequest(f"{field}: {exc}", field="endpoint-url") from None
     if parsed.query or url.endswith("?"):
-        raise InvalidRequest(f"{field}: {url!r} has a query; give scheme://host[:port][/path]",
-                             field="endpoint-url")
+        raise InvalidRequest(
+            f"{field}: {url!r} has a query; give scheme://host[:port][/path]", field="endpoint-url"
+        )
     return url
 
 
@@ -205,7 +203,5 @@ def retarget(request: Request, endpoint: str) -> Request:
     prefix = base.path.rstrip("/")
     path = prefix + (request.path or "/")
     url = f"{base.scheme}://{base.authority}{path}" + (f"?{request.query}" if request.query else "")
-    headers: List[Tuple[str, str]] = [
-        (n, v) for n, v in request.headers if n.lower() != "host"
-    ]
+    headers: List[Tuple[str, str]] = [(n, v) for n, v in request.headers if n.lower() != "host"]
     return request.replace(url=url, headers=headers)

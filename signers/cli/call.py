@@ -114,7 +114,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--insecure", action="store_true", help="do not verify the server's TLS certificate"
     )
     parser.add_argument(
-        "--ca-bundle", metavar="FILE", help="CA certificates to verify with (default: $AWS_CA_BUNDLE)"
+        "--ca-bundle",
+        metavar="FILE",
+        help="CA certificates to verify with (default: $AWS_CA_BUNDLE)",
     )
     parser.add_argument(
         "--timeout",

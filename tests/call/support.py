@@ -93,9 +93,7 @@ def typed(command: str, env: Optional[Dict[str, str]] = None, stdin: bytes = b""
 
 
 @contextlib.contextmanager
-def serving(
-    credentials: Sequence[Credentials] = (), **config: Any
-) -> Iterator[str]:
+def serving(credentials: Sequence[Credentials] = (), **config: Any) -> Iterator[str]:
     """``sigbridge serve`` (the library server) on 127.0.0.1, verifying against
     ``credentials`` (default: AK / SECRET) with ``config`` (region=, service= ...)."""
     logged: List[str] = []
@@ -134,8 +132,16 @@ def serve_process(credentials_file: Path, *options: str) -> Iterator[str]:
     """``sigbridge serve --credentials-file FILE OPTIONS`` as its own process, as a user runs
     it; yields the URL it prints, and stops it after."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "signers.cli", "serve", "--credentials-file",
-         str(credentials_file), "--quiet", *options],
+        [
+            sys.executable,
+            "-m",
+            "signers.cli",
+            "serve",
+            "--credentials-file",
+            str(credentials_file),
+            "--quiet",
+            *options,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},

@@ -107,7 +107,9 @@ def test_s3_put_get_list_in_the_url_form(moto: str, tmp_path: Path) -> None:
     assert local_names(listed.out, "Key") == ["dir/a b+c/ü.bin"]
     head = call(moto, "-i", "HEAD", key)
     assert head.code == 0 and head.text.startswith("HTTP/1.1 200")
-    assert f"Content-Length: {len(payload)}" in head.text.replace("content-length", "Content-Length")
+    assert f"Content-Length: {len(payload)}" in head.text.replace(
+        "content-length", "Content-Length"
+    )
 
 
 def test_s3_missing_key_is_exit_1_with_aws_code(moto: str) -> None:

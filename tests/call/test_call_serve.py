@@ -50,8 +50,9 @@ def _keys(monkeypatch: Any) -> None:
 def test_wrong_secret_is_explained_from_the_server_answer(monkeypatch: Any) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", OTHER_SECRET)
     with serving(service="sts", region="us-east-1") as url:
-        result = run(["call", "sts", "GetCallerIdentity", "--region", "us-east-1",
-                      "--endpoint-url", url])
+        result = run(
+            ["call", "sts", "GetCallerIdentity", "--region", "us-east-1", "--endpoint-url", url]
+        )
     assert result.code == 1
     first = result.err.splitlines()[0]
     assert first.startswith("sigbridge: HTTP 403") and "SignatureDoesNotMatch" in first
@@ -64,8 +65,19 @@ def test_s3_refusal_diff_names_the_differing_line(monkeypatch: Any) -> None:
     # Signed without normalizing the path, sent to a service that normalizes it: the server's
     # canonical request (returned in its answer) differs in the canonical URI.
     with serving(region="us-east-1") as url:
-        result = run(["call", "GET", url + "/a/./b", "--service", "execute-api",
-                      "--region", "us-east-1", "-o", "normalize_path=false"])
+        result = run(
+            [
+                "call",
+                "GET",
+                url + "/a/./b",
+                "--service",
+                "execute-api",
+                "--region",
+                "us-east-1",
+                "-o",
+                "normalize_path=false",
+            ]
+        )
     assert result.code == 1
     assert "SignatureDoesNotMatch" in result.err or "InvalidSignatureException" in result.err
     assert "canonical request, line 2" in result.err
@@ -76,8 +88,18 @@ def test_s3_refusal_diff_names_the_differing_line(monkeypatch: Any) -> None:
 def test_json_refusal_is_read_from_json(monkeypatch: Any) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", OTHER_SECRET)
     with serving(service="ecs", region="us-east-1") as url:
-        result = run(["call", "ecs", "ListClusters", "--region", "us-east-1",
-                      "--endpoint-url", url, "--fail"])
+        result = run(
+            [
+                "call",
+                "ecs",
+                "ListClusters",
+                "--region",
+                "us-east-1",
+                "--endpoint-url",
+                url,
+                "--fail",
+            ]
+        )
     assert result.code == 1 and result.out == b""
     assert "InvalidSignatureException" in result.err.splitlines()[0]
     assert "secret" in result.err
@@ -86,8 +108,17 @@ def test_json_refusal_is_read_from_json(monkeypatch: Any) -> None:
 
 def test_wrong_scope_is_refused_and_reported(monkeypatch: Any) -> None:
     with serving(service="autoscaling-plans", region="us-east-1") as url:
-        result = run(["call", "autoscaling", "DescribeAutoScalingGroups", "--region",
-                      "us-east-1", "--endpoint-url", url])
+        result = run(
+            [
+                "call",
+                "autoscaling",
+                "DescribeAutoScalingGroups",
+                "--region",
+                "us-east-1",
+                "--endpoint-url",
+                url,
+            ]
+        )
     assert result.code == 1
     assert result.err.startswith("sigbridge: HTTP 403")
 
@@ -105,7 +136,10 @@ def test_success_include_verbose_and_output(tmp_path: Path, monkeypatch: Any) ->
         assert plain.code == 0, plain.err
         account = json.loads(plain.out)
         assert (account["service"], account["region"], account["access_key"]) == (
-            "ecs", "eu-west-1", AK)
+            "ecs",
+            "eu-west-1",
+            AK,
+        )
         assert "x-amz-security-token" in account["signed_headers"]
         included = run([*argv, "-i"])
         head, _, body = included.out.partition(b"\r\n\r\n")
@@ -130,8 +164,20 @@ def test_output_file_is_untouched_by_a_failed_fetch(tmp_path: Path, monkeypatch:
     target.write_bytes(b"previous")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", OTHER_SECRET)
     with serving(service="s3", region="us-east-1") as url:
-        result = run(["call", "GET", url + "/b/k", "--service", "s3", "--region", "us-east-1",
-                      "--output", str(target), "--fail"])
+        result = run(
+            [
+                "call",
+                "GET",
+                url + "/b/k",
+                "--service",
+                "s3",
+                "--region",
+                "us-east-1",
+                "--output",
+                str(target),
+                "--fail",
+            ]
+        )
     assert result.code == 1
     assert target.read_bytes() == b"previous"
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".sigbridge-")]
@@ -139,8 +185,19 @@ def test_output_file_is_untouched_by_a_failed_fetch(tmp_path: Path, monkeypatch:
 
 def test_sigv2_query_request_verifies() -> None:
     with serving() as url:
-        result = run(["call", "ec2", "DescribeInstances", "Filter.1.Name=vpc-id",
-                      "Filter.1.Value.1=vpc-1", "--scheme", "sigv2", "--endpoint-url", url])
+        result = run(
+            [
+                "call",
+                "ec2",
+                "DescribeInstances",
+                "Filter.1.Name=vpc-id",
+                "Filter.1.Value.1=vpc-1",
+                "--scheme",
+                "sigv2",
+                "--endpoint-url",
+                url,
+            ]
+        )
     assert result.code == 0, result.err
     assert json.loads(result.out)["scheme"] == "sigv2"
 
@@ -190,10 +247,11 @@ def test_dns_failure_is_exit_3(monkeypatch: Any) -> None:
 def tls_server(tmp_path_factory: Any) -> Iterator[Tuple[str, str]]:
     """An HTTPS server on 127.0.0.1 with a self-signed certificate: ``(url, cert file)``."""
     x509 = pytest.importorskip("cryptography.x509")
+    import ipaddress
+
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
-    import ipaddress
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sigbridge test")])

@@ -95,8 +95,18 @@ def test_keys_on_the_command_line_come_first(profiles: Path, monkeypatch: Any) -
 
 
 def test_profile_gives_the_region_of_a_host_that_names_none(profiles: Path) -> None:
-    result = run(["sign", "GET", "https://api.example.com/", "--service", "execute-api",
-                  "--profile", "dev", "--explain"])
+    result = run(
+        [
+            "sign",
+            "GET",
+            "https://api.example.com/",
+            "--service",
+            "execute-api",
+            "--profile",
+            "dev",
+            "--explain",
+        ]
+    )
     assert result.code == 0, result.err
     assert "# region eu-west-3: profile 'dev' (~/.aws/config line 2)" in result.text
     assert "# credentials AKIDPROFILEEXAMPLE: shared credentials file" in result.text
@@ -106,8 +116,13 @@ def test_profile_gives_the_region_of_a_host_that_names_none(profiles: Path) -> N
 def test_credential_process_token_is_signed(clean_environment: Path, tmp_path: Path) -> None:
     command = process_command(
         tmp_path,
-        {"Version": 1, "AccessKeyId": "ASIAPROCESS", "SecretAccessKey": SECRET,
-         "SessionToken": TOKEN, "Expiration": "2099-01-01T00:00:00Z"},
+        {
+            "Version": 1,
+            "AccessKeyId": "ASIAPROCESS",
+            "SecretAccessKey": SECRET,
+            "SessionToken": TOKEN,
+            "Expiration": "2099-01-01T00:00:00Z",
+        },
     )
     aws_file(clean_environment, "config", f"[profile tool]\ncredential_process = {command}\n")
     result = run([*SIGN, "--profile", "tool", "--explain"])
@@ -172,8 +187,12 @@ def test_malformed_ini(clean_environment: Path, endpoint: FakeServer) -> None:
     ids=["fails", "garbage", "wrong-version"],
 )
 def test_failing_credential_process(
-    clean_environment: Path, tmp_path: Path, endpoint: FakeServer,
-    output: Any, exit_code: int, fragment: str
+    clean_environment: Path,
+    tmp_path: Path,
+    endpoint: FakeServer,
+    output: Any,
+    exit_code: int,
+    fragment: str,
 ) -> None:
     command = process_command(tmp_path, output, exit_code=exit_code, stderr=f"oops {SECRET}")
     aws_file(clean_environment, "config", f"[profile tool]\ncredential_process = {command}\n")
@@ -205,8 +224,18 @@ def test_hanging_instance_metadata_is_bounded(monkeypatch: Any, endpoint: FakeSe
         (["GET"], ["not a URL"]),
         ([], ["give [METHOD] URL"]),
     ],
-    ids=["unknown-profile", "unknown-operation", "bad-parameter", "data-with-query-api",
-         "rest-api", "token-alone", "half-keys", "non-ascii-host", "no-url", "nothing"],
+    ids=[
+        "unknown-profile",
+        "unknown-operation",
+        "bad-parameter",
+        "data-with-query-api",
+        "rest-api",
+        "token-alone",
+        "half-keys",
+        "non-ascii-host",
+        "no-url",
+        "nothing",
+    ],
 )
 def test_bad_input(
     profiles: Path, monkeypatch: Any, endpoint: FakeServer, argv: List[str], fragments: List[str]
@@ -240,4 +269,3 @@ def test_metadata_that_answers_403_on_the_token_falls_back(monkeypatch: Any) -> 
         assert result.code == 0, result.err
         assert access_key_of(result) == "ASIAV1EXAMPLE"
         assert_no_secret(Result(0, result.out, result.err), secrets=(SECRET,))
-

@@ -106,7 +106,13 @@ def test_opensearch_hosts(command: str, url: str, scope: str) -> None:
         ),
         # the target names Auto Scaling Plans, the host is EC2's
         (
-            ["presign", "POST", "https://ec2.us-east-1.amazonaws.com/", "-H", f"X-Amz-Target: {PLANS}"],
+            [
+                "presign",
+                "POST",
+                "https://ec2.us-east-1.amazonaws.com/",
+                "-H",
+                f"X-Amz-Target: {PLANS}",
+            ],
             ["--service"],
         ),
         # nothing decides: not an AWS host, no API named
@@ -144,7 +150,9 @@ def test_the_host_names_the_region_over_the_configured_one(monkeypatch: Any) -> 
     assert scope_of(result) == "20260115/eu-west-1/sts/aws4_request"
 
 
-def test_a_host_without_region_takes_the_configured_one(monkeypatch: Any, clean_environment: Path) -> None:
+def test_a_host_without_region_takes_the_configured_one(
+    monkeypatch: Any, clean_environment: Path
+) -> None:
     url = "https://api.example.com/prod/items"
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
     result = run(["sign", "GET", url, "--service", "execute-api", "--explain", *AT])

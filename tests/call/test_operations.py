@@ -10,8 +10,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from signers.errors import InvalidOption, InvalidRequest
-from signers.services import service
+from signers import Credentials, Request
 from signers._tools.call import (
     aws_error,
     endpoint_for,
@@ -20,7 +19,8 @@ from signers._tools.call import (
     operation_request,
     scrub,
 )
-from signers import Credentials, Request
+from signers.errors import InvalidOption, InvalidRequest
+from signers.services import service
 
 from .support import AK, SECRET, TOKEN
 
@@ -171,7 +171,9 @@ def test_masked_request_hides_signature_and_token_not_the_access_key() -> None:
     shown = "\n".join(masked_request(presigned.request, 0, {}))
     assert "X-Amz-Signature=<masked>" in shown and "X-Amz-Security-Token=<masked>" in shown
     assert TOKEN not in shown and presigned.signature not in shown
-    legacy = signers.get_signer("s3-v2").sign(Request("GET", "https://b.s3.amazonaws.com/k"), credentials)
+    legacy = signers.get_signer("s3-v2").sign(
+        Request("GET", "https://b.s3.amazonaws.com/k"), credentials
+    )
     shown = "\n".join(masked_request(legacy.request, 0, {}))
     assert f"Authorization: AWS {AK}:<masked>" in shown and legacy.signature not in shown
     # the last guard: secret and token (raw and URL-encoded) never survive scrub()
@@ -190,7 +192,7 @@ def test_masked_request_hides_signature_and_token_not_the_access_key() -> None:
         ),
         (
             [],
-            b'<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>'
+            b"<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>"
             b"<Message>The security token included in the request is invalid.</Message>"
             b"</Error></ErrorResponse>",
             "InvalidClientTokenId",

@@ -45,7 +45,10 @@ def _keys(monkeypatch: Any) -> None:
         ("http://h/100%/%zz", "http://h/100%25/%25zz"),
         ("http://h/a\x01b\x7f", "http://h/a%01b%7F"),
         # legal as written: kept, escapes in either case included
-        ("http://h/a+b:c@d!$&'()*,;=/%2f%2F?x=%2f&y=/?", "http://h/a+b:c@d!$&'()*,;=/%2f%2F?x=%2f&y=/?"),
+        (
+            "http://h/a+b:c@d!$&'()*,;=/%2f%2F?x=%2f&y=/?",
+            "http://h/a+b:c@d!$&'()*,;=/%2f%2F?x=%2f&y=/?",
+        ),
         ("http://[::1]:8080/a b", "http://[::1]:8080/a%20b"),
     ],
 )

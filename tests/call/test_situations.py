@@ -60,14 +60,19 @@ def account(result: Any) -> Dict[str, Any]:
 
 def test_listing_ecs_clusters_from_a_script(moto: str) -> None:
     created = typed(
-        f"sigbridge call ecs CreateCluster '{{\"clusterName\": \"batch\"}}' "
+        f'sigbridge call ecs CreateCluster \'{{"clusterName": "batch"}}\' '
         f"--region us-east-1 --endpoint-url {moto}",
         KEYS,
     )
     assert created.code == 0, created.err
-    listed = typed("sigbridge call ecs ListClusters '{}'", {
-        **KEYS, "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_ECS": moto,
-    })
+    listed = typed(
+        "sigbridge call ecs ListClusters '{}'",
+        {
+            **KEYS,
+            "AWS_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL_ECS": moto,
+        },
+    )
     assert listed.code == 0, listed.err
     arns = json.loads(listed.out)["clusterArns"]
     assert "arn:aws:ecs:us-east-1:123456789012:cluster/batch" in arns
@@ -91,7 +96,10 @@ def test_ec2_with_instance_role_credentials_and_session_token(
         )
         found = account(result)
         assert (found["access_key"], found["region"], found["service"]) == (
-            INSTANCE_KEY, "eu-central-1", "ec2")
+            INSTANCE_KEY,
+            "eu-central-1",
+            "ec2",
+        )
         assert "x-amz-security-token" in found["signed_headers"]
         assert "* region eu-central-1: EC2 instance metadata" in result.err
         assert f"* credentials {INSTANCE_KEY}: EC2 instance metadata" in result.err
