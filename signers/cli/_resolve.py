@@ -83,10 +83,11 @@ class Context:
                 "credentials from the environment or a profile carry their own token",
                 field="credentials",
             )
-        from ..credentials import default_chain
+        from ..credentials import default_chain, resolve
 
         provider = default_chain(self.profile, environ=self.environ, config=self.config)
-        found = provider.credentials()
+        # The signers take Credentials: the provider is resolved here, once per command.
+        found = resolve(provider)
         self.credentials_source = provider.source
         return found
 

@@ -293,6 +293,7 @@ class _Output:
     def __init__(self, path: Optional[str]) -> None:
         self.path = path
         self._temp: Optional[str] = None
+        self._done = False
         self.stream: BinaryIO = sys.stdout.buffer
         if path is not None:
             folder = os.path.dirname(os.path.abspath(path))
@@ -300,8 +301,12 @@ class _Output:
             self.stream = os.fdopen(handle, "wb")
 
     def finish(self, keep: bool) -> None:
-        self.stream.flush()
+        """Flush; with a FILE, move it in place (``keep``) or drop it.  Once only."""
+        if self._done:
+            return
+        self._done = True
         if self.path is None or self._temp is None:
+            self.stream.flush()
             return
         self.stream.close()
         if keep:
@@ -310,28 +315,48 @@ class _Output:
             os.unlink(self._temp)
 
 
-def _receive(args: argparse.Namespace, response: Response) -> Tuple[bool, bytes]:
-    """Stream the answer out; ``(2xx?, the start of an error body)``."""
+def _receive(
+    args: argparse.Namespace, response: Response, credentials: Credentials, output: _Output
+) -> Tuple[bool, bytes]:
+    """Stream the answer out; ``(2xx?, the start of an error body)``.
+
+    A 2xx body is written as it comes, byte for byte.  An error body is held (up to
+    :data:`ERROR_BODY_LIMIT`) and written with the secret key and session token masked: S3 and
+    others echo the canonical request, session token included, in their refusals.
+    """
     ok = 200 <= response.status < 300
     write = ok or not args.fail
     if args.verbose:
         sys.stderr.write(f"< {response.version} {response.status} {response.reason}\n")
         sys.stderr.write("".join(f"< {n}: {v}\n" for n, v in response.headers))
-    output = _Output(args.output if write else None)
     kept = bytearray()
+    held = not ok
     try:
         if write and args.include:
             _write_head(output.stream, response)
         for chunk in response.chunks():
-            if not ok and len(kept) < ERROR_BODY_LIMIT:
-                kept += chunk[: ERROR_BODY_LIMIT - len(kept)]
+            if held and len(kept) + len(chunk) <= ERROR_BODY_LIMIT:
+                kept += chunk
+                continue
+            if held:  # too long to hold: what is held goes out masked, the rest as it comes
+                held = False
+                if write:
+                    output.stream.write(_masked_body(bytes(kept), credentials))
             if write:
                 output.stream.write(chunk)
+        if held and write:
+            output.stream.write(_masked_body(bytes(kept), credentials))
     except BaseException:
         output.finish(keep=False)
         raise
     output.finish(keep=write)
     return ok, bytes(kept)
+
+
+def _masked_body(body: bytes, credentials: Credentials) -> bytes:
+    text = body.decode("utf-8", "surrogateescape")
+    masked = scrub(text, credentials)
+    return body if masked == text else masked.encode("utf-8", "surrogateescape")
 
 
 @guarded
@@ -358,14 +383,16 @@ def run(args: argparse.Namespace) -> int:
         lines += ["> " + line for line in masked_request(sent, len(body), extra)]
         sys.stderr.write(scrub("\n".join(lines), credentials) + "\n")
     ca_bundle = args.ca_bundle or os.environ.get("AWS_CA_BUNDLE") or None
+    output = _Output(args.output)  # a FILE that cannot be written is bad input: nothing is sent
     try:
         with send(
             sent, body, timeout=args.timeout, verify=not args.insecure, ca_bundle=ca_bundle
         ) as response:
-            ok, kept = _receive(args, response)
+            ok, kept = _receive(args, response, credentials, output)
             if not ok:
                 _report_error(response, kept, signed, credentials)
     except TransportError as exc:
+        output.finish(keep=False)
         sys.stderr.write(f"sigbridge: error: {scrub(str(exc), credentials)}\n")
         return EXIT_TRANSPORT
     return EXIT_OK if ok else EXIT_HTTP_ERROR

@@ -61,7 +61,20 @@ def test_wrong_secret_is_explained_from_the_server_answer(monkeypatch: Any) -> N
     assert_no_secret(result)
 
 
-def test_s3_refusal_diff_names_the_differing_line(monkeypatch: Any) -> None:
+def test_error_body_echoing_the_token_is_masked(monkeypatch: Any) -> None:
+    # S3 returns the canonical request it computed, session token included.
+    keys_in_environment(monkeypatch, token=TOKEN)
+    with serving([Credentials(AK, OTHER_SECRET, TOKEN)], service="s3") as url:
+        result = run(
+            ["call", "GET", url + "/bucket/key", "--service", "s3", "--region", "us-east-1"]
+        )
+    assert result.code == 1
+    assert b"<CanonicalRequest>" in result.out and b"x-amz-security-token:<masked>" in result.out
+    assert "secret" in result.err
+    assert_no_secret(result)
+
+
+def test_refusal_diff_names_the_differing_line(monkeypatch: Any) -> None:
     # Signed without normalizing the path, sent to a service that normalizes it: the server's
     # canonical request (returned in its answer) differs in the canonical URI.
     with serving(region="us-east-1") as url:
@@ -181,6 +194,24 @@ def test_output_file_is_untouched_by_a_failed_fetch(tmp_path: Path, monkeypatch:
     assert result.code == 1
     assert target.read_bytes() == b"previous"
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".sigbridge-")]
+
+
+def test_output_into_a_missing_folder_is_bad_input(tmp_path: Path) -> None:
+    with FakeServer(lambda seen: Reply(200, b"ok")) as endpoint:
+        result = run(
+            [
+                "call",
+                "GET",
+                endpoint.url + "/",
+                "--service",
+                "s3",
+                "--region",
+                "us-east-1",
+                "--output",
+                str(tmp_path / "missing" / "file"),
+            ]
+        )
+        assert result.code == 2 and endpoint.seen == []
 
 
 def test_sigv2_query_request_verifies() -> None:

@@ -61,10 +61,8 @@ def test_the_refusal_shown_is_the_one_printed(monkeypatch: Any) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", AK)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
     with serving() as url:
-        result = run(
-            ["call", "GET", url + "/a/./b", "--service", "execute-api", "--region", "us-east-1"]
-            + ["-o", "normalize_path=false", "--fail"]
-        )
+        argv = ["call", "GET", url + "/a/./b", "--service", "execute-api"]
+        result = run([*argv, "--region", "us-east-1", "-o", "normalize_path=false", "--fail"])
     assert result.code == 1
     shown = blocks()[1]
     for line in shown.splitlines():
