@@ -67,6 +67,8 @@ class Context:
         token: Optional[str] = None,
     ) -> Credentials:
         """The keys given, else the default chain's current credentials."""
+        if self.profile is not None:  # a profile named on the command line must exist
+            self.config.require_profile(self.profile)
         if access_key or secret_key:
             if not access_key or not secret_key:
                 missing = "--secret-key" if access_key else "--access-key"

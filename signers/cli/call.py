@@ -184,12 +184,13 @@ def _operation_endpoint(
     if configured is None:
         try:
             return endpoint_for(info, region, source)
-        except InvalidOption:
+        except InvalidOption as exc:
             if region is not None:
                 raise
+            missing = exc
         found = context.region()  # instance metadata: asked only now
         if found is None:
-            raise
+            raise missing
         return endpoint_for(info, found[0], found[1])
     if region is None and need_region:
         found = context.region()

@@ -9,6 +9,7 @@ unknown profile or operation -- is one line on stderr, exit 2, nothing sent, not
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 from typing import Any, Iterator, List, Optional
 
@@ -222,6 +223,8 @@ def test_hanging_instance_metadata_is_bounded(monkeypatch: Any, endpoint: FakeSe
         ([*STS, "--access-key", AK], ["--secret-key is missing"]),
         (["GET", "https://bücher.example/", "--service", "s3", "--region", "us-east-1"], ["IDNA"]),
         (["GET"], ["not a URL"]),
+        (["ec2", "DescribeRegions"], ["ec2 needs one", "--region", "AWS_REGION"]),
+        ([*STS, "--profile", "nope", "--access-key", AK, "--secret-key", SECRET], ["'nope'"]),
         ([], ["give [METHOD] URL"]),
     ],
     ids=[
@@ -234,6 +237,8 @@ def test_hanging_instance_metadata_is_bounded(monkeypatch: Any, endpoint: FakeSe
         "half-keys",
         "non-ascii-host",
         "no-url",
+        "no-region",
+        "unknown-profile-with-keys",
         "nothing",
     ],
 )
@@ -242,6 +247,22 @@ def test_bad_input(
 ) -> None:
     keys_in_environment(monkeypatch)
     refused(argv, endpoint, *fragments)
+
+
+def test_no_region_for_an_aws_endpoint(monkeypatch: Any) -> None:
+    keys_in_environment(monkeypatch)
+    result = run(["call", "ec2", "DescribeRegions"])
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "ec2 needs one" in result.err and "AWS_REGION" in result.err
+
+    # a global API needs none (nothing leaves the machine: the name does not resolve here)
+    def no_network(*args: Any, **kwargs: Any) -> Any:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    result = run(["call", "iam", "ListUsers", "-v"])
+    assert result.code == 3 and "cannot resolve iam.amazonaws.com" in result.err
+    assert "* region us-east-1: global endpoint iam.amazonaws.com" in result.err
 
 
 @pytest.mark.slow
