@@ -7,12 +7,13 @@ a raw space or ``ü`` cannot be sent as it is (HTTP/1.1 forbids both in a reques
 server's double encoding (``%20`` -> ``%2520``) no longer matches the signature.
 
 :func:`sendable_url` percent-encodes (UTF-8, upper-case hex) every character the path or query
-may not hold -- controls, space, ``"<>\\^`{|}``, non-ASCII -- and a ``%`` that does not start an
-escape; it keeps what is legal as written (``/a+b:c@d``, ``?x=1&y=%2F``).  Encoding a character
-the canonical forms encode anyway changes nothing the S3, SigV2 and query canonicalizations
-compute; for the double-encoding services it is the fix.  What no encoding can rescue is
-refused: a host that is not ASCII (give its ``xn--`` form) and header values carrying control
-characters.
+may not hold -- controls, space, ``"<>\\^`{|}``, non-ASCII -- and keeps what is legal as
+written (``/a+b:c@d``, ``?x=1&y=%2F``).  A ``%`` is kept as typed: an escape stays an escape,
+and a malformed one (``?a=%zz``) is left to the signer, which refuses it in the query.
+Encoding a character the canonical forms encode anyway changes nothing the S3, SigV2 and query
+canonicalizations compute; for the double-encoding services it is the fix.  What no encoding
+can rescue is refused: a host that is not ASCII (give its ``xn--`` form) and header values
+carrying control characters.
 """
 
 from __future__ import annotations
@@ -24,27 +25,17 @@ from .model import Request
 
 __all__ = ["sendable_url", "sendable", "check_headers"]
 
-_HEX = frozenset(b"0123456789abcdefABCDEF")
 _UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~"
-# RFC 3986 pchar (unreserved, sub-delims, ":" and "@") plus "/"; the query adds "?".
-_PATH_SAFE = frozenset(_UNRESERVED + b"!$&'()*+,;=:@/")
+# RFC 3986 pchar (unreserved, sub-delims, ":", "@", "%" escapes) and "/"; the query adds "?".
+_PATH_SAFE = frozenset(_UNRESERVED + b"!$&'()*+,;=:@/%")
 _QUERY_SAFE = frozenset(_PATH_SAFE | frozenset(b"?"))
 
 
 def _encode(text: str, safe: FrozenSet[int]) -> str:
     raw = text.encode("utf-8", "surrogateescape")
-    if all(b in safe for b in raw) and b"%" not in raw:
+    if all(b in safe for b in raw):
         return text
-    out = []
-    length = len(raw)
-    for i, b in enumerate(raw):
-        if b == 0x25 and i + 2 < length and raw[i + 1] in _HEX and raw[i + 2] in _HEX:
-            out.append("%")  # an escape as written: kept (its case too)
-        elif b in safe:
-            out.append(chr(b))
-        else:
-            out.append("%%%02X" % b)
-    return "".join(out)
+    return "".join([chr(b) if b in safe else "%%%02X" % b for b in raw])
 
 
 def sendable_url(url: str) -> str:

@@ -31,6 +31,7 @@ from .support import (
     Reply,
     Seen,
     assert_no_secret,
+    aws_file,
     keys_in_environment,
     run,
     serving,
@@ -212,6 +213,32 @@ def test_output_into_a_missing_folder_is_bad_input(tmp_path: Path) -> None:
             ]
         )
         assert result.code == 2 and endpoint.seen == []
+
+
+def test_profile_endpoint_url_and_region(clean_environment: Path) -> None:
+    with serving(service="sts", region="eu-north-1") as url:
+        aws_file(
+            clean_environment,
+            "config",
+            f"[profile local]\nregion = eu-north-1\nendpoint_url = {url}\n",
+        )
+        aws_file(
+            clean_environment,
+            "credentials",
+            f"[local]\naws_access_key_id = {AK}\naws_secret_access_key = {SECRET}\n",
+        )
+        result = run(["call", "sts", "GetCallerIdentity", "--profile", "local", "-v"])
+    assert result.code == 0, result.err
+    assert f"endpoint {url} from profile 'local'" in result.err
+    assert "* region eu-north-1: profile 'local' (~/.aws/config line 2)" in result.err
+
+
+def test_presigned_request_is_sent_as_a_url() -> None:
+    with serving(service="s3", region="us-east-1") as url:
+        argv = ["call", "GET", url + "/bucket/a b", "--scheme", "sigv4-query"]
+        result = run([*argv, "--service", "s3", "--region", "us-east-1", "-o", "expires=60"])
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["scheme"] == "sigv4-query"
 
 
 def test_sigv2_query_request_verifies() -> None:
