@@ -152,9 +152,9 @@ def _request_from_args(args: argparse.Namespace) -> Request:
 def _credentials(args: argparse.Namespace) -> Optional[Credentials]:
     access_key = args.access_key or os.environ.get("AWS_ACCESS_KEY_ID")
     secret_key = args.secret_key or os.environ.get("AWS_SECRET_ACCESS_KEY")
-    if not access_key and not secret_key:
+    if not access_key and not secret_key and not getattr(args, "profile", None):
         return None
-    return credentials_from_args(args)  # names what is missing when only one is there
+    return credentials_from_args(args)  # names what is missing; --profile: the chain
 
 
 def _body_text(request: Request) -> Optional[str]:
