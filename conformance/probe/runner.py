@@ -30,7 +30,7 @@ from html import unescape
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import signers
-from signers import SigningError
+from signers import Request, SigningError
 
 from ..diff import text_diff
 from . import craft
@@ -172,8 +172,15 @@ def features_of(ctx: Context) -> frozenset:  # type: ignore[type-arg]
 
 
 def _signed_send(ctx: Context, method: str, target: str, body: bytes = b"") -> Answer:
-    request = ctx.request(method, target, (), body)
-    return _send(ctx, ctx.sent(ctx.sign("sigv4", request)))
+    """The setup's and cleanup's requests, in their most common form: SigV4 over host and the
+    x-amz-* headers only (Content-Length added after signing)."""
+    signed = ctx.sign("sigv4", Request(method, ctx.url(target), (), body))
+    sent = ctx.sent(signed)
+    if body or method in ("PUT", "POST"):
+        sent = dataclasses.replace(
+            sent, headers=(*sent.headers, ("Content-Length", str(len(body))))
+        )
+    return _send(ctx, sent)
 
 
 def _create_bucket(ctx: Context, log: Log) -> bool:
@@ -292,12 +299,19 @@ def _listed(ctx: Context, notes: List[str]) -> Set[str]:
     return found
 
 
+# A server that stored a key sent with raw reserved characters may only find it that way.
+_RAW_SAFE = "/~=:@*!'()"
+
+
 def _delete(ctx: Context, key: str) -> bool:
-    try:
-        answer = _signed_send(ctx, "DELETE", ctx.object_path(key))
-    except TransportError:
-        return False
-    return accepted(answer.status)
+    for safe in ("/~", _RAW_SAFE):
+        try:
+            answer = _signed_send(ctx, "DELETE", ctx.object_path(key, safe=safe))
+        except TransportError:
+            continue
+        if accepted(answer.status):
+            return True
+    return False
 
 
 def _cleanup(ctx: Context, created: bool, pool: ThreadPoolExecutor) -> Cleanup:
@@ -393,12 +407,12 @@ def run(
     started = _time.monotonic()
     ctx = _context(config)
     catalogue = list(probes) if probes is not None else for_service(config.s3)
-    _preflight(ctx, say)
     ctx.features = features_of(ctx)
     try:
         chosen = plan(catalogue, ctx.features, schemes=config.schemes, cases=config.cases)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    _preflight(ctx, say)
     budget = _Budget(config.max_requests, config.time_limit)
     created = False
     if ctx.bucket is not None and any(skip is None for _, skip in chosen):
