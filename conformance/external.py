@@ -43,7 +43,6 @@ from typing import IO, Any, Deque, Dict, List, Mapping, Optional, Sequence, Tupl
 import signers
 from signers import (
     Artifacts,
-    Credentials,
     MissingDependency,
     PayloadHash,
     Request,
@@ -65,6 +64,8 @@ __all__ = [
 ]
 
 PROTOCOL = "sigbridge-signer"
+#: The schemes a program may declare (sigbridge's names).
+SCHEMES = ("sigv4", "sigv4-query", "sigv4a", "sigv4a-query", "sigv2", "s3-v2", "s3-v2-query")
 PROTOCOL_VERSION = 1
 DEFAULT_TIMEOUT = 10.0
 MAX_LINE = 16 * 1024 * 1024
@@ -137,7 +138,7 @@ def _one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _read_lines(stream: IO[bytes], into: "queue.Queue[Optional[bytes]]") -> None:
+def _read_lines(stream: IO[bytes], into: queue.Queue[Optional[bytes]]) -> None:
     try:
         for line in iter(lambda: stream.readline(MAX_LINE), b""):
             into.put(line)
@@ -164,8 +165,8 @@ class ExternalSigner:
         self.timeout = timeout
         self.hello: Optional[Hello] = None
         self.restarts = 0
-        self._process: Optional["subprocess.Popen[bytes]"] = None
-        self._lines: "queue.Queue[Optional[bytes]]" = queue.Queue()
+        self._process: Optional[subprocess.Popen[bytes]] = None
+        self._lines: queue.Queue[Optional[bytes]] = queue.Queue()
         self._stderr: Deque[str] = deque(maxlen=5)
         self._failed_starts = 0
         self._last_failure = ""
@@ -189,10 +190,15 @@ class ExternalSigner:
         self._stderr = deque(maxlen=5)
         process = self._process
         assert process.stdout is not None and process.stderr is not None
-        threading.Thread(target=_read_lines, args=(process.stdout, self._lines), daemon=True).start()
+        threading.Thread(
+            target=_read_lines, args=(process.stdout, self._lines), daemon=True
+        ).start()
         threading.Thread(target=_drain, args=(process.stderr, self._stderr), daemon=True).start()
         hello = self._parse_hello(self._receive("the handshake"))
-        if self.hello is not None and (hello.name, hello.schemes) != (self.hello.name, self.hello.schemes):
+        if self.hello is not None and (hello.name, hello.schemes) != (
+            self.hello.name,
+            self.hello.schemes,
+        ):
             raise SignerError("the program's handshake changed after a restart")
         self.hello = hello
         return hello
@@ -215,7 +221,11 @@ class ExternalSigner:
     def _why_dead(self) -> str:
         process = self._process
         code = process.poll() if process is not None else None
-        what = "the signer closed its output" if code is None else f"the signer exited with status {code}"
+        what = (
+            "the signer closed its output"
+            if code is None
+            else f"the signer exited with status {code}"
+        )
         if self._stderr:
             what += f" (stderr: {_one_line(' | '.join(self._stderr), 200)})"
         return what
@@ -231,7 +241,8 @@ class ExternalSigner:
         try:
             message = json.loads(line.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
-            raise SignerError(f"malformed answer to {what}: not a JSON line: {_one_line(line.decode('utf-8', 'replace'), 120)!r}") from None
+            shown = _one_line(line.decode("utf-8", "replace"), 120)
+            raise SignerError(f"malformed answer to {what}: not a JSON line: {shown!r}") from None
         if not isinstance(message, dict):
             raise SignerError(f"malformed answer to {what}: not a JSON object")
         return message
@@ -246,8 +257,18 @@ class ExternalSigner:
                 f"the program speaks protocol {version!r}; this harness speaks {PROTOCOL_VERSION}"
             )
         schemes = message.get("schemes")
-        if not isinstance(schemes, list) or not schemes or not all(isinstance(s, str) for s in schemes):
+        if (
+            not isinstance(schemes, list)
+            or not schemes
+            or not all(isinstance(s, str) for s in schemes)
+        ):
             raise SignerError("the handshake's 'schemes' must be a non-empty list of names")
+        unknown = [s for s in schemes if s not in SCHEMES]
+        if unknown:
+            known = ", ".join(SCHEMES)
+            raise SignerError(
+                f"the handshake names scheme {unknown[0]!r}; the protocol's are {known}"
+            )
         features: Dict[str, Tuple[str, ...]] = {}
         raw = message.get("features") or {}
         if not isinstance(raw, dict):
@@ -295,7 +316,9 @@ class ExternalSigner:
             raise
         if answer.get("id") != message.get("id"):
             self.close()
-            raise SignerError(f"malformed answer: id {answer.get('id')!r} is not {message.get('id')!r}")
+            raise SignerError(
+                f"malformed answer: id {answer.get('id')!r} is not {message.get('id')!r}"
+            )
         return answer
 
 
@@ -312,7 +335,9 @@ def _signed_request(answer: Mapping[str, Any], vector: Vector) -> SignedRequest:
         headers = [(str(n), str(v)) for n, v in raw.get("headers") or []]
         request = Request(str(raw["method"]), str(raw["url"]), headers, body)
     except (KeyError, TypeError, ValueError, signers.SigningError) as exc:
-        raise SignerError(f"malformed answer: the signed request: {_one_line(str(exc), 160)}") from None
+        raise SignerError(
+            f"malformed answer: the signed request: {_one_line(str(exc), 160)}"
+        ) from None
     texts: Dict[str, Optional[str]] = {}
     for field in _STAGE_FIELDS.values():
         value = answer.get(field)
@@ -365,12 +390,18 @@ def run_external(signer: ExternalSigner, job: Job) -> Result:
         if status == "error":
             raise SignerError("the signer refused: " + _one_line(str(answer.get("message") or "")))
         if status != "signed":
-            raise SignerError(f"malformed answer: status {status!r} is not signed, unsupported or error")
+            raise SignerError(
+                f"malformed answer: status {status!r} is not signed, unsupported or error"
+            )
         signed = _signed_request(answer, vector)
     except SignerError as exc:
         return _failed(job, vector, str(exc), _time.perf_counter() - started)
     reported = {stage for stage, field in _STAGE_FIELDS.items() if answer.get(field) is not None}
-    dropped = {s: "not reported by the signer" for s in vector.expected if s in _STAGE_FIELDS and s not in reported}
+    dropped = {
+        s: "not reported by the signer"
+        for s in vector.expected
+        if s in _STAGE_FIELDS and s not in reported
+    }
     checked = dataclasses.replace(
         vector,
         expected={s: t for s, t in vector.expected.items() if s not in dropped},
@@ -383,10 +414,14 @@ def run_external(signer: ExternalSigner, job: Job) -> Result:
     outcome = PASSED if stage is None else FAILED
     if vector.xfail:
         outcome = XFAILED if outcome == FAILED else XPASSED
-        message = f"{vector.xfail} (fails at {stage}: {message})" if stage else (
-            f"passed unexpectedly; marked xfail: {vector.xfail}"
+        message = (
+            f"{vector.xfail} (fails at {stage}: {message})"
+            if stage
+            else (f"passed unexpectedly; marked xfail: {vector.xfail}")
         )
-    return Result(job.id, job.scheme, outcome, message, stage, diff, checked, _time.perf_counter() - started)
+    return Result(
+        job.id, job.scheme, outcome, message, stage, diff, checked, _time.perf_counter() - started
+    )
 
 
 def _failed(job: Job, vector: Vector, message: str, seconds: float) -> Result:
@@ -410,11 +445,14 @@ def _features(hello: Hello, scheme: str) -> frozenset:  # type: ignore[type-arg]
 def external_jobs(catalog: Catalog, hello: Hello) -> List[Job]:
     """The jobs of the schemes the program declared (the harness's own planning, with the
     program standing in for the registry's signers)."""
-    infos = [
-        signers.registry.SchemeInfo(scheme, scheme, f"{hello.name} (external)", _features(hello, scheme),
-                                    _Placeholder(), None, None)  # fmt: skip
-        for scheme in hello.schemes
-    ]
+    infos = []
+    for scheme in hello.schemes:
+        features = _features(hello, scheme)
+        description = f"{hello.name} (external)"
+        info = signers.registry.SchemeInfo(
+            scheme, scheme, description, features, _Placeholder(), None, None
+        )
+        infos.append(info)
     jobs = plan(catalog, infos)
     return [job for job in jobs if job.scheme in hello.schemes or job.problem is not None]
 
@@ -428,7 +466,8 @@ class _Placeholder:
 
 def describe_hello(hello: Hello, argv: Sequence[str]) -> str:
     version = f" {hello.version}" if hello.version else ""
-    return f"signer: {hello.name}{version} (external: {' '.join(argv)}; schemes {', '.join(hello.schemes)})"
+    schemes = ", ".join(hello.schemes)
+    return f"signer: {hello.name}{version} (external: {' '.join(argv)}; schemes {schemes})"
 
 
 # -- the command ----------------------------------------------------------------------------------
@@ -470,7 +509,10 @@ def run_command(args: Any, catalog: Catalog, root: str) -> int:
     finally:
         signer.close()
     if signer.restarts:
-        print(f"conformance: note: the signer was restarted {signer.restarts} time(s)", file=sys.stderr)
+        print(
+            f"conformance: note: the signer was restarted {signer.restarts} time(s)",
+            file=sys.stderr,
+        )
     if args.junit_xml:
         try:
             with open(args.junit_xml, "wb") as handle:

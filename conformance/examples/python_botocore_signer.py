@@ -12,26 +12,36 @@ botocore has no way to express is answered ``unsupported`` with the reason.  Sta
 botocore only; an example to copy for other SDKs.
 """
 
+from __future__ import annotations
+
 import base64
 import datetime
-import re
 import email.utils
 import json
+import re
 import sys
 import time
 import types
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
-import botocore
-import botocore.auth as auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import ReadOnlyCredentials
+import botocore  # type: ignore[import-untyped]
+import botocore.auth as auth  # type: ignore[import-untyped]
+from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
+from botocore.credentials import ReadOnlyCredentials  # type: ignore[import-untyped]
 
 SCHEMES = ["sigv4", "sigv4-query", "s3-v2", "s3-v2-query", "sigv2"]
 KNOWN_OPTIONS = {
     "sigv4": {"region", "service", "s3", "normalize_path", "sign_body", "session_token"},
-    "sigv4-query": {"region", "service", "s3", "normalize_path", "session_token", "expires",
-                    "sign_body"},
+    "sigv4-query": {
+        "region",
+        "service",
+        "s3",
+        "normalize_path",
+        "session_token",
+        "expires",
+        "sign_body",
+    },
     "s3-v2": {"addressing"},
     "s3-v2-query": {"addressing", "expires"},
     "sigv2": {"signature_method"},
@@ -42,37 +52,40 @@ class Unsupported(Exception):
     """The case cannot be expressed with botocore's signers."""
 
 
-def freeze_clock(at):
+def freeze_clock(at: datetime.datetime) -> None:
     """botocore reads the clock itself: every way it does, answered with the case's time."""
     naive = at.replace(tzinfo=None)
 
     class Frozen(datetime.datetime):
         @classmethod
-        def utcnow(cls):
+        def utcnow(cls) -> Any:
             return naive
 
         @classmethod
-        def now(cls, tz=None):
+        def now(cls, tz: Any = None) -> Any:
             return at if tz is not None else naive
 
-    auth.datetime = types.SimpleNamespace(
+    patch: Any = auth  # (the module's clock, replaced for this process)
+    patch.datetime = types.SimpleNamespace(
         datetime=Frozen, timezone=datetime.timezone, timedelta=datetime.timedelta
     )
     if hasattr(auth, "get_current_datetime"):
-        auth.get_current_datetime = lambda remove_tzinfo=True: naive if remove_tzinfo else at
+        patch.get_current_datetime = lambda remove_tzinfo=True: naive if remove_tzinfo else at
     epoch = at.timestamp()
-    auth.time = types.SimpleNamespace(
+    patch.time = types.SimpleNamespace(
         time=lambda: epoch, gmtime=lambda *a: time.gmtime(epoch), strftime=time.strftime
     )
-    auth.formatdate = lambda *a, **k: email.utils.formatdate(epoch, usegmt=True)
+    patch.formatdate = lambda *a, **k: email.utils.formatdate(epoch, usegmt=True)
 
 
-def capture(signer, names, into):
+def capture(signer: Any, names: Sequence[Tuple[str, str]], into: Dict[str, Any]) -> None:
     """Record what the signer's stage methods return (botocore computes them internally)."""
     for name, field in names:
         original = getattr(signer, name)
 
-        def wrapped(*args, _original=original, _field=field, **kwargs):
+        def wrapped(
+            *args: Any, _original: Any = original, _field: str = field, **kwargs: Any
+        ) -> Any:
             value = _original(*args, **kwargs)
             into[_field] = value
             return value
@@ -80,7 +93,7 @@ def capture(signer, names, into):
         setattr(signer, name, wrapped)
 
 
-def build_request(case):
+def build_request(case: Dict[str, Any]) -> AWSRequest:
     raw = case["request"]
     body = base64.b64decode(raw["body_base64"])
     request = AWSRequest(method=raw["method"], url=raw["url"], data=body)
@@ -89,7 +102,9 @@ def build_request(case):
     return request
 
 
-def sigv4(case, request, credentials, found):
+def sigv4(
+    case: Dict[str, Any], request: AWSRequest, credentials: Any, found: Dict[str, Any]
+) -> str:
     options = case["options"]
     s3 = bool(options.get("s3"))
     if options.get("session_token") == "unsigned":
@@ -106,17 +121,26 @@ def sigv4(case, request, credentials, found):
         signer = cls(credentials, service, region, expires=options.get("expires", 3600))
     else:
         signer = (auth.S3SigV4Auth if s3 else auth.SigV4Auth)(credentials, service, region)
-    capture(signer, [("canonical_request", "canonical_request"),
-                     ("string_to_sign", "string_to_sign"), ("signature", "signature")], found)
+    capture(
+        signer,
+        [
+            ("canonical_request", "canonical_request"),
+            ("string_to_sign", "string_to_sign"),
+            ("signature", "signature"),
+        ],
+        found,
+    )
     signer.add_auth(request)
-    return request.url
+    return str(request.url)
 
 
 # <bucket>.s3.amazonaws.com, <bucket>.s3.<region>.amazonaws.com(.cn), <bucket>.s3-<region>...
 VIRTUAL_HOST = re.compile(r"^(.+)\.s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$")
 
 
-def s3_v2(case, request, credentials, found):
+def s3_v2(
+    case: Dict[str, Any], request: AWSRequest, credentials: Any, found: Dict[str, Any]
+) -> str:
     options = case["options"]
     addressing = options.get("addressing", "auto")
     if addressing not in ("path", "auto"):
@@ -131,18 +155,21 @@ def s3_v2(case, request, credentials, found):
         signer = auth.HmacV1Auth(credentials)
     capture(signer, [("canonical_string", "string_to_sign"), ("get_signature", "signature")], found)
     signer.add_auth(request)
-    return request.url
+    return str(request.url)
 
 
-def sigv2(case, request, credentials, found):
+def sigv2(
+    case: Dict[str, Any], request: AWSRequest, credentials: Any, found: Dict[str, Any]
+) -> str:
     options = case["options"]
     if options.get("signature_method", "HmacSHA256") != "HmacSHA256":
         raise Unsupported("botocore's SigV2Auth signs with HmacSHA256 only")
     split = urlsplit(request.url)
     body = request.data or b""
     content_type = request.headers.get("Content-Type") or ""
-    form = request.method == "POST" and (not content_type or content_type.startswith(
-        "application/x-www-form-urlencoded"))
+    form = request.method == "POST" and (
+        not content_type or content_type.startswith("application/x-www-form-urlencoded")
+    )
     if form and split.query:
         raise Unsupported("botocore's SigV2Auth signs either the URL's or the form's parameters")
     if body and not form:
@@ -168,15 +195,21 @@ def sigv2(case, request, credentials, found):
         for name in [n for n in request.headers if n.lower() == "content-length"]:
             del request.headers[name]
             request.headers[name] = str(len(request.data))
-        return request.url
-    return urlunsplit((split.scheme, split.netloc, split.path, encoded, ""))
+        return str(request.url)
+    return str(urlunsplit((split.scheme, split.netloc, split.path, encoded, "")))
 
 
-SIGNERS = {"sigv4": sigv4, "sigv4-query": sigv4, "s3-v2": s3_v2, "s3-v2-query": s3_v2,
-           "sigv2": sigv2}  # fmt: skip
+Sign = Callable[[Dict[str, Any], AWSRequest, Any, Dict[str, Any]], str]
+SIGNERS: Dict[str, Sign] = {
+    "sigv4": sigv4,
+    "sigv4-query": sigv4,
+    "s3-v2": s3_v2,
+    "s3-v2-query": s3_v2,
+    "sigv2": sigv2,
+}
 
 
-def answer(case):
+def answer(case: Dict[str, Any]) -> Dict[str, Any]:
     scheme = case["scheme"]
     unknown = sorted(set(case["options"]) - KNOWN_OPTIONS[scheme])
     if unknown:
@@ -188,15 +221,15 @@ def answer(case):
         creds["access_key_id"], creds["secret_access_key"], creds.get("session_token")
     )
     request = build_request(case)
-    found = {}
+    found: Dict[str, Any] = {}
     url = SIGNERS[scheme](case, request, credentials, found)
     body = request.data if isinstance(request.data, bytes) else b""
-    headers = [[name, value] for name, value in request.headers.items()]
+    headers: List[List[str]] = [[name, value] for name, value in request.headers.items()]
     if scheme.endswith("-query"):
         # a presigned URL travels alone: its holder sends the request's own headers (botocore
         # leaves the Expires it signed in a Date header of the request it was given)
         headers = [list(pair) for pair in case["request"]["headers"]]
-    out = {
+    out: Dict[str, Any] = {
         "id": case["id"],
         "status": "signed",
         "request": {
@@ -210,7 +243,7 @@ def answer(case):
     return out
 
 
-def main():
+def main() -> None:
     hello = {"type": "hello", "protocol": 1, "name": "botocore", "version": botocore.__version__,
              "schemes": SCHEMES}  # fmt: skip
     print(json.dumps(hello), flush=True)
