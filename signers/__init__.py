@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, List
 
+from ._cache import set_cache_size
 from .errors import (
     AccessDenied,
     AlreadySigned,
@@ -53,7 +54,7 @@ from .model import (
     Request,
     SignedRequest,
 )
-from .registry import ENTRY_POINT_GROUP, Signer, available, get_signer, load_errors, schemes
+from .registry import ENTRY_POINT_GROUP, available, get_signer, load_errors, schemes
 
 __version__ = "0.1.0"
 
@@ -75,6 +76,7 @@ __all__ = [
     "Request",
     "SignedRequest",
     "Signer",
+    "Verifier",
     "SigningError",
     "UnknownScheme",
     "available",
@@ -82,6 +84,7 @@ __all__ = [
     "load_errors",
     "migrate",
     "schemes",
+    "set_cache_size",
     "AccessDenied",
     "AuthorizationHeaderMalformed",
     "AuthorizationQueryParametersError",
@@ -115,6 +118,8 @@ _LAZY = {
     "migrate": "._tools.migrate",
     "MigrationError": "._tools.migrate",
     "MigrationResult": "._tools.migrate",
+    "Signer": ".protocols",
+    "Verifier": ".protocols",
     "verify": "._verification",
     "Verified": "._verification",
     "presign_post": ".post_policy",
@@ -127,6 +132,7 @@ if TYPE_CHECKING:
     from ._tools.migrate import MigrationError, MigrationResult, migrate
     from ._verification import Verified, verify
     from .post_policy import PresignedPost, VerifiedPost, presign_post, verify_post
+    from .protocols import Signer, Verifier
 
 
 def __getattr__(name: str) -> Any:

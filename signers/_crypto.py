@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
 from binascii import b2a_base64 as _b2a_base64
 from typing import Any, Callable, Dict, NoReturn, Tuple
+
+from . import _cache
+from ._cache import BoundedCache
 
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -65,27 +67,28 @@ class SigningKey(Tuple[bytes, Any, Any]):
 
     def digest(self, message: bytes) -> bytes:
         """The HMAC of ``message`` under this key."""
-        _, inner_state, outer_state = self
-        inner = inner_state.copy()
-        inner.update(message)
-        outer = outer_state.copy()
-        outer.update(inner.digest())
-        return outer.digest()  # type: ignore[no-any-return]
+        return _hmac_of(self, message).digest()  # type: ignore[no-any-return]
 
     def hexdigest(self, message: bytes) -> str:
         """Lower-case hex HMAC of ``message`` under this key."""
-        _, inner_state, outer_state = self
-        inner = inner_state.copy()
-        inner.update(message)
-        outer = outer_state.copy()
-        outer.update(inner.digest())
-        return outer.hexdigest()  # type: ignore[no-any-return]
+        return _hmac_of(self, message).hexdigest()  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         return "SigningKey(<redacted>)"
 
     def __reduce__(self) -> NoReturn:
         raise TypeError("signing keys are not picklable (they are secrets)")
+
+
+def _hmac_of(state: Tuple[bytes, Any, Any], message: bytes) -> Any:
+    """The finished outer hash of HMAC(``message``) from a key's precomputed pad states: the one
+    place the states are used (copied, never updated in place)."""
+    _, inner_state, outer_state = state
+    inner = inner_state.copy()
+    inner.update(message)
+    outer = outer_state.copy()
+    outer.update(inner.digest())
+    return outer
 
 
 _IPAD = bytes(x ^ 0x36 for x in range(256))
@@ -107,32 +110,25 @@ def prepare_key(key: bytes, algorithm: str = "sha256") -> SigningKey:
     return tuple.__new__(SigningKey, (key, inner, outer))
 
 
-# (secret, date, region, service, prefix) -> SigningKey.  Reads take no lock (a dict lookup is
-# atomic); inserts and evictions do.  Bounded: the oldest entry goes when it is full.
-_KEYS: Dict[Tuple[str, str, str, str, str], SigningKey] = {}
-_KEYS_MAX = 512
-_KEYS_LOCK = threading.Lock()
+# (secret, date, region, service, prefix) -> SigningKey of the derived signing key, and
+# (secret, algorithm) -> SigningKey of the secret key itself (SigV2 and S3's HMAC-SHA1 scheme sign
+# with the secret key directly).  Bounded and thread-safe (signers._cache).
+_SIGNING_KEYS: BoundedCache[Tuple[str, str, str, str, str], SigningKey] = _cache.new("signing-keys")
+_SECRET_KEYS: BoundedCache[Tuple[str, str], SigningKey] = _cache.new("secret-keys")
+_signing_key_of = _SIGNING_KEYS.lookup
+_secret_key_of = _SECRET_KEYS.lookup
 
 
 def signing_key(
     secret_key: str, date: str, region: str, service: str, prefix: str = "AWS4"
 ) -> SigningKey:
     """The cached :class:`SigningKey` of a scope: ``signing_key(...).hexdigest(string_to_sign)``."""
-    cache_key = (secret_key, date, region, service, prefix)
-    found = _KEYS.get(cache_key)
-    if found is not None:
-        return found
-    made = prepare_key(
-        derive_signing_key_uncached(secret_key, date, region, service, prefix=prefix)
+    return _SIGNING_KEYS.get_or_make(
+        (secret_key, date, region, service, prefix),
+        lambda: prepare_key(
+            derive_signing_key_uncached(secret_key, date, region, service, prefix=prefix)
+        ),
     )
-    with _KEYS_LOCK:
-        found = _KEYS.get(cache_key)
-        if found is not None:
-            return found
-        while len(_KEYS) >= _KEYS_MAX:
-            del _KEYS[next(iter(_KEYS))]
-        _KEYS[cache_key] = made
-    return made
 
 
 def derive_signing_key_uncached(
@@ -153,59 +149,32 @@ def sigv4_signature(
     The same as ``signing_key(...).hexdigest(string_to_sign)``, in one call: signing does this
     once per request.
     """
-    state = _KEYS.get((secret_key, date, region, service, "AWS4"))
+    state = _signing_key_of((secret_key, date, region, service, "AWS4"))
     if state is None:
         state = signing_key(secret_key, date, region, service)
-    _, inner_state, outer_state = state
-    inner = inner_state.copy()
-    inner.update(string_to_sign)
-    outer = outer_state.copy()
-    outer.update(inner.digest())
-    return outer.hexdigest()  # type: ignore[no-any-return]
-
-
-# (secret, algorithm) -> SigningKey of the secret key itself, for the legacy schemes (SigV2 and
-# S3's HMAC-SHA1 scheme sign with the secret key directly).  Same rules as _KEYS.
-_SECRETS: Dict[Tuple[str, str], SigningKey] = {}
-_SECRETS_MAX = 512
+    return _hmac_of(state, string_to_sign).hexdigest()  # type: ignore[no-any-return]
 
 
 def secret_key_state(secret_key: str, algorithm: str) -> SigningKey:
     """The cached :class:`SigningKey` of a secret key (UTF-8) for ``"sha256"`` or ``"sha1"``."""
-    cache_key = (secret_key, algorithm)
-    found = _SECRETS.get(cache_key)
-    if found is not None:
-        return found
-    made = prepare_key(secret_key.encode("utf-8"), algorithm)
-    with _KEYS_LOCK:
-        found = _SECRETS.get(cache_key)
-        if found is not None:
-            return found
-        while len(_SECRETS) >= _SECRETS_MAX:
-            del _SECRETS[next(iter(_SECRETS))]
-        _SECRETS[cache_key] = made
-    return made
+    return _SECRET_KEYS.get_or_make(
+        (secret_key, algorithm), lambda: prepare_key(secret_key.encode("utf-8"), algorithm)
+    )
 
 
 def hmac_base64(secret_key: str, algorithm: str, message: bytes) -> str:
     """Base64 of the HMAC (``"sha256"`` or ``"sha1"``) of ``message`` under the secret key: the
     legacy schemes' signature.  The key's HMAC state is cached (:func:`secret_key_state`)."""
-    state = _SECRETS.get((secret_key, algorithm))
+    state = _secret_key_of((secret_key, algorithm))
     if state is None:
         state = secret_key_state(secret_key, algorithm)
-    _, inner_state, outer_state = state
-    inner = inner_state.copy()
-    inner.update(message)
-    outer = outer_state.copy()
-    outer.update(inner.digest())
-    return _b2a_base64(outer.digest(), newline=False).decode("ascii")
+    return _b2a_base64(_hmac_of(state, message).digest(), newline=False).decode("ascii")
 
 
 def clear_signing_key_cache() -> None:
     """Drop every cached signing key and secret-key state (for example after rotating secrets)."""
-    with _KEYS_LOCK:
-        _KEYS.clear()
-        _SECRETS.clear()
+    _SIGNING_KEYS.clear()
+    _SECRET_KEYS.clear()
 
 
 # -- SigV4A: the ECDSA P-256 private key is derived from the credentials, with HMAC only -----------

@@ -13,13 +13,14 @@ like the SigV4 signing-key cache.
 
 from __future__ import annotations
 
-import threading
-from typing import Dict, Tuple
+from typing import Tuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from . import _cache
+from ._cache import BoundedCache
 from ._crypto import sigv4a_private_value
 
 __all__ = [
@@ -34,34 +35,21 @@ __all__ = [
 _CURVE = ec.SECP256R1()
 _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 
-# (access key, secret) -> private key.  Reads take no lock (a dict lookup is atomic); inserts and
-# evictions do.  Bounded: the oldest entry goes when it is full.
-_KEYS: Dict[Tuple[str, str], ec.EllipticCurvePrivateKey] = {}
-_KEYS_MAX = 256
-_KEYS_LOCK = threading.Lock()
+# (access key, secret) -> private key: bounded and thread-safe (signers._cache).
+_KEYS: BoundedCache[Tuple[str, str], ec.EllipticCurvePrivateKey] = _cache.new("sigv4a-keys")
 
 
 def private_key(access_key: str, secret_key: str) -> ec.EllipticCurvePrivateKey:
     """The (cached) SigV4A private key of a credential pair."""
-    cache_key = (access_key, secret_key)
-    found = _KEYS.get(cache_key)
-    if found is not None:
-        return found
-    made = ec.derive_private_key(sigv4a_private_value(access_key, secret_key), _CURVE)
-    with _KEYS_LOCK:
-        found = _KEYS.get(cache_key)
-        if found is not None:
-            return found
-        while len(_KEYS) >= _KEYS_MAX:
-            del _KEYS[next(iter(_KEYS))]
-        _KEYS[cache_key] = made
-    return made
+    return _KEYS.get_or_make(
+        (access_key, secret_key),
+        lambda: ec.derive_private_key(sigv4a_private_value(access_key, secret_key), _CURVE),
+    )
 
 
 def clear_key_cache() -> None:
     """Drop every cached SigV4A key (for example after rotating secrets)."""
-    with _KEYS_LOCK:
-        _KEYS.clear()
+    _KEYS.clear()
 
 
 def public_key_xy(key: ec.EllipticCurvePrivateKey) -> Tuple[str, str]:

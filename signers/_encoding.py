@@ -107,6 +107,15 @@ def is_canonical(text: str) -> bool:
     return True
 
 
+def bad_escape(text: str) -> Optional[str]:
+    """The first ``%`` escape of ``text`` that is not ``%`` and two hex digits (``%zz``, a
+    trailing ``%``), or ``None``."""
+    for part in text.split("%")[1:]:
+        if part[:2] not in _HEX:
+            return "%" + part[:2]
+    return None
+
+
 def split_query(query: str) -> List[Pair]:
     """Split a raw query string into ``(name, value)`` pairs, as sent: no decoding, order kept.
 
@@ -269,6 +278,11 @@ def canonical_path(path: str, normalize: bool, double_encode: bool) -> str:
     return "/".join([uri_encode_bytes(percent_decode(s)) for s in path.split("/")])
 
 
+#: The characters SigV4 trims from header values and collapses inside them.
+HEADER_BLANKS = " \t\x0b\x0c"
+_BLANKS_TO_SPACE = {ord(c): " " for c in HEADER_BLANKS}
+
+
 def trim_header_value(value: str) -> str:
     """Trim a header value and collapse inner runs of whitespace to one space (SigV4 rule).
 
@@ -297,11 +311,13 @@ def merge_headers(
             return None
         if key in exclude:
             continue
-        # The SigV4 rule: trim, and collapse inner runs of whitespace to one space.
-        if "  " in value or "\t" in value or "\n" in value or "\r" in value:
-            value = " ".join(value.split())
+        # The SigV4 rule: trim, and collapse inner runs of whitespace to one space.  Whitespace
+        # is what AWS's own signer (aws-c-auth) takes for it: space, tab, vertical tab and form
+        # feed; any other character (U+00A0, U+3000, U+0085, U+001C-1F ...) is data and signed.
+        if "  " in value or "\t" in value or "\x0b" in value or "\x0c" in value:
+            value = " ".join(filter(None, value.translate(_BLANKS_TO_SPACE).split(" ")))
         else:
-            value = value.strip()
+            value = value.strip(HEADER_BLANKS)
         if key not in merged:
             merged[key] = value
         elif repeated is None:

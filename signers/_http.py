@@ -1,4 +1,5 @@
-"""Raw HTTP/1.1 request text parsed at the byte level into the parts of a request.
+"""Raw HTTP/1.1 request text parsed at the byte level into the parts of a request, and the
+absolute URL of a request split into its parts (both checked, with one-line errors).
 
 ``http.server``'s parser rejects some of the published vectors (a space inside the path, obs-fold
 header lines), so this parser is our own and deliberately lenient where the vectors need it.
@@ -11,6 +12,9 @@ from typing import List, Tuple, Union
 from .errors import InvalidRequest
 
 RawParts = Tuple[str, str, List[Tuple[str, str]], bytes]
+
+#: The port a URL scheme implies (left out of a Host header and of SigV2's host line).
+DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 _HEAD_ENDS = (b"\r\n\r\n", b"\n\n", b"\r\n\n", b"\n\r\n")
 
@@ -93,3 +97,56 @@ def parse_raw_request(raw: Union[str, bytes], *, scheme: str = "https") -> RawPa
             )
         url = f"{scheme}://{host}{target}"
     return method, url, headers, body
+
+
+def split_url(url: object) -> Tuple[str, str, str, str]:
+    """``(scheme, authority, path, query)`` of an absolute http(s) URL, checked."""
+    if not isinstance(url, str):
+        raise InvalidRequest(f"url: expected str, got {type(url).__name__}", field="url")
+    if "\r" in url or "\n" in url or "\0" in url:
+        raise InvalidRequest("url: contains CR, LF or NUL", field="url")
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme:
+        raise InvalidRequest(f"url: {url!r} is not absolute; give scheme://host/path", field="url")
+    if scheme == "https" or scheme == "http":
+        scheme_l = scheme
+    else:
+        scheme_l = scheme.lower()
+        if scheme_l not in ("http", "https"):
+            raise InvalidRequest(f"url: scheme {scheme!r} is not http or https", field="url")
+    if "#" in rest:
+        raise InvalidRequest(
+            "url: has a #fragment, which is never sent to the server; remove it", field="url"
+        )
+    # The authority ends at the first "/" or "?"; the query starts after the first "?".
+    head, _, query = rest.partition("?")
+    slash = head.find("/")
+    if slash == -1:
+        authority, path = head, ""
+    else:
+        authority, path = head[:slash], head[slash:]
+    if not authority:
+        raise InvalidRequest(f"url: {url!r} has no host", field="url")
+    if "@" in authority:
+        raise InvalidRequest("url: user information (user@host) is not allowed", field="url")
+    if " " in authority or "\t" in authority:
+        raise InvalidRequest(f"url: host {authority!r} contains whitespace", field="url")
+    if ":" not in authority and "[" not in authority:
+        return scheme_l, authority, path, query
+    if authority.startswith("["):
+        close = authority.find("]")
+        if close == -1:
+            raise InvalidRequest(f"url: unclosed IPv6 literal in {authority!r}", field="url")
+        port_part = authority[close + 1 :]
+        if port_part and not port_part.startswith(":"):
+            raise InvalidRequest(f"url: malformed host {authority!r}", field="url")
+        port = port_part[1:] if port_part else None
+        host = authority[: close + 1]
+    else:
+        host, colon, port_text = authority.partition(":")
+        port = port_text if colon else None
+    if not host or host == "[]":
+        raise InvalidRequest(f"url: {url!r} has no host", field="url")
+    if port is not None and (not port.isdigit() or not port.isascii() or not 0 < int(port) < 65536):
+        raise InvalidRequest(f"url: port {port!r} is not a number from 1 to 65535", field="url")
+    return scheme_l, authority, path, query

@@ -285,7 +285,8 @@ def _matches(condition: Condition, value: str) -> bool:
     if condition.name[1:].lower() == "content-type" and expected:
         # "Content-Types values for a starts-with condition that include commas are interpreted
         # as lists. Each value in the list must meet the condition" (POST Policy page).
-        return all(item.strip().startswith(expected) for item in value.split(","))
+        # (the items are separated by a comma and optional spaces; other characters are data)
+        return all(item.strip(" ").startswith(expected) for item in value.split(","))
     return value.startswith(expected)
 
 

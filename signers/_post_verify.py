@@ -60,7 +60,7 @@ from .errors import (
     InvalidToken,
     SignatureDoesNotMatch,
 )
-from .model import Credentials, Request
+from .model import Credentials, Request, check_request
 from .sigv4 import ALGORITHM
 
 __all__ = ["VerifiedPost", "verify_post", "verify_post_request", "Fields"]
@@ -538,10 +538,7 @@ def verify_post_request(
     ``bucket``/``region`` default to what the request URL says (virtual-hosted or path-style;
     the region of an S3 endpoint).  The result carries the upload as :attr:`VerifiedPost.file`.
     """
-    if not isinstance(request, Request):
-        raise InvalidRequest(
-            f"request: expected signers.Request, got {type(request).__name__}", field="request"
-        )
+    check_request(request)
     if request.method.upper() != "POST":
         raise InvalidRequest(
             f"method: a browser upload is a POST, not {request.method!r}", field="method"

@@ -42,6 +42,7 @@ from ._core.sigv4 import (
     string_to_sign,
 )
 from ._encoding import (
+    HEADER_BLANKS,
     canonical_headers,
     canonical_path,
     canonical_query,
@@ -102,7 +103,7 @@ def presign_query_form(
     declared = request.header("x-amz-content-sha256")
     if opts.s3:
         # S3 presigned URLs sign UNSIGNED-PAYLOAD unless the caller declared a hash.
-        payload = declared.strip() if declared is not None else UNSIGNED_PAYLOAD_VALUE
+        payload = declared.strip(HEADER_BLANKS) if declared is not None else UNSIGNED_PAYLOAD_VALUE
     else:
         payload = declared_payload_hash(request, declared)
     signed_at = amz_date(time)

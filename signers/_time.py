@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as _dt
 from time import time as _now
-from typing import Optional, Tuple
+from typing import Any, Callable, Optional, Tuple, TypeVar
 
 from .errors import InvalidTime
+
+_T = TypeVar("_T")
 
 UTC = _dt.timezone.utc
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -249,3 +251,26 @@ def parse_iso8601(value: str, *, field: str = "time") -> _dt.datetime:
             f"{field}: {value!r} has no timezone; add Z or an offset such as +00:00", field=field
         )
     return resolve_time(parsed, field=field)
+
+
+def keep_last(convert: Callable[[str], _T]) -> Callable[[str], _T]:
+    """``convert`` (a pure function of a time's text), keeping the last result: a burst of
+    requests signed or verified in the same second converts the same text again and again.
+
+    The entry is an immutable pair swapped in whole, so threads never see half an update; a
+    ``str`` subclass (which may redefine equality) is converted and never kept.
+    """
+    last: Tuple[Any, Any] = (None, None)
+
+    def converted(text: str) -> _T:
+        nonlocal last
+        kept = last
+        if type(text) is str and kept[0] == text:
+            return kept[1]  # type: ignore[no-any-return]
+        value = convert(text)
+        if type(text) is str:
+            last = (text, value)
+        return value
+
+    converted.__doc__ = convert.__doc__
+    return converted

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple, Union
 
 from ._diagnose_causes import (
     CanonicalParts,
@@ -31,7 +31,7 @@ from ._diagnose_causes import (
     string_to_sign_label,
 )
 from .model import Artifacts, Credentials, Request, SignedRequest
-from .registry import Signer
+from .protocols import Signer
 
 __all__ = [
     "visible",
@@ -310,7 +310,7 @@ class DiffReport:
     def cause_names(self) -> List[str]:
         return [c.name for c in self.causes]
 
-    def as_dict(self) -> Dict[str, Any]:
+    def as_dict(self) -> Dict[str, object]:
         return {
             "equal": self.equal,
             "code": self.code,

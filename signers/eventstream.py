@@ -33,6 +33,7 @@ import datetime as _dt
 import hmac
 from hashlib import sha256 as _sha256
 from typing import (
+    TYPE_CHECKING,
     Any,
     Iterator,
     Literal,
@@ -72,7 +73,10 @@ from .errors import (
     RequestTimeTooSkewed,
     SignatureDoesNotMatch,
 )
-from .model import Credentials, Request, SignedRequest
+from .model import Credentials, Request, SignedRequest, check_request
+
+if TYPE_CHECKING:
+    from .sigv4 import SigV4Signer
 
 __all__ = [
     # framing
@@ -399,7 +403,7 @@ def sign_initial_request(
     *,
     region: Optional[str] = None,
     service: Optional[str] = None,
-    signer: Any = None,
+    signer: Optional[SigV4Signer] = None,
 ) -> Tuple[SignedRequest, str]:
     """Sign the HTTP request that opens an event stream; return ``(signed, seed_signature)``.
 
@@ -408,10 +412,7 @@ def sign_initial_request(
     each signed.  It is signed with ``signer`` (default: ``get_signer("sigv4", region=...,
     service=...)``); its signature seeds :class:`EventStreamSigner`.
     """
-    if not isinstance(request, Request):
-        raise InvalidRequest(
-            f"request: expected signers.Request, got {type(request).__name__}", field="request"
-        )
+    check_request(request)
     declared = request.header_values("x-amz-content-sha256")
     if declared and [value.strip() for value in declared] != [STREAMING_EVENTS_PAYLOAD]:
         raise InvalidRequest(

@@ -6,6 +6,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Iterable, List, Mapping, NoReturn, Optional, Tuple, Union
 
 from ._encoding import split_query
+from ._http import DEFAULT_PORTS, split_url
 from .errors import InvalidCredentials, InvalidRequest
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "Body",
     "Header",
     "check_arguments",
+    "check_request",
+    "check_access_key",
 ]
 
 Header = Tuple[str, str]
@@ -25,7 +28,6 @@ Header = Tuple[str, str]
 # RFC 7230 token characters, for header names and methods
 _TCHAR = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _TCHAR_BYTES = "".join(sorted(_TCHAR)).encode("ascii")
-_DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 _tuple_new = tuple.__new__
 
@@ -134,6 +136,15 @@ class PayloadHash(_Frozen):
 
 
 Body = Union[bytes, _UnsignedPayload, PayloadHash]
+
+
+class _Keep:
+    """Marker: :meth:`Request.replace` keeps the body (``None`` there means an empty body)."""
+
+    __slots__ = ()
+
+
+_KEEP = _Keep()
 
 
 def _bad_text(value: str) -> bool:
@@ -264,7 +275,7 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
         path: str
         query: str
     else:
-        method = _field(0, "The HTTP method, as given.")
+        method = _field(0, "The HTTP method, upper-cased (as HTTP clients send it).")
         url = _field(1, "The absolute URL, exactly as given.")
         headers = _field(2, "The headers as (name, value) pairs, in order, duplicates kept.")
         body = _field(3, "bytes, UNSIGNED_PAYLOAD or a PayloadHash.")
@@ -278,13 +289,17 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
         method: str,
         url: str,
         headers: Union[Mapping[str, str], Iterable[Header]] = (),
-        body: Union[Body, str] = b"",
+        body: Union[Body, str, None] = b"",
     ) -> Request:
-        if not (type(method) is str and method in _KNOWN_TOKENS) and (
-            not isinstance(method, str) or not _is_token(method)
-        ):
-            raise InvalidRequest(f"method {method!r} is not a valid HTTP method", field="method")
-        scheme, authority, path, query = _split_url(url)
+        if not (type(method) is str and method in _KNOWN_TOKENS):
+            if not isinstance(method, str) or not _is_token(method):
+                raise InvalidRequest(
+                    f"method {method!r} is not a valid HTTP method", field="method"
+                )
+            # Upper-cased, as HTTP clients send it (requests, botocore): ``get`` is signed and
+            # sent as ``GET``.
+            method = method.upper()
+        scheme, authority, path, query = split_url(url)
         return _tuple_new(
             cls,
             (
@@ -323,7 +338,7 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
         """The value an HTTP client sends as ``Host``: the authority, less a default port."""
         authority = self.authority
         port = self.port
-        if port is not None and _DEFAULT_PORTS.get(self.scheme) == str(port):
+        if port is not None and DEFAULT_PORTS.get(self.scheme) == str(port):
             return self.host
         return authority
 
@@ -362,16 +377,20 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
 
     # -- building new requests -----------------------------------------------------------------
 
-    def replace(self, **changes: Any) -> Request:
-        """A copy with ``method``, ``url``, ``headers`` or ``body`` replaced."""
-        unknown = set(changes) - {"method", "url", "headers", "body"}
-        if unknown:
-            raise TypeError(f"replace() got unexpected field(s): {', '.join(sorted(unknown))}")
+    def replace(
+        self,
+        *,
+        method: Optional[str] = None,
+        url: Optional[str] = None,
+        headers: Union[Mapping[str, str], Iterable[Header], None] = None,
+        body: Union[Body, str, _Keep, None] = _KEEP,
+    ) -> Request:
+        """A copy with ``method``, ``url``, ``headers`` or ``body`` replaced (validated again)."""
         return Request(
-            changes.get("method", self.method),
-            changes.get("url", self.url),
-            changes.get("headers", self.headers),
-            changes.get("body", self.body),
+            self.method if method is None else method,
+            self.url if url is None else url,
+            self.headers if headers is None else headers,
+            self.body if isinstance(body, _Keep) else body,
         )
 
     def with_headers(self, *extra: Header) -> Request:
@@ -382,7 +401,7 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
         # Signers build their result from validated parts; skip re-validating what is unchanged.
         method, old_url, _, body, scheme, authority, path, query = self
         if url != old_url:
-            scheme, authority, path, query = _split_url(url)
+            scheme, authority, path, query = split_url(url)
         return _tuple_new(Request, (method, url, headers, body, scheme, authority, path, query))
 
     @classmethod
@@ -425,56 +444,18 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
         )
 
 
-def _split_url(url: object) -> Tuple[str, str, str, str]:
-    if not isinstance(url, str):
-        raise InvalidRequest(f"url: expected str, got {type(url).__name__}", field="url")
-    if "\r" in url or "\n" in url or "\0" in url:
-        raise InvalidRequest("url: contains CR, LF or NUL", field="url")
-    scheme, sep, rest = url.partition("://")
-    if not sep or not scheme:
-        raise InvalidRequest(f"url: {url!r} is not absolute; give scheme://host/path", field="url")
-    if scheme == "https" or scheme == "http":
-        scheme_l = scheme
-    else:
-        scheme_l = scheme.lower()
-        if scheme_l not in ("http", "https"):
-            raise InvalidRequest(f"url: scheme {scheme!r} is not http or https", field="url")
-    if "#" in rest:
-        raise InvalidRequest(
-            "url: has a #fragment, which is never sent to the server; remove it", field="url"
+def check_access_key(value: str, *, field: str = "access_key") -> str:
+    """An access key id as every scheme can carry it: printable ASCII, no blank, no ``/`` (it
+    separates the SigV4 credential scope) and no ``,`` (it separates the Authorization
+    header's parts).  The one rule, for credentials given in code, on the command line or in a
+    server's key file."""
+    if not value.isascii() or not value.isprintable() or any(c in value for c in " /,"):
+        raise InvalidCredentials(
+            f"{field}: {value[:40]!r} is not an access key id (printable ASCII without "
+            "spaces, '/' or ',')",
+            field=field,
         )
-    # The authority ends at the first "/" or "?"; the query starts after the first "?".
-    head, _, query = rest.partition("?")
-    slash = head.find("/")
-    if slash == -1:
-        authority, path = head, ""
-    else:
-        authority, path = head[:slash], head[slash:]
-    if not authority:
-        raise InvalidRequest(f"url: {url!r} has no host", field="url")
-    if "@" in authority:
-        raise InvalidRequest("url: user information (user@host) is not allowed", field="url")
-    if " " in authority or "\t" in authority:
-        raise InvalidRequest(f"url: host {authority!r} contains whitespace", field="url")
-    if ":" not in authority and "[" not in authority:
-        return scheme_l, authority, path, query
-    if authority.startswith("["):
-        close = authority.find("]")
-        if close == -1:
-            raise InvalidRequest(f"url: unclosed IPv6 literal in {authority!r}", field="url")
-        port_part = authority[close + 1 :]
-        if port_part and not port_part.startswith(":"):
-            raise InvalidRequest(f"url: malformed host {authority!r}", field="url")
-        port = port_part[1:] if port_part else None
-        host = authority[: close + 1]
-    else:
-        host, colon, port_text = authority.partition(":")
-        port = port_text if colon else None
-    if not host or host == "[]":
-        raise InvalidRequest(f"url: {url!r} has no host", field="url")
-    if port is not None and (not port.isdigit() or not port.isascii() or not 0 < int(port) < 65536):
-        raise InvalidRequest(f"url: port {port!r} is not a number from 1 to 65535", field="url")
-    return scheme_l, authority, path, query
+    return value
 
 
 class Credentials(_Frozen):
@@ -506,8 +487,7 @@ class Credentials(_Frozen):
                 token = None
             elif _bad_text(token) or token != token.strip():
                 raise InvalidCredentials("token: contains whitespace, CR, LF or NUL", field="token")
-        if "/" in access_key:
-            raise InvalidCredentials("access_key: must not contain '/'", field="access_key")
+        check_access_key(access_key)
         setattr_ = object.__setattr__
         setattr_(self, "access_key", access_key)
         setattr_(self, "secret_key", secret_key)
@@ -663,12 +643,17 @@ class SignedRequest(
         )
 
 
-def check_arguments(request: object, credentials: object) -> None:
-    """The type checks every signer starts with (exact types first: they are the common case)."""
+def check_request(request: object) -> None:
+    """The type check of a request argument: one message, wherever a request is taken."""
     if type(request) is not Request and not isinstance(request, Request):
         raise InvalidRequest(
             f"request: expected signers.Request, got {type(request).__name__}", field="request"
         )
+
+
+def check_arguments(request: object, credentials: object) -> None:
+    """The type checks every signer starts with (exact types first: they are the common case)."""
+    check_request(request)
     if type(credentials) is not Credentials and not isinstance(credentials, Credentials):
         raise InvalidRequest(
             f"credentials: expected signers.Credentials, got {type(credentials).__name__}",

@@ -8,16 +8,19 @@ these with a region *set* in place of the region.
 
 An options value is validated once, when built, and immutable afterwards; it also carries what the
 signers derive from it on every call (the scope's tail, whether the fast path applies).
+:class:`OptionsValue` is that contract, shared with the legacy schemes' options
+(:mod:`signers._core.sigv2`, :mod:`signers._core.s3_v2`).
 """
 
 from __future__ import annotations
 
-from typing import Any, FrozenSet, Iterable, NoReturn, Optional, Tuple, Union
+from typing import Any, Dict, FrozenSet, Iterable, NoReturn, Optional, Tuple, TypeVar, Union
 
 from ._encoding import uri_encode
 from .errors import InvalidOption
 
 __all__ = [
+    "OptionsValue",
     "SigV4Options",
     "SigV4AOptions",
     "DEFAULT_UNSIGNED_HEADERS",
@@ -121,7 +124,58 @@ def _check_unsigned_headers(
     return DEFAULT_UNSIGNED_HEADERS | frozenset(names)
 
 
-class SigV4Options:
+_O = TypeVar("_O", bound="OptionsValue")
+
+
+class OptionsValue:
+    """An options value: validated once, when built, and immutable afterwards.
+
+    A subclass validates in ``__init__`` (setting its slots with :meth:`_set`) and says how to
+    build an equal value again (:meth:`as_kwargs`); comparison, hashing, pickling, ``repr`` and
+    :meth:`replace` all go through that keyword form, so a rebuilt value is validated again.
+    """
+
+    __slots__ = ()
+
+    def as_kwargs(self) -> Dict[str, Any]:
+        """The options as keyword arguments that build an equal value."""
+        raise NotImplementedError
+
+    def _set(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+
+    def replace(self: _O, **changes: object) -> _O:
+        """A copy with some options changed (validated again)."""
+        return type(self)(**{**self.as_kwargs(), **changes})
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"{type(self).__name__} is immutable; use .replace(...)")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.as_kwargs() == other.as_kwargs()
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(sorted(map(repr, self.as_kwargs().items())))))
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (_rebuild, (type(self), self.as_kwargs()))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.as_kwargs().items())
+        return f"{type(self).__name__}({shown})"
+
+
+def _rebuild(cls: Any, kwargs: Dict[str, Any]) -> Any:
+    # pickle support: options are rebuilt (and so validated) from their keyword form
+    return cls(**kwargs)
+
+
+class SigV4Options(OptionsValue):
     """Validated SigV4 settings (keyword-only; see the signers for what each means).
 
     ``s3=True`` is the preset S3 needs: no path normalization, single path encoding, and (header
@@ -195,9 +249,6 @@ class SigV4Options:
             s3=s3,
         )
 
-    def _set(self, name: str, value: object) -> None:
-        object.__setattr__(self, name, value)
-
     def _check_region(self, region: object) -> str:
         return _check_scope_part("region", region)
 
@@ -243,9 +294,9 @@ class SigV4Options:
         set_("token_signed", session_token == "signed")
         set_("general_only", bool(unsigned & _ADDED_HEADERS))
 
-    def as_kwargs(self) -> dict[str, Any]:
+    def as_kwargs(self) -> Dict[str, object]:
         """The options as keyword arguments that build an equal value (defaults left out)."""
-        kwargs: dict[str, Any] = {
+        kwargs: Dict[str, object] = {
             "region": self.region,
             "service": self.service,
             "placement": self.placement,
@@ -259,36 +310,6 @@ class SigV4Options:
         if self.placement == "query":
             kwargs["expires"] = self.expires
         return kwargs
-
-    def replace(self, **changes: Any) -> SigV4Options:
-        """A copy with some options changed (validated again)."""
-        return type(self)(**{**self.as_kwargs(), **changes})
-
-    def __setattr__(self, name: str, value: object) -> NoReturn:
-        raise AttributeError(f"{type(self).__name__} is immutable; use .replace(...)")
-
-    def __delattr__(self, name: str) -> NoReturn:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return self.as_kwargs() == other.as_kwargs()
-
-    def __hash__(self) -> int:
-        return hash((type(self), tuple(sorted(map(repr, self.as_kwargs().items())))))
-
-    def __reduce__(self) -> Tuple[Any, ...]:
-        return (_rebuild, (type(self), self.as_kwargs()))
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{k}={v!r}" for k, v in self.as_kwargs().items())
-        return f"{type(self).__name__}({shown})"
-
-
-def _rebuild(cls: Any, kwargs: dict[str, Any]) -> Any:
-    # pickle support: options are rebuilt (and so validated) from their keyword form
-    return cls(**kwargs)
 
 
 def _check_region_set(region_set: object, region: object) -> str:
@@ -370,13 +391,13 @@ class SigV4AOptions(SigV4Options):
         """The region set as a tuple of names (wildcards as given)."""
         return tuple(self.region.split(","))
 
-    def as_kwargs(self) -> dict[str, Any]:
+    def as_kwargs(self) -> Dict[str, object]:
         kwargs = super().as_kwargs()
         kwargs["region_set"] = kwargs.pop("region")
         return kwargs
 
 
-_COMMON_DEFAULTS: dict[str, Any] = {
+_COMMON_DEFAULTS: Dict[str, Any] = {
     "service": None,
     "placement": "header",
     "expires": None,

@@ -16,13 +16,14 @@ not take the others down.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Dict, FrozenSet, List, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional, Tuple
 
+from . import _cache
+from ._cache import BoundedCache
 from .errors import InvalidOption, UnknownScheme
 
 __all__ = [
     "ENTRY_POINT_GROUP",
-    "Signer",
     "SchemeInfo",
     "available",
     "get_signer",
@@ -34,14 +35,25 @@ __all__ = [
 ENTRY_POINT_GROUP = "sigbridge.signers"
 
 
-class Signer(Protocol):
-    """What a signer provides.  ``verify`` is optional for plug-ins."""
+if TYPE_CHECKING:
+    from typing import Literal, overload
 
-    name: str
-    description: str
-    features: FrozenSet[str]
+    from typing_extensions import Unpack
 
-    def sign(self, request: Any, credentials: Any, at: Any = None) -> Any: ...
+    from .protocols import Signer, SigV2Kwargs, SigV4AKwargs, SigV4Kwargs
+    from .s3_v2 import S3V2Signer
+    from .sigv2 import SigV2Signer
+    from .sigv4 import SigV4Signer
+    from .sigv4a import SigV4ASigner
+
+
+def __getattr__(name: str) -> object:
+    # ``signers.registry.Signer``: the protocol lives in signers.protocols (typing loads there)
+    if name == "Signer":
+        from .protocols import Signer
+
+        return Signer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class SchemeInfo:
@@ -55,7 +67,7 @@ class SchemeInfo:
         target: str,
         description: str,
         features: FrozenSet[str],
-        factory: Optional[Callable[..., Any]],
+        factory: Optional[Callable[..., Signer]],
         error: Optional[str],
         dist: Optional[str],
     ) -> None:
@@ -152,14 +164,14 @@ def refresh() -> None:
 
 
 # (name, options) -> a signer made by get_signer, for callers that only read it (verification,
-# which configures a signer per request from the same few option sets).  Reads take no lock (a
-# dict lookup is atomic); inserts and evictions do; bounded: the oldest goes when it is full.
-_shared: Dict[Any, Any] = {}
-_SHARED_MAX = 256
+# which configures a signer per request from the same few option sets): bounded, thread-safe.
+_shared: BoundedCache[Tuple[str, FrozenSet[Tuple[str, type, object]]], Signer] = _cache.new(
+    "verifiers"
+)
 _OWN_MODULES = __name__.rpartition(".")[0] + "."
 
 
-def shared_signer(name: str, options: Dict[str, Any]) -> Any:
+def shared_signer(name: str, options: Dict[str, object]) -> Signer:
     """``get_signer(name, **options)``, made once and shared: the caller must not change it.
 
     Only this package's own signers are shared (a plug-in's factory is called each time, as it
@@ -168,7 +180,7 @@ def shared_signer(name: str, options: Dict[str, Any]) -> Any:
     """
     try:
         key = (name, frozenset([(k, type(v), v) for k, v in options.items()]))
-        found = _shared.get(key)
+        found = _shared.lookup(key)
     except TypeError:  # an option value that cannot be hashed
         return get_signer(name, **options)
     if found is not None:
@@ -176,14 +188,7 @@ def shared_signer(name: str, options: Dict[str, Any]) -> Any:
     made = get_signer(name, **options)
     if not is_own(made):
         return made
-    with _lock:
-        found = _shared.get(key)
-        if found is not None:
-            return found
-        while len(_shared) >= _SHARED_MAX:
-            del _shared[next(iter(_shared))]
-        _shared[key] = made
-    return made
+    return _shared.get_or_make(key, lambda: made)
 
 
 def is_own(signer: object) -> bool:
@@ -227,15 +232,45 @@ def _unknown(name: str) -> UnknownScheme:
     return UnknownScheme(f"scheme: unknown signer {name!r}; available: {names}", field="scheme")
 
 
-def get_signer(name: str, **options: Any) -> Any:
-    """The signer registered as ``name``, configured with ``options``."""
+if TYPE_CHECKING:  # (the overloads are for type checkers; typing stays off the import path)
+
+    @overload
+    def get_signer(
+        name: Literal["sigv4", "v4", "s3v4", "sigv4-query", "v4-query", "s3v4-query"],
+        **options: Unpack[SigV4Kwargs],
+    ) -> SigV4Signer: ...
+
+    @overload
+    def get_signer(
+        name: Literal["sigv4a", "v4a", "s3v4a", "sigv4a-query", "v4a-query", "s3v4a-query"],
+        **options: Unpack[SigV4AKwargs],
+    ) -> SigV4ASigner: ...
+
+    @overload
+    def get_signer(name: Literal["sigv2", "v2"], **options: Unpack[SigV2Kwargs]) -> SigV2Signer: ...
+
+    @overload
+    def get_signer(
+        name: Literal["s3-v2", "s3", "s3-v2-query", "s3-query"], **options: object
+    ) -> S3V2Signer: ...
+
+    @overload
+    def get_signer(name: str, **options: object) -> Signer: ...
+
+
+def get_signer(name: str, **options: object) -> Signer:
+    """The signer registered as ``name``, configured with ``options``.
+
+    For the built-in names a type checker knows the concrete type and its options (the
+    overloads); a plug-in's signer is a :class:`~signers.protocols.Signer`.
+    """
     if not isinstance(name, str) or name not in _discover():
         raise _unknown(str(name))
     info = _load(name)
     if info.error or info.factory is None:
         raise UnknownScheme(f"scheme: signer {name!r} failed to load: {info.error}", field="scheme")
     try:
-        return info.factory(**options)
+        return info.factory(**options)  # (what the entry point returns: a Signer)
     except TypeError as exc:
         # A factory's own complaint about its keywords: name the option, as the caller gave it.
         message = str(exc)

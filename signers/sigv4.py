@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import datetime as _dt
 from typing import (
-    TYPE_CHECKING,
-    Any,
     Callable,
     FrozenSet,
-    Generic,
     Iterable,
     Iterator,
     List,
@@ -30,7 +27,6 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
-    TypeVar,
     Union,
 )
 
@@ -40,6 +36,7 @@ from ._core.sigv4 import (
     authorization_header,
     body_hash,
     canonical_request,
+    check_query,
     credential_scope,
     declared_payload_hash,
     headers_to_sign,
@@ -57,13 +54,12 @@ from ._encoding import (
 )
 from ._encoding import trim_header_value as _trim
 from ._lazy import lazy_module
+from ._signer_base import ByPlacement as _ByPlacement
+from ._signer_base import OptionsSigner, Preset
 from ._time import amz_date, request_time, resolve_time, short_date
 from .errors import AlreadySigned, InvalidRequest
 from .model import Artifacts, Credentials, Header, Request, SignedRequest, check_arguments
 from .options import SigV4Options
-
-if TYPE_CHECKING:
-    from .options import SigV4AOptions
 
 __all__ = [
     "ALGORITHM",
@@ -86,7 +82,6 @@ _SPECIAL_HEADERS = frozenset(
 )
 
 _tuple_new = tuple.__new__
-_T = TypeVar("_T")
 
 
 def payload_hash(request: Request, *, header_value: Optional[str] = None) -> str:
@@ -187,19 +182,6 @@ def hmac_signer(
     )
 
 
-class _ByPlacement(Generic[_T]):
-    """A class attribute with one value per placement: the class reads the header one, an
-    instance the one of its ``options.placement`` (``name``, ``description``, ``features``)."""
-
-    def __init__(self, header: _T, query: _T) -> None:
-        self.header, self.query = header, query
-
-    def __get__(self, obj: object, owner: type) -> _T:
-        if obj is not None and obj.options.placement == "query":  # type: ignore[attr-defined]
-            return self.query
-        return self.header
-
-
 #: What the vectors may require of a SigV4-family signer (the aws-c-auth context.json options).
 FEATURES = frozenset(
     {"normalize-path", "no-normalize-path", "sign-body", "session-token", "session-token-unsigned"}
@@ -213,31 +195,17 @@ _FEATURE_SETS = (FEATURES | {"sigv4:header"}, FEATURES | {"sigv4:query"})
 _verification = lazy_module("._verification.sigv4")
 
 
-class SigV4Family:
+class SigV4Family(OptionsSigner):
     """What the SigV4 and SigV4A signers share: options built once and immutable afterwards, one
-    name per placement, pickling by options.  The algorithm is each subclass's."""
+    name per placement, pickling by options (:class:`~signers._signer_base.OptionsSigner`).  The
+    algorithm is each subclass's."""
 
     #: the scheme names of the header and the query placement
     NAMES: Tuple[str, str]
     OPTIONS: type = SigV4Options
 
-    __slots__ = ("_scheme", "options")
+    __slots__ = ()
     options: SigV4Options
-    _scheme: str  # (the instance's name, read on every call without the descriptor)
-
-    def __init__(self, **options: Any) -> None:
-        opts = self.OPTIONS(**options)
-        object.__setattr__(self, "options", opts)
-        object.__setattr__(self, "_scheme", self.NAMES[opts.placement == "query"])
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable; build a new one")
-
-    def __reduce__(self) -> Tuple[Any, ...]:
-        return (_rebuild_signer, (type(self), self.options))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.options!r})"
 
     @property
     def expires(self) -> int:
@@ -248,6 +216,25 @@ class SigV4Family:
         """The canonical URI of ``request`` under this signer's path options."""
         opts = self.options
         return canonical_path(request.path, opts.normalize_path, opts.double_encode)
+
+    def verify(
+        self,
+        request: Request,
+        credentials: Credentials,
+        now: Optional[_dt.datetime] = None,
+        max_skew: float = 900,
+    ) -> Artifacts:
+        """Verify a request signed with this signer's placement, as the server would.
+
+        The options are what the server expects: its region (SigV4A: its region set, each of
+        whose regions the request's set must cover; ``*`` on either side accepts any), its
+        service, its S3 rules; ``now`` is the server's time (aware; ``None`` = the current time).
+        Returns the artifacts on success, raises a :class:`~signers.errors.VerificationError`
+        carrying AWS's error code otherwise.
+        """
+        return _verification().verify(  # type: ignore[no-any-return]
+            self.options, request, credentials, now, max_skew
+        )
 
 
 class SigV4Signer(SigV4Family):
@@ -278,6 +265,8 @@ class SigV4Signer(SigV4Family):
         if type(request) is not Request or type(credentials) is not Credentials:
             check_arguments(request, credentials)
         opts = self.options
+        if "%" in request[7]:
+            check_query(request[7])
         if opts.placement == "query":
             presigned = _query_form.presign(self._scheme, opts, request, credentials, at)
             if presigned is None:
@@ -385,59 +374,18 @@ class SigV4Signer(SigV4Family):
             headers=headers,
         )
 
-    def verify(
-        self,
-        request: Request,
-        credentials: Credentials,
-        now: Optional[_dt.datetime] = None,
-        max_skew: float = 900,
-    ) -> Artifacts:
-        """Verify a request signed with this signer's placement, as the server would.
 
-        The region and service options are what the server expects; ``now`` is the server's
-        time (aware; ``None`` = the current time).  Returns the artifacts on success, raises a
-        :class:`~signers.errors.VerificationError` carrying AWS's error code otherwise.
-        """
-        return _verification().verify(  # type: ignore[no-any-return]
-            self.options, request, credentials, now, max_skew
-        )
-
-
-def _rebuild_signer(cls: Any, options: Union[SigV4Options, SigV4AOptions]) -> Any:
-    # pickle support: a signer is rebuilt from its (validated) options
-    return cls(**options.as_kwargs())
-
-
-def s3v4(**options: Any) -> SigV4Signer:
-    """``s3v4``: botocore's name for SigV4 with the S3 preset."""
-    options.setdefault("s3", True)
-    options.setdefault("service", "s3")
-    return SigV4Signer(**options)
-
-
-s3v4.name = "sigv4"  # type: ignore[attr-defined]
-s3v4.description = "sigv4 with the S3 preset (s3=True)"  # type: ignore[attr-defined]
-s3v4.features = SigV4Signer.features  # type: ignore[attr-defined]
-
-
-def SigV4QuerySigner(**options: Any) -> SigV4Signer:
-    """``sigv4-query``: a presigned-URL signer, ``SigV4Signer(placement="query", ...)``: the
-    SigV4 options plus ``expires`` (seconds, default 3600)."""
-    return SigV4Signer(placement="query", **options)
-
-
-SigV4QuerySigner.name = "sigv4-query"  # type: ignore[attr-defined]
-SigV4QuerySigner.description = _DESCRIPTIONS[1]  # type: ignore[attr-defined]
-SigV4QuerySigner.features = _FEATURE_SETS[1]  # type: ignore[attr-defined]
-
-
-def s3v4_query(**options: Any) -> SigV4Signer:
-    """``s3v4-query``: botocore's name for a SigV4 presigned URL with the S3 preset."""
-    options.setdefault("s3", True)
-    options.setdefault("service", "s3")
-    return SigV4QuerySigner(**options)
-
-
-s3v4_query.name = "sigv4-query"  # type: ignore[attr-defined]
-s3v4_query.description = "sigv4-query with the S3 preset (s3=True)"  # type: ignore[attr-defined]
-s3v4_query.features = SigV4QuerySigner.features  # type: ignore[attr-defined]
+s3v4: Preset[SigV4Signer] = Preset(
+    SigV4Signer, "sigv4", "sigv4 with the S3 preset (s3=True)", s3=True, service="s3"
+)
+SigV4QuerySigner: Preset[SigV4Signer] = Preset(
+    SigV4Signer, "sigv4-query", _DESCRIPTIONS[1], placement="query"
+)
+s3v4_query: Preset[SigV4Signer] = Preset(
+    SigV4Signer,
+    "sigv4-query",
+    "sigv4-query with the S3 preset (s3=True)",
+    placement="query",
+    s3=True,
+    service="s3",
+)

@@ -27,13 +27,14 @@ from typing import Any, Mapping, Optional, Tuple, Union
 from ._core.sigv4 import ECDSA_ALGORITHM, region_set_scope
 from ._core.sigv4 import authorization_header as _authorization_header
 from ._core.sigv4 import string_to_sign as _string_to_sign
-from ._lazy import lazy_module
 from ._query_form import presign_query_form
+from ._signer_base import ByPlacement as _ByPlacement
+from ._signer_base import Preset
 from ._time import resolve_time, short_date
 from .errors import AlreadySigned, InvalidOption, InvalidRequest, MissingDependency
-from .model import Artifacts, Credentials, Request, SignedRequest, check_arguments
+from .model import Credentials, Request, SignedRequest, check_arguments
 from .options import SigV4AOptions
-from .sigv4 import FEATURES, SigV4Family, _ByPlacement, sign_header_form
+from .sigv4 import FEATURES, SigV4Family, sign_header_form
 
 __all__ = [
     "ALGORITHM",
@@ -60,8 +61,6 @@ _DESCRIPTIONS = (
     "SigV4A presigned URL (X-Amz-* query parameters, X-Amz-Region-Set)",
 )
 _FEATURE_SETS = (FEATURES | {"sigv4a:header"}, FEATURES | {"sigv4a:query"})
-
-_verification = lazy_module("._verification.sigv4")
 
 
 def require_cryptography() -> None:
@@ -206,49 +205,18 @@ class SigV4ASigner(SigV4Family):
             extra=((REGION_SET_HEADER, opts.region_set),),
         )
 
-    def verify(
-        self,
-        request: Request,
-        credentials: Credentials,
-        now: Optional[_dt.datetime] = None,
-        max_skew: float = 900,
-    ) -> Artifacts:
-        """Verify a request signed with this signer's placement, as the server would.
 
-        ``region_set`` is what this server answers for: each of its regions must be covered by
-        the request's region set (``*`` on either side accepts any); ``service`` must match.
-        Raises a :class:`~signers.errors.VerificationError` carrying AWS's error code.
-        """
-        return _verification().verify(  # type: ignore[no-any-return]
-            self.options, request, credentials, now, max_skew
-        )
-
-
-def SigV4AQuerySigner(**options: Any) -> SigV4ASigner:
-    """``sigv4a-query``: a SigV4A presigned-URL signer, ``SigV4ASigner(placement="query", ...)``."""
-    return SigV4ASigner(placement="query", **options)
-
-
-def s3v4a(**options: Any) -> SigV4ASigner:
-    """``s3v4a``: botocore's name for SigV4A with the S3 preset."""
-    options.setdefault("s3", True)
-    options.setdefault("service", "s3")
-    return SigV4ASigner(**options)
-
-
-def s3v4a_query(**options: Any) -> SigV4ASigner:
-    """``s3v4a-query``: botocore's name for a SigV4A presigned URL with the S3 preset."""
-    options.setdefault("s3", True)
-    options.setdefault("service", "s3")
-    return SigV4AQuerySigner(**options)
-
-
-SigV4AQuerySigner.name = "sigv4a-query"  # type: ignore[attr-defined]
-SigV4AQuerySigner.description = _DESCRIPTIONS[1]  # type: ignore[attr-defined]
-SigV4AQuerySigner.features = _FEATURE_SETS[1]  # type: ignore[attr-defined]
-s3v4a.name = "sigv4a"  # type: ignore[attr-defined]
-s3v4a.description = "sigv4a with the S3 preset (s3=True)"  # type: ignore[attr-defined]
-s3v4a.features = _FEATURE_SETS[0]  # type: ignore[attr-defined]
-s3v4a_query.name = "sigv4a-query"  # type: ignore[attr-defined]
-s3v4a_query.description = "sigv4a-query with the S3 preset (s3=True)"  # type: ignore[attr-defined]
-s3v4a_query.features = _FEATURE_SETS[1]  # type: ignore[attr-defined]
+SigV4AQuerySigner: Preset[SigV4ASigner] = Preset(
+    SigV4ASigner, "sigv4a-query", _DESCRIPTIONS[1], placement="query"
+)
+s3v4a: Preset[SigV4ASigner] = Preset(
+    SigV4ASigner, "sigv4a", "sigv4a with the S3 preset (s3=True)", s3=True, service="s3"
+)
+s3v4a_query: Preset[SigV4ASigner] = Preset(
+    SigV4ASigner,
+    "sigv4a-query",
+    "sigv4a-query with the S3 preset (s3=True)",
+    placement="query",
+    s3=True,
+    service="s3",
+)

@@ -3,13 +3,14 @@ the tuple-based values.  No timing here: the benchmarks live in tests/benchmarks
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import hashlib
 import hmac
 import pickle
 import threading
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import quote, unquote_to_bytes
 
 import pytest
@@ -23,6 +24,18 @@ UTC = dt.timezone.utc
 AT = dt.datetime(2015, 8, 30, 12, 36, tzinfo=UTC)
 CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 TOKEN_CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "tok/en+=")
+
+
+@contextlib.contextmanager
+def _cache_bounded(name: str, size: int) -> Iterator[None]:
+    """The cache ``name`` bounded to ``size`` entries (and emptied), restored afterwards."""
+    previous = signers._cache.DEFAULT_SIZES[name]
+    signers.set_cache_size(name, size)
+    signers._cache.caches[name].clear()
+    try:
+        yield
+    finally:
+        signers.set_cache_size(name, previous)
 
 
 # -- presign_many ---------------------------------------------------------------------------------
@@ -158,11 +171,14 @@ def _jobs() -> List[Tuple[str, Request, Credentials, Optional[dt.datetime]]]:
     return jobs
 
 
-def test_many_threads_share_signers_and_caches(monkeypatch: Any) -> None:
+def test_many_threads_share_signers_and_caches() -> None:
     # A tiny key cache forces concurrent inserts and evictions; the request-time cache is
     # exercised by many instants at once.  Every result must equal the single-threaded one.
-    monkeypatch.setattr(_crypto, "_KEYS_MAX", 3)
-    _crypto.clear_signing_key_cache()
+    with _cache_bounded("signing-keys", 3):
+        _threads_sign_alike()
+
+
+def _threads_sign_alike() -> None:
     signer_by_name = {
         "sigv4": signers.get_signer("sigv4", region="us-east-1", service="svc"),
         "sigv4-query": signers.get_signer("s3v4-query", region="us-east-1", service="s3"),
@@ -191,7 +207,7 @@ def test_many_threads_share_signers_and_caches(monkeypatch: Any) -> None:
         thread.join(timeout=60)
     assert not any(t.is_alive() for t in threads)
     assert failures == []
-    assert len(_crypto._KEYS) <= 3 + 8  # bounded (each thread may race one insert past the bound)
+    assert len(_crypto._SIGNING_KEYS) <= 3  # bounded (inserts and evictions under one lock)
 
 
 def test_many_threads_presign_many_concurrently() -> None:
@@ -243,16 +259,15 @@ def test_signing_key_matches_the_spec_chain_and_is_redacted() -> None:
         pickle.dumps(state)
 
 
-def test_signing_key_cache_is_bounded_and_clearable(monkeypatch: Any) -> None:
-    monkeypatch.setattr(_crypto, "_KEYS_MAX", 4)
-    _crypto.clear_signing_key_cache()
-    for day in range(1, 10):
-        _crypto.signing_key("s", f"201501{day:02d}", "r", "svc")
-    assert len(_crypto._KEYS) == 4
-    first = _crypto.signing_key("s", "20150109", "r", "svc")
-    assert _crypto.signing_key("s", "20150109", "r", "svc") is first
-    _crypto.clear_signing_key_cache()
-    assert not _crypto._KEYS
+def test_signing_key_cache_is_bounded_and_clearable() -> None:
+    with _cache_bounded("signing-keys", 4):
+        for day in range(1, 10):
+            _crypto.signing_key("s", f"201501{day:02d}", "r", "svc")
+        assert len(_crypto._SIGNING_KEYS) == 4
+        first = _crypto.signing_key("s", "20150109", "r", "svc")
+        assert _crypto.signing_key("s", "20150109", "r", "svc") is first
+        _crypto.clear_signing_key_cache()
+        assert not len(_crypto._SIGNING_KEYS)
 
 
 # -- the request-time cache -----------------------------------------------------------------------
@@ -371,15 +386,17 @@ def test_sigv4_signature_is_the_hmac_of_the_derived_key() -> None:
 
 
 @pytest.mark.parametrize("name", ["sigv4", "sigv4-query"])
-def test_inner_whitespace_other_than_space_runs_is_kept(name: str) -> None:
-    # The rule: trim the ends, collapse runs of spaces (and tabs); a lone vertical tab inside a
-    # value or a session token stays as it is, on every path.
+def test_ascii_blanks_collapse_and_other_characters_are_kept(name: str) -> None:
+    # The rule (aws-c-auth's): trim space, tab, vertical tab and form feed from the ends and
+    # collapse their inner runs to one space; every other character is data, on every path.
     signer = signers.get_signer(name, region="us-east-1", service="svc")
     creds = Credentials("AKID", "secret", "to\x0bken")
-    request = Request("GET", "https://h.example.com/", [("X-A", " a\x0bb "), ("X-B", "c  \t d")])
+    request = Request(
+        "GET", "https://h.example.com/", [("X-A", " a\x0bb "), ("X-B", "c  \t d\u3000\xa0")]
+    )
     canonical = signer.sign(request, creds, AT).artifacts.canonical_request
-    assert "\nx-a:a\x0bb\n" in canonical and "\nx-b:c d\n" in canonical
+    assert "\nx-a:a b\n" in canonical and "\nx-b:c d\u3000\xa0\n" in canonical
     if name == "sigv4":
-        assert "\nx-amz-security-token:to\x0bken\n" in canonical
+        assert "\nx-amz-security-token:to ken\n" in canonical
     else:
         assert "X-Amz-Security-Token=to%0Bken" in canonical

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 import signers
 from signers import Credentials, Request, _crypto, _encoding, _time, registry, s3_v2
-from signers import _verify_legacy as legacy
+from signers._verification import s3_v2 as legacy_s3
+from signers._verification import sigv2 as legacy_v2
 from signers._verification import sigv4 as v4
 from signers._verification import sigv4_parse
 
@@ -33,6 +34,19 @@ CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 TOKEN_CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "tok/en+=")
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MANY = settings(SETTINGS, max_examples=400)
+
+
+@contextlib.contextmanager
+def _cache_bounded(name: str, size: int) -> Iterator[None]:
+    """The cache ``name`` bounded to ``size`` entries (and emptied), restored afterwards."""
+    previous = signers._cache.DEFAULT_SIZES[name]
+    signers.set_cache_size(name, size)
+    signers._cache.caches[name].clear()
+    try:
+        yield
+    finally:
+        signers.set_cache_size(name, previous)
+
 
 Outcome = Tuple[Any, ...]
 
@@ -62,8 +76,11 @@ def general_only() -> Iterator[None]:
             (sigv4_parse, "parse_header_fast"),
             (sigv4_parse, "parse_query_fast"),
             (v4, "_verify_fast"),
-            (legacy, "_parse_fast"),
-            (legacy, "_verify_fast"),
+            (legacy_v2, "parse_fast"),
+            (legacy_v2, "verify_fast"),
+            (legacy_s3, "parse_header_fast"),
+            (legacy_s3, "parse_query_fast"),
+            (legacy_s3, "verify_fast"),
         ):
             stack.enter_context(mock.patch.object(module, name, none.__func__))
         yield
@@ -411,10 +428,8 @@ def test_verification_takes_the_fast_path_for_the_common_requests() -> None:
     # The general checks are made to fail: only the one-pass path can give these verdicts.
     trap = mock.Mock(side_effect=AssertionError("general path taken"))
     with mock.patch.object(v4, "_check_signature", trap), mock.patch.object(
-        legacy, "_verify_sigv2", trap
-    ), mock.patch.object(legacy, "_verify_s3_header", trap), mock.patch.object(
-        legacy, "_verify_s3_query", trap
-    ):
+        legacy_v2, "verify_steps", trap
+    ), mock.patch.object(legacy_s3, "verify_steps", trap):
         for scheme, options, request in CASES:
             signer = signers.get_signer(scheme, **options)
             signed = signer.sign(request, CREDS, AT)
@@ -578,12 +593,14 @@ def _thread_jobs() -> List[Tuple[Any, Request, Credentials, dt.datetime]]:
     return jobs
 
 
-def test_many_threads_share_the_legacy_signers_verifiers_and_caches(monkeypatch: Any) -> None:
+def test_many_threads_share_the_legacy_signers_verifiers_and_caches() -> None:
     # Tiny bounds force concurrent inserts and evictions in the secret-key and shared-signer
     # caches; the instants churn the time caches.  Every result must equal the one-thread one.
-    monkeypatch.setattr(_crypto, "_SECRETS_MAX", 2)
-    monkeypatch.setattr(registry, "_SHARED_MAX", 2)
-    monkeypatch.setattr(registry, "_shared", {})
+    with _cache_bounded("secret-keys", 2), _cache_bounded("verifiers", 2):
+        _legacy_threads_alike()
+
+
+def _legacy_threads_alike() -> None:
     _crypto.clear_signing_key_cache()
     jobs = _thread_jobs()
     expected = [signer.sign(request, creds, at) for signer, request, creds, at in jobs]
@@ -618,7 +635,7 @@ def test_many_threads_share_the_legacy_signers_verifiers_and_caches(monkeypatch:
         thread.join(timeout=120)
     assert not any(t.is_alive() for t in threads)
     assert failures == []
-    assert len(_crypto._SECRETS) <= 2 + 6 and len(registry._shared) <= 2 + 6
+    assert len(_crypto._SECRET_KEYS) <= 2 and len(registry._shared) <= 2
 
 
 def test_secret_key_state_is_the_hmac_of_the_secret() -> None:
@@ -635,7 +652,7 @@ def test_secret_key_state_is_the_hmac_of_the_secret() -> None:
             ).decode("ascii")
             assert secret not in repr(state)
     _crypto.clear_signing_key_cache()
-    assert not _crypto._SECRETS
+    assert not _crypto._SECRET_KEYS
 
 
 def test_shared_signers_are_forgotten_on_refresh_and_not_shared_for_plugins() -> None:

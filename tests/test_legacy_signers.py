@@ -50,8 +50,9 @@ TOKEN_CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEK
         ("v2", SigV2Signer, "sigv2:query"),
         ("s3-v2", S3V2Signer, "s3-v2:header"),
         ("s3", S3V2Signer, "s3-v2:header"),
-        ("s3-v2-query", S3V2QuerySigner, "s3-v2:query"),
-        ("s3-query", S3V2QuerySigner, "s3-v2:query"),
+        # one S3 signer, two placements: S3V2QuerySigner is S3V2Signer(placement="query")
+        ("s3-v2-query", S3V2Signer, "s3-v2:query"),
+        ("s3-query", S3V2Signer, "s3-v2:query"),
     ],
 )
 def test_registered(name: str, cls: type, feature: str) -> None:
@@ -59,6 +60,11 @@ def test_registered(name: str, cls: type, feature: str) -> None:
     assert feature in signer.features
     assert signer.__class__ is cls
     assert name in signers.available()
+    if cls is S3V2Signer:
+        query = feature.endswith(":query")
+        assert signer.name == ("s3-v2-query" if query else "s3-v2")
+        assert (signer.options.placement == "query") is query
+        assert type(S3V2QuerySigner()) is S3V2Signer
 
 
 def test_aliases_name_their_target() -> None:

@@ -133,16 +133,19 @@ def test_a_candidate_of_n_minus_2_is_accepted(monkeypatch: Any) -> None:
     assert _crypto.sigv4a_private_value(AK, SECRET) == P256_N - 1
 
 
-def test_key_cache_is_bounded_and_keyed_by_both_parts(monkeypatch: Any) -> None:
+def test_key_cache_is_bounded_and_keyed_by_both_parts() -> None:
     _ecdsa.clear_key_cache()
-    monkeypatch.setattr(_ecdsa, "_KEYS_MAX", 3)
-    keys = [_ecdsa.private_key(f"AK{i}", SECRET) for i in range(5)]
-    assert len(_ecdsa._KEYS) == 3
-    assert _ecdsa.private_key("AK4", SECRET) is keys[4]  # cached
-    other = _ecdsa.private_key("AK4", SECRET + "x")
-    assert _ecdsa.public_key_xy(other) != _ecdsa.public_key_xy(keys[4])
-    _ecdsa.clear_key_cache()
-    assert not _ecdsa._KEYS
+    signers.set_cache_size("sigv4a-keys", 3)
+    try:
+        keys = [_ecdsa.private_key(f"AK{i}", SECRET) for i in range(5)]
+        assert len(_ecdsa._KEYS) == 3
+        assert _ecdsa.private_key("AK4", SECRET) is keys[4]  # cached
+        other = _ecdsa.private_key("AK4", SECRET + "x")
+        assert _ecdsa.public_key_xy(other) != _ecdsa.public_key_xy(keys[4])
+        _ecdsa.clear_key_cache()
+        assert not len(_ecdsa._KEYS)
+    finally:
+        signers.set_cache_size("sigv4a-keys", 256)
 
 
 def test_concurrent_signing_shares_the_cache_safely() -> None:

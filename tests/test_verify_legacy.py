@@ -5,7 +5,7 @@ Expected values come from outside the code under test: the published vectors in
 tampered one fails carrying the vector's string to sign), the naive reference in
 ``tests/reference/legacy_reference.py`` (the string to sign the server should report), botocore's
 ``SigV2Auth`` / ``HmacV1Auth`` / ``HmacV1QueryAuth`` (what real clients send), and AWS's error codes
-as documented in ``signers/_verify_legacy.py``.
+as documented in ``signers/_verification/sigv2.py`` and ``s3_v2.py``.
 """
 
 from __future__ import annotations

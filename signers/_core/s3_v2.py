@@ -1,18 +1,24 @@
 """Amazon S3's legacy scheme (HMAC-SHA1) as the specification states it: canonical amz headers,
-canonical resource, string to sign, signature, and the bucket addressing options.  Pure functions,
-shared by the signers (:mod:`signers.s3_v2`), verification and migration; see
-:mod:`signers.s3_v2` for the algorithm.
+canonical resource, string to sign, signature, and the signer's options (bucket addressing, where
+the signature goes).  Pure functions, shared by the signer (:mod:`signers.s3_v2`), verification
+and migration; see :mod:`signers.s3_v2` for the algorithm.
 """
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
+import datetime as _dt
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
 
 from .. import _crypto
-from .._encoding import percent_decode
+from .._encoding import percent_decode, percent_decode_str
+from .._time import resolve_time
 from ..errors import InvalidOption, InvalidRequest
 from ..model import Request
+from ..options import OptionsValue
+from .sigv2 import partition_pairs
 
+# What signers.s3_v2 re-exports (the public stages and options); the other names here serve the
+# one-pass paths of the signer and of verification.
 __all__ = [
     "S3V2Options",
     "SUB_RESOURCES",
@@ -20,9 +26,9 @@ __all__ = [
     "ADDRESSING_MODES",
     "QUERY_AUTH_PARAMETERS",
     "bucket_from_host",
-    "trim",
     "canonical_amz_headers",
     "canonical_resource",
+    "canonical_resource_of",
     "string_to_sign",
     "compute_signature",
     "authorization_header",
@@ -35,6 +41,7 @@ __all__ = [
 Pair = Tuple[str, str]
 
 #: The sub-resources S3 signs (as listed in its REST authentication documentation).
+# (tests/reference/legacy_reference.py keeps its own copy on purpose: an independent route)
 SUB_RESOURCES: FrozenSet[str] = frozenset(
     {
         "acl",
@@ -72,6 +79,11 @@ RESPONSE_OVERRIDES: FrozenSet[str] = frozenset(
 )
 
 ADDRESSING_MODES = ("auto", "virtual", "path", "cname")
+
+#: ``header``: ``Authorization: AWS key:signature``; ``query``: a presigned URL.
+PLACEMENTS = ("header", "query")
+#: A presigned URL's lifetime when neither ``expires`` nor ``expires_at`` is given, in seconds.
+DEFAULT_EXPIRES = 3600
 
 #: The presigned form's parameters (what migration strips from a presigned URL).
 QUERY_AUTH_PARAMETERS: FrozenSet[str] = frozenset(
@@ -137,6 +149,16 @@ def canonical_amz_headers(headers: Iterable[Pair]) -> str:
         previous = merged.get(key)
         merged[key] = value if previous is None else previous + "," + value
     return "".join([n + ":" + merged[n] + "\n" for n in sorted(merged)])
+
+
+def amz_query_pairs(request: Request) -> List[Pair]:
+    """The ``x-amz-*`` query parameters of ``request``, decoded: S3 reads them as ``x-amz-*``
+    headers in a presigned URL (the session token among them), so they are signed as such."""
+    return [
+        (n, percent_decode_str(v))
+        for n, v in request.query_pairs()
+        if n.lower().startswith(_AMZ_PREFIX)
+    ]
 
 
 def canonical_resource(
@@ -207,20 +229,87 @@ def parse_authorization(value: str) -> Optional[Tuple[str, str]]:
 
 def split_query_auth(query_pairs: Sequence[Pair]) -> Tuple[List[Pair], List[Pair]]:
     """Split raw query pairs into ``(the caller's own, the presigned form's)``."""
-    own: List[Pair] = []
-    auth: List[Pair] = []
-    for pair in query_pairs:
-        (auth if pair[0] in QUERY_AUTH_PARAMETERS else own).append(pair)
-    return own, auth
+    return partition_pairs(query_pairs, QUERY_AUTH_PARAMETERS)
 
 
 # -- options -----------------------------------------------------------------------------------
 
 
-class S3V2Options:
-    """Validated bucket-addressing settings shared by the header and presigned forms."""
+def _check_name(field: str, value: object) -> None:
+    if value is not None and (
+        not isinstance(value, str) or not value or "/" in value or value != value.strip()
+    ):
+        raise InvalidOption(
+            f"option {field!r} must be a non-empty name without '/' or spaces, got {value!r}",
+            field=field,
+        )
 
-    __slots__ = ("addressing", "bucket", "sub_resources", "virtual_host_suffix")
+
+def _check_sub_resources(names: Union[Iterable[str], str]) -> FrozenSet[str]:
+    if isinstance(names, str):
+        names = [names]
+    extra = []
+    for name in names:
+        if not isinstance(name, str) or not name or "=" in name or "&" in name:
+            raise InvalidOption(
+                f"option 'extra_sub_resources': {name!r} is not a query parameter name",
+                field="extra_sub_resources",
+            )
+        extra.append(name)
+    return SUB_RESOURCES | frozenset(extra)
+
+
+def _check_expiry(
+    placement: str, expires: Optional[int], expires_at: Optional[_dt.datetime]
+) -> Tuple[Optional[int], Optional[_dt.datetime]]:
+    """``(expires, expires_at)`` of a presigned URL: one of them, ``expires`` by default."""
+    if placement != "query":
+        if expires is not None or expires_at is not None:
+            field = "expires" if expires is not None else "expires_at"
+            raise InvalidOption(
+                f"option {field!r} belongs to presigned URLs (placement='query')", field=field
+            )
+        return None, None
+    if expires is not None and expires_at is not None:
+        raise InvalidOption(
+            "options 'expires' and 'expires_at' both given; use one", field="expires_at"
+        )
+    if expires is not None and (
+        isinstance(expires, bool) or not isinstance(expires, int) or expires < 1
+    ):
+        raise InvalidOption(
+            f"option 'expires' must be a positive number of seconds, got {expires!r}",
+            field="expires",
+        )
+    if expires_at is not None:
+        return None, resolve_time(expires_at, field="expires_at")
+    return DEFAULT_EXPIRES if expires is None else expires, None
+
+
+class S3V2Options(OptionsValue):
+    """Validated settings of S3's legacy signer: bucket addressing (``addressing``, ``bucket``,
+    ``virtual_host_suffix``, ``extra_sub_resources``; see :mod:`signers.s3_v2`) and where the
+    signature goes (``placement``: ``"header"``, or ``"query"`` for a presigned URL with
+    ``expires`` seconds, default 3600, or an absolute ``expires_at``).  A verifier reads the
+    addressing options only: they place the bucket in the resource."""
+
+    __slots__ = (
+        "addressing",
+        "bucket",
+        "expires",
+        "expires_at",
+        "placement",
+        "sub_resources",
+        "virtual_host_suffix",
+    )
+
+    addressing: str
+    bucket: Optional[str]
+    virtual_host_suffix: Optional[str]
+    sub_resources: FrozenSet[str]
+    placement: str
+    expires: Optional[int]
+    expires_at: Optional[_dt.datetime]
 
     def __init__(
         self,
@@ -229,41 +318,50 @@ class S3V2Options:
         bucket: Optional[str] = None,
         virtual_host_suffix: Optional[str] = None,
         extra_sub_resources: Union[Iterable[str], str] = (),
+        placement: str = "header",
+        expires: Optional[int] = None,
+        expires_at: Optional[_dt.datetime] = None,
     ) -> None:
         if addressing not in ADDRESSING_MODES:
             raise InvalidOption(
                 f"option 'addressing' is {addressing!r}; use one of {', '.join(ADDRESSING_MODES)}",
                 field="addressing",
             )
-        for field, value in (("bucket", bucket), ("virtual_host_suffix", virtual_host_suffix)):
-            if value is not None and (
-                not isinstance(value, str) or not value or "/" in value or value != value.strip()
-            ):
-                raise InvalidOption(
-                    f"option {field!r} must be a non-empty name without '/' or spaces, "
-                    f"got {value!r}",
-                    field=field,
-                )
+        _check_name("bucket", bucket)
+        _check_name("virtual_host_suffix", virtual_host_suffix)
         if bucket is not None and addressing in ("path", "cname"):
             raise InvalidOption(
                 f"option 'bucket' conflicts with addressing={addressing!r} "
                 "(path-style carries the bucket in the path, cname in the host)",
                 field="bucket",
             )
-        if isinstance(extra_sub_resources, str):
-            extra_sub_resources = [extra_sub_resources]
-        extra = []
-        for name in extra_sub_resources:
-            if not isinstance(name, str) or not name or "=" in name or "&" in name:
-                raise InvalidOption(
-                    f"option 'extra_sub_resources': {name!r} is not a query parameter name",
-                    field="extra_sub_resources",
-                )
-            extra.append(name)
-        self.addressing = addressing
-        self.bucket = bucket
-        self.virtual_host_suffix = virtual_host_suffix
-        self.sub_resources: FrozenSet[str] = SUB_RESOURCES | frozenset(extra)
+        set_ = self._set
+        set_("sub_resources", _check_sub_resources(extra_sub_resources))
+        set_("addressing", addressing)
+        set_("bucket", bucket)
+        set_("virtual_host_suffix", virtual_host_suffix)
+        if placement not in PLACEMENTS:
+            raise InvalidOption(
+                f"option 'placement' is {placement!r}; use 'header' or 'query'", field="placement"
+            )
+        set_("placement", placement)
+        expiry = _check_expiry(placement, expires, expires_at)
+        set_("expires", expiry[0])
+        set_("expires_at", expiry[1])
+
+    def as_kwargs(self) -> Dict[str, Any]:
+        kwargs: Dict[str, Any] = {
+            "addressing": self.addressing,
+            "bucket": self.bucket,
+            "virtual_host_suffix": self.virtual_host_suffix,
+            "extra_sub_resources": sorted(self.sub_resources - SUB_RESOURCES),
+            "placement": self.placement,
+        }
+        if self.expires_at is not None:
+            kwargs["expires_at"] = self.expires_at
+        elif self.expires is not None:
+            kwargs["expires"] = self.expires
+        return kwargs
 
     def resolve_bucket(self, host: str) -> Optional[str]:
         """The bucket the Host addresses (it goes first in the resource), or ``None``."""
@@ -289,18 +387,33 @@ class S3V2Options:
             )
         return found
 
-    def __repr__(self) -> str:
-        return (
-            f"S3V2Options(addressing={self.addressing!r}, bucket={self.bucket!r}, "
-            f"virtual_host_suffix={self.virtual_host_suffix!r})"
-        )
+
+def canonical_resource_of(
+    options: S3V2Options, request: Request, host_header: Optional[str]
+) -> str:
+    """The canonicalized resource of ``request`` as a server with ``options`` reads it.
+
+    ``host_header`` is the value of the Host header as sent (``None``: none was sent, the URL's
+    host counts); the bucket it addresses goes first (:meth:`S3V2Options.resolve_bucket`, which
+    raises when the host does not fit the options), then :func:`canonical_resource`.
+    """
+    authority, path, query = request[5], request[6], request[7]
+    if host_header is None and ":" not in authority:
+        host = authority  # (host_name's first case, without the call: the one-pass paths)
+    else:
+        host = host_name(request, host_header)
+    bucket = options.resolve_bucket(host)
+    if not query:  # (the common case, without splitting a query)
+        return (path or "/") if bucket is None else "/" + bucket + (path or "/")
+    return canonical_resource(path, request.query_pairs(), bucket, options.sub_resources)
 
 
 def host_name(request: Request, header: Optional[str]) -> str:
     """The host name a request addresses (no port): of its Host header value ``header``, else
     of its URL."""
     if header is None:
-        return request.host
+        authority = request[5]
+        return authority if ":" not in authority else request.host
     header = header.strip()
     if header.startswith("["):
         return header[: header.find("]") + 1]

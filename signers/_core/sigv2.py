@@ -1,32 +1,53 @@
 """AWS Signature Version 2 (query APIs) as the specification states it: parameters, canonical
-query, string to sign, signature.  Pure functions, shared by the signer (:mod:`signers.sigv2`),
-verification and migration; see :mod:`signers.sigv2` for the algorithm.
+query, string to sign, signature, and the signer's options.  Pure functions, shared by the signer
+(:mod:`signers.sigv2`), verification and migration; see :mod:`signers.sigv2` for the algorithm.
 """
 
 from __future__ import annotations
 
-from typing import FrozenSet, Iterable, List, Sequence, Tuple
+import datetime as _dt
+from operator import itemgetter
+from typing import (
+    Any,
+    Collection,
+    Dict,
+    FrozenSet,
+    Iterable,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 from .. import _crypto
-from .._encoding import percent_decode, uri_encode
+from .._encoding import (
+    is_canonical_piece,
+    is_canonical_query,
+    percent_decode,
+    percent_decode_str,
+    uri_encode,
+)
+from .._http import DEFAULT_PORTS
+from .._time import resolve_time
 from ..errors import InvalidOption, InvalidRequest
 from ..model import Request
+from ..options import OptionsValue
 
+# What signers.sigv2 re-exports (the public stages); the other functions here serve the one-pass
+# paths of the signer and of verification.
 __all__ = [
+    "SigV2Options",
     "SIGNATURE_METHODS",
     "SIGV2_PARAMETERS",
     "SIGV2_PARAMETER_ORDER",
     "FORM_CONTENT_TYPE",
-    "DEFAULT_PORTS",
     "parse_params",
-    "form_decode",
     "encode_params",
-    "name_key",
     "canonical_query_v2",
     "string_to_sign",
     "compute_signature",
     "request_host",
-    "strip_default_port",
     "request_params",
     "is_form",
     "split_sigv2_params",
@@ -53,8 +74,77 @@ SIGV2_PARAMETERS: FrozenSet[str] = frozenset(SIGV2_PARAMETER_ORDER)
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
-#: The port a URL scheme implies (left out of a Host line).
-DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+#: Where the signer puts the parameters: ``None`` chooses by the request (see :mod:`signers.sigv2`).
+PLACEMENTS = (None, "query", "body")
+
+_first = itemgetter(0)
+
+
+# -- options -----------------------------------------------------------------------------------
+
+
+def _check_expires(value: object) -> Union[int, _dt.datetime, None]:
+    if value is None:
+        return None
+    if isinstance(value, _dt.datetime):
+        return resolve_time(value, field="expires")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidOption(
+            "option 'expires' must be whole seconds (int) or an aware datetime, "
+            f"got {type(value).__name__}",
+            field="expires",
+        )
+    if value < 1:
+        raise InvalidOption(
+            f"option 'expires' is {value}; give a positive number of seconds", field="expires"
+        )
+    return value
+
+
+class SigV2Options(OptionsValue):
+    """Validated SigV2 signer settings: ``signature_method`` (``"HmacSHA256"`` or
+    ``"HmacSHA1"``), ``placement`` (:data:`PLACEMENTS`) and ``expires`` (whole seconds after the
+    signing time, or an aware datetime; ``None`` sends ``Timestamp``).  Verification needs none of
+    them: a SigV2 request says all it was signed with."""
+
+    __slots__ = ("expires", "placement", "signature_method")
+
+    signature_method: str
+    placement: Optional[str]
+    expires: Union[int, _dt.datetime, None]
+
+    def __init__(
+        self,
+        *,
+        signature_method: str = "HmacSHA256",
+        placement: Optional[str] = None,
+        expires: Union[int, _dt.datetime, None] = None,
+    ) -> None:
+        if signature_method not in SIGNATURE_METHODS:
+            raise InvalidOption(
+                f"option 'signature_method' is {signature_method!r}; "
+                "use 'HmacSHA256' or 'HmacSHA1'",
+                field="signature_method",
+            )
+        if placement not in PLACEMENTS:
+            raise InvalidOption(
+                f"option 'placement' is {placement!r}; use 'query', 'body' or None (automatic)",
+                field="placement",
+            )
+        self._set("signature_method", signature_method)
+        self._set("placement", placement)
+        self._set("expires", _check_expires(expires))
+
+    def as_kwargs(self) -> Dict[str, Any]:
+        return {
+            "signature_method": self.signature_method,
+            "placement": self.placement,
+            "expires": self.expires,
+        }
+
+
+# -- pure functions ----------------------------------------------------------------------------
 
 
 def parse_params(text: str) -> List[Pair]:
@@ -88,8 +178,61 @@ def encode_params(params: Iterable[Pair]) -> str:
     return "&".join([uri_encode(n) + "=" + uri_encode(v) for n, v in params])
 
 
+def encode_base64(text: str) -> str:
+    """:func:`~signers._encoding.uri_encode` of base64 text (a signature), quicker: of its
+    characters only ``+``, ``/`` and ``=`` are not unreserved."""
+    return text.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+
+
 def name_key(pair: Pair) -> bytes:
     return pair[0].encode("utf-8", "surrogateescape")
+
+
+def read_query(query: str) -> Tuple[List[Pair], Optional[Dict[str, str]], bool, bool]:
+    """A URL query's parameters as SigV2 reads them, in one pass (the one-pass signing and
+    verification paths): ``(pieces, sigv2, ascii_names, encoded_names)``.
+
+    ``pieces`` are ``(decoded name, "name=value" in canonical form)``, ``Signature`` left out;
+    ``sigv2`` the decoded values of the parameters SigV2 defines by name, ``Signature`` among
+    them (``None`` when one is repeated: then the rest is not read); ``ascii_names`` whether every
+    name is ASCII (then code-point order is byte order); ``encoded_names`` whether a name was
+    sent percent-encoded.  A piece already in canonical form (as signers write it) is kept as it
+    is: decoded and encoded again, it is the same.
+    """
+    pieces: List[Pair] = []
+    sigv2: Dict[str, str] = {}
+    ascii_names = True
+    encoded_names = False
+    # A query in canonical form as a whole leaves one test per piece: no second "=".  (No "+"
+    # either: that is a space.)
+    whole = is_canonical_query(query)
+    for piece in query.split("&"):
+        if not piece:
+            continue
+        name, equals, value = piece.partition("=")
+        canonical = ("=" not in value) if whole else is_canonical_piece(piece)
+        if canonical:
+            encoded = piece if equals else piece + "="
+            if "%" in name:
+                encoded_names = True
+                name = percent_decode_str(name)
+                if ascii_names and not name.isascii():
+                    ascii_names = False
+        else:
+            encoded_names = encoded_names or "%" in name
+            name = form_decode(name)
+            value = form_decode(value)
+            encoded = uri_encode(name) + "=" + uri_encode(value)
+            if ascii_names and not name.isascii():
+                ascii_names = False
+        if name in SIGV2_PARAMETERS:
+            if name in sigv2:
+                return pieces, None, ascii_names, encoded_names
+            sigv2[name] = percent_decode_str(value) if canonical and "%" in value else value
+            if name == "Signature":
+                continue
+        pieces.append((name, encoded))
+    return pieces, sigv2, ascii_names, encoded_names
 
 
 def canonical_query_v2(params: Iterable[Pair]) -> str:
@@ -178,13 +321,18 @@ def request_params(request: Request) -> Tuple[List[Pair], List[Pair]]:
     return query, body
 
 
+def partition_pairs(pairs: Iterable[Pair], names: Collection[str]) -> Tuple[List[Pair], List[Pair]]:
+    """Split ``pairs`` into ``(those not named in names, those named)``, each in order."""
+    own: List[Pair] = []
+    named: List[Pair] = []
+    for pair in pairs:
+        (named if pair[0] in names else own).append(pair)
+    return own, named
+
+
 def split_sigv2_params(params: Sequence[Pair]) -> Tuple[List[Pair], List[Pair]]:
     """Split ``params`` into ``(the caller's own, the SigV2 ones)`` (:data:`SIGV2_PARAMETERS`)."""
-    own: List[Pair] = []
-    sigv2: List[Pair] = []
-    for pair in params:
-        (sigv2 if pair[0] in SIGV2_PARAMETERS else own).append(pair)
-    return own, sigv2
+    return partition_pairs(params, SIGV2_PARAMETERS)
 
 
 def is_sigv2_signed(params: Sequence[Pair]) -> bool:

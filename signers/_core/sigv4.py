@@ -19,7 +19,7 @@ from hashlib import sha256 as _sha256
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from .. import _crypto
-from .._encoding import merge_headers
+from .._encoding import HEADER_BLANKS, bad_escape, merge_headers
 from ..errors import AlreadySigned, InvalidRequest
 from ..model import PayloadHash
 
@@ -44,6 +44,7 @@ __all__ = [
     "signing_headers",
     "is_hex_sha256",
     "refuse_signed",
+    "check_query",
     "headers_to_sign",
     "mentions_signing_query",
 ]
@@ -141,7 +142,7 @@ def declared_payload_hash(request: Request, header_value: Optional[str]) -> str:
     body = request.body
     if header_value is None:
         return body_hash(body)
-    declared = header_value.strip()
+    declared = header_value.strip(HEADER_BLANKS)
     lowered = declared.lower()
     is_hex = is_hex_sha256(lowered)
     if not (is_hex or declared == UNSIGNED_PAYLOAD_VALUE or declared.startswith(STREAMING_PREFIX)):
@@ -177,8 +178,24 @@ def signing_headers(
     return merged
 
 
+def check_query(query: str) -> None:
+    """Refuse a query with a malformed escape (``?a=%zz``), as AWS's own signer does (aws-c-auth
+    answers ``AWS_ERROR_MALFORMED_INPUT_STRING``): a server decodes the query before it checks
+    the signature, and no canonical form of ``%zz`` is one it would compute (botocore signs it as
+    sent).  ``%`` itself is sent as ``%25``."""
+    if "%" in query:
+        found = bad_escape(query)
+        if found is not None:
+            raise InvalidRequest(
+                f"query: {found!r} is not a percent-escape (two hex digits); send '%' as '%25'",
+                field="query",
+            )
+
+
 def refuse_signed(request: Request, scheme: str, *, extra_query: Sequence[str] = ()) -> None:
-    """Refuse a request that already carries what SigV4 adds (header or query parameter)."""
+    """Refuse a request that already carries what SigV4 adds (header or query parameter), or a
+    query no server reads as signed (:func:`check_query`)."""
+    check_query(request.query)
     for name, _ in request.headers:
         lowered = name.lower()
         if lowered in _REFUSED_HEADERS:

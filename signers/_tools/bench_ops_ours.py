@@ -6,7 +6,10 @@ its natural parts and signs (or verifies) it, as a caller does on every request.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, cast
+
+if TYPE_CHECKING:
+    from ..protocols import Verifier
 
 from .._crypto import derive_signing_key_uncached, signing_key
 from ..model import Body, Credentials, Request, SignedRequest
@@ -158,7 +161,7 @@ def ours_verify(
         signed = signer.sign(Request(method, url, headers, body), credentials, AT)
         r_method, r_url, r_headers, r_body = _received(signed)
         if dispatch is None:
-            verify = signer.verify
+            verify = cast("Verifier", signer).verify
 
             def run() -> Any:
                 return verify(Request(r_method, r_url, r_headers, r_body), credentials, AT)

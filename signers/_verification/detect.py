@@ -29,15 +29,14 @@ from .._core.sigv2 import FORM_CONTENT_TYPE as _FORM
 from .._core.sigv2 import SIGV2_PARAMETER_ORDER as _SIGV2_SINGLE
 from .._core.sigv2 import SIGV2_PARAMETERS as _SIGV2_SINGLE_SET
 from .._core.sigv4 import ALGORITHM, ECDSA_ALGORITHM
-from .._encoding import percent_decode_str, split_query
+from .._encoding import HEADER_BLANKS, percent_decode_str, split_query
 from ..errors import (
     IncompleteSignature,
     InvalidArgument,
-    InvalidRequest,
     MissingAuthenticationToken,
     UnsupportedAuthorization,
 )
-from ..model import Request
+from ..model import Request, check_request
 from .answers import ONLY_ONE
 
 __all__ = [
@@ -83,7 +82,7 @@ def decoded_pairs(raw: str) -> List[Tuple[str, str]]:
 
 def form_pairs(request: Request, *, decoded: bool = True) -> List[Tuple[str, str]]:
     """The pairs of an ``application/x-www-form-urlencoded`` body, else ``[]``."""
-    content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
+    content_type = (request.header("content-type") or "").split(";")[0].strip(HEADER_BLANKS).lower()
     body = request.body
     if content_type != _FORM or not isinstance(body, bytes) or not body:
         return []
@@ -112,9 +111,9 @@ def _sigv4_credential(value: str) -> str:
     # The Credential component of an Authorization header, found loosely; strict parsing is the
     # verifier's job and reports the precise error.
     for piece in value.partition(" ")[2].split(","):
-        key, _, component = piece.strip().partition("=")
-        if key.strip() == "Credential":
-            return component.strip()
+        key, _, component = piece.strip(HEADER_BLANKS).partition("=")
+        if key.strip(HEADER_BLANKS) == "Credential":
+            return component.strip(HEADER_BLANKS)
     return ""
 
 
@@ -128,10 +127,7 @@ def detect(request: Request) -> Detected:
     and another :class:`~signers.errors.VerificationError` when it mixes schemes or the
     Authorization header is of no known type.
     """
-    if not isinstance(request, Request):
-        raise InvalidRequest(
-            f"request: expected signers.Request, got {type(request).__name__}", field="request"
-        )
+    check_request(request)
     query = named_pairs(request.query) if request.query else []  # (values decoded where read)
     authorizations = request.header_values("authorization")
     if authorizations:
@@ -151,7 +147,7 @@ def _from_authorization(
         raise IncompleteSignature(
             "the Authorization header appears more than once", field="Authorization"
         )
-    value = authorizations[0].strip()
+    value = authorizations[0].strip(HEADER_BLANKS)
     if any(
         n == "Signature" or n.lower() in ("x-amz-algorithm", "x-amz-signature") for n, _ in query
     ) or _form_has_signature(request):
@@ -162,9 +158,11 @@ def _from_authorization(
         if algorithm == ALGORITHM:
             return Detected("sigv4", access_key, region, service)
         region_set = request.header("x-amz-region-set")
-        return Detected("sigv4a", access_key, region_set and region_set.strip(), service)
+        return Detected(
+            "sigv4a", access_key, region_set and region_set.strip(HEADER_BLANKS), service
+        )
     if algorithm == "AWS":
-        access_key, colon, signature = value[4:].strip().partition(":")
+        access_key, colon, signature = value[4:].strip(HEADER_BLANKS).partition(":")
         if not colon or not access_key or not signature:
             raise InvalidArgument(
                 "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature",

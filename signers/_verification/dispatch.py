@@ -14,6 +14,7 @@ import dataclasses
 import datetime as _dt
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Union
 
+from .._lazy import lazy_module
 from .._time import UTC, iso8601, parse_iso8601
 from ..errors import (
     AuthorizationHeaderMalformed,
@@ -28,6 +29,7 @@ from ..registry import is_own, shared_signer
 from . import sigv4 as _sigv4
 from .answers import FLAVORS, is_s3_service
 from .detect import Detected, decoded_pairs, detect, form_pairs
+from .legacy_auth import LEGACY_SCHEMES
 from .sigv4_parse import ParsedAuth
 
 __all__ = [
@@ -46,15 +48,10 @@ Lookup = Union[Mapping[str, Credentials], Callable[[str], Optional[Credentials]]
 SIGV4_SCHEMES = ("sigv4", "sigv4-query")
 #: The SigV4A schemes: a credential scope without region, and a region set (``region_set``).
 SIGV4A_SCHEMES = ("sigv4a", "sigv4a-query")
-#: The legacy schemes (no credential scope).
-LEGACY_SCHEMES = ("sigv2", "s3-v2", "s3-v2-query")
 
 
-def _legacy() -> Any:
-    """:mod:`signers._verify_legacy`, imported on first use."""
-    from .. import _verify_legacy
-
-    return _verify_legacy
+# The legacy schemes' verification, imported on first use.
+_legacy = lazy_module("._verification.legacy")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -308,12 +305,13 @@ def _verify_legacy(
 ) -> Verified:
     # As for SigV4: the precise error for a malformed request before "unknown access key".
     legacy = _legacy()
-    parsed = legacy.parse(signer, request)
+    scheme = detected.scheme
+    parsed = legacy.parse(scheme, request)
     credentials = lookup_credentials(lookup, parsed.access_key)
     if credentials is None:
         raise FLAVORS[s3, False].unknown_key(parsed.access_key)
     artifacts = legacy.verify(
-        signer, request, credentials, now=now, max_skew=max_skew, parsed=parsed
+        scheme, signer.options, request, credentials, now, max_skew, parsed=parsed
     )
     return _verified(
         Detected(detected.scheme, parsed.access_key, None, detected.service),

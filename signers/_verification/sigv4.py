@@ -29,6 +29,7 @@ from .._core.sigv4 import (
     string_to_sign,
 )
 from .._encoding import (
+    HEADER_BLANKS,
     canonical_path,
     canonical_query,
     canonical_query_of,
@@ -215,7 +216,7 @@ def _payload_hash(request: Request, parsed: ParsedAuth, flavor: Flavor) -> str:
     body = request.body
     if declared is None:
         return body_hash(body)
-    declared = declared.strip()
+    declared = declared.strip(HEADER_BLANKS)
     if declared == UNSIGNED_PAYLOAD_VALUE or declared.startswith(STREAMING_PREFIX):
         # The seed signature covers the declaration; chunk signatures are not verified here.
         return declared
@@ -246,7 +247,7 @@ def region_set_covers(region_set: str, regions: Sequence[str]) -> bool:
     An element ``*`` covers any region, ``us-*`` any region starting ``us-``; a server region
     ``*`` accepts any region set.  Names compare case-insensitively.
     """
-    wanted = [r.strip().lower() for r in region_set.split(",")]
+    wanted = [r.strip(HEADER_BLANKS).lower() for r in region_set.split(",")]
     return all(
         region == "*" or any(_covers(pattern, region.lower()) for pattern in wanted)
         for region in regions
@@ -433,7 +434,7 @@ def _fast_payload(request: Request, parsed: ParsedAuth, s3: bool) -> Optional[st
                         return None  # declared in the query, or maybe so: the general path
             return UNSIGNED_PAYLOAD_VALUE
         return body_hash(body)
-    declared = declared.strip()
+    declared = declared.strip(HEADER_BLANKS)
     if declared == UNSIGNED_PAYLOAD_VALUE or declared.startswith(STREAMING_PREFIX):
         return declared
     if not is_hex_sha256(declared):

@@ -20,7 +20,7 @@ from .._core.sigv4 import (
     is_hex_sha256,
     region_set_scope,
 )
-from .._encoding import is_canonical, percent_decode_str
+from .._encoding import HEADER_BLANKS, is_canonical, percent_decode_str
 from .._time import amz_date, amz_instant, parse_amz_date, resolve_time
 from ..errors import (
     AuthorizationQueryParametersError,
@@ -283,7 +283,7 @@ def _header_time(headers: _Headers, flavor: Flavor) -> Tuple[_dt.datetime, str]:
     amz = _single_header(headers, "x-amz-date", flavor)
     if amz is not None:
         try:
-            return parse_amz_date(amz.strip()), amz.strip()
+            return parse_amz_date(amz.strip(HEADER_BLANKS)), amz.strip(HEADER_BLANKS)
         except InvalidTime:
             raise flavor.bad_date(
                 f"Date must be in ISO-8601 'basic format'. Got {shown(amz)}. "
@@ -314,11 +314,11 @@ def _header_components(rest: str, flavor: Flavor) -> Dict[str, str]:
     """Credential, SignedHeaders and Signature of an Authorization header (after the algorithm)."""
     components: Dict[str, str] = {}
     for piece in rest.split(","):
-        piece = piece.strip()
+        piece = piece.strip(HEADER_BLANKS)
         if not piece:
             continue
         key, eq, component = piece.partition("=")
-        key = key.strip()
+        key = key.strip(HEADER_BLANKS)
         if not eq:
             raise flavor.malformed(
                 f"{shown(key)} not a valid key=value pair (missing equal-sign) in "
@@ -339,7 +339,7 @@ def _header_components(rest: str, flavor: Flavor) -> Dict[str, str]:
                 field=key,
                 s3_message=f"the authorization component {key!r} appears more than once.",
             )
-        components[key] = component.strip()
+        components[key] = component.strip(HEADER_BLANKS)
     missing = [k for k in _HEADER_COMPONENTS if not components.get(k)]
     if missing:
         raise flavor.malformed(
@@ -384,7 +384,7 @@ def parse_authorization_header(
     for name, _ in request.query_pairs():
         if percent_decode_str(name).lower() in ("x-amz-algorithm", "x-amz-signature"):
             raise InvalidArgument(ONLY_ONE, field="Authorization")
-    value = values[0].strip()
+    value = values[0].strip(HEADER_BLANKS)
     algorithm, _, rest = value.partition(" ")
     if algorithm != expected_algorithm:
         if s3:
@@ -400,11 +400,11 @@ def parse_authorization_header(
     names = _parse_signed_headers(components["SignedHeaders"], flavor, "SignedHeaders")
     if sigv4a:
         region_set = _single_header(headers, _REGION_SET, flavor)
-        if region_set is None or not region_set.strip():
+        if region_set is None or not region_set.strip(HEADER_BLANKS):
             raise flavor.malformed(
                 f"{ECDSA_ALGORITHM} requires the 'X-Amz-Region-Set' header.", field=_REGION_SET
             )
-        region = region_set.strip()
+        region = region_set.strip(HEADER_BLANKS)
     when, when_text = _header_time(headers, flavor)
     token = _single_header(headers, "x-amz-security-token", flavor)
     return ParsedAuth(
@@ -420,7 +420,7 @@ def parse_authorization_header(
         request_time=when,
         request_time_text=when_text,
         expires=None,
-        token=token.strip() if token is not None else None,
+        token=token.strip(HEADER_BLANKS) if token is not None else None,
         content_sha256=_single_header(headers, "x-amz-content-sha256", flavor),
         algorithm=expected_algorithm,
     )
@@ -502,7 +502,7 @@ def parse_presigned_query(
         found["x-amz-credential"], flavor, "X-Amz-Credential", sigv4a=sigv4a
     )
     if sigv4a:
-        region = found[_REGION_SET].strip()
+        region = found[_REGION_SET].strip(HEADER_BLANKS)
     names = _parse_signed_headers(found["x-amz-signedheaders"], flavor, "X-Amz-SignedHeaders")
     when_text = found["x-amz-date"]
     try:
@@ -570,7 +570,7 @@ def parse_header_fast(request: Request, values: Dict[str, str]) -> Optional[Pars
             name = piece.partition("=")[0]
             if "%" in name or name.lower() in _ONLY_ONE_NAMES:
                 return None
-    value = authorization.strip()
+    value = authorization.strip(HEADER_BLANKS)
     if not value.startswith(_HEADER_PREFIX):
         return None
     credential, _, rest = value[_HEADER_PREFIX_LENGTH:].partition(", SignedHeaders=")
@@ -581,7 +581,7 @@ def parse_header_fast(request: Request, values: Dict[str, str]) -> Optional[Pars
     amz = values.get("x-amz-date")
     if not found or parts is None or names is None or amz is None or not is_hex_sha256(signature):
         return None
-    when_text = amz.strip()
+    when_text = amz.strip(HEADER_BLANKS)
     when = amz_instant(when_text)
     if when is None:
         return None
@@ -597,7 +597,7 @@ def parse_header_fast(request: Request, values: Dict[str, str]) -> Optional[Pars
             when,
             when_text,
             None,
-            token.strip() if token is not None else None,
+            token.strip(HEADER_BLANKS) if token is not None else None,
             values.get("x-amz-content-sha256"),
             values,
             None,

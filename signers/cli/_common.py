@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, List, Mapping, NoReturn, Optional, Tuple
 from .._time import UTC, parse_iso8601
 from ..errors import InvalidCredentials, InvalidOption, InvalidRequest, InvalidTime, SigningError
 from ..model import UNSIGNED_PAYLOAD, Artifacts, Body, Credentials, Request, SignedRequest
-from ..registry import Signer
+from ..protocols import Signer
 
 __all__ = [
     "UsageError",
