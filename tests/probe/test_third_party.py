@@ -75,7 +75,7 @@ def moto() -> Iterator[Tuple[str, Credentials]]:
 def test_probe_runs_to_the_end_against_moto(moto: Tuple[str, Credentials]) -> None:
     url, credentials = moto
     result = probe(url, credentials, create_bucket=True)
-    _check_ran_to_the_end(result, passed=30)
+    _check_ran_to_the_end(result, passed=25)  # (29 with moto 5.0, 38 with 5.2)
     found = verdicts(result)
     assert found["sigv4/get-object"] == "pass"
     assert found["sigv4/tamper-path"] == "pass"
