@@ -15,7 +15,15 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from .model import Probe
 
-__all__ = ["REASONS", "all_probes", "for_service", "plan", "resolve_schemes", "missing"]
+__all__ = [
+    "REASONS",
+    "CATALOGUES",
+    "all_probes",
+    "for_service",
+    "plan",
+    "resolve_schemes",
+    "missing",
+]
 
 #: Why a probe that requires a feature is skipped when the feature is absent.
 REASONS: Dict[str, str] = {
@@ -30,25 +38,19 @@ REASONS: Dict[str, str] = {
 }
 
 
+#: The catalogue modules (in this package), each with its ``PROBES`` table.  aws-chunked probes
+#: join as one more module whose rows require ``streaming`` (:func:`.runner.features_of` finds it
+#: when ``signers.streaming`` is installed).
+CATALOGUES = ("catalogue_s3", "catalogue_legacy", "catalogue_extra", "catalogue_query")
+
+
 def all_probes() -> List[Probe]:
     """Every probe of every catalogue (ids repeat between the S3 and the query-API ones)."""
-    from . import catalogue_extra, catalogue_legacy, catalogue_query, catalogue_s3
+    import importlib
 
-    return [
-        *catalogue_s3.PROBES,
-        *catalogue_legacy.PROBES,
-        *catalogue_extra.PROBES,
-        *catalogue_query.PROBES,
-        *_streaming_probes(),
-    ]
-
-
-def _streaming_probes() -> List[Probe]:
-    try:
-        from . import catalogue_chunked  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        return []
-    probes: List[Probe] = catalogue_chunked.PROBES
+    probes: List[Probe] = []
+    for name in CATALOGUES:
+        probes.extend(importlib.import_module(f".{name}", __package__).PROBES)
     return probes
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import importlib.util
 import re
 import secrets
 import threading
@@ -168,6 +169,8 @@ def features_of(ctx: Context) -> frozenset:  # type: ignore[type-arg]
         found.add("sigv4a")
     except SigningError:
         pass
+    if importlib.util.find_spec("signers.streaming") is not None:
+        found.add("streaming")
     return frozenset(found)
 
 
@@ -427,11 +430,19 @@ def run(
             None if skip is not None else pool.submit(_one, ctx, probe, budget)
             for probe, skip in chosen
         ]
-        for (probe, skip), future in zip(chosen, futures):
-            if future is None:
-                outcomes.append(Outcome(probe, SKIPPED, skip or ""))
-            else:
-                outcomes.append(future.result())
+        try:
+            for (probe, skip), future in zip(chosen, futures):
+                if future is None:
+                    outcomes.append(Outcome(probe, SKIPPED, skip or ""))
+                else:
+                    outcomes.append(future.result())
+        except KeyboardInterrupt:
+            # Interrupted: send nothing more, but still delete what was written.
+            for future in futures:
+                if future is not None:
+                    future.cancel()
+            _cleanup(ctx, created, pool)
+            raise
         cleanup = _cleanup(ctx, created, pool)
     outcomes = [_redacted(o, ctx.redactor) for o in outcomes]
     for leftover in cleanup.leftovers:
