@@ -17,9 +17,11 @@ from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Unio
 from .._lazy import lazy_module
 from .._time import UTC, iso8601, parse_iso8601
 from ..errors import (
+    AccessDenied,
     AuthorizationHeaderMalformed,
     IncompleteSignature,
     InvalidOption,
+    MissingAuthenticationToken,
     MissingDependency,
     UnknownScheme,
     UnsupportedAuthorization,
@@ -202,7 +204,14 @@ def verify(
 
     Raises a :class:`~signers.errors.VerificationError` subclass carrying AWS's error code.
     """
-    detected = detect(request)
+    try:
+        detected = detect(request)
+    except MissingAuthenticationToken:
+        if not is_s3_service(service):
+            raise
+        # S3 answers an anonymous request to an object or bucket that is not public with
+        # 403 AccessDenied (its MissingSecurityHeader is for a form upload without a policy).
+        raise AccessDenied("Access Denied", field="Authorization") from None
     scheme = detected.scheme
     if schemes is not None:
         allowed = tuple(schemes)
