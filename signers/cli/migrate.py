@@ -280,30 +280,38 @@ def _run_migrate(args: argparse.Namespace) -> int:
 
 
 def _run_scan(args: argparse.Namespace) -> int:
+    """Findings on stdout (``file:line: [code] ...``), files that could not be read as Python 3
+    on stderr (``file:line: skipped: why``); the exit status counts findings only."""
     if not args.inputs:
         raise UsageError("--scan needs at least one file or directory")
     for path in args.inputs:
         if not os.path.exists(path):
             raise UsageError(f"--scan: {path!r} does not exist")
     findings: List[_scan.Finding] = []
+    skipped: List[_scan.Skipped] = []
     files = 0
     for path in _scan.python_files(args.inputs):
         files += 1
-        findings.extend(_scan.scan_file(path))
+        scanned = _scan.scan_path(path)
+        findings.extend(scanned.findings)
+        if scanned.skipped is not None:
+            skipped.append(scanned.skipped)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "files": files,
-                    "findings": [finding._asdict() for finding in findings],
-                },
-                indent=2,
-            )
-        )
+        document = {
+            "files": files,
+            "findings": [finding._asdict() for finding in findings],
+            "skipped": [skip._asdict() for skip in skipped],
+        }
+        print(json.dumps(document, indent=2))
     else:
         for finding in findings:
             print(finding.text())
+        for skip in skipped:
+            print(skip.text(), file=sys.stderr)
         if not args.quiet:
             noun = "finding" if len(findings) == 1 else "findings"
-            print(f"# {len(findings)} {noun} in {files} file(s)", file=sys.stderr)
+            summary = f"# {len(findings)} {noun} in {files} file(s)"
+            if skipped:
+                summary += f"; {len(skipped)} skipped (not Python 3 source: listed above)"
+            print(summary, file=sys.stderr)
     return 1 if findings else 0
