@@ -781,7 +781,7 @@ def test_cli_signs_and_verifies_with_env_credentials(
         at=datetime.datetime(2011, 10, 3, 15, 19, 30, tzinfo=UTC),
         monkeypatch=monkeypatch,
     )
-    assert f"Authorization:{theirs['authorization']}" in out
+    assert f"Authorization: {theirs['authorization']}" in out
     assert DOC_SK not in out
 
 
@@ -831,8 +831,8 @@ def test_cli_raw_request_from_a_file_and_stdin(
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw.encode())))
     code, out, err = _run(capsys, ["-", "--verify", "-q", *at])
     assert code == 0, err
-    assert out.startswith("PUT /photos/puppy.jpg HTTP/1.1\nHost:johnsmith.s3.amazonaws.com\n")
-    assert "Authorization:AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/" in out
+    assert out.startswith("PUT /photos/puppy.jpg HTTP/1.1\nHost: johnsmith.s3.amazonaws.com\n")
+    assert "Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/" in out
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ __all__ = [
     "sign_from_args",
     "artifacts_json",
     "read_input",
+    "render_http",
     "guarded",
     "EXIT_USAGE",
 ]
@@ -315,6 +316,24 @@ def artifacts_json(artifacts: Artifacts, *, payload_hash: bool = False) -> Dict[
         fields["payload_hash"] = artifacts.payload_hash
     fields["signature"] = artifacts.signature
     return fields
+
+
+def render_http(request: Request) -> str:
+    """``request`` as the commands show it to users (``sign``, ``migrate``): the request line,
+    ``Host`` when it is not among the headers, ``Name: value`` lines, and the body after a blank
+    line (a binary body as ``<N bytes of binary body>``).  The one renderer for requests shown."""
+    lines = [f"{request.method} {request.target} HTTP/1.1"]
+    if not request.has_header("host"):
+        lines.append(f"Host: {request.host_header}")
+    lines.extend(f"{name}: {value}" for name, value in request.headers)
+    text = "\n".join(lines) + "\n"
+    body = request.body
+    if isinstance(body, bytes) and body:
+        try:
+            text += "\n" + body.decode("utf-8")
+        except UnicodeDecodeError:
+            text += f"\n<{len(body)} bytes of binary body>"
+    return text
 
 
 def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:

@@ -28,6 +28,7 @@ from ._common import (
     add_credential_arguments,
     credentials_from_args,
     read_input,
+    render_http,
     time_from_args,
 )
 
@@ -167,15 +168,6 @@ def _body_text(request: Request) -> Optional[str]:
         return None
 
 
-def _rendered(request: Request) -> str:
-    """The request as raw HTTP text (the form ``@FILE`` reads back)."""
-    body = request.body
-    if isinstance(body, bytes) and body and _body_text(request) is None:
-        head = request.replace(body=b"").to_raw().decode("utf-8")
-        return head + f"<{len(body)} bytes of binary body>\n"
-    return request.to_raw().decode("utf-8", "surrogateescape").rstrip("\n") + "\n"
-
-
 def sign_command(result: MigrationResult) -> str:
     """The ``sigbridge sign`` / ``presign`` command that signs ``result.request`` later."""
     request = result.request
@@ -259,13 +251,13 @@ def _run_migrate(args: argparse.Namespace) -> int:
         out.extend(f"# {line}" for line in result.account.lines())
     signed = result.signed
     if signed is not None:
-        out.append(signed.url if result.signer == "sigv4-query" else _rendered(signed.request))
+        out.append(signed.url if result.signer == "sigv4-query" else render_http(signed.request))
     else:
         presigned = result.signer == "sigv4-query"
         if not args.quiet:
             what = "URL" if presigned else "request"
             out.append(f"# stripped {what}, ready for SigV4 (no credentials given):")
-        out.append(result.request.url if presigned else _rendered(result.request))
+        out.append(result.request.url if presigned else render_http(result.request))
         if not args.quiet:
             out.append("# sign it with:")
             command = sign_command(result)

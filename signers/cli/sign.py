@@ -14,7 +14,7 @@ import sys
 from typing import List, Sequence
 
 from ..model import SignedRequest
-from ._common import add_request_arguments, artifacts_json, sign_from_args
+from ._common import add_request_arguments, artifacts_json, render_http, sign_from_args
 
 __all__ = ["add_arguments", "add_presign_arguments", "run"]
 
@@ -59,19 +59,8 @@ def _explain_text(signed: SignedRequest, notes: Sequence[str]) -> str:
 
 
 def _render_http(signed: SignedRequest) -> str:
-    request = signed.request
-    lines = [f"{request.method} {request.target} HTTP/1.1"]
-    if not request.has_header("host"):
-        lines.append(f"Host: {request.host_header}")
-    lines.extend(f"{name}: {value}" for name, value in request.headers)
-    text = "\n".join(lines) + "\n"
-    body = request.body
-    if isinstance(body, bytes) and body:
-        try:
-            text += "\n" + body.decode("utf-8")
-        except UnicodeDecodeError:
-            text += f"\n<{len(body)} bytes of binary body>"
-    return text
+    # (the one renderer of requests shown to users, shared with migrate)
+    return render_http(signed.request)
 
 
 def _signed_json(signed: SignedRequest, notes: Sequence[str]) -> str:
