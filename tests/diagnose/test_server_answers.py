@@ -351,3 +351,30 @@ def test_cli_takes_the_requests_own_x_amz_date(capsys: Any, tmp_path: Path, keys
     assert out.startswith("# signed at 20150830T123600Z: the request's own X-Amz-Date")
     assert "credential scope date: we used '20150830', the server expects '20190814'" in out
     assert "  ours:   20150830/us-east-1/s3/aws4_request$" in out
+
+
+def test_readme_diff_example_is_what_the_command_prints(
+    capsys: Any, tmp_path: Path, keys: None
+) -> None:
+    # The README's answer.xml: S3's answer from a server that encodes the path twice and expects
+    # us-east-1 (built here by a signer set up so), at the README's time.
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    command = "$ sigbridge diff answer.xml GET 'https://examplebucket.s3.amazonaws.com/a%20b'"
+    block = readme[readme.index(command) :]
+    shown = block[block.index("\n") + 1 : block.index("```")]
+    server = signers.get_signer(
+        "sigv4", region="us-east-1", service="s3", s3=True, double_encode=True
+    )
+    theirs = server.sign(
+        Request("GET", "https://examplebucket.s3.amazonaws.com/a%20b"), Credentials(AK, "x"), AT
+    ).artifacts
+    path = tmp_path / "answer.xml"
+    path.write_text(
+        "<Error><Code>SignatureDoesNotMatch</Code><Message>m</Message>"
+        f"<StringToSign>{theirs.string_to_sign}</StringToSign>"
+        f"<CanonicalRequest>{theirs.canonical_request}</CanonicalRequest></Error>"
+    )
+    url = "https://examplebucket.s3.amazonaws.com/a%20b"
+    code, out, err = _run(capsys, [str(path), "GET", url, "--region", "us-west-2"])
+    assert (code, err) == (1, "")
+    assert out == shown
