@@ -391,8 +391,8 @@ def plan(
 
 
 def _case_names(job: Job) -> List[str]:
-    """The case as users type it: its path (``v4/get-vanilla``, ``aws4_testsuite/normalize-path/
-    get-slash``) and every tail of it after a ``/`` (``normalize-path/get-slash``, ``get-slash``)."""
+    """The case as users type it: its path (``aws4_testsuite/normalize-path/get-slash``) and
+    every tail of it after a ``/`` (``normalize-path/get-slash``, ``get-slash``)."""
     case = job.vector.case if job.vector is not None else job.id.partition("::")[2]
     parts = case.split("/")
     return ["/".join(parts[i:]) for i in range(len(parts))]
