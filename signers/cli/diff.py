@@ -6,7 +6,7 @@ Without ``--at`` the request is signed at the time the server read (the answer's
 or canonical request), else at the request's own ``X-Amz-Date``, else now; when something was
 compared, the first line says which.  The request may be given as it was sent: its
 ``Authorization`` header, ``X-Amz-Date`` and presigned ``X-Amz-*`` parameters are dropped before
-signing again.
+signing again (a presigned URL's ``X-Amz-Expires`` is kept as its lifetime).
 
 Exit status 0 when both sides computed the same thing, 1 when they differ or the answer names
 another cause (a refused credential scope, the clock), 2 on bad input, an answer it cannot read
@@ -44,6 +44,7 @@ _SIGNING_QUERY = (
     "x-amz-algorithm",
     "x-amz-credential",
     "x-amz-date",
+    "x-amz-expires",
     "x-amz-signedheaders",
     "x-amz-signature",
 )
@@ -75,9 +76,11 @@ def _text(spec: str, field: str) -> str:
     return text[:-1] if text.endswith("\n") else text
 
 
-def _as_sent(request: Request) -> Tuple[Request, Optional[_dt.datetime]]:
-    """``request`` without what signing adds, and the time its own ``X-Amz-Date`` says."""
+def _as_sent(request: Request) -> Tuple[Request, Optional[_dt.datetime], Optional[str]]:
+    """``request`` without what signing adds, the time its own ``X-Amz-Date`` says, and the
+    lifetime its ``X-Amz-Expires`` says (a presigned URL's)."""
     own: Optional[_dt.datetime] = None
+    lifetime: Optional[str] = None
     headers = []
     for name, value in request.headers:
         lowered = name.lower()
@@ -94,31 +97,40 @@ def _as_sent(request: Request) -> Tuple[Request, Optional[_dt.datetime]]:
             if name.lower() in _SIGNING_QUERY:
                 if name.lower() == "x-amz-date":
                     own = own or amz_instant(piece.partition("=")[2])
+                elif name.lower() == "x-amz-expires":
+                    lifetime = lifetime or piece.partition("=")[2]
                 continue
             kept.append(piece)
         base = url.partition("?")[0]
         url = base + ("?" + "&".join(kept) if kept else "")
     if len(headers) == len(request.headers) and url == request.url:
-        return request, own
-    return request.replace(url=url, headers=headers), own
+        return request, own, lifetime
+    return request.replace(url=url, headers=headers), own, lifetime
 
 
 def _signing_time(
-    args: argparse.Namespace, server: ServerError, request: Request
-) -> Tuple[Request, Optional[_dt.datetime], str]:
-    """The request to sign, the time to sign it at, and a note saying where the time came from."""
+    args: argparse.Namespace, server: ServerError, own: Optional[_dt.datetime]
+) -> Tuple[Optional[_dt.datetime], str]:
+    """The time to sign at, and a note saying where it came from."""
     from ..diagnose import server_time
 
-    request, own = _as_sent(request)
     at = time_from_args(args)
     if at is not None:
-        return request, at, f"signed at {amz_date(at)} (--at)"
+        return at, f"signed at {amz_date(at)} (--at)"
     at = server_time(server)
     if at is not None:
-        return request, at, f"signed at {amz_date(at)}: the request time in the server's answer"
+        return at, f"signed at {amz_date(at)}: the request time in the server's answer"
     if own is not None:
-        return request, own, f"signed at {amz_date(own)}: the request's own X-Amz-Date"
-    return request, None, "signed at the current time: the answer shows no request time (--at)"
+        return own, f"signed at {amz_date(own)}: the request's own X-Amz-Date"
+    return None, "signed at the current time: the answer shows no request time (--at)"
+
+
+def _with_lifetime(args: argparse.Namespace, lifetime: Optional[str]) -> None:
+    """A presigned URL's own ``X-Amz-Expires`` is the lifetime, unless ``-o expires=`` says."""
+    options = list(getattr(args, "option", []) or [])
+    named = {item.partition("=")[0].strip().replace("-", "_") for item in options}
+    if lifetime is not None and "expires" not in named:
+        args.option = [*options, f"expires={lifetime}"]
 
 
 @guarded
@@ -149,7 +161,9 @@ def run(args: argparse.Namespace) -> int:
                 "diff: give METHOD URL (and the signing arguments) or --canonical-request FILE",
                 field="url",
             )
-        request, at, note = _signing_time(args, server, request_from_args(args))
+        request, own, lifetime = _as_sent(request_from_args(args))
+        _with_lifetime(args, lifetime)
+        at, note = _signing_time(args, server, own)
         notes.append(note)
         credentials = credentials_from_args(args)
         signed = signer_from_args(args, request).sign(request, credentials, at)

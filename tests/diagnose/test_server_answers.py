@@ -378,3 +378,24 @@ def test_readme_diff_example_is_what_the_command_prints(
     code, out, err = _run(capsys, [str(path), "GET", url, "--region", "us-west-2"])
     assert (code, err) == (1, "")
     assert out == shown
+
+
+def test_cli_takes_a_presigned_url_as_sent(capsys: Any, tmp_path: Path, keys: None) -> None:
+    # The whole presigned URL, X-Amz-Expires=600 among it: signed again with that lifetime at
+    # the time the server read, it computes what the server computed (another secret there).
+    signer = signers.get_signer(
+        "sigv4-query", region="us-east-1", service="s3", s3=True, expires=600
+    )
+    signed = signer.sign(Request("GET", "https://b.s3.amazonaws.com/k"), CREDS, AT)
+    with pytest.raises(signers.SignatureDoesNotMatch) as info:
+        signer.verify(signed.request, Credentials(AK, "another-secret"), now=AT)
+    path = tmp_path / "answer.xml"
+    path.write_text(
+        "<Error><Code>SignatureDoesNotMatch</Code><Message>m</Message>"
+        f"<StringToSign>{info.value.string_to_sign}</StringToSign>"
+        f"<CanonicalRequest>{info.value.canonical_request}</CanonicalRequest></Error>"
+    )
+    argv = [str(path), "GET", signed.url, "--scheme", "sigv4-query", "--service", "s3"]
+    code, out, err = _run(capsys, argv)
+    assert (code, err) == (0, "")
+    assert "  - secret: " in out
