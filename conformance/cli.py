@@ -44,8 +44,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="PATTERN",
-        help="run only cases whose id or path contains PATTERN, or matches it as a glob when it "
-        "has * ? or [ (repeatable)",
+        help="run only matching cases (repeatable). A glob (* ? [) without '::' matches the "
+        "case name: 'get-vanilla*', 'v4/get-*', 'normalize-path/*'; with '::' the whole id, "
+        "SCHEME::SUITE/CASE: 'sigv4-query::*vanilla*'. Other text matches any part of the id "
+        "(see --list for the ids)",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument(

@@ -390,12 +390,28 @@ def plan(
     return jobs + unclaimed
 
 
+def _case_names(job: Job) -> List[str]:
+    """The case as users type it: its path (``aws4_testsuite/normalize-path/get-slash``) and
+    every tail of it after a ``/`` (``normalize-path/get-slash``, ``get-slash``)."""
+    case = job.vector.case if job.vector is not None else job.id.partition("::")[2]
+    parts = case.split("/")
+    return ["/".join(parts[i:]) for i in range(len(parts))]
+
+
 def _matches(job: Job, pattern: str) -> bool:
+    if any(ch in pattern for ch in "*?["):
+        # A glob with '::' is over the whole id (with and without its @location); without,
+        # over the case name, so that 'get-vanilla*' matches 'sigv4::v4/get-vanilla'.
+        if "::" in pattern:
+            names = [job.id, job.id.partition("@")[0]]
+            if job.vector is not None:
+                names.append(job.vector.id)
+        else:
+            names = _case_names(job)
+        return any(fnmatch.fnmatchcase(name, pattern) for name in names)
     names = [job.id]
     if job.vector is not None:
         names += [job.vector.id, job.vector.case]
-    if any(ch in pattern for ch in "*?["):
-        return any(fnmatch.fnmatchcase(name, pattern) for name in names)
     return any(pattern in name for name in names)
 
 
@@ -407,8 +423,10 @@ def select(
 ) -> List[Job]:
     """Jobs of the given schemes (signer names or families) whose id or case matches a pattern.
 
-    A pattern with ``*``, ``?`` or ``[`` is a glob over the job id, vector id and case path;
-    anything else is a substring of one of them.
+    A pattern with ``*``, ``?`` or ``[`` is a glob: with ``::`` over the whole job id
+    (``sigv4-query::*vanilla*``), without over the case name as users type it -- the case path
+    or any tail of it after a ``/`` (``get-vanilla*``, ``v4/get-*``, ``normalize-path/*``).
+    Anything else is a substring of the job id, vector id or case path.
     """
     out = [j for j in jobs if not schemes or j.scheme in schemes]
     if cases:

@@ -43,6 +43,7 @@ __all__ = [
     "sign_from_args",
     "artifacts_json",
     "read_input",
+    "render_http",
     "guarded",
     "EXIT_USAGE",
 ]
@@ -366,6 +367,27 @@ def artifacts_json(artifacts: Artifacts, *, payload_hash: bool = False) -> Dict[
         fields["payload_hash"] = artifacts.payload_hash
     fields["signature"] = artifacts.signature
     return fields
+
+
+def render_http(request: Request, body: Optional[bytes] = None) -> str:
+    """``request`` as the commands show it to users (``sign``, ``migrate``): the request line,
+    ``Host`` when it is not among the headers, ``Name: value`` lines, and the body after a blank
+    line (a binary body as ``<N bytes of binary body>``), ending in a newline.  ``body`` is what
+    is sent when the request's own is not bytes (an unsigned payload).  The one renderer."""
+    lines = [f"{request.method} {request.target} HTTP/1.1"]
+    if not request.has_header("host"):
+        lines.append(f"Host: {request.host_header}")
+    lines.extend(f"{name}: {value}" for name, value in request.headers)
+    text = "\n".join(lines) + "\n"
+    if body is None:
+        body = request.body if isinstance(request.body, bytes) else b""
+    if body:
+        try:
+            shown = body.decode("utf-8")
+        except UnicodeDecodeError:
+            shown = f"<{len(body)} bytes of binary body>"
+        text += "\n" + shown + ("" if shown.endswith("\n") else "\n")
+    return text
 
 
 def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:

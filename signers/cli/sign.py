@@ -19,7 +19,13 @@ import sys
 from typing import Dict, List, Sequence
 
 from ..model import SignedRequest
-from ._common import add_request_arguments, artifacts_json, data_from_args, sign_from_args
+from ._common import (
+    add_request_arguments,
+    artifacts_json,
+    data_from_args,
+    render_http,
+    sign_from_args,
+)
 
 __all__ = ["add_arguments", "add_presign_arguments", "run"]
 
@@ -65,19 +71,8 @@ def _explain_text(signed: SignedRequest, notes: Sequence[str]) -> str:
 
 
 def _render_http(signed: SignedRequest, body: bytes) -> str:
-    request = signed.request
-    lines = [f"{request.method} {request.target} HTTP/1.1"]
-    if not request.has_header("host"):
-        lines.append(f"Host: {request.host_header}")
-    lines.extend(f"{name}: {value}" for name, value in request.headers)
-    text = "\n".join(lines) + "\n"
-    if body:
-        try:
-            shown = body.decode("utf-8")
-        except UnicodeDecodeError:
-            shown = f"<{len(body)} bytes of binary body>"
-        text += "\n" + shown + ("" if shown.endswith("\n") else "\n")
-    return text
+    # (the one renderer of requests shown to users, shared with migrate)
+    return render_http(signed.request, body)
 
 
 def _body_fields(body: bytes) -> Dict[str, str]:
