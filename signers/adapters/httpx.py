@@ -51,7 +51,11 @@ def _content(request: Any) -> Optional[bytes]:
         return None
 
 
-class AWSAuth(httpx.Auth):  # type: ignore[misc]  (httpx's Auth, typed Any here: see pyproject)
+# httpx is imported at run time (require): its Auth is Any to mypy (hence the ignore below).
+_Auth: Any = httpx.Auth
+
+
+class AWSAuth(_Auth):  # type: ignore[misc]
     """Sign httpx's requests with ``signer`` (a signer, or a scheme name built with ``options``)
     and ``credentials`` (:class:`~signers.Credentials` or a provider).
 
@@ -108,7 +112,7 @@ class AWSAuth(httpx.Auth):  # type: ignore[misc]  (httpx's Auth, typed Any here:
             except StopIteration:
                 return
 
-    async def async_auth_flow(self, request: Any) -> AsyncIterator[Any]:  # type: ignore[override]
+    async def async_auth_flow(self, request: Any) -> AsyncIterator[Any]:
         flow = self._flow(request)
         step = next(flow)
         while True:
@@ -177,4 +181,3 @@ class AWSAuth(httpx.Auth):  # type: ignore[misc]  (httpx's Auth, typed Any here:
 
     def __repr__(self) -> str:
         return repr(self.signing)
-

@@ -149,7 +149,11 @@ class _Exchange:
         self.sign(sent, method, target, body)
 
 
-class AWSAuth(requests.auth.AuthBase):  # type: ignore[misc]  (requests ships no type hints)
+# requests ships no type hints: its base class is Any to mypy (hence the ignore below).
+_AuthBase: Any = requests.auth.AuthBase
+
+
+class AWSAuth(_AuthBase):  # type: ignore[misc]
     """Sign requests' requests with ``signer`` (a signer, or a scheme name built with
     ``options``) and ``credentials`` (:class:`~signers.Credentials` or a provider).
 
@@ -191,5 +195,3 @@ class AWSAuth(requests.auth.AuthBase):  # type: ignore[misc]  (requests ships no
 
     def __repr__(self) -> str:
         return repr(self.signing)
-
-

@@ -55,7 +55,16 @@ class Answer(NamedTuple):
 class Config:
     """What requests are verified against (``signers.verify``'s options) and the body cap."""
 
-    __slots__ = ("clock", "lookup", "max_body", "max_skew", "options", "region", "schemes", "service")
+    __slots__ = (
+        "clock",
+        "lookup",
+        "max_body",
+        "max_skew",
+        "options",
+        "region",
+        "schemes",
+        "service",
+    )
 
     def __init__(
         self,
@@ -104,7 +113,9 @@ class Config:
         )
 
 
-def refusal(status: int, code: str, message: str, *, json_code: Optional[str] = None) -> VerificationError:
+def refusal(
+    status: int, code: str, message: str, *, json_code: Optional[str] = None
+) -> VerificationError:
     """A refusal of the middleware's own (not a signature's), rendered like the others."""
     return VerificationError(
         message, code=code, http_status=status, json_code=json_code or code, field="request"
@@ -142,7 +153,9 @@ def incoming_url(scheme: str, host: str, raw_target: Optional[str], path: str, q
     return f"{scheme}://{host}{encoded}" + (f"?{query}" if query else "")
 
 
-def answer_for(err: VerificationError, request: Optional[Request], headers: Mapping[str, str]) -> Answer:
+def answer_for(
+    err: VerificationError, request: Optional[Request], headers: Mapping[str, str]
+) -> Answer:
     """AWS's answer to ``err``, in the protocol the request speaks."""
     request_id = secrets.token_hex(8).upper()
     status, content_type, body = error_response(err, protocol_of(request, headers), request_id)

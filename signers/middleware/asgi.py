@@ -33,8 +33,8 @@ from ._common import (
     answer_for,
     check,
     incoming_url,
-    refuse_aws_chunked,
     refusal,
+    refuse_aws_chunked,
     too_large,
 )
 
@@ -63,7 +63,9 @@ def _url(scope: Scope, headers: Mapping[str, str]) -> str:
     if raw_path:
         raw_target = _text(raw_path) + (f"?{query}" if query else "")
     path = str(scope.get("root_path", "")) + str(scope.get("path", "/"))
-    return incoming_url(str(scheme), host, raw_target, path.encode("utf-8").decode("latin-1"), query)
+    return incoming_url(
+        str(scheme), host, raw_target, path.encode("utf-8").decode("latin-1"), query
+    )
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:

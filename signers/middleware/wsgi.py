@@ -24,6 +24,7 @@ aws-chunked uploads are refused (:func:`signers.middleware._common.refuse_aws_ch
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import io
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
@@ -39,8 +40,8 @@ from ._common import (
     answer_for,
     check,
     incoming_url,
-    refuse_aws_chunked,
     refusal,
+    refuse_aws_chunked,
     too_large,
 )
 
@@ -67,10 +68,8 @@ def _headers(environ: Environ) -> List[Header]:
         # PEP 3333: header values are the bytes as sent, decoded as Latin-1; read them as UTF-8
         # (raw bytes that are not survive as surrogate escapes, as the signers expect).
         text = str(value)
-        try:
+        with contextlib.suppress(UnicodeEncodeError):
             text = text.encode("latin-1").decode("utf-8", "surrogateescape")
-        except UnicodeEncodeError:
-            pass
         headers.append((name, text))
     return headers
 
@@ -117,7 +116,7 @@ def _read_body(environ: Environ, limit: int) -> bytes:
         return bytes(body)
     if not environ.get("wsgi.input_terminated"):
         return b""  # no length and no end of input: PEP 3333 says read nothing
-    parts = []
+    parts: List[bytes] = []
     size = 0
     while True:
         part = stream.read(_CHUNK)

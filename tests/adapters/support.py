@@ -142,7 +142,9 @@ class Front:
     def _forward(self, seen: Seen, headers: Any) -> Tuple[int, List[Tuple[str, str]], bytes]:
         connection = http.client.HTTPConnection(self.upstream, timeout=TIMEOUT)
         try:
-            connection.putrequest(seen.method, seen.target, skip_host=True, skip_accept_encoding=True)
+            connection.putrequest(
+                seen.method, seen.target, skip_host=True, skip_accept_encoding=True
+            )
             for name, value in headers:
                 if name.lower() != "transfer-encoding":
                     connection.putheader(name, value)

@@ -185,5 +185,5 @@ def test_a_request_signed_already_is_refused_and_other_origins_pass():
             session.get("http://127.0.0.1:9/", headers={"Authorization": "AWS4-HMAC-SHA256 x"})
         )
 
-    with pytest.raises(signers.AlreadySigned, match="(?i)authorization.* already present"):
+    with pytest.raises(signers.AlreadySigned, match=r"(?i)authorization.* already present"):
         _run(auth, calls=calls)

@@ -115,9 +115,9 @@ def test_an_async_streamed_body_for_a_non_s3_service():
 
 
 def test_each_retry_is_signed_with_a_new_time_sync_and_async():
-    with serving() as served, Front(served.url, fail_first) as front:
-        with _client(auth=_auth(retries=1, clock=Ticking())) as client:
-            response = client.put(front.url + "/b/k", content=b"x")
+    auth = _auth(retries=1, clock=Ticking())
+    with serving() as served, Front(served.url, fail_first) as front, _client(auth=auth) as client:
+        response = client.put(front.url + "/b/k", content=b"x")
     assert (response.status_code, front.statuses) == (200, [503, 200])
     assert front.seen[0].headers["x-amz-date"] != front.seen[1].headers["x-amz-date"]
 
@@ -159,16 +159,18 @@ def test_a_redirect_to_another_host_carries_no_signature_async():
 
 
 def test_a_redirect_followed_by_the_client_itself_is_refused():
-    with serving() as served, Front(served.url, redirect_once("/b/moved")) as front:
-        with _client(auth=_auth(), follow_redirects=True) as client:
-            with pytest.raises(signers.InvalidOption, match="follow_redirects"):
-                client.get(front.url + "/b/k")
+    client = _client(auth=_auth(), follow_redirects=True)
+    refused = pytest.raises(signers.InvalidOption, match="follow_redirects")
+    with serving() as served, Front(
+        served.url, redirect_once("/b/moved")
+    ) as front, client, refused:
+        client.get(front.url + "/b/k")
 
 
 def test_without_follow_redirects_the_redirect_is_returned():
-    with serving() as served, Front(served.url, redirect_once("/b/moved")) as front:
-        with _client(auth=_auth()) as client:
-            response = client.get(front.url + "/b/k")
+    client = _client(auth=_auth())
+    with serving() as served, Front(served.url, redirect_once("/b/moved")) as front, client:
+        response = client.get(front.url + "/b/k")
     assert response.status_code == 307 and len(front.seen) == 1
 
 
@@ -188,6 +190,6 @@ def test_refreshed_credentials_are_used_by_the_next_request():
 
 
 def test_a_request_signed_already_is_refused():
-    with _client(auth=_auth()) as client:
-        with pytest.raises(signers.AlreadySigned, match="(?i)authorization.* already present"):
-            client.get("http://127.0.0.1:9/", headers={"Authorization": "AWS4-HMAC-SHA256 x"})
+    refused = pytest.raises(signers.AlreadySigned, match=r"(?i)authorization.* already present")
+    with _client(auth=_auth()) as client, refused:
+        client.get("http://127.0.0.1:9/", headers={"Authorization": "AWS4-HMAC-SHA256 x"})

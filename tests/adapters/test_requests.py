@@ -131,11 +131,10 @@ def test_without_retries_the_failure_is_returned():
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 def test_a_redirect_on_the_same_host_is_signed_again(status):
-    with serving() as served:
-        with Front(served.url, redirect_once("/b/moved?x=1", status)) as front:
-            response = requests.post(
-                front.url + "/b/k", data=b"body", auth=_auth(clock=Ticking()), timeout=TIMEOUT
-            )
+    with serving() as served, Front(served.url, redirect_once("/b/moved?x=1", status)) as front:
+        response = requests.post(
+            front.url + "/b/k", data=b"body", auth=_auth(clock=Ticking()), timeout=TIMEOUT
+        )
     assert front.statuses == [status, 200], response.text
     first, second = front.seen
     assert second.target == "/b/moved?x=1"
@@ -154,8 +153,12 @@ def test_a_redirect_to_another_host_carries_no_signature():
             response = requests.get(front.url + "/b/k", auth=_auth(creds), timeout=TIMEOUT)
     assert response.status_code == 200 and response.text == "anonymous"
     first, second = front.seen
-    assert carries_auth(first) == ["authorization", "x-amz-date", "x-amz-security-token",
-                                   "x-amz-content-sha256"]
+    assert carries_auth(first) == [
+        "authorization",
+        "x-amz-date",
+        "x-amz-security-token",
+        "x-amz-content-sha256",
+    ]
     assert carries_auth(second) == []
     assert TOKEN2 not in str(second.headers)
 

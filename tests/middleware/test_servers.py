@@ -29,7 +29,7 @@ from tests.middleware.support import (
 )
 
 pytest.importorskip("botocore")
-from botocore.exceptions import ClientError  # noqa: E402
+from botocore.exceptions import ClientError
 
 pytestmark = pytest.mark.slow
 
