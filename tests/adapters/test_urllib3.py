@@ -72,9 +72,10 @@ def test_a_redirect_to_another_host_drops_the_signature_with_auth_retry():
         front = Front(served.url, forward_all)
         front.script = redirect_once(f"http://localhost:{front.port}/elsewhere")
         with front:
-            pool = urllib3.PoolManager(timeout=TIMEOUT, retries=auth.retry(total=2, redirect=2))
+            pool = urllib3.PoolManager(timeout=TIMEOUT)
             url = front.url + "/b/k"
-            response = pool.request("GET", url, headers=auth("GET", url, None))
+            retries = auth.retry(total=2, redirect=2)
+            response = pool.request("GET", url, headers=auth("GET", url, None), retries=retries)
     assert (response.status, response.data) == (200, b"anonymous")
     assert carries_auth(front.seen[0]) != [] and carries_auth(front.seen[1]) == []
 

@@ -157,16 +157,23 @@ def waitress_server(app: Any) -> Iterator[str]:
     from waitress import wasyncore
 
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stop = threading.Event()
+
+    def run() -> None:
+        # waitress's own run() loops while any connection is open (botocore keeps its own
+        # alive): loop here until told to stop, then close everything from this same thread.
+        while not stop.is_set():
+            wasyncore.loop(timeout=0.05, map=server._map, count=1)
+        server.close()
+        server.task_dispatcher.shutdown()
+        wasyncore.close_all(server._map)
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        # close() stops listening; the loop runs while connections stay open (botocore keeps
-        # its own alive), so close those too, and the worker threads.
-        server.close()
-        server.task_dispatcher.shutdown()
-        wasyncore.close_all(server._map)
+        stop.set()
         thread.join(TIMEOUT)
         assert not thread.is_alive()
 
