@@ -10,8 +10,9 @@ adapters share:
   unsigned (the signer's own defaults leave out ``User-Agent``, ``Expect`` and the like);
 - a body in memory is hashed; a body that is not (a file, a generator, a stream) is never read
   for signing: it is sent as ``UNSIGNED-PAYLOAD``, declared in ``x-amz-content-sha256`` for the
-  SigV4 family (``streaming="unsigned"``) — the one choice this version has; ``"aws-chunked"``
-  needs a signer with ``sign_stream`` (aws-chunked framing) and is refused by name without one;
+  SigV4 family (``streaming="unsigned"``).  ``streaming="aws-chunked"`` (chunk signatures, through
+  ``signers.streaming``'s ``sign_stream``) is the other value of the option; this version refuses
+  it by name rather than send something else;
 - a request that already carries ``Authorization``, ``X-Amz-Signature`` or SigV2's
   ``Signature`` is refused with :class:`~signers.errors.AlreadySigned`: an adapter never signs a
   request twice, and never sends one signed by someone else as if it were its own;
@@ -59,7 +60,7 @@ __all__ = [
 ]
 
 #: What a body that is not in memory is sent as: ``unsigned`` (``UNSIGNED-PAYLOAD``) or
-#: ``aws-chunked`` (chunk signatures; needs a signer with ``sign_stream``).
+#: ``aws-chunked`` (chunk signatures through ``sign_stream``; refused in this version).
 STREAMING_MODES = ("unsigned", "aws-chunked")
 
 #: The statuses a retry is for: the server's transient failures, as AWS's SDKs retry them.
@@ -204,11 +205,12 @@ class Signing:
                 f"{streaming!r}",
                 field="streaming",
             )
-        if streaming == "aws-chunked" and not callable(getattr(signer, "sign_stream", None)):
+        if streaming == "aws-chunked":
+            # The choice is part of the API; sending the framing needs signers.streaming's
+            # sign_stream, which this version of the adapters does not call yet.
             raise InvalidOption(
-                f"{adapter}: streaming='aws-chunked' needs a signer with sign_stream() "
-                f"(aws-chunked framing); {getattr(signer, 'name', type(signer).__name__)!r} "
-                "has none here: use streaming='unsigned'",
+                f"{adapter}: streaming='aws-chunked' is not available in this version; a "
+                "streamed body is sent with streaming='unsigned' (UNSIGNED-PAYLOAD)",
                 field="streaming",
             )
         self.streaming = streaming

@@ -9,9 +9,10 @@
 
 The rules are the adapters' (:mod:`signers.adapters._signing`).  A streamed body (an iterator,
 a file, an async iterator) is never read for signing: it is sent as ``UNSIGNED-PAYLOAD``
-(``streaming="unsigned"``); ``streaming="aws-chunked"`` is the other choice, for a signer that
-frames and signs chunks (``sign_stream``).  httpx sends a streamed body of unknown length with
-``Transfer-Encoding: chunked``; set ``Content-Length`` when the server wants one (S3 does).
+(``streaming="unsigned"``); ``streaming="aws-chunked"`` (chunk signatures, ``sign_stream``) is
+the option's other value, refused by this version.  httpx sends a streamed body of unknown
+length with ``Transfer-Encoding: chunked``; set ``Content-Length`` when the server wants one
+(S3 does).
 
 Redirects: httpx follows them *below* an auth, copying the first request's headers (it drops
 only ``Authorization`` when the origin changes), so the redirects are followed here instead:
