@@ -27,10 +27,11 @@ import secrets
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
-from xml.sax.saxutils import escape
 
-from ._verification import Lookup, detect, verify
-from ._verification.answers import S3_SERVICES
+from ._verification import Lookup, verify
+from ._verification.http_answers import error_response
+from ._verification.http_answers import protocol_of as _protocol
+from ._verification.http_answers import xml_text as _xml_text
 from .errors import InvalidCredentials, SigningError, VerificationError
 from .model import Credentials, Request
 
@@ -49,8 +50,6 @@ __all__ = [
 DEFAULT_MAX_BODY = 5 * 1024 * 1024
 DEFAULT_MAX_HEADER_BYTES = 64 * 1024
 DEFAULT_TIMEOUT = 10.0
-
-_JSON_TYPES = ("application/x-amz-json", "application/json")
 
 
 # -- credentials -------------------------------------------------------------------------------
@@ -135,108 +134,6 @@ def load_credentials_file(path: str) -> List[Credentials]:
             )
         out.append(Credentials(*parts))
     return out
-
-
-# -- AWS-shaped answers ------------------------------------------------------------------------
-
-
-def _xml_text(value: str) -> str:
-    # Characters XML 1.0 cannot carry at all become visible escapes; CR survives as &#13;.
-    out = []
-    for c in value:
-        code = ord(c)
-        if (
-            (code < 0x20 and c not in "\t\n\r")
-            or 0xD800 <= code <= 0xDFFF
-            or code
-            in (
-                0xFFFE,
-                0xFFFF,
-            )
-        ):
-            out.append(f"\\x{code & 0xFF:02x}" if code >= 0xDC80 else f"\\u{code:04x}")
-        else:
-            out.append(c)
-    return escape("".join(out)).replace("\r", "&#13;")
-
-
-def _hex_bytes(text: str) -> str:
-    return " ".join(f"{b:02x}" for b in text.encode("utf-8", "surrogateescape"))
-
-
-def _coral_message(err: VerificationError) -> str:
-    # Query and JSON services spell the server's artifacts out in the message itself.  SigV2 has
-    # no canonical request: its string to sign is given alone, in the same words, so that
-    # ``signers.diagnose`` (and a reader) can compare it.
-    message = err.message
-    if err.string_to_sign is None:
-        return message
-    if err.canonical_request is not None:
-        message += (
-            "\n\nThe Canonical String for this request should have been\n'"
-            + err.canonical_request
-            + "'"
-        )
-    return message + "\n\nThe String-to-Sign should have been\n'" + err.string_to_sign + "'\n"
-
-
-def error_response(
-    err: VerificationError, protocol: str, request_id: str
-) -> Tuple[int, str, bytes]:
-    """``(status, content type, body)`` of AWS's answer to ``err`` in ``protocol``."""
-    code = err.code_for(protocol)
-    if protocol == "json":
-        body = json.dumps({"__type": code, "message": _coral_message(err)})
-        return (
-            err.http_status,
-            "application/x-amz-json-1.1",
-            body.encode("utf-8", "backslashreplace"),
-        )
-    if protocol == "query":
-        text = (
-            '<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type>'
-            f"<Code>{_xml_text(code)}</Code><Message>{_xml_text(_coral_message(err))}</Message>"
-            f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
-        )
-        return err.http_status, "text/xml", text.encode("utf-8", "backslashreplace")
-    parts = [
-        '<?xml version="1.0" encoding="UTF-8"?>\n<Error>',
-        f"<Code>{_xml_text(code)}</Code><Message>{_xml_text(err.message)}</Message>",
-    ]
-    parts.extend(f"<{name}>{_xml_text(value)}</{name}>" for name, value in err.details)
-    if err.string_to_sign is not None:
-        parts.append(f"<StringToSign>{_xml_text(err.string_to_sign)}</StringToSign>")
-        parts.append(f"<StringToSignBytes>{_hex_bytes(err.string_to_sign)}</StringToSignBytes>")
-    if err.canonical_request is not None:
-        parts.append(f"<CanonicalRequest>{_xml_text(err.canonical_request)}</CanonicalRequest>")
-        parts.append(
-            f"<CanonicalRequestBytes>{_hex_bytes(err.canonical_request)}</CanonicalRequestBytes>"
-        )
-    parts.append(f"<RequestId>{request_id}</RequestId><HostId>sigbridge</HostId></Error>")
-    return err.http_status, "application/xml", "".join(parts).encode("utf-8", "backslashreplace")
-
-
-def _protocol(request: Optional[Request], headers: Mapping[str, str]) -> str:
-    """json / s3 / query, read from the request as AWS front ends would."""
-    content_type = (headers.get("content-type") or "").lower()
-    if content_type.startswith(_JSON_TYPES) or "x-amz-target" in headers:
-        return "json"
-    if request is not None:
-        try:
-            detected = detect(request)
-        except (SigningError, ValueError):
-            detected = None
-        if detected is not None and (
-            detected.scheme.startswith("s3-") or detected.service in S3_SERVICES
-        ):
-            return "s3"
-        if detected is not None and detected.scheme == "sigv2":
-            return "query"  # SigV2 is the query APIs' scheme, whatever the path or method
-        if content_type.startswith("application/x-www-form-urlencoded") or any(
-            name == "Action" for name, _ in request.query_pairs()
-        ):
-            return "query"
-    return "s3"
 
 
 # -- the server --------------------------------------------------------------------------------
