@@ -62,7 +62,7 @@ from ._core.sigv4 import (
 from ._encoding import header_block, merge_headers
 from ._stream_source import chunks_of
 from ._time import amz_date, resolve_time
-from .errors import AlreadySigned, InvalidCredentials, InvalidOption, InvalidRequest
+from .errors import InvalidCredentials, InvalidOption, InvalidRequest
 from .model import (
     UNSIGNED_PAYLOAD,
     Credentials,
@@ -623,7 +623,9 @@ def sign_stream(
             field="mode" if extra else "checksum",
         )
     time = resolve_time(at)
-    head, decoded, wire, value = _seed_headers(
+    from ._stream_head import seed_headers
+
+    head, decoded, wire, value = seed_headers(
         request, declared, mode, algorithm, extra, length, whole, chunk_size, ecdsa
     )
     signed = signer.sign(request.replace(headers=head, body=UNSIGNED_PAYLOAD), credentials, time)
@@ -641,118 +643,6 @@ def sign_stream(
         decoded_length=decoded,
         content_length=wire,
     )
-
-
-def _seed_headers(
-    request: Request,
-    declared: str,
-    mode: str,
-    algorithm: Optional[str],
-    extra: List[Header],
-    length: Optional[int],
-    whole: Optional[memoryview],
-    chunk_size: int,
-    ecdsa: bool,
-) -> Tuple[List[Header], Optional[int], Optional[int], Optional[str]]:
-    """The seed request's headers: the request's with aws-chunked's added; also the decoded and
-    the wire length (when known) and a checksum sent as a header (mode ``signed``)."""
-    names = {name.lower() for name, _ in request.headers}
-    given = request.header("x-amz-content-sha256")
-    if given is not None and given.strip() != declared:
-        raise AlreadySigned(
-            f"header 'x-amz-content-sha256' is {given[:80]!r}; mode {mode!r} declares {declared}",
-            field="x-amz-content-sha256",
-        )
-    checksum_header = None if algorithm is None else checksums.header_name(algorithm)
-    for name in ("x-amz-trailer", checksum_header):
-        if name in names:
-            raise AlreadySigned(
-                f"header {name!r} already present; sign_stream adds it from checksum= and "
-                "trailers=",
-                field=str(name),
-            )
-    decoded = _declared_length(request, length)
-    trailer_names = ([checksum_header] if checksum_header and mode != "signed" else []) + [
-        name for name, _ in extra
-    ]
-    value = None
-    headers: List[Header] = []
-    for name, header_value in request.headers:
-        lowered = name.lower()
-        if lowered == "content-encoding":
-            tokens = [token.strip().lower() for token in header_value.split(",")]
-            if "aws-chunked" not in tokens:
-                header_value = "aws-chunked," + header_value.strip()
-        if lowered not in ("content-length", "x-amz-decoded-content-length"):
-            headers.append((name, header_value))
-    if given is None:
-        headers.append(("x-amz-content-sha256", declared))
-    if "content-encoding" not in names:
-        headers.append(("Content-Encoding", "aws-chunked"))
-    if decoded is not None:
-        headers.append(("x-amz-decoded-content-length", str(decoded)))
-    if trailer_names:
-        headers.append(("x-amz-trailer", ",".join(trailer_names)))
-    if checksum_header is not None and mode == "signed" and whole is not None:
-        value = checksums.checksum(str(algorithm), whole)
-        headers.append((checksum_header, value))
-    wire = _wire_length(request, mode, decoded, chunk_size, ecdsa, algorithm, extra)
-    if wire is not None:
-        headers.append(("Content-Length", str(wire)))
-    return headers, decoded, wire, value
-
-
-def _declared_length(request: Request, length: Optional[int]) -> Optional[int]:
-    given = request.header("x-amz-decoded-content-length")
-    if given is None:
-        return length
-    text = given.strip()
-    if not (text.isascii() and text.isdigit()) or (length is not None and int(text) != length):
-        raise InvalidRequest(
-            f"header 'x-amz-decoded-content-length': {given[:40]!r} is not the body's length "
-            f"({length if length is not None else 'unknown'})",
-            field="x-amz-decoded-content-length",
-        )
-    return int(text)
-
-
-def _wire_length(
-    request: Request,
-    mode: str,
-    decoded: Optional[int],
-    chunk_size: int,
-    ecdsa: bool,
-    algorithm: Optional[str],
-    extra: List[Header],
-) -> Optional[int]:
-    """The Content-Length to send: computed when the decoded length is known (a Content-Length
-    given must agree), else the one given (checked as the body is sent), else ``None``."""
-    given = request.header("content-length")
-    if decoded is None:
-        if given is not None and not (given.strip().isascii() and given.strip().isdigit()):
-            raise InvalidRequest(
-                f"header 'Content-Length': {given[:40]!r} is not a number", field="content-length"
-            )
-        return None if given is None else int(given.strip())
-    sent = list(extra)
-    if algorithm is not None and mode != "signed":
-        # (a placeholder of the value's length: base64 of the digest's bytes)
-        size = checksums.new(algorithm).digest_size
-        sent.append((checksums.header_name(algorithm), "=" * (4 * ((size + 2) // 3))))
-    wire = encoded_length(
-        decoded,
-        mode=mode,
-        chunk_size=chunk_size,
-        signature_length=ECDSA_SIGNATURE_LENGTH if ecdsa else 64,
-        trailers=sent,
-    )
-    if given is not None and given.strip() != str(wire):
-        raise InvalidRequest(
-            f"header 'Content-Length': {given[:40]!r}, but the aws-chunked body is {wire} bytes; "
-            "leave it out and sign_stream sets it",
-            field="content-length",
-        )
-    return wire
 
 
 def __getattr__(name: str) -> Any:

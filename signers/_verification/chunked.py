@@ -20,6 +20,7 @@ from __future__ import annotations
 import binascii
 import io
 from hashlib import sha256 as _sha256
+from hmac import compare_digest
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 from .. import _crypto, checksums
@@ -34,7 +35,7 @@ from ..errors import (
     SignatureDoesNotMatch,
     VerificationError,
 )
-from ..model import Artifacts, Credentials, Header, PayloadHash, Request, is_stream
+from ..model import Artifacts, Credentials, Header, PayloadHash, Request, _is_token, is_stream
 from ..streaming import (
     ECDSA_PAYLOAD_ALGORITHM,
     ECDSA_SIGNATURE_LENGTH,
@@ -56,6 +57,7 @@ DEFAULT_MAX_CHUNK_SIZE = MAX_CHUNK_SIZE
 _MAX_LINE = 8192  # a chunk header or a trailer line
 _MAX_TRAILERS = 64
 _HEX = b"0123456789abcdefABCDEF"
+_SIGNATURE_CHARS = _HEX + b"*"  # (SigV4A's padding)
 _CHECKSUM_PREFIX = "x-amz-checksum-"
 _EMPTY_SHA256 = _crypto.EMPTY_SHA256
 _MALFORMED_TRAILER = (
@@ -181,9 +183,13 @@ class ChunkedPayload(io.RawIOBase):
             raise
 
     def _next_chunk(self) -> None:
-        size, signature = self._pending or self._header()
-        self._pending = None
-        if size == 0:
+        pending = self._pending
+        if pending is None:
+            size, signature = self._header()
+        else:
+            size, signature = pending
+            self._pending = None
+        if not size:
             self._finish(signature)
             return
         number = self.chunks + 1
@@ -201,10 +207,11 @@ class ChunkedPayload(io.RawIOBase):
                 f"of {declared} bytes",
                 field="x-amz-decoded-content-length",
             )
-        data = self._exact(size, f"chunk {number}")
-        if self._exact(2, f"chunk {number}") != b"\r\n":
+        data = self._exact(size)
+        if self._exact(2) != b"\r\n":
             raise _malformed(f"chunk {number} is not followed by CRLF")
-        self._verify_chunk(number, _sha256(data).hexdigest(), signature)
+        if signature is not None:
+            self._verify_chunk(number, _sha256(data).hexdigest(), signature)
         if size < MIN_CHUNK_SIZE:
             self._pending = self._header()
             if self._pending[0] != 0:
@@ -213,32 +220,36 @@ class ChunkedPayload(io.RawIOBase):
                     field="chunk",
                     details=[("Chunk", str(number)), ("BadChunkSize", str(size))],
                 )
-        for running in self._running.values():
-            running.update(data)
+        if self._running:
+            for running in self._running.values():
+                running.update(data)
         self.chunks = number
         self.bytes_read += size
         self._current, self._offset = data, 0
 
     def _verify_chunk(self, number: int, digest: str, signature: Optional[str]) -> None:
-        check = self._check
-        if check is None or signature is None:
-            return  # (the unsigned-trailer mode)
+        """Check a chunk's signature (``number`` 0: the final chunk); none in unsigned mode."""
+        if self._check is None or signature is None:
+            return
         sts = chunk_string_to_sign(
             self._prior, digest, request_time=self._time, scope=self._scope,
             algorithm=self._algorithms[0],
         )  # fmt: skip
-        which = "the final chunk" if digest == _EMPTY_SHA256 and not number else f"chunk {number}"
-        self._prior = self._checked(sts, signature, which)
+        self._prior = self._checked(sts, signature, number)
 
-    def _checked(self, sts: str, signature: str, which: str) -> str:
-        """The signature, unpadded, once it signs ``sts`` (else SignatureDoesNotMatch)."""
-        bare = signature.rstrip("*")
-        padded = bare != signature
+    def _checked(self, sts: str, signature: str, number: int) -> str:
+        """The signature, unpadded, once it signs ``sts`` (else SignatureDoesNotMatch);
+        ``number``: the chunk's, 0 the final chunk's, -1 the trailer's."""
+        bare = signature.rstrip("*") if self._ecdsa else signature
+        padded = len(bare) != len(signature)
+        check = self._check
         if (
-            not bare
-            or (padded and (not self._ecdsa or len(signature) != ECDSA_SIGNATURE_LENGTH))
-            or not self._check(sts, bare)  # type: ignore[misc]
+            check is None
+            or not bare
+            or (padded and len(signature) != ECDSA_SIGNATURE_LENGTH)
+            or not check(sts, bare)
         ):
+            which = {0: "the final chunk", -1: "the trailer"}.get(number, f"chunk {number}")
             raise SignatureDoesNotMatch(
                 f"The chunk signature of {which} does not match the signature calculated from "
                 "the prior signature and its data.",
@@ -249,7 +260,22 @@ class ChunkedPayload(io.RawIOBase):
 
     def _header(self) -> Tuple[int, Optional[str]]:
         """A chunk header: its size and, in the signed modes, its signature."""
-        line = self._line("a chunk header")
+        line = self._line()
+        if self._check is not None:
+            # The shape signers write, checked in a few C calls; anything else is diagnosed below.
+            cut = line.find(b";chunk-signature=")
+            size_text, signature = line[:cut], line[cut + 17 : -2]
+            if (
+                0 < cut <= 16
+                and line[-2:] == b"\r\n"
+                and signature
+                and not size_text.translate(None, _HEX)
+                and not signature.translate(None, _SIGNATURE_CHARS)
+            ):
+                return int(size_text, 16), signature.decode("ascii")
+        return self._odd_header(line)
+
+    def _odd_header(self, line: bytes) -> Tuple[int, Optional[str]]:
         if not line.endswith(b"\r\n"):
             raise _malformed("a chunk header does not end with CRLF")
         size_text, semicolon, extension = line[:-2].partition(b";")
@@ -261,7 +287,7 @@ class ChunkedPayload(io.RawIOBase):
         if signed and not semicolon:
             raise _malformed("a chunk header has no chunk-signature")
         signature = extension[16:]
-        if signed and not (signature.isascii() and signature.replace(b"*", b"").isalnum()):
+        if signed and (not signature or signature.translate(None, _SIGNATURE_CHARS)):
             raise _malformed("a chunk-signature is not hex")
         # (an unsigned-trailer chunk may carry a chunk-signature, as some SDKs send: ignored)
         return int(size_text, 16), signature.decode("ascii") if signed else None
@@ -279,7 +305,7 @@ class ChunkedPayload(io.RawIOBase):
                 self._prior, trailers, request_time=self._time, scope=self._scope,
                 algorithm=self._algorithms[1],
             )  # fmt: skip
-            self._prior = self._checked(sts, trailer_signature, "the trailer")
+            self._prior = self._checked(sts, trailer_signature, -1)
         elif trailer_signature is not None:
             raise MalformedTrailerError(
                 f"{_MALFORMED_TRAILER} ({TRAILER_SIGNATURE} in mode {self.mode!r})",
@@ -301,7 +327,7 @@ class ChunkedPayload(io.RawIOBase):
         trailers: List[Header] = []
         signature: Optional[str] = None
         while True:
-            line = self._line("the trailer")
+            line = self._line()
             if line in (b"\r\n", b"\n"):
                 return trailers, signature
             name, colon, value = line.rstrip(b"\r\n").partition(b":")
@@ -309,7 +335,7 @@ class ChunkedPayload(io.RawIOBase):
                 text = name.decode("ascii"), value.decode("utf-8").strip(" \t")
             except UnicodeDecodeError:
                 text = ("", "")
-            if not colon or not text[0] or not text[0].isprintable() or " " in text[0]:
+            if not colon or not _is_token(text[0]):
                 raise MalformedTrailerError(
                     f"{_MALFORMED_TRAILER} (line {_shown(line)})", field="trailer"
                 )
@@ -324,6 +350,10 @@ class ChunkedPayload(io.RawIOBase):
                 trailers.append(text)
 
     def _check_declared(self, trailers: List[Header]) -> None:
+        if trailers and self.mode == "signed":
+            raise MalformedTrailerError(
+                f"{_MALFORMED_TRAILER} (mode 'signed' carries no trailers)", field="trailer"
+            )
         sent = [name.lower() for name, _ in trailers]
         for name in sent:
             if name not in self._declared or sent.count(name) > 1:
@@ -371,53 +401,65 @@ class ChunkedPayload(io.RawIOBase):
 
     # -- bounded reads ---------------------------------------------------------------------------
 
-    def _take(self, data: Any) -> bytes:
-        if data is None:
-            data = b""
-        if not isinstance(data, bytes):
-            raise InvalidOption(
-                f"body: the file's read() gave {type(data).__name__}, not bytes", field="body"
-            )
-        if self._budget is not None:
-            self._budget -= len(data)
-        return data
-
-    def _line(self, what: str) -> bytes:
-        limit = _MAX_LINE if self._budget is None else min(_MAX_LINE, self._budget)
+    def _line(self) -> bytes:
+        """A line (a chunk header or a trailer), with its end: at most ``_MAX_LINE`` bytes and
+        never past the wire length."""
+        budget = self._budget
+        limit = _MAX_LINE if budget is None or budget > _MAX_LINE else budget
         readline = self._readline_fn
-        if readline is not None:
-            line = self._take(readline(limit))
-        else:
-            pieces: List[bytes] = []
-            while len(pieces) < limit:
-                byte = self._take(self._read_fn(1))
-                if not byte:
-                    break
-                pieces.append(byte)
-                if byte == b"\n":
-                    break
-            line = b"".join(pieces)
-        if not line.endswith(b"\n"):
+        line = readline(limit) if readline is not None else self._byte_line(limit)
+        if type(line) is not bytes:
+            line = _as_bytes(line)
+        if budget is not None:
+            self._budget = budget - len(line)
+        if line[-1:] != b"\n":
             if len(line) >= _MAX_LINE:
-                raise _malformed(f"{what}: a line longer than {_MAX_LINE} bytes")
-            raise _truncated(what)
+                raise _malformed(f"a line longer than {_MAX_LINE} bytes")
+            raise _truncated()
         return line
 
-    def _exact(self, size: int, what: str) -> bytes:
-        if self._budget is not None and size > self._budget:
-            raise _truncated(what)
-        data = self._take(self._read_fn(size))
-        if len(data) < size:
+    def _byte_line(self, limit: int) -> bytes:
+        # (a source without readline: a byte at a time, never past the line's end)
+        pieces: List[bytes] = []
+        while len(pieces) < limit:
+            byte = _as_bytes(self._read_fn(1))
+            if not byte:
+                break
+            pieces.append(byte)
+            if byte == b"\n":
+                break
+        return b"".join(pieces)
+
+    def _exact(self, size: int) -> bytes:
+        """Exactly ``size`` bytes (short reads gathered), never past the wire length."""
+        budget = self._budget
+        if budget is not None:
+            if size > budget:
+                raise _truncated()
+            self._budget = budget - size
+        data = self._read_fn(size)
+        if type(data) is not bytes or len(data) != size:
+            data = _as_bytes(data)
             pieces = [data]
             have = len(data)
             while have < size:
-                more = self._take(self._read_fn(size - have))
+                more = _as_bytes(self._read_fn(size - have))
                 if not more:
-                    raise _truncated(what)
+                    raise _truncated()
                 pieces.append(more)
                 have += len(more)
             data = b"".join(pieces)
         return data
+
+
+def _as_bytes(data: Any) -> bytes:
+    if isinstance(data, bytes):
+        return data
+    if data is None:  # (a non-blocking raw file with nothing yet: the end)
+        return b""
+    raise InvalidOption(
+        f"body: the file's read() gave {type(data).__name__}, not bytes", field="body"
+    )
 
 
 def _shown(data: bytes) -> str:
@@ -430,8 +472,8 @@ def _malformed(why: str) -> IncompleteBody:
     )
 
 
-def _truncated(what: str) -> IncompleteBody:
-    return _malformed(f"the aws-chunked body ends within {what}")
+def _truncated() -> IncompleteBody:
+    return _malformed("the aws-chunked body ends before its end (the final chunk, its trailer)")
 
 
 def _b64_value(value: str, size: int) -> Optional[bytes]:
@@ -509,9 +551,8 @@ def _checker(artifacts: Artifacts, credentials: Credentials, sigv4a: bool) -> Ch
         public = ecdsa.private_key(credentials.access_key, credentials.secret_key).public_key()
         return lambda sts, signature: bool(ecdsa.verify(public, sts.encode("utf-8"), signature))
     key = _crypto.signing_key(credentials.secret_key, parts[0], parts[1], parts[2])
-    return lambda sts, signature: _crypto.constant_time_equal(
-        signature, key.hexdigest(sts.encode("utf-8"))
-    )
+    # (compare_digest takes ASCII text: the header check let through hex and '*' only)
+    return lambda sts, signature: compare_digest(signature, key.hexdigest(sts.encode("utf-8")))
 
 
 def _is_checksum_header(name: str) -> bool:
