@@ -95,25 +95,31 @@ def _checked(data: object) -> bytes:
 
 
 def _gathered(pieces: Iterable[Any], chunk_size: int) -> Iterator[Chunk]:
-    buffer = bytearray()
+    # Small pieces are gathered into a buffer of one chunk (filled in place, handed out whole and
+    # then replaced, never copied); whole chunks inside a large piece are handed out as views.
+    buffer = bytearray(chunk_size)
+    filled = 0
     for piece in pieces:
         if not isinstance(piece, (bytes, bytearray, memoryview)):
             raise InvalidRequest(
                 f"body: the iterable gave {type(piece).__name__}, not bytes", field="body"
             )
         view = memoryview(piece).cast("B")
-        if buffer:
-            take = chunk_size - len(buffer)
-            buffer += view[:take]
+        if filled:
+            take = min(chunk_size - filled, len(view))
+            buffer[filled : filled + take] = view[:take]
+            filled += take
             view = view[take:]
-            if len(buffer) < chunk_size:
+            if filled < chunk_size:
                 continue
-            yield bytes(buffer)
-            buffer = bytearray()
-        # Whole chunks straight from the piece, without gathering them first.
+            yield memoryview(buffer)
+            del buffer  # (the chunk handed out is gone before the next buffer is made)
+            buffer, filled = bytearray(chunk_size), 0
         while len(view) >= chunk_size:
             yield view[:chunk_size]
             view = view[chunk_size:]
-        buffer += view
-    if buffer:
-        yield bytes(buffer)
+        if len(view):
+            buffer[: len(view)] = view
+            filled = len(view)
+    if filled:
+        yield memoryview(buffer)[:filled]

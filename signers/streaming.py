@@ -504,7 +504,14 @@ class SignedStream:
         if self.checksum is not None and self.mode != "signed":
             running = checksums.new(self.checksum)
         decoded = wire = 0
-        for data in self._chunks:
+        chunks = self._chunks
+        while True:
+            # (one chunk alive at a time: the last one and its wire bytes are dropped before the
+            # source makes the next)
+            data = part = None
+            data = next(chunks, None)
+            if data is None:
+                break
             size = len(data)
             decoded += size
             if declared is not None and decoded > declared:
