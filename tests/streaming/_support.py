@@ -41,9 +41,10 @@ def signed_stream(
     chunk_size: int = 65536,
     trailers: Sequence[Tuple[str, str]] = (),
     headers: Sequence[Tuple[str, str]] = (),
+    **options: Any,
 ) -> Tuple[Request, bytes]:
-    """A request signed with ``sign_stream`` and its wire body."""
-    stream = signer(ecdsa).sign_stream(
+    """A request signed with ``sign_stream`` and its wire body (``options``: the signer's)."""
+    stream = signer(ecdsa, **options).sign_stream(
         Request("PUT", URL, list(headers)),
         CREDS,
         data,
