@@ -278,3 +278,29 @@ def test_verified_payload_over_a_socket_like_file() -> None:
     got, error = read_all(result.payload, 1 << 20)
     assert error is None and got == data
     assert raw.read() == b"GET / HTTP/1.1\r\n"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_verification_memory_is_bounded_by_the_chunk(mode: str, tmp_path: Any) -> None:
+    import tracemalloc
+
+    chunk = 65536
+    request, wire = signed_stream(
+        payload(8 * 1024 * 1024), mode=mode, checksum=None if mode == "signed" else "CRC32"
+    )
+    path = tmp_path / "wire"
+    path.write_bytes(wire)
+    del wire
+    small, small_wire = signed_stream(b"warm", mode=mode, checksum="CRC32")
+    read_all(verified(small, small_wire).payload)  # (first-use imports are not the stream's)
+    with open(path, "rb") as source:
+        tracemalloc.start()
+        try:
+            start = tracemalloc.get_traced_memory()[0]
+            reader = verified(request, source).payload
+            total = sum(len(piece) for piece in iter(lambda: reader.read(chunk), b""))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert total == 8 * 1024 * 1024 and reader.complete
+    assert peak - start < 4 * chunk, peak - start
