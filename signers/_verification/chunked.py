@@ -287,7 +287,7 @@ class ChunkedPayload(io.RawIOBase):
             raise _malformed(f"chunk size {_shown(size_text)} is not 1 to 16 hex digits")
         signed = self._check is not None
         if semicolon and not extension.startswith(b"chunk-signature="):
-            raise _malformed(f"chunk extension {_shown(extension)} is not chunk-signature=")
+            raise _malformed("a chunk extension is not chunk-signature=")
         if signed and not semicolon:
             raise _malformed("a chunk header has no chunk-signature")
         signature = extension[16:]
@@ -477,7 +477,8 @@ def _as_bytes(data: Any) -> bytes:
 
 
 def _shown(data: bytes) -> str:
-    return repr(data[:40] + (b"..." if len(data) > 40 else b""))
+    # (16 bytes at most: a malformed line may hold a signature, which no message may show)
+    return repr(data[:16] + (b"..." if len(data) > 16 else b""))
 
 
 def _malformed(why: str) -> IncompleteBody:
