@@ -36,6 +36,7 @@ from signers import MissingDependency, SignedRequest
 
 from .diff import text_diff
 from .httpfile import HttpMessage, compare_http, parse_http, render_signed
+from .streaming import check_chain, sign_case
 from .vectors import Catalog, Vector, scan
 
 __all__ = [
@@ -126,9 +127,15 @@ def _check(factory: Callable[..., Any], vector: Vector) -> Tuple[Optional[str], 
 
     Raises :class:`~signers.errors.MissingDependency` when the signer cannot be built here.
     """
+    chain: Any = None
+    stream: Any = None
+    signed: Any = None
     try:
         signer = factory(**vector.options)
-        signed = signer.sign(vector.request, vector.credentials, at=vector.time)
+        if vector.stream is not None:
+            signed, chain, stream = sign_case(signer, vector)
+        else:
+            signed = signer.sign(vector.request, vector.credentials, at=vector.time)
     except MissingDependency:
         raise
     except Exception as exc:
@@ -177,6 +184,8 @@ def _check(factory: Callable[..., Any], vector: Vector) -> Tuple[Optional[str], 
         if actual != expected:
             diff = text_diff(expected, actual)
             return stage, diff.split("\n", 1)[0], diff
+    if vector.stream is not None:
+        return check_chain(vector, signed, chain, stream, randomized)
     return None, "", ""
 
 

@@ -139,7 +139,12 @@ class LegacySigner(OptionsSigner):
         """Sign ``request``; the result carries the new request, what signing added and the
         artifacts.  ``at`` is the signing time (aware; ``None`` = now)."""
         fast = self._fast
-        if fast is not None and type(request) is Request and type(credentials) is Credentials:
+        if (
+            fast is not None
+            and type(request) is Request
+            and type(credentials) is Credentials
+            and type(request[3]) is bytes  # (any other body: the step-by-step path judges it)
+        ):
             signed = fast(self._scheme, self.options, request, credentials, at)
             if signed is not None:
                 return signed
