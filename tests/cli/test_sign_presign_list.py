@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any, List
 
 import pytest
 
 from signers.cli import main
-
-VECTORS = Path(__file__).resolve().parents[1] / "vectors"
+from tests._support import VECTORS
 
 ENV = {
     "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",

@@ -20,6 +20,7 @@ import pytest
 from conformance import cli, report, runner, vectors
 from conformance.__main__ import main as conformance_main
 from conformance.diff import first_difference, text_diff, visible
+from tests._support import REPO
 
 ROOT = vectors.default_root()
 JOBS = runner.plan()
@@ -625,8 +626,7 @@ def test_installed_distribution_carries_its_vectors(tmp_path: Path) -> None:
     )
     assert where.returncode == 0, where.stderr
     package = Path(where.stdout.strip()).resolve().parent
-    repo = Path(__file__).resolve().parents[1]
-    if repo in package.parents:
+    if REPO in package.parents:
         pytest.skip("conformance is imported from the source tree here (editable install)")
     done = subprocess.run(
         [sys.executable, "-m", "signers.cli", "conformance"],

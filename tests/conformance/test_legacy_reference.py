@@ -11,9 +11,9 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
+from tests._support import VECTORS
 from tests.reference import botocore_oracle, legacy_reference, make_legacy_vectors
 
-VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 LOCATIONS = {"sigv2": ("query",), "s3-v2": ("header", "query")}
 
 

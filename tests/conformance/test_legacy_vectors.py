@@ -16,8 +16,8 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 import signers
+from tests._support import VECTORS
 
-VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 FAMILIES = {"sigv2": {"query": "sigv2"}, "s3-v2": {"header": "s3-v2", "query": "s3-v2-query"}}
 STAGES = ("string-to-sign", "signature", "signed-request")
 

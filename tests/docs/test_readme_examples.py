@@ -15,8 +15,9 @@ from typing import Any, Dict, List
 import pytest
 
 import signers
+from tests._support import README as README_PATH
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+README = README_PATH.read_text(encoding="utf-8")
 
 
 def _section(title: str) -> str:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import signers
+from tests._support import README as DOC
 from tests._verify_support import AT
-
-DOC = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_vendor_example():

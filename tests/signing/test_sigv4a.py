@@ -27,6 +27,7 @@ import signers
 from conformance import vectors
 from signers import Credentials, Request, _crypto, _ecdsa, sigv4a
 from signers._verification.sigv4 import region_set_covers
+from tests._support import VECTORS
 from tests._verify_support import (
     AK,
     CREDS,
@@ -38,7 +39,7 @@ from tests._verify_support import (
 )
 
 UTC = dt.timezone.utc
-V4A = Path(__file__).resolve().parents[1] / "vectors" / "v4a"
+V4A = VECTORS / "v4a"
 AT = dt.datetime(2015, 8, 30, 12, 36, tzinfo=UTC)
 URL = "https://example.amazonaws.com/a/b%20c?x=1&y=two"
 P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551

@@ -29,6 +29,7 @@ from signers import Credentials, Request
 from signers._tools.migrate import MigrationError, MigrationResult, detect_scheme
 from signers.cli.migrate import add_arguments, run
 from signers.endpoints import infer_scope
+from tests._support import IMPORT_ROOT
 from tests.reference.botocore_oracle import frozen_clock
 from tests.reference.sigv4_oracle import botocore_sign
 
@@ -863,7 +864,7 @@ def test_module_entry_point_has_no_traceback() -> None:
         capture_output=True,
         text=True,
         timeout=60,
-        env={"PATH": "", "PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[1])},
+        env={"PATH": "", "PYTHONPATH": str(IMPORT_ROOT)},
     )
     assert done.returncode == 2
     assert done.stdout == ""

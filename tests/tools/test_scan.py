@@ -18,8 +18,7 @@ import pytest
 from signers._tools.scan import Finding, python_files, scan_file, scan_source
 from signers.cli import main as sigbridge
 from signers.cli.migrate import add_arguments, run
-
-SAMPLES = Path(__file__).resolve().parent / "data" / "migrate_samples"
+from tests._support import SAMPLES
 
 PY2_BOTO = """\
 # A Python 2 script from boto 2's day: it does not parse as Python 3.

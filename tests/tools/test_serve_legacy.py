@@ -16,7 +16,7 @@ import signers
 from signers import Credentials, Request
 from signers.diagnose import diff, parse_server_error
 from tests._verify_support import AK, SECRET, TOKEN
-from tests.test_serve import AK2, _client, _error, _get, running
+from tests.tools.test_serve import AK2, _client, _error, _get, running
 
 pytest.importorskip("botocore")
 import botocore.auth
@@ -24,7 +24,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 
 # test_serve's autouse fixture (no proxies, no AWS config files) applies here too.
-from tests.test_serve import _no_proxy_environment  # noqa: F401
+from tests.tools.test_serve import _no_proxy_environment  # noqa: F401
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -291,7 +291,7 @@ DOUBLED = b"Action=X&SignatureVersion=2&Signature=a&Signature=b&x=\xff\xfe"
 
 
 def test_legacy_garbage_gets_clean_answers():
-    from tests.test_serve import _raw, _status, _still_serving
+    from tests.tools.test_serve import _raw, _status, _still_serving
 
     with running(timeout=1) as (server, logs):
         cases = [

@@ -22,6 +22,7 @@ from signers import Credentials, Request
 from signers._encoding import uri_encode
 from signers._time import rfc1123
 from signers._verification import detect
+from tests._support import VECTORS
 from tests._verify_support import (
     AK,
     AT,
@@ -40,7 +41,6 @@ from tests._verify_support import (
 )
 from tests.reference import legacy_reference as reference
 
-VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 FAMILIES = {"sigv2": {"query": "sigv2"}, "s3-v2": {"header": "s3-v2", "query": "s3-v2-query"}}
 Pair = Tuple[str, str]
 
