@@ -1,18 +1,15 @@
-"""Round two of the performance work: the legacy signers' fast paths, the one-pass verification
-of every scheme (signer and dispatcher), the new encoding and time helpers, and the new caches.
-
-Each fast path is compared with the general path it stands in for, on random and deliberately
-broken input: the same signed request, the same artifacts, or the same error (type, message,
-field).  The general paths are the ones the vectors and the botocore differential tests hold to
-the specifications; the fast ones must not be told apart from them.  No timing here.
+"""The fast paths against the general paths they stand in for: the legacy signers' fast
+signing, and the one-pass verification of every scheme (signer and dispatcher).
+Each fast path is compared with the general path on random and deliberately broken input: the
+same signed request, the same artifacts, or the same error (type, message, field).  The general
+paths are the ones the vectors and the botocore differential tests hold to the specifications;
+the fast ones must not be told apart from them.  No timing here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import email.utils
-import threading
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 from unittest import mock
 from urllib.parse import quote
@@ -22,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import signers
-from signers import Credentials, Request, _crypto, _encoding, _time, registry, s3_v2
+from signers import Credentials, Request, _crypto, _encoding
 from signers import _verify_legacy as legacy
 from signers._verification import sigv4 as v4
 from signers._verification import sigv4_parse
@@ -33,18 +30,6 @@ CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 TOKEN_CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "tok/en+=")
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MANY = settings(SETTINGS, max_examples=400)
-
-
-@contextlib.contextmanager
-def _cache_bounded(name: str, size: int) -> Iterator[None]:
-    """The cache ``name`` bounded to ``size`` entries (and emptied), restored afterwards."""
-    previous = signers._cache.DEFAULT_SIZES[name]
-    signers.set_cache_size(name, size)
-    signers._cache.caches[name].clear()
-    try:
-        yield
-    finally:
-        signers.set_cache_size(name, previous)
 
 
 Outcome = Tuple[Any, ...]
@@ -445,240 +430,3 @@ def test_verification_takes_the_fast_path_for_the_common_requests() -> None:
                 assert (
                     verified.scheme == scheme and verified.artifacts.signature == signed.signature
                 )
-
-
-# -- the encoding and time helpers ----------------------------------------------------------------
-
-ENCODED = st.text(alphabet=st.sampled_from("aZ09-_.~%=+2AFfé/:"), max_size=12)
-
-
-def _canonical_by_definition(text: str) -> bool:
-    # canonical: percent-decoding and encoding it again per RFC 3986 gives it back
-    raw = _encoding.percent_decode(text)
-    return quote(raw, safe="-_.~") == text
-
-
-@settings(max_examples=400, deadline=None)
-@given(text=ENCODED)
-def test_is_canonical_means_its_own_encoding(text: str) -> None:
-    assert _encoding.is_canonical(text) == _canonical_by_definition(text)
-    name, _, value = text.partition("=")
-    assert _encoding.is_canonical_piece(text) == (
-        _canonical_by_definition(name) and _canonical_by_definition(value)
-    )
-
-
-@settings(max_examples=300, deadline=None)
-@given(pieces=st.lists(ENCODED, max_size=4))
-def test_canonical_query_keeps_what_is_canonical(pieces: List[str]) -> None:
-    query = "&".join(pieces)
-    expected = _encoding.canonical_query(_encoding.split_query(query))
-    assert _encoding.canonical_query_of(query) == expected
-
-
-@settings(max_examples=400, deadline=None)
-@given(text=st.text(alphabet=st.sampled_from("aZ%2fF0é+\udcc3\udca9 -"), max_size=12))
-def test_percent_decode_str_equals_the_byte_level_decoding(text: str) -> None:
-    # (text without "%" is returned as it is, escaped surrogates included, as it always was)
-    try:
-        expected = (
-            _encoding.percent_decode(text).decode("utf-8", "surrogateescape")
-            if "%" in text
-            else text
-        )
-    except UnicodeError:
-        return  # (a lone surrogate: no byte to decode to)
-    assert _encoding.percent_decode_str(text) == expected
-
-
-def _bucket_by_labels(host: str) -> Optional[str]:
-    # S3's rule, label by label: the bucket is what precedes the last "s3" / "s3-..." label
-    host = host.lower().rstrip(".")
-    if not host.endswith((".amazonaws.com", ".amazonaws.com.cn")):
-        return None
-    labels = host.split(".")
-    for i in range(len(labels) - 1, -1, -1):
-        if labels[i] == "s3" or labels[i].startswith("s3-"):
-            return ".".join(labels[:i]) or None
-    return None
-
-
-@settings(max_examples=400, deadline=None)
-@given(
-    labels=st.lists(
-        st.sampled_from(["s3", "s3-us-west-2", "b", "my", "s3x", "xs3", "", "S3", "dualstack"]),
-        max_size=5,
-    ),
-    suffix=st.sampled_from([".amazonaws.com", ".amazonaws.com.cn", ".example.com", ".com"]),
-)
-def test_bucket_from_host_follows_the_label_rule(labels: List[str], suffix: str) -> None:
-    host = ".".join(labels) + suffix
-    assert s3_v2.bucket_from_host(host) == _bucket_by_labels(host)
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    when=st.datetimes(
-        min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2200, 1, 1), timezones=st.just(UTC)
-    ),
-    damage=st.sampled_from(["", "Sun, 30 Aug 2015 12:36:60 GMT", "Mon, 30 Feb 2016 0:0:0 GMT"]),
-)
-def test_http_date_instant_equals_email_utils(when: dt.datetime, damage: str) -> None:
-    text = damage or email.utils.format_datetime(when.replace(microsecond=0), usegmt=True)
-    try:
-        expected: Optional[dt.datetime] = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        expected = None
-    got = _time.http_date_instant(text)
-    assert got == expected
-    if got is not None:
-        assert got.tzinfo is UTC and _time.rfc1123(got) == text
-    assert _time.request_http_date(when) == email.utils.format_datetime(
-        when.replace(microsecond=0), usegmt=True
-    )
-
-
-def test_amz_instant_and_its_cache() -> None:
-    assert _time.amz_instant("20150830T123600Z") == AT
-    assert _time.amz_instant("20150830T123600Z") == AT  # (the kept one)
-    assert _time.amz_instant("2015-08-30T12:36:00Z") is None
-    assert _time.amz_instant("20150230T123600Z") is None
-
-    class Sly(str):  # equal to everything: never taken from the cache, never put in it
-        def __eq__(self, other: object) -> bool:
-            return True
-
-        __hash__ = str.__hash__
-
-    assert _time.amz_instant(Sly("20150830T123601Z")) == AT + dt.timedelta(seconds=1)
-    assert _time.amz_instant("20150830T123600Z") == AT
-
-
-# -- the new caches under threads -----------------------------------------------------------------
-
-
-def _thread_jobs() -> List[Tuple[Any, Request, Credentials, dt.datetime]]:
-    jobs = []
-    for i in range(18):
-        at = AT + dt.timedelta(days=i % 3, seconds=i)  # several instants: the time caches churn
-        creds = Credentials(f"AKID{i % 3}", f"secret-{i % 4}/+", "tok" if i % 2 else None)
-        jobs.append(
-            (
-                signers.get_signer("sigv2", signature_method=("HmacSHA1", "HmacSHA256")[i % 2]),
-                Request(
-                    "GET", f"https://ec2.amazonaws.com/?Action=Describe{i}&Filter.1.Name=a%3Ab"
-                ),
-                creds,
-                at,
-            )
-        )
-        jobs.append(
-            (
-                signers.get_signer("s3-v2"),
-                Request("GET", f"https://bucket{i % 2}.s3.amazonaws.com/k {i}"),
-                creds,
-                at,
-            )
-        )
-        jobs.append(
-            (
-                signers.get_signer("s3-v2-query", expires=60 + i),
-                Request("GET", f"https://s3.amazonaws.com/b/k{i}"),
-                creds,
-                at,
-            )
-        )
-    return jobs
-
-
-def test_many_threads_share_the_legacy_signers_verifiers_and_caches() -> None:
-    # Tiny bounds force concurrent inserts and evictions in the secret-key and shared-signer
-    # caches; the instants churn the time caches.  Every result must equal the one-thread one.
-    with _cache_bounded("secret-keys", 2), _cache_bounded("verifiers", 2):
-        _legacy_threads_alike()
-
-
-def _legacy_threads_alike() -> None:
-    _crypto.clear_signing_key_cache()
-    jobs = _thread_jobs()
-    expected = [signer.sign(request, creds, at) for signer, request, creds, at in jobs]
-    received = [
-        Request(s.request.method, s.url, [("Host", s.request.host_header), *s.headers])
-        for s in expected
-    ]
-    lookups = [{creds.access_key: creds} for _, _, creds, _ in jobs]
-    _crypto.clear_signing_key_cache()
-    failures: List[str] = []
-    start = threading.Barrier(6)
-
-    def worker(offset: int) -> None:
-        start.wait()
-        for round_ in range(12):
-            for index in range(len(jobs)):
-                j = (index + offset * 5 + round_) % len(jobs)
-                signer, request, creds, at = jobs[j]
-                got = signer.sign(request, creds, at)
-                if got != expected[j]:
-                    failures.append(f"sign {j}: {got.signature} != {expected[j].signature}")
-                    return
-                verified = signers.verify(received[j], lookups[j], at)
-                if verified.artifacts.signature != expected[j].signature:
-                    failures.append(f"verify {j}")
-                    return
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    assert failures == []
-    assert len(_crypto._SECRET_KEYS) <= 2 and len(registry._shared) <= 2
-
-
-def test_secret_key_state_is_the_hmac_of_the_secret() -> None:
-    import base64
-    import hmac
-
-    for algorithm in ("sha1", "sha256"):
-        for secret in ("s", "x" * 100, "é/+"):
-            expected = hmac.new(secret.encode("utf-8"), b"message", algorithm).digest()
-            state = _crypto.secret_key_state(secret, algorithm)
-            assert state.digest(b"message") == expected
-            assert _crypto.hmac_base64(secret, algorithm, b"message") == base64.b64encode(
-                expected
-            ).decode("ascii")
-            assert secret not in repr(state)
-    _crypto.clear_signing_key_cache()
-    assert not _crypto._SECRET_KEYS
-
-
-def test_shared_signers_are_forgotten_on_refresh_and_not_shared_for_plugins() -> None:
-    first = registry.shared_signer("sigv4", {"region": "r", "service": "s"})
-    assert registry.shared_signer("sigv4", {"region": "r", "service": "s"}) is first
-    # True and 1 are equal keys in a dict; the option types keep them apart
-    assert registry.shared_signer("sigv2", {"expires": 60}) is not registry.shared_signer(
-        "sigv2", {"expires": 61}
-    )
-    with pytest.raises(signers.InvalidOption):
-        registry.shared_signer("sigv4", {"region": "r", "service": "s", "s3": 1})
-    # unhashable option values: a new signer each time
-    listed = {"region": "r", "service": "s", "unsigned_headers": ["x-a"]}
-    assert registry.shared_signer("sigv4", listed) is not registry.shared_signer("sigv4", listed)
-    registry.refresh()
-    assert registry.shared_signer("sigv4", {"region": "r", "service": "s"}) is not first
-
-
-def test_shared_signer_leaves_plugin_signers_alone(monkeypatch: Any) -> None:
-    class PluginSigner(signers.get_signer("sigv4", region="r", service="s").__class__):
-        pass
-
-    PluginSigner.__module__ = "someone_elses.plugin"
-    info = registry._load("sigv4")
-    monkeypatch.setattr(info, "factory", PluginSigner)
-    try:
-        a = registry.shared_signer("sigv4", {"region": "q", "service": "s"})
-        b = registry.shared_signer("sigv4", {"region": "q", "service": "s"})
-        assert type(a) is PluginSigner and a is not b
-    finally:
-        registry.refresh()

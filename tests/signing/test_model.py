@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import pickle
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 import pytest
 
 import signers
-from signers import Credentials, PayloadHash, Request
+from signers import Artifacts, Credentials, PayloadHash, Request, SignedRequest
+from tests._support import CREDS
+from tests._support import VECTOR_TIME as AT
 
 
 def test_url_parts_are_kept_exactly() -> None:
@@ -169,3 +172,54 @@ def test_signed_request_header_dict_joins_duplicates() -> None:
     )
     assert signed.header_dict()["A"] == "1,2"
     assert signed.header_dict()["X-Amz-Date"] == "20200101T000000Z"
+
+
+# -- tuple-based values behave as values, not as tuples -------------------------------------------
+
+
+def test_values_are_not_plain_tuples() -> None:
+    request = Request("GET", "https://h.com/x?y=1", [("A", "b")])
+    assert (request == tuple(request)) is False and (tuple(request) == request) is False
+    assert request != tuple(request)
+    with pytest.raises(TypeError):
+        request < request  # noqa: B015
+    signed = signers.get_signer("sigv4", region="r", service="s").sign(request, CREDS, AT)
+    assert signed.artifacts != tuple(signed.artifacts)
+    assert signed != signed.request
+    with pytest.raises(AttributeError, match="immutable"):
+        signed.scheme = "x"  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="immutable"):
+        signed.artifacts.signature = "x"  # type: ignore[misc]
+
+
+def test_values_copy_and_pickle() -> None:
+    request = Request("POST", "https://h.com/", {"X": "1"}, b"body")
+    signed = signers.get_signer("sigv4", region="r", service="s").sign(request, CREDS, AT)
+    for value in (request, signed, signed.artifacts):
+        assert copy.copy(value) == value
+        assert copy.deepcopy(value) == value
+        assert pickle.loads(pickle.dumps(value)) == value
+        assert hash(pickle.loads(pickle.dumps(value))) == hash(value)
+
+
+def test_public_constructors_still_take_keywords() -> None:
+    artifacts = Artifacts(canonical_request=None, string_to_sign="s", signature="sig")
+    assert (artifacts.credential_scope, artifacts.signed_headers, artifacts.payload_hash) == (
+        None,
+        None,
+        None,
+    )
+    request = Request("GET", "https://h.com/")
+    signed = SignedRequest(request=request, artifacts=artifacts, scheme="x")
+    assert signed.added_headers == () and signed.added_query == ()
+    assert signed.url == "https://h.com/" and signed.signature == "sig"
+    assert repr(signed) == "SignedRequest(scheme='x', url='https://h.com/', signature='sig')"
+    with pytest.raises(TypeError):
+        Artifacts("c", "s", "sig")  # type: ignore[misc]
+
+
+def test_header_name_memo_still_refuses_bad_names() -> None:
+    Request("GET", "https://h.com/", [("X-Good", "1")])
+    for bad in ("X-Good ", "X Good", "", "Ünïcode", "X-Good\n"):
+        with pytest.raises(signers.InvalidRequest, match="not a valid HTTP token"):
+            Request("GET", "https://h.com/", [(bad, "1")])

@@ -289,3 +289,18 @@ def test_path_normalization_keeps_trailing_slash_only_when_sent() -> None:
     for path, expected in cases.items():
         signed = signer.sign(Request("GET", "https://h.amazonaws.com" + path), CREDS, AT)
         assert signed.artifacts.canonical_request.split("\n")[1] == expected, path
+
+
+@pytest.mark.parametrize("name", ["sigv4", "sigv4-query"])
+def test_inner_whitespace_other_than_space_runs_is_kept(name: str) -> None:
+    # The rule: trim the ends, collapse runs of spaces (and tabs); a lone vertical tab inside a
+    # value or a session token stays as it is, on every path.
+    signer = signers.get_signer(name, region="us-east-1", service="svc")
+    creds = Credentials("AKID", "secret", "to\x0bken")
+    request = Request("GET", "https://h.example.com/", [("X-A", " a\x0bb "), ("X-B", "c  \t d")])
+    canonical = signer.sign(request, creds, AT).artifacts.canonical_request
+    assert "\nx-a:a\x0bb\n" in canonical and "\nx-b:c d\n" in canonical
+    if name == "sigv4":
+        assert "\nx-amz-security-token:to\x0bken\n" in canonical
+    else:
+        assert "X-Amz-Security-Token=to%0Bken" in canonical
