@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import re
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 import signers
 from signers import Credentials
@@ -37,10 +38,16 @@ __all__ = [
     "VECTORS",
     "VECTOR_TIME",
     "VERIFY_TIME",
+    "LEGACY_FAMILIES",
     "cache_bounded",
+    "case_context",
     "child_env",
+    "context_credentials",
+    "context_time",
+    "legacy_cases",
     "python_blocks",
     "readme_section",
+    "write_distribution",
 ]
 
 UTC = dt.timezone.utc
@@ -77,6 +84,42 @@ SAMPLES = REPO / "tests" / "data" / "migrate_samples"
 IMPORT_ROOT = Path(signers.__file__).resolve().parents[1]
 
 
+#: The legacy suites (``vectors/sigv2``, ``vectors/s3-v2``): each location a case may be signed
+#: at, and the signer that signs there.
+LEGACY_FAMILIES = {
+    "sigv2": {"query": "sigv2"},
+    "s3-v2": {"header": "s3-v2", "query": "s3-v2-query"},
+}
+
+
+def legacy_cases(stage: str = "signature") -> List[Tuple[str, str, Path, str]]:
+    """``(family, location, case folder, signer name)`` for every legacy case that has the file
+    ``{location}-{stage}.txt``, in folder order."""
+    found = []
+    for family, locations in LEGACY_FAMILIES.items():
+        for case in sorted(p for p in (VECTORS / family).iterdir() if p.is_dir()):
+            for location, scheme in locations.items():
+                if (case / f"{location}-{stage}.txt").is_file():
+                    found.append((family, location, case, scheme))
+    return found
+
+
+def case_context(case: Path) -> Dict[str, Any]:
+    """A vector case's ``context.json``."""
+    return dict(json.loads((case / "context.json").read_text(encoding="utf-8")))
+
+
+def context_credentials(context: Dict[str, Any]) -> Credentials:
+    """The credentials a vector case's context names (the token when there is one)."""
+    given = context["credentials"]
+    return Credentials(given["access_key_id"], given["secret_access_key"], given.get("token"))
+
+
+def context_time(context: Dict[str, Any]) -> dt.datetime:
+    """The signing instant a vector case's context names (``2015-08-30T12:36:00Z``)."""
+    return dt.datetime.strptime(context["timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
 @contextlib.contextmanager
 def cache_bounded(name: str, size: int) -> Iterator[None]:
     """The cache ``name`` bounded to ``size`` entries (and emptied), restored afterwards."""
@@ -103,14 +146,31 @@ def child_env(*paths: Path, **variables: str) -> Dict[str, str]:
     return env
 
 
+def write_distribution(site: Path, name: str, entry_points: str) -> None:
+    """A minimal installed distribution ``name`` 1.0 in the directory ``site`` (for sys.path or
+    PYTHONPATH): its METADATA and ``entry_points.txt`` (INI text, e.g. a plug-in's group)."""
+    info = site / f"{name}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(entry_points)
+
+
 def readme_section(heading: str) -> str:
-    """The README from ``heading`` (a whole line, ``## ...`` or ``### ...``) to the next heading
-    of the same or a higher level."""
-    text = README.read_text(encoding="utf-8")
-    start = text.index("\n" + heading + "\n") + 1
+    """The README from the line ``heading`` (``## ...`` or ``### ...``) to the next heading of
+    the same or a higher level; ``#`` lines inside fenced code blocks are comments, not headings."""
+    lines = README.read_text(encoding="utf-8").split("\n")
+    start = lines.index(heading)
     level = len(heading) - len(heading.lstrip("#"))
-    following = re.compile(r"^#{1,%d} " % level, re.M).search(text, start + len(heading))
-    return text[start : following.start() if following else None]
+    fenced = False
+    for number in range(start + 1, len(lines)):
+        line = lines[number]
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.startswith("#"):
+            hashes = len(line) - len(line.lstrip("#"))
+            if hashes <= level and line[hashes : hashes + 1] == " ":
+                return "\n".join(lines[start:number])
+    return "\n".join(lines[start:])
 
 
 def python_blocks(text: str) -> List[str]:

@@ -10,19 +10,9 @@ from typing import Any, List
 import pytest
 
 from signers.cli import main
-from tests._support import VECTORS
+from tests._support import SECRET, VECTORS, child_env
 
-ENV = {
-    "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-}
-
-
-@pytest.fixture(autouse=True)
-def _credentials(monkeypatch: Any) -> None:
-    for name, value in ENV.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+pytestmark = pytest.mark.usefixtures("example_credentials_env")
 
 
 def run(capsys: Any, argv: List[str]) -> Any:
@@ -143,7 +133,7 @@ def test_bad_input_is_one_line_exit_2(capsys: Any, argv: List[str], fragment: st
     code, out, err = run(capsys, argv)
     assert code == 2
     assert err.count("\n") == 1 and fragment in err
-    assert "Traceback" not in err and ENV["AWS_SECRET_ACCESS_KEY"] not in err + out
+    assert "Traceback" not in err and SECRET not in err + out
 
 
 def test_missing_credentials(capsys: Any, monkeypatch: Any) -> None:
@@ -177,7 +167,7 @@ def test_console_script_runs_without_traceback() -> None:
         ],
         capture_output=True,
         text=True,
-        env={**ENV, "PATH": ""},
+        env=child_env(),
         timeout=60,
     )
     assert proc.returncode == 2

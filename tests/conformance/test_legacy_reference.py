@@ -5,36 +5,21 @@ reproducible from ``tests/reference/make_legacy_vectors.py``).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, Tuple
 
 import pytest
 
-from tests._support import VECTORS
+from tests._support import case_context, legacy_cases
 from tests.reference import botocore_oracle, legacy_reference, make_legacy_vectors
 
-LOCATIONS = {"sigv2": ("query",), "s3-v2": ("header", "query")}
-
-
-def _cases() -> List[Tuple[str, str, Path]]:
-    out = []
-    for family, locations in LOCATIONS.items():
-        for case in sorted(p for p in (VECTORS / family).iterdir() if p.is_dir()):
-            for location in locations:
-                if (case / f"{location}-signature.txt").is_file():
-                    out.append((family, location, case))
-    return out
-
-
-CASES = _cases()
+CASES = [(family, location, case) for family, location, case, _ in legacy_cases()]
 IDS = [f"{f}-{loc}::{c.name}" for f, loc, c in CASES]
 
 
 def _load(case: Path) -> Tuple[legacy_reference.ParsedRequest, Dict[str, Any]]:
     request = legacy_reference.parse_raw((case / "request.txt").read_bytes())
-    context = json.loads((case / "context.json").read_text(encoding="utf-8"))
-    return request, context
+    return request, case_context(case)
 
 
 @pytest.mark.parametrize("family, location, case", CASES, ids=IDS)

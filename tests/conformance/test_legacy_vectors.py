@@ -8,33 +8,23 @@ difference is reported with newlines made visible.  Ids read ``sigv2::get-basic`
 
 from __future__ import annotations
 
-import datetime
-import json
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict
 
 import pytest
 
 import signers
-from tests._support import VECTORS
+from tests._support import (
+    LEGACY_FAMILIES,
+    VECTORS,
+    case_context,
+    context_credentials,
+    context_time,
+    legacy_cases,
+)
 
-FAMILIES = {"sigv2": {"query": "sigv2"}, "s3-v2": {"header": "s3-v2", "query": "s3-v2-query"}}
 STAGES = ("string-to-sign", "signature", "signed-request")
-
-
-def load_cases() -> List[Tuple[str, str, Path, str]]:
-    """(family, location, case folder, signer name) for every expected signature on disk."""
-    found = []
-    for family, locations in FAMILIES.items():
-        folder = VECTORS / family
-        for case in sorted(p for p in folder.iterdir() if p.is_dir()):
-            for location, scheme in locations.items():
-                if (case / f"{location}-signature.txt").is_file():
-                    found.append((family, location, case, scheme))
-    return found
-
-
-CASES = load_cases()
+CASES = legacy_cases()
 
 
 def signer_options(family: str, location: str, context: Dict[str, Any]) -> Dict[str, Any]:
@@ -56,7 +46,7 @@ def show(text: str) -> str:
 
 
 def test_enough_cases() -> None:
-    for family in FAMILIES:
+    for family in LEGACY_FAMILIES:
         count = sum(1 for p in (VECTORS / family).iterdir() if p.is_dir())
         assert count >= 25, f"{family}: only {count} cases"
 
@@ -67,14 +57,9 @@ def test_enough_cases() -> None:
     ids=[f"{scheme}::{case.name}" for _, _, case, scheme in CASES],
 )
 def test_vector(family: str, location: str, case: Path, scheme: str) -> None:
-    context = json.loads((case / "context.json").read_text(encoding="utf-8"))
-    creds = context["credentials"]
-    credentials = signers.Credentials(
-        creds["access_key_id"], creds["secret_access_key"], creds.get("token")
-    )
-    at = datetime.datetime.strptime(context["timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(
-        tzinfo=datetime.timezone.utc
-    )
+    context = case_context(case)
+    credentials = context_credentials(context)
+    at = context_time(context)
     request = signers.Request.from_raw((case / "request.txt").read_bytes())
     signer = signers.get_signer(scheme, **signer_options(family, location, context))
     assert f"{family}:{location}" in signer.features

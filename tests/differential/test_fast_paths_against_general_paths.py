@@ -23,11 +23,9 @@ from signers import Credentials, Request, _crypto, _encoding
 from signers import _verify_legacy as legacy
 from signers._verification import sigv4 as v4
 from signers._verification import sigv4_parse
+from tests._support import CREDS, CREDS_TOKEN, UTC
+from tests._support import VECTOR_TIME as AT
 
-UTC = dt.timezone.utc
-AT = dt.datetime(2015, 8, 30, 12, 36, tzinfo=UTC)
-CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
-TOKEN_CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "tok/en+=")
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MANY = settings(SETTINGS, max_examples=400)
 
@@ -146,7 +144,7 @@ def test_legacy_signing_fast_paths_equal_the_general_ones(
     request: Request, index: int, token: bool, at: Optional[dt.datetime]
 ) -> None:
     signer: Any = SIGNERS[index]
-    creds = TOKEN_CREDS if token else CREDS
+    creds = CREDS_TOKEN if token else CREDS
     if at is None:  # "now": both calls must fall in one second to compare
         at = dt.datetime.now(UTC).replace(microsecond=0)
     assert outcome(lambda: signer.sign(request, creds, at)) == outcome(
@@ -302,7 +300,7 @@ SCOPE_CHANGES = (
 @st.composite
 def verification_scenarios(draw: Any) -> Tuple[str, Dict[str, Any], Request, Credentials, Any]:
     scheme, options, request = draw(st.sampled_from(CASES))
-    signing_creds = draw(st.sampled_from([CREDS, TOKEN_CREDS]))
+    signing_creds = draw(st.sampled_from([CREDS, CREDS_TOKEN]))
     signer = signers.get_signer(scheme, **options)
     signed = signer.sign(request, signing_creds, AT)
     received = _mutate(
@@ -313,7 +311,7 @@ def verification_scenarios(draw: Any) -> Tuple[str, Dict[str, Any], Request, Cre
             [
                 signing_creds,
                 CREDS,
-                TOKEN_CREDS,
+                CREDS_TOKEN,
                 Credentials("AKIDEXAMPLE", "other"),
                 Credentials("AKIDOTHER", CREDS.secret_key),
             ]

@@ -16,28 +16,19 @@ import pytest
 
 import signers
 from tests._support import README as README_PATH
+from tests._support import SECRET, python_blocks, readme_section, write_distribution
 
 README = README_PATH.read_text(encoding="utf-8")
 
 
-def _section(title: str) -> str:
-    start = README.index(title)
-    end = README.find("\n## ", start + len(title))
-    return README[start : end if end != -1 else None]
-
-
-def _python_blocks(text: str) -> List[str]:
-    return re.findall(r"```python\n(.*?)```", text, re.S)
-
-
 def test_library_example_runs() -> None:
     namespace: Dict[str, Any] = {}
-    exec(_python_blocks(_section("## Library"))[0], namespace)
+    exec(python_blocks(readme_section("## Library"))[0], namespace)
     signed = namespace["signed"]
     assert [n for n, _ in signed.headers][-2:] == ["X-Amz-Date", "Authorization"]
     # the same request, signed by hand from the spec, gives the same signature
     art = signed.artifacts
-    key = b"AWS4" + b"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+    key = ("AWS4" + SECRET).encode()
     for part in ("20150830", "us-east-1", "ecs", "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
     assert art.signature == hmac.new(key, art.string_to_sign.encode(), hashlib.sha256).hexdigest()
@@ -45,7 +36,7 @@ def test_library_example_runs() -> None:
 
 
 def _cli_examples() -> List[List[str]]:
-    text = _section("## Command line")
+    text = readme_section("## Command line")
     commands = []
     for block in re.findall(r"```\n(.*?)```", text, re.S):
         joined = block.replace("\\\n", " ")
@@ -56,26 +47,20 @@ def _cli_examples() -> List[List[str]]:
 
 
 @pytest.mark.parametrize("argv", _cli_examples(), ids=lambda a: " ".join(a[:3]))
-def test_cli_examples_run(argv: List[str], monkeypatch: Any) -> None:
+def test_cli_examples_run(argv: List[str], example_credentials_env: Any) -> None:
     from signers.cli import main
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     assert main(argv[1:]) == 0
 
 
 def test_plugin_example_is_discovered_and_signs(tmp_path: Path) -> None:
-    code = _python_blocks(_section("## Writing a plug-in"))[0]
+    code = python_blocks(readme_section("## Writing a plug-in"))[0]
     package = tmp_path / "my_package"
     package.mkdir()
     (package / "__init__.py").write_text("")
     (package / "signer.py").write_text(code)
-    dist = tmp_path / "my_package-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: my-package\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text(
-        "[sigbridge.signers]\nmy-scheme = my_package.signer:MySigner\n"
+    write_distribution(
+        tmp_path, "my_package", "[sigbridge.signers]\nmy-scheme = my_package.signer:MySigner\n"
     )
     script = (
         "import datetime, signers\n"

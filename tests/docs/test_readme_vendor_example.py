@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 import signers
 from tests._support import README as DOC
+from tests._support import python_blocks, readme_section
 from tests._verify_support import AT
 
 
 def test_vendor_example():
-    text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("### For vendors of S3- and AWS-compatible servers") :]
-    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    code = python_blocks(readme_section("### For vendors of S3- and AWS-compatible servers"))[0]
     namespace: dict = {}
     exec(compile(code, str(DOC), "exec"), namespace)
     authenticate, keys = namespace["authenticate"], namespace["KEYS"]

@@ -35,13 +35,12 @@ from signers.eventstream import (
     sign_message,
     string_to_sign,
 )
+from tests._support import CREDS, UTC
 
 from . import _reference as ref
 from ._vectors import header_value, signing_cases
 
-UTC = dt.timezone.utc
 CASES = signing_cases()
-CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 SEED = "9d9ab996c81f32c9d4e6fc166c92584f3741d1cb5ce325cd11a77d1f962c8de2"
 T0 = dt.datetime(2019, 1, 27, 22, 37, 54, tzinfo=UTC)
 

@@ -33,12 +33,11 @@ from signers.eventstream import (
     verify_initial_request,
     verify_stream,
 )
+from tests._support import CREDS, UTC
 
 from . import _reference as ref
 from ._vectors import signing_cases
 
-UTC = dt.timezone.utc
-CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 SEED = "9d9ab996c81f32c9d4e6fc166c92584f3741d1cb5ce325cd11a77d1f962c8de2"
 REGION, SERVICE = "us-west-2", "transcribe"
 T0 = dt.datetime(2019, 1, 27, 22, 37, 54, tzinfo=UTC)

@@ -18,13 +18,8 @@ from hypothesis import strategies as st
 
 import signers
 from signers import Credentials, Request, _crypto, _time, registry
-from tests._support import cache_bounded
-
-UTC = dt.timezone.utc
-AT = dt.datetime(2015, 8, 30, 12, 36, tzinfo=UTC)
-CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
-TOKEN_CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "tok/en+=")
-
+from tests._support import CREDS, UTC, cache_bounded
+from tests._support import VECTOR_TIME as AT
 
 # -- thread safety --------------------------------------------------------------------------------
 

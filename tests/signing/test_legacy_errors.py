@@ -19,13 +19,9 @@ from signers import (
     SigningError,
 )
 from signers.sigv2 import compute_signature
+from tests._support import CREDS, CREDS_TOKEN, SECRET, TOKEN
+from tests._support import VECTOR_TIME as AT
 
-UTC = datetime.timezone.utc
-AT = datetime.datetime(2015, 8, 30, 12, 36, tzinfo=UTC)
-SECRET = "s3cr3tKEYs3cr3tKEYs3cr3tKEYs3cr3tKEY0000"
-TOKEN = "t0kenT0KENt0kenT0KENt0ken=="
-CREDS = Credentials("AKIDEXAMPLE", SECRET)
-TOKEN_CREDS = Credentials("AKIDEXAMPLE", SECRET, TOKEN)
 EC2 = "https://ec2.amazonaws.com/"
 S3 = "https://examplebucket.s3.amazonaws.com/photos/cat.jpg"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -153,7 +149,7 @@ CASES = [
         "sigv2 SecurityToken with session credentials",
         AlreadySigned,
         "SecurityToken",
-        sign("sigv2", Request("GET", EC2 + "?SecurityToken=abc"), credentials=TOKEN_CREDS),
+        sign("sigv2", Request("GET", EC2 + "?SecurityToken=abc"), credentials=CREDS_TOKEN),
     ),
     (
         "sigv2 body placement, JSON body",
@@ -317,14 +313,14 @@ CASES = [
         "s3 token header with session credentials",
         AlreadySigned,
         "x-amz-security-token",
-        sign("s3-v2", Request("GET", S3, {"x-amz-security-token": "x"}), credentials=TOKEN_CREDS),
+        sign("s3-v2", Request("GET", S3, {"x-amz-security-token": "x"}), credentials=CREDS_TOKEN),
     ),
     (
         "s3-query token parameter with session credentials",
         AlreadySigned,
         "x-amz-security-token",
         sign(
-            "s3-v2-query", Request("GET", S3 + "?x-amz-security-token=x"), credentials=TOKEN_CREDS
+            "s3-v2-query", Request("GET", S3 + "?x-amz-security-token=x"), credentials=CREDS_TOKEN
         ),
     ),
     (

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime
 from typing import Any, Tuple
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 
 import signers
-from signers import Credentials, Request
+from signers import Request
 from signers.s3_v2 import (
     S3V2QuerySigner,
     S3V2Signer,
@@ -33,12 +33,8 @@ from signers.sigv2 import (
     split_sigv2_params,
     string_to_sign,
 )
-
-UTC = datetime.timezone.utc
-AT = datetime.datetime(2015, 8, 30, 12, 36, tzinfo=UTC)
-CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
-TOKEN_CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "tok/en+=")
-
+from tests._support import CREDS, CREDS_TOKEN, DOC_SECRET, TOKEN, UTC
+from tests._support import VECTOR_TIME as AT
 
 # -- registry ----------------------------------------------------------------------------------
 
@@ -118,7 +114,7 @@ def test_request_host(url: str, headers: Tuple[Tuple[str, str], ...], expected: 
 def test_sigv2_detect_and_strip_round_trip() -> None:
     # What migration needs: recognize a signed URL, strip the SigV2 parameters, verify it.
     original = "https://sqs.us-east-1.amazonaws.com/1234/q?Action=SendMessage&MessageBody=a+b"
-    signed = signers.get_signer("sigv2").sign(Request("GET", original), TOKEN_CREDS, at=AT)
+    signed = signers.get_signer("sigv2").sign(Request("GET", original), CREDS_TOKEN, at=AT)
     params = parse_params(urlsplit(signed.url).query)
     assert is_sigv2_signed(params)
     assert not is_sigv2_signed(parse_params(urlsplit(original).query))
@@ -282,7 +278,7 @@ def test_s3_string_to_sign_and_header() -> None:
     text = s3_string_to_sign(
         "GET", "", "", "Tue, 27 Mar 2007 19:36:42 +0000", "", "/johnsmith/photos/puppy.jpg"
     )
-    signature = s3_signature("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", text)
+    signature = s3_signature(DOC_SECRET, text)
     assert signature == "bWq2s1WEIj+Ydj0vQ697zp+IXMU="
     value = authorization_header("AKIAIOSFODNN7EXAMPLE", signature)
     assert parse_authorization(value) == ("AKIAIOSFODNN7EXAMPLE", signature)
@@ -292,7 +288,7 @@ def test_s3_string_to_sign_and_header() -> None:
 
 def test_s3_presigned_detect_and_strip() -> None:
     url = "https://b.s3.amazonaws.com/k?versionId=1"
-    signed = signers.get_signer("s3-v2-query").sign(Request("GET", url), TOKEN_CREDS, at=AT)
+    signed = signers.get_signer("s3-v2-query").sign(Request("GET", url), CREDS_TOKEN, at=AT)
     pairs = Request("GET", signed.url).query_pairs()
     own, auth = split_query_auth(pairs)
     assert own == [("versionId", "1")]
@@ -309,7 +305,7 @@ def test_s3_presigned_detect_and_strip() -> None:
 
 def test_s3_header_adds_date_token_authorization() -> None:
     signed = signers.get_signer("s3-v2").sign(
-        Request("GET", "https://b.s3.amazonaws.com/k"), TOKEN_CREDS, at=AT
+        Request("GET", "https://b.s3.amazonaws.com/k"), CREDS_TOKEN, at=AT
     )
     assert [n for n, _ in signed.added_headers] == [
         "Date",
@@ -317,7 +313,7 @@ def test_s3_header_adds_date_token_authorization() -> None:
         "Authorization",
     ]
     assert signed.request.header("Date") == "Sun, 30 Aug 2015 12:36:00 GMT"
-    assert "x-amz-security-token:tok/en+=\n" in signed.artifacts.string_to_sign
+    assert f"x-amz-security-token:{TOKEN}\n" in signed.artifacts.string_to_sign
     assert signed.request.header("Authorization") == "AWS AKIDEXAMPLE:" + signed.signature
 
 
@@ -366,16 +362,16 @@ def test_s3_query_defaults_and_expires_at() -> None:
 
 def test_s3_query_signs_x_amz_query_parameters_and_token() -> None:
     request = Request("PUT", "https://b.s3.amazonaws.com/k?x-amz-acl=public-read")
-    signed = signers.get_signer("s3-v2-query").sign(request, TOKEN_CREDS, at=AT)
+    signed = signers.get_signer("s3-v2-query").sign(request, CREDS_TOKEN, at=AT)
     assert signed.artifacts.string_to_sign == (
-        "PUT\n\n\n1440941760\nx-amz-acl:public-read\nx-amz-security-token:tok/en+=\n/b/k"
+        f"PUT\n\n\n1440941760\nx-amz-acl:public-read\nx-amz-security-token:{TOKEN}\n/b/k"
     )
-    assert "&x-amz-security-token=tok%2Fen%2B%3D&Signature=" in signed.url
+    assert f"&x-amz-security-token={quote(TOKEN, safe='')}&Signature=" in signed.url
 
 
 def test_reprs_hold_no_secret() -> None:
     for name in ("sigv2", "s3-v2", "s3-v2-query"):
         signer = signers.get_signer(name)
-        signed = signer.sign(Request("GET", "https://b.s3.amazonaws.com/k"), TOKEN_CREDS, at=AT)
+        signed = signer.sign(Request("GET", "https://b.s3.amazonaws.com/k"), CREDS_TOKEN, at=AT)
         for text in (repr(signer), repr(signed), repr(signed.artifacts)):
             assert CREDS.secret_key not in text

@@ -25,6 +25,7 @@ import pytest
 import signers
 from conformance import runner, vectors
 from signers import registry
+from tests._support import write_distribution
 
 PLUGIN_MODULE = '''
 """A tiny third-party signer for sigbridge's registry."""
@@ -71,13 +72,6 @@ SECRET_KEY = "demo-secret-key"
 WHEN = dt.datetime(2021, 3, 4, 5, 6, 7, tzinfo=dt.timezone.utc)
 
 
-def _dist(site: Path, name: str, entry_points: str) -> None:
-    info = site / f"{name}-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(entry_points)
-
-
 @pytest.fixture()
 def site(tmp_path: Path) -> Path:
     """A directory for sys.path / PYTHONPATH holding the two plug-in distributions."""
@@ -85,8 +79,12 @@ def site(tmp_path: Path) -> Path:
     site.mkdir()
     (site / "demo_signer.py").write_text(PLUGIN_MODULE)
     (site / "broken_demo.py").write_text(BROKEN_MODULE)
-    _dist(site, "demo_signer", "[sigbridge.signers]\ndemo-hmac = demo_signer:DemoSigner\n")
-    _dist(site, "broken_demo", "[sigbridge.signers]\nbroken-demo = broken_demo:Signer\n")
+    write_distribution(
+        site, "demo_signer", "[sigbridge.signers]\ndemo-hmac = demo_signer:DemoSigner\n"
+    )
+    write_distribution(
+        site, "broken_demo", "[sigbridge.signers]\nbroken-demo = broken_demo:Signer\n"
+    )
     return site
 
 

@@ -13,12 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import signers
-from signers import Credentials, Request
-
-UTC = dt.timezone.utc
-AT = dt.datetime(2015, 8, 30, 12, 36, tzinfo=UTC)
-CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
-TOKEN_CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "tok/en+=")
+from signers import Request
+from tests._support import CREDS, CREDS_TOKEN, DOC_CREDS, UTC
+from tests._support import VECTOR_TIME as AT
 
 KEYS = st.lists(
     st.text(alphabet="abcXYZ019-_.~ /é%+?#&=ሴ", min_size=0, max_size=12), min_size=0, max_size=6
@@ -61,7 +58,7 @@ def test_presign_many_equals_presigning_each_url_alone(
     base: str, keys: List[str], options: Dict[str, Any], headers: Any, token: bool, method: str
 ) -> None:
     signer = signers.get_signer("sigv4-query", region="us-east-1", service="s3", **options)
-    creds = TOKEN_CREDS if token else CREDS
+    creds = CREDS_TOKEN if token else CREDS
     bulk = list(signer.presign_many(method, base, keys, creds, AT, headers=headers))
     assert len(bulk) == len(keys)
     prefix = base if base.endswith("/") else base + "/"
@@ -88,11 +85,10 @@ def test_presign_many_general_path_when_a_header_needs_it() -> None:
 
 def test_presign_many_matches_the_published_s3_example() -> None:
     # "Query String Authentication" example of the S3 SigV4 documentation, via the bulk path.
-    creds = Credentials("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
     signer = signers.get_signer("s3v4-query", region="us-east-1", service="s3", expires=86400)
     at = dt.datetime(2013, 5, 24, tzinfo=UTC)
     (result,) = signer.presign_many(
-        "GET", "https://examplebucket.s3.amazonaws.com", ["test.txt"], creds, at
+        "GET", "https://examplebucket.s3.amazonaws.com", ["test.txt"], DOC_CREDS, at
     )
     assert result.signature == "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
 

@@ -11,14 +11,11 @@ import pytest
 
 import signers
 from signers import Credentials, Request
-
-UTC = dt.timezone.utc
-AT = dt.datetime(2015, 8, 30, 12, 36, tzinfo=UTC)
-CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+from tests._support import CREDS, DOC_CREDS, UTC
+from tests._support import VECTOR_TIME as AT
 
 # The examples of the S3 SigV4 documentation ("Signature Calculations for the Authorization
 # Header" and "Query String Authentication"), with their published signatures.
-S3_DOC_CREDS = Credentials("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 S3_DOC_AT = dt.datetime(2013, 5, 24, tzinfo=UTC)
 
 
@@ -27,7 +24,7 @@ def test_s3_documentation_get_object_header_example() -> None:
     request = Request(
         "GET", "https://examplebucket.s3.amazonaws.com/test.txt", [("Range", "bytes=0-9")]
     )
-    signed = signer.sign(request, S3_DOC_CREDS, S3_DOC_AT)
+    signed = signer.sign(request, DOC_CREDS, S3_DOC_AT)
     assert signed.artifacts.signature == (
         "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
     )
@@ -37,7 +34,7 @@ def test_s3_documentation_get_object_header_example() -> None:
 def test_s3_documentation_presigned_url_example() -> None:
     signer = signers.get_signer("s3v4-query", region="us-east-1", service="s3", expires=86400)
     request = Request("GET", "https://examplebucket.s3.amazonaws.com/test.txt")
-    signed = signer.sign(request, S3_DOC_CREDS, S3_DOC_AT)
+    signed = signer.sign(request, DOC_CREDS, S3_DOC_AT)
     assert signed.artifacts.signature == (
         "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
     )

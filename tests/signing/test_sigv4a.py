@@ -27,20 +27,19 @@ import signers
 from conformance import vectors
 from signers import Credentials, Request, _crypto, _ecdsa, sigv4a
 from signers._verification.sigv4 import region_set_covers
-from tests._support import VECTORS
-from tests._verify_support import (
+from tests._support import (
     AK,
     CREDS,
     CREDS_TOKEN,
     SECRET,
-    drop_header,
-    replace_header,
-    replace_query_param,
+    VECTORS,
+    case_context,
+    context_credentials,
 )
+from tests._support import VECTOR_TIME as AT
+from tests._verify_support import drop_header, replace_header, replace_query_param
 
-UTC = dt.timezone.utc
 V4A = VECTORS / "v4a"
-AT = dt.datetime(2015, 8, 30, 12, 36, tzinfo=UTC)
 URL = "https://example.amazonaws.com/a/b%20c?x=1&y=two"
 P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 MISSING = "sigv4a needs the 'cryptography' package: pip install 'sigbridge[sigv4a]'"
@@ -61,8 +60,7 @@ def _query_signer(**options: Any) -> sigv4a.SigV4AQuerySigner:
 
 
 def _context_credentials(case: Path) -> Credentials:
-    creds = json.loads((case / "context.json").read_text())["credentials"]
-    return Credentials(creds["access_key_id"], creds["secret_access_key"], creds.get("token"))
+    return context_credentials(case_context(case))
 
 
 # -- key derivation ------------------------------------------------------------------------------

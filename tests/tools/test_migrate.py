@@ -29,24 +29,17 @@ from signers import Credentials, Request
 from signers._tools.migrate import MigrationError, MigrationResult, detect_scheme
 from signers.cli.migrate import add_arguments, run
 from signers.endpoints import infer_scope
-from tests._support import IMPORT_ROOT
+from tests._support import AK, CREDS, DOC_AK, DOC_CREDS, IMPORT_ROOT, TOKEN, UTC
+from tests._support import DOC_SECRET as DOC_SK  # AWS's published examples (S3 and SigV2 pages)
+from tests._support import SECRET as SK
 from tests.reference.botocore_oracle import frozen_clock
 from tests.reference.sigv4_oracle import botocore_sign
 
 Pair = Tuple[str, str]
-UTC = datetime.timezone.utc
 AT = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 LATER = AT + datetime.timedelta(minutes=10)
-AK = "AKIDEXAMPLE"
-SK = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-TOKEN = "FQoGZXIvYXdzEXAMPLE/token+with=chars"
-CREDS = Credentials(AK, SK)
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
 
-# AWS's published examples (the access key and secret of the S3 and SigV2 documentation).
-DOC_AK = "AKIAIOSFODNN7EXAMPLE"
-DOC_SK = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-DOC_CREDS = Credentials(DOC_AK, DOC_SK)
 DOC_EMR_URL = (
     "https://elasticmapreduce.amazonaws.com/?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE"
     "&Action=DescribeJobFlows&SignatureMethod=HmacSHA256&SignatureVersion=2"

@@ -7,90 +7,30 @@ import datetime as dt
 import http.client
 import json
 import socket
-import threading
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
 import signers
 from signers import Credentials, Request
-from signers.serve import load_credentials_file, make_server, parse_credential
-from tests._verify_support import AK, SECRET, TOKEN
+from signers.serve import load_credentials_file, parse_credential
+from tests._support import AK, SECRET, TOKEN
+from tests.tools._serve_clients import (
+    AK2,
+    TIMEOUT,
+    botocore_client,
+    client_error,
+    http_get,
+    raw_exchange,
+    running,
+    status_of,
+    still_serving,
+)
 
 pytest.importorskip("botocore")
-import botocore.session
-from botocore.config import Config
-from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
-TIMEOUT = 5
-AK2 = "ASIATEMPORARY"
-
-
-@contextlib.contextmanager
-def running(**config):
-    """A server on a free loopback port, in a thread, stopped (and joined) on exit."""
-    logs = []
-    config.setdefault("log", logs.append)
-    credentials = config.pop(
-        "credentials", [Credentials(AK, SECRET), Credentials(AK2, SECRET, TOKEN)]
-    )
-    server = make_server("127.0.0.1", 0, credentials=credentials, **config)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield server, logs
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(TIMEOUT)
-        assert not thread.is_alive()
-        text = "\n".join(logs)
-        assert SECRET not in text and TOKEN not in text and "Signature=" not in text
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy_environment(monkeypatch):
-    # The tests choose their proxies themselves; nothing may leave the machine.
-    for name in (
-        "HTTP_PROXY",
-        "http_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "NO_PROXY",
-        "no_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "AWS_PROFILE",
-        "AWS_CONFIG_FILE",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-
-
-def _client(service, endpoint, *, region="us-east-1", secret=SECRET, key=AK, token=None, **config):
-    session = botocore.session.get_session()
-    options = {"retries": {"max_attempts": 1}, "connect_timeout": TIMEOUT, "read_timeout": TIMEOUT}
-    options.update(config)
-    return session.create_client(
-        service,
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id=key,
-        aws_secret_access_key=secret,
-        aws_session_token=token,
-        config=Config(**options),
-    )
-
-
-def _error(call):
-    with pytest.raises(ClientError) as info:
-        call()
-    return info.value.response
+pytestmark = pytest.mark.usefixtures("offline_environment")
 
 
 # -- botocore: S3 --------------------------------------------------------------------------------
@@ -98,7 +38,7 @@ def _error(call):
 
 def test_s3_get_object_path_style():
     with running() as (server, logs):
-        s3 = _client("s3", server.url, s3={"addressing_style": "path"})
+        s3 = botocore_client("s3", server.url, s3={"addressing_style": "path"})
         account = json.loads(s3.get_object(Bucket="bucket", Key="dir/a b+c.txt")["Body"].read())
         assert account["scheme"] == "sigv4" and account["access_key"] == AK
         assert (account["region"], account["service"]) == ("us-east-1", "s3")
@@ -118,7 +58,7 @@ def test_s3_get_object_virtual_hosted_through_loopback_proxy():
     # we name, which is the server itself; the signed host is the virtual host the client used.
     with running() as (server, _):
         port = server.server_address[1]
-        s3 = _client(
+        s3 = botocore_client(
             "s3",
             f"http://s3.example.test:{port}",
             s3={"addressing_style": "virtual"},
@@ -130,8 +70,10 @@ def test_s3_get_object_virtual_hosted_through_loopback_proxy():
 
 def test_s3_tampered_requests_get_s3_codes():
     with running() as (server, _):
-        response = _error(
-            lambda: _client("s3", server.url, secret="wrong").get_object(Bucket="b", Key="k")
+        response = client_error(
+            lambda: botocore_client("s3", server.url, secret="wrong").get_object(
+                Bucket="b", Key="k"
+            )
         )
         error = response["Error"]
         assert error["Code"] == "SignatureDoesNotMatch"
@@ -142,15 +84,17 @@ def test_s3_tampered_requests_get_s3_codes():
             bytes.fromhex(error["CanonicalRequestBytes"].replace(" ", "")).decode()
             == (error["CanonicalRequest"])
         )
-        response = _error(
-            lambda: _client("s3", server.url, key="AKIDUNKNOWN").get_object(Bucket="b", Key="k")
+        response = client_error(
+            lambda: botocore_client("s3", server.url, key="AKIDUNKNOWN").get_object(
+                Bucket="b", Key="k"
+            )
         )
         assert response["Error"]["Code"] == "InvalidAccessKeyId"
         assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
     with running(region="eu-west-1") as (server, logs):
         # S3 names the region it expects in <Region>; botocore's region redirector reads it from
         # our answer, re-signs for eu-west-1 and succeeds, as it does against S3.
-        body = _client("s3", server.url).get_object(Bucket="b", Key="k")["Body"].read()
+        body = botocore_client("s3", server.url).get_object(Bucket="b", Key="k")["Body"].read()
         assert json.loads(body)["region"] == "eu-west-1"
         assert [line.split(" ", 2)[2] for line in logs] == [
             "400 AuthorizationHeaderMalformed",
@@ -174,7 +118,7 @@ def _capture(client, event):
 
 def test_sts_query_call():
     with running() as (server, _):
-        sts = _client("sts", server.url, key=AK2, token=TOKEN)
+        sts = botocore_client("sts", server.url, key=AK2, token=TOKEN)
         seen = _capture(sts, "before-parse.sts.GetCallerIdentity")
         # The account comes back as JSON, which the query protocol's XML parser refuses: fine.
         with contextlib.suppress(ResponseParserError):
@@ -187,34 +131,42 @@ def test_sts_query_call():
             "sts",
         )
         assert "x-amz-security-token" in account["signed_headers"]
-        response = _error(lambda: _client("sts", server.url, secret="wrong").get_caller_identity())
+        response = client_error(
+            lambda: botocore_client("sts", server.url, secret="wrong").get_caller_identity()
+        )
         assert response["Error"]["Code"] == "SignatureDoesNotMatch"
         assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
         assert (
             "The Canonical String for this request should have been" in response["Error"]["Message"]
         )
-        response = _error(
-            lambda: _client("sts", server.url, key="AKIDUNKNOWN").get_caller_identity()
+        response = client_error(
+            lambda: botocore_client("sts", server.url, key="AKIDUNKNOWN").get_caller_identity()
         )
         assert response["Error"]["Code"] == "InvalidClientTokenId"
-        response = _error(
-            lambda: _client("sts", server.url, key=AK2, token=TOKEN + "x").get_caller_identity()
+        response = client_error(
+            lambda: botocore_client(
+                "sts", server.url, key=AK2, token=TOKEN + "x"
+            ).get_caller_identity()
         )
         assert response["Error"]["Code"] == "InvalidClientTokenId"
 
 
 def test_ecs_json_call():
     with running() as (server, _):
-        ecs = _client("ecs", server.url, region="eu-west-1")
+        ecs = botocore_client("ecs", server.url, region="eu-west-1")
         result = ecs.list_clusters()
         assert result["ResponseMetadata"]["HTTPStatusCode"] == 200
-        response = _error(lambda: _client("ecs", server.url, secret="wrong").list_clusters())
+        response = client_error(
+            lambda: botocore_client("ecs", server.url, secret="wrong").list_clusters()
+        )
         assert response["Error"]["Code"] == "InvalidSignatureException"
         assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
-        response = _error(lambda: _client("ecs", server.url, key="AKIDUNKNOWN").list_clusters())
+        response = client_error(
+            lambda: botocore_client("ecs", server.url, key="AKIDUNKNOWN").list_clusters()
+        )
         assert response["Error"]["Code"] == "UnrecognizedClientException"
     with running(service="autoscaling-plans") as (server, _):
-        response = _error(lambda: _client("ecs", server.url).list_clusters())
+        response = client_error(lambda: botocore_client("ecs", server.url).list_clusters())
         assert response["Error"]["Code"] == "InvalidSignatureException"
         assert response["Error"]["Message"] == (
             "Credential should be scoped to correct service: 'autoscaling-plans'."
@@ -224,32 +176,23 @@ def test_ecs_json_call():
 # -- presigned URLs and our own signers ----------------------------------------------------------
 
 
-def _get(url, headers=None, method="GET", data=None):
-    request = urllib.request.Request(url, headers=headers or {}, method=method, data=data)
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-
-
 def test_presigned_url_fetched_with_urllib():
     with running() as (server, _):
-        s3 = _client("s3", server.url, signature_version="s3v4")
+        s3 = botocore_client("s3", server.url, signature_version="s3v4")
         url = s3.generate_presigned_url(
             "get_object", Params={"Bucket": "b", "Key": "some key.txt"}, ExpiresIn=60
         )
-        status, body = _get(url)
+        status, body = http_get(url)
         assert status == 200
         assert json.loads(body)["scheme"] == "sigv4-query"
-        status, body = _get(url.replace("some", "other"))
+        status, body = http_get(url.replace("some", "other"))
         assert status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in body
     later = lambda: dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=61)  # noqa: E731
     with running(clock=later) as (server, _):
-        url = _client("s3", server.url, signature_version="s3v4").generate_presigned_url(
+        url = botocore_client("s3", server.url, signature_version="s3v4").generate_presigned_url(
             "get_object", Params={"Bucket": "b", "Key": "k"}, ExpiresIn=60
         )
-        status, body = _get(url)
+        status, body = http_get(url)
         assert status == 403
         assert b"<Code>AccessDenied</Code><Message>Request has expired</Message>" in body
         assert b"<X-Amz-Expires>60</X-Amz-Expires>" in body
@@ -266,55 +209,20 @@ def test_our_own_signers():
         )
         signer = signers.get_signer("sigv4", region="us-west-2", service="execute-api")
         signed = signer.sign(request, Credentials(AK, SECRET), at=at)
-        status, body = _get(signed.url, dict(signed.headers), "POST", b'{"a": 1}')
+        status, body = http_get(signed.url, dict(signed.headers), "POST", b'{"a": 1}')
         assert status == 200 and json.loads(body)["service"] == "execute-api"
-        status, body = _get(signed.url, dict(signed.headers), "POST", b'{"a": 2}')
+        status, body = http_get(signed.url, dict(signed.headers), "POST", b'{"a": 2}')
         assert status == 403  # a JSON body gets a JSON-protocol answer
         assert json.loads(body)["__type"] == "InvalidSignatureException"
         presigner = signers.get_signer("sigv4-query", region="us-west-2", service="s3", s3=True)
         presigned = presigner.sign(
             Request("GET", server.url + "/b/k"), Credentials(AK2, SECRET, TOKEN), at=at
         )
-        status, body = _get(presigned.url)
+        status, body = http_get(presigned.url)
         assert status == 200 and json.loads(body)["access_key"] == AK2
 
 
 # -- bad input over the wire ---------------------------------------------------------------------
-
-
-def _raw(server, data, *, read=True):
-    host, port = server.server_address[:2]
-    with socket.create_connection((host, port), timeout=TIMEOUT) as sock:
-        sock.sendall(data)
-        if not read:
-            return b""
-        chunks = []
-        with contextlib.suppress(socket.timeout, ConnectionResetError):
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                if b"\r\n\r\n" in b"".join(chunks) and _complete(b"".join(chunks)):
-                    break
-        return b"".join(chunks)
-
-
-def _complete(data):
-    head, _, body = data.partition(b"\r\n\r\n")
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            return len(body) >= int(line.split(b":")[1])
-    return True
-
-
-def _status(response):
-    return int(response.split(b" ", 2)[1])
-
-
-def _still_serving(server):
-    status, body = _get(server.url + "/")
-    assert status == 403 and b"MissingAuthenticationToken" in body
 
 
 def test_garbage_requests_get_clean_answers():
@@ -374,11 +282,11 @@ def test_garbage_requests_get_clean_answers():
             (b"GET / HTTP/1.1\r\nHost: h\r\nX-Null: a\x00b\r\n\r\n", 400, b"InvalidRequest"),
         ]
         for data, status, needle in cases:
-            response = _raw(server, data)
+            response = raw_exchange(server, data)
             assert needle in response, (data[:60], response[:300])
             if status is not None and not data.startswith(b"NONSENSE"):
-                assert _status(response) == status, data[:60]
-            _still_serving(server)
+                assert status_of(response) == status, data[:60]
+            still_serving(server)
         assert not any("Traceback" in line for line in logs)
 
 
@@ -389,13 +297,13 @@ def test_slow_client_does_not_hang_the_server():
         try:
             slow.sendall(b"GET / HTTP/1.1\r\nHost: h\r\n")  # ...and nothing more
             started = time.monotonic()
-            _still_serving(server)  # others are served meanwhile
+            still_serving(server)  # others are served meanwhile
             slow.settimeout(TIMEOUT)
             assert slow.recv(100) == b""  # the server gave up on it
             assert time.monotonic() - started < TIMEOUT
         finally:
             slow.close()
-        _still_serving(server)
+        still_serving(server)
 
 
 def test_keep_alive_connection_serves_several_requests():

@@ -15,18 +15,24 @@ import pytest
 import signers
 from signers import Credentials, Request
 from signers.diagnose import diff, parse_server_error
-from tests._verify_support import AK, SECRET, TOKEN
-from tests.tools.test_serve import AK2, _client, _error, _get, running
+from tests._support import AK, FORM, SECRET, TOKEN
+from tests.tools._serve_clients import (
+    AK2,
+    botocore_client,
+    client_error,
+    http_get,
+    raw_exchange,
+    running,
+    status_of,
+    still_serving,
+)
 
 pytest.importorskip("botocore")
 import botocore.auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 
-# test_serve's autouse fixture (no proxies, no AWS config files) applies here too.
-from tests.tools.test_serve import _no_proxy_environment  # noqa: F401
-
-FORM = "application/x-www-form-urlencoded"
+pytestmark = pytest.mark.usefixtures("offline_environment")
 
 
 def _now() -> dt.datetime:
@@ -44,14 +50,16 @@ def _xml(body: bytes) -> dict:
 
 def test_s3_client_with_legacy_signature():
     with running() as (server, logs):
-        s3 = _client("s3", server.url, signature_version="s3", s3={"addressing_style": "path"})
+        s3 = botocore_client(
+            "s3", server.url, signature_version="s3", s3={"addressing_style": "path"}
+        )
         account = json.loads(s3.get_object(Bucket="bucket", Key="dir/a b+c.txt")["Body"].read())
         assert account["scheme"] == "s3-v2" and account["access_key"] == AK
         assert "date" in account["signed_headers"]
         assert abs(_now() - dt.datetime.fromisoformat(account["time"].replace("Z", "+00:00"))) < (
             dt.timedelta(minutes=1)
         )
-        session = _client(
+        session = botocore_client(
             "s3",
             server.url,
             key=AK2,
@@ -67,10 +75,10 @@ def test_s3_client_with_legacy_signature():
 
 def test_s3_client_with_legacy_signature_tampered():
     with running() as (server, _):
-        response = _error(
-            lambda: _client("s3", server.url, secret="wrong", signature_version="s3").get_object(
-                Bucket="b", Key="k"
-            )
+        response = client_error(
+            lambda: botocore_client(
+                "s3", server.url, secret="wrong", signature_version="s3"
+            ).get_object(Bucket="b", Key="k")
         )
         error = response["Error"]
         assert error["Code"] == "SignatureDoesNotMatch"
@@ -82,14 +90,14 @@ def test_s3_client_with_legacy_signature_tampered():
             == (error["StringToSign"])
         )
         assert error["AWSAccessKeyId"] == AK and error["SignatureProvided"]
-        response = _error(
-            lambda: _client("s3", server.url, key="AKIDUNKNOWN", signature_version="s3").get_object(
-                Bucket="b", Key="k"
-            )
+        response = client_error(
+            lambda: botocore_client(
+                "s3", server.url, key="AKIDUNKNOWN", signature_version="s3"
+            ).get_object(Bucket="b", Key="k")
         )
         assert response["Error"]["Code"] == "InvalidAccessKeyId"
-        response = _error(
-            lambda: _client(
+        response = client_error(
+            lambda: botocore_client(
                 "s3", server.url, key=AK2, token=TOKEN + "x", signature_version="s3"
             ).get_object(Bucket="b", Key="k")
         )
@@ -97,8 +105,8 @@ def test_s3_client_with_legacy_signature_tampered():
         assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
     later = lambda: _now() + dt.timedelta(hours=1)  # noqa: E731
     with running(clock=later) as (server, _):
-        response = _error(
-            lambda: _client("s3", server.url, signature_version="s3").get_object(
+        response = client_error(
+            lambda: botocore_client("s3", server.url, signature_version="s3").get_object(
                 Bucket="b", Key="k"
             )
         )
@@ -109,7 +117,7 @@ def test_s3_client_with_legacy_signature_tampered():
 def test_s3_client_virtual_hosted_through_loopback_proxy():
     with running() as (server, _):
         port = server.server_address[1]
-        s3 = _client(
+        s3 = botocore_client(
             "s3",
             f"http://s3.example.test:{port}",
             signature_version="s3",
@@ -123,7 +131,7 @@ def test_s3_client_virtual_hosted_through_loopback_proxy():
     options = {"s3-v2": {"virtual_host_suffix": "s3.example.test"}}
     with running(options=options) as (server, _):
         port = server.server_address[1]
-        s3 = _client(
+        s3 = botocore_client(
             "s3",
             f"http://s3.example.test:{port}",
             signature_version="s3",
@@ -139,23 +147,25 @@ def test_s3_client_virtual_hosted_through_loopback_proxy():
 
 def test_legacy_presigned_url_fetched_with_urllib():
     with running() as (server, _):
-        s3 = _client("s3", server.url, signature_version="s3", s3={"addressing_style": "path"})
+        s3 = botocore_client(
+            "s3", server.url, signature_version="s3", s3={"addressing_style": "path"}
+        )
         url = s3.generate_presigned_url(
             "get_object", Params={"Bucket": "b", "Key": "some key.txt"}, ExpiresIn=60
         )
         assert "AWSAccessKeyId=" in url and "Expires=" in url
-        status, body = _get(url)
+        status, body = http_get(url)
         assert status == 200
         account = json.loads(body)
         assert account["scheme"] == "s3-v2-query" and account["expires"]
-        status, body = _get(url.replace("some", "other"))
+        status, body = http_get(url.replace("some", "other"))
         assert status == 403
         fields = _xml(body)
         assert fields["Code"] == "SignatureDoesNotMatch"
         assert fields["StringToSign"].endswith("\n/b/other%20key.txt")
-        status, body = _get(url.replace("Expires=", "Expires=x"))
+        status, body = http_get(url.replace("Expires=", "Expires=x"))
         assert status == 403 and _xml(body)["Code"] == "AccessDenied"
-        status, body = _get(url.replace("Signature=", "Sig="))
+        status, body = http_get(url.replace("Signature=", "Sig="))
         assert status == 403
         assert _xml(body)["Message"] == (
             "Query-string authentication requires the Signature, Expires and AWSAccessKeyId "
@@ -163,10 +173,10 @@ def test_legacy_presigned_url_fetched_with_urllib():
         )
     later = lambda: _now() + dt.timedelta(seconds=61)  # noqa: E731
     with running(clock=later) as (server, _):
-        url = _client("s3", server.url, signature_version="s3").generate_presigned_url(
+        url = botocore_client("s3", server.url, signature_version="s3").generate_presigned_url(
             "get_object", Params={"Bucket": "b", "Key": "k"}, ExpiresIn=60
         )
-        status, body = _get(url)
+        status, body = http_get(url)
         assert status == 403
         fields = _xml(body)
         assert (fields["Code"], fields["Message"]) == ("AccessDenied", "Request has expired")
@@ -190,34 +200,34 @@ def _sigv2_url(server, creds=None, **params):
 def test_sigv2_query_call_with_our_signer():
     with running() as (server, _):
         signed = _sigv2_url(server)
-        status, body = _get(signed.url)
+        status, body = http_get(signed.url)
         assert status == 200
         account = json.loads(body)
         assert (account["scheme"], account["access_key"]) == ("sigv2", AK)
         signed = _sigv2_url(server, Credentials(AK2, SECRET, TOKEN), QueueNamePrefix="a b")
-        status, body = _get(signed.url)
+        status, body = http_get(signed.url)
         assert status == 200 and json.loads(body)["access_key"] == AK2
 
         # tampered: a parameter changed after signing
-        status, body = _get(signed.url.replace("QueueNamePrefix=a", "QueueNamePrefix=b"))
+        status, body = http_get(signed.url.replace("QueueNamePrefix=a", "QueueNamePrefix=b"))
         assert status == 403
         assert b"<ErrorResponse><Error><Type>Sender</Type>" in body
         fields = _xml(body)
         assert fields["Code"] == "SignatureDoesNotMatch"
         assert "The String-to-Sign should have been" in fields["Message"]
         # a parameter missing, an old Timestamp: the query services' codes and statuses
-        status, body = _get(signed.url.replace("SignatureMethod=", "SignatureMeth="))
+        status, body = http_get(signed.url.replace("SignatureMethod=", "SignatureMeth="))
         assert (status, _xml(body)["Code"]) == (400, "MissingParameter")
         old = signers.get_signer("sigv2").sign(
             Request("GET", server.url + "/?Action=ListQueues"),
             Credentials(AK, SECRET),
             _now() - dt.timedelta(hours=1),
         )
-        status, body = _get(old.url)
+        status, body = http_get(old.url)
         assert (status, _xml(body)["Code"]) == (400, "RequestExpired")
         assert "Request has expired. Timestamp date is " in _xml(body)["Message"]
         unknown = _sigv2_url(server, Credentials("AKIDUNKNOWN", SECRET))
-        status, body = _get(unknown.url)
+        status, body = http_get(unknown.url)
         assert (status, _xml(body)["Code"]) == (403, "InvalidClientTokenId")
 
 
@@ -232,11 +242,11 @@ def test_sigv2_form_post_signed_by_botocore_sent_with_urllib():
         botocore.auth.SigV2Auth(BotoCredentials(AK, SECRET)).add_auth(aws)
         prepared = aws.prepare()
         body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
-        status, answer = _get(prepared.url, dict(prepared.headers.items()), "POST", body)
+        status, answer = http_get(prepared.url, dict(prepared.headers.items()), "POST", body)
         assert status == 200, answer
         assert json.loads(answer)["scheme"] == "sigv2"
         tampered = body.replace(b"SendMessage", b"DeleteQueue")
-        status, answer = _get(prepared.url, dict(prepared.headers.items()), "POST", tampered)
+        status, answer = http_get(prepared.url, dict(prepared.headers.items()), "POST", tampered)
         assert status == 403 and _xml(answer)["Code"] == "SignatureDoesNotMatch"
 
 
@@ -254,7 +264,7 @@ def test_diff_reads_s3_legacy_string_to_sign_from_the_server():
         signed = signers.get_signer("s3-v2").sign(request, Credentials(AK, SECRET), _now())
         headers = dict(signed.headers)
         headers["Content-Type"] = "application/octet-stream"  # changed in transit
-        status, body = _get(signed.url, headers, "PUT", b"body")
+        status, body = http_get(signed.url, headers, "PUT", b"body")
         assert status == 403
         server_error = parse_server_error(body.decode())
         assert server_error.code == "SignatureDoesNotMatch"
@@ -267,7 +277,7 @@ def test_diff_reads_s3_legacy_string_to_sign_from_the_server():
         )
         # the same request under a wrong secret: nothing differs but the key
         wrong = signers.get_signer("s3-v2").sign(request, Credentials(AK, "wrong"), _now())
-        status, body = _get(wrong.url, dict(wrong.headers), "PUT", b"body")
+        status, body = http_get(wrong.url, dict(wrong.headers), "PUT", b"body")
         assert status == 403
         report = diff(wrong, body.decode())
         assert report.equal and report.cause_names == ["secret"]
@@ -276,7 +286,7 @@ def test_diff_reads_s3_legacy_string_to_sign_from_the_server():
 def test_diff_reads_sigv2_string_to_sign_from_the_query_message():
     with running() as (server, _):
         signed = _sigv2_url(server, QueueNamePrefix="a")
-        status, body = _get(signed.url.replace("QueueNamePrefix=a", "QueueNamePrefix=b"))
+        status, body = http_get(signed.url.replace("QueueNamePrefix=a", "QueueNamePrefix=b"))
         assert status == 403
         report = diff(signed, body.decode())
         assert [h.label for h in report.hunks] == ["canonical query string"]
@@ -291,8 +301,6 @@ DOUBLED = b"Action=X&SignatureVersion=2&Signature=a&Signature=b&x=\xff\xfe"
 
 
 def test_legacy_garbage_gets_clean_answers():
-    from tests.tools.test_serve import _raw, _status, _still_serving
-
     with running(timeout=1) as (server, logs):
         cases = [
             (
@@ -340,8 +348,8 @@ def test_legacy_garbage_gets_clean_answers():
             ),
         ]
         for data, status, needle in cases:
-            response = _raw(server, data)
+            response = raw_exchange(server, data)
             assert needle in response, (data[:80], response[:400])
-            assert _status(response) == status, data[:80]
-            _still_serving(server)
+            assert status_of(response) == status, data[:80]
+            still_serving(server)
         assert not any("Traceback" in line or "500" in line for line in logs)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import types
 
 import pytest
 
@@ -16,31 +15,13 @@ import botocore.auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 
-
-class _FrozenDatetime(dt.datetime):
-    @classmethod
-    def utcnow(cls):
-        return AT.replace(tzinfo=None)
-
-    @classmethod
-    def now(cls, tz=None):
-        return AT if tz is not None else AT.replace(tzinfo=None)
+from tests.reference.sigv4_oracle import freeze_botocore_clock
 
 
 @pytest.fixture
 def frozen(monkeypatch):
-    # Freeze botocore's clock for these tests only: newer botocore reads it through
-    # get_current_datetime(), older releases through datetime.datetime.utcnow().
-    if hasattr(botocore.auth, "get_current_datetime"):
-        monkeypatch.setattr(
-            botocore.auth,
-            "get_current_datetime",
-            lambda remove_tzinfo=True: AT.replace(tzinfo=None),
-        )
-    shim = types.SimpleNamespace(
-        datetime=_FrozenDatetime, timedelta=dt.timedelta, timezone=dt.timezone
-    )
-    monkeypatch.setattr(botocore.auth, "datetime", shim)
+    # botocore's clock pinned to AT, for these tests only
+    freeze_botocore_clock(monkeypatch, AT)
 
 
 def _to_request(aws_request: AWSRequest) -> Request:

@@ -11,9 +11,8 @@ as documented in ``signers/_verify_legacy.py``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, Tuple
 
 import pytest
 
@@ -22,7 +21,14 @@ from signers import Credentials, Request
 from signers._encoding import uri_encode
 from signers._time import rfc1123
 from signers._verification import detect
-from tests._support import VECTORS
+from tests._support import (
+    LEGACY_FAMILIES,
+    VECTORS,
+    case_context,
+    context_credentials,
+    context_time,
+    legacy_cases,
+)
 from tests._verify_support import (
     AK,
     AT,
@@ -41,28 +47,13 @@ from tests._verify_support import (
 )
 from tests.reference import legacy_reference as reference
 
-FAMILIES = {"sigv2": {"query": "sigv2"}, "s3-v2": {"header": "s3-v2", "query": "s3-v2-query"}}
 Pair = Tuple[str, str]
 
 
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _cases() -> List[Tuple[str, str, Path, str]]:
-    found = []
-    for family, locations in FAMILIES.items():
-        for case in sorted(p for p in (VECTORS / family).iterdir() if p.is_dir()):
-            for location, scheme in locations.items():
-                if (case / f"{location}-signed-request.txt").is_file():
-                    found.append((family, location, case, scheme))
-    return found
-
-
-CASES = _cases()
-
-
-def _context(case: Path) -> Dict[str, Any]:
-    return json.loads((case / "context.json").read_text(encoding="utf-8"))
+CASES = legacy_cases("signed-request")
 
 
 def _vector_options(context: Dict[str, Any], location: str) -> Dict[str, Any]:
@@ -72,17 +63,6 @@ def _vector_options(context: Dict[str, Any], location: str) -> Dict[str, Any]:
     # change what a verifier reads; they are passed anyway, as a server built from the same
     # configuration would.
     return options
-
-
-def _vector_credentials(context: Dict[str, Any]) -> Credentials:
-    creds = context["credentials"]
-    return Credentials(creds["access_key_id"], creds["secret_access_key"], creds.get("token"))
-
-
-def _vector_time(context: Dict[str, Any]) -> dt.datetime:
-    return dt.datetime.strptime(context["timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(
-        tzinfo=dt.timezone.utc
-    )
 
 
 def _error(call: Any) -> signers.VerificationError:
@@ -150,9 +130,9 @@ def _s3_query(creds: Credentials = CREDS, expires: int = 600) -> Request:
     ids=[f"{scheme}::{case.name}" for _, _, case, scheme in CASES],
 )
 def test_vector_verifies(family: str, location: str, case: Path, scheme: str) -> None:
-    context = _context(case)
-    credentials = _vector_credentials(context)
-    at = _vector_time(context)
+    context = case_context(case)
+    credentials = context_credentials(context)
+    at = context_time(context)
     options = _vector_options(context, location)
     request = Request.from_raw((case / f"{location}-signed-request.txt").read_bytes())
     expected_sts = (case / f"{location}-string-to-sign.txt").read_bytes().decode("utf-8")
@@ -179,7 +159,7 @@ def test_vector_verifies(family: str, location: str, case: Path, scheme: str) ->
 
 def test_every_vector_folder_is_covered() -> None:
     names = {(family, case.name) for family, _, case, _ in CASES}
-    for family in FAMILIES:
+    for family in LEGACY_FAMILIES:
         on_disk = {p.name for p in (VECTORS / family).iterdir() if p.is_dir()}
         assert on_disk == {n for f, n in names if f == family}
         assert len(on_disk) >= 25

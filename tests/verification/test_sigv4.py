@@ -10,6 +10,7 @@ import pytest
 import signers
 from signers import Credentials, Request
 from signers._time import parse_iso8601
+from tests._support import context_credentials
 from tests._verify_support import (
     AK,
     AT,
@@ -121,8 +122,7 @@ def test_upstream_vector_verifies(case, location):
     context = json.loads((case / "context.json").read_text())
     if context.get("xfail"):
         pytest.xfail(context["xfail"])
-    c = context["credentials"]
-    creds = Credentials(c["access_key_id"], c["secret_access_key"], c.get("token"))
+    creds = context_credentials(context)
     at = parse_iso8601(context["timestamp"])
     options = {
         "region": context["region"],
