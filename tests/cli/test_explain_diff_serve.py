@@ -185,6 +185,7 @@ def test_diff_bad_input(tmp_path, capsys, argv):
     _one_line_error(capsys)
 
 
+@pytest.mark.slow
 def test_serve_runs_until_shut_down(capsys, tmp_path):
     creds_file = tmp_path / "creds"
     creds_file.write_text(f"{AK} {SECRET}\n")
@@ -224,6 +225,7 @@ def test_serve_runs_until_shut_down(capsys, tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_serve_legacy_virtual_hosts_and_xml_answers(capsys):
     args = _parse(
         serve_command.add_arguments,

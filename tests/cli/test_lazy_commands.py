@@ -15,6 +15,8 @@ import pytest
 
 from tests._support import SAMPLES, child_env
 
+pytestmark = pytest.mark.slow  # each test runs the command in a fresh interpreter
+
 # Runs ``sigbridge`` in-process with the given arguments, then prints the loaded modules as the
 # last line of standard error (standard output is the command's).
 _PROBE = """

@@ -12,6 +12,8 @@ import pytest
 
 from tests._support import VECTORS, child_env, write_distribution
 
+pytestmark = pytest.mark.slow  # each test runs the command in a fresh interpreter
+
 GREETING_MODULE = '''
 """A third-party sigbridge subcommand."""
 

@@ -153,6 +153,7 @@ def test_list_shows_schemes_and_aliases(capsys: Any) -> None:
     assert {"sigv4", "v4", "s3v4", "sigv4-query", "v4-query", "s3v4-query"} <= names
 
 
+@pytest.mark.slow
 def test_console_script_runs_without_traceback() -> None:
     proc = subprocess.run(
         [

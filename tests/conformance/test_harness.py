@@ -593,6 +593,7 @@ def test_cli_add_arguments_on_a_foreign_parser(capsys: Any) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_python_m_conformance(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "conformance", "--scheme", "sigv4"],
@@ -614,6 +615,7 @@ def test_python_m_conformance(tmp_path: Path) -> None:
     assert len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
 
 
+@pytest.mark.slow
 def test_installed_distribution_carries_its_vectors(tmp_path: Path) -> None:
     """Under tox the package is a plain (non-editable) install: from any directory, the command
     runs the vectors bundled inside the installed distribution."""

@@ -133,6 +133,7 @@ SIGNERS = [
 ]
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(
     request=requests(),
@@ -321,6 +322,7 @@ def verification_scenarios(draw: Any) -> Tuple[str, Dict[str, Any], Request, Cre
     return scheme, options, received, verifying_creds, now
 
 
+@pytest.mark.slow
 @MANY
 @given(scenario=verification_scenarios())
 def test_verification_fast_paths_equal_the_general_ones(scenario: Any) -> None:
@@ -332,6 +334,7 @@ def test_verification_fast_paths_equal_the_general_ones(scenario: Any) -> None:
     assert fast == general
 
 
+@pytest.mark.slow
 @MANY
 @given(scenario=verification_scenarios(), region=st.sampled_from([None, "us-east-1", "eu-west-1"]))
 def test_dispatcher_fast_path_equals_the_general_one(scenario: Any, region: Optional[str]) -> None:

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,8 @@ import signers
 from signers.s3_v2 import RESPONSE_OVERRIDES, SUB_RESOURCES
 from signers.sigv2 import SIGV2_PARAMETERS
 from tests.reference.botocore_oracle import frozen_clock
+
+pytestmark = pytest.mark.slow  # hundreds of random requests, each signed by botocore too
 
 Pair = Tuple[str, str]
 UTC = datetime.timezone.utc

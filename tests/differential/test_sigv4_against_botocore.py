@@ -20,6 +20,8 @@ from signers import Credentials, Request
 pytest.importorskip("botocore")
 from tests.reference.sigv4_oracle import botocore_sign
 
+pytestmark = pytest.mark.slow  # hundreds of random requests, each signed by botocore too
+
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=0, max_size=12)
 NAME = st.text(
     alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_.~ +*/=&%ሴé",

@@ -53,6 +53,7 @@ def test_cli_examples_run(argv: List[str], example_credentials_env: Any) -> None
     assert main(argv[1:]) == 0
 
 
+@pytest.mark.slow
 def test_plugin_example_is_discovered_and_signs(tmp_path: Path) -> None:
     code = python_blocks(readme_section("## Writing a plug-in"))[0]
     package = tmp_path / "my_package"

@@ -171,6 +171,7 @@ _times = st.datetimes(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(_inner, _times), min_size=1, max_size=4), _times)
 def test_signer_matches_the_reference(messages: List[Any], end: dt.datetime) -> None:

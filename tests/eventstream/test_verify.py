@@ -347,6 +347,7 @@ def _assert_refused_with_a_verified_prefix(data: bytes) -> None:
     assert yielded == INNER[: len(yielded)]
 
 
+@pytest.mark.slow
 def test_every_single_byte_change_is_refused() -> None:
     # Each byte, one bit flipped, with the CRCs left as they were and with them recomputed
     # (so that the signature, not the CRC, has to catch it).
@@ -357,6 +358,7 @@ def test_every_single_byte_change_is_refused() -> None:
             _assert_refused_with_a_verified_prefix(_mutated(position, 0x01, reseal))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.integers(0, len(STREAM) - 1), st.integers(1, 255), st.booleans())
 def test_any_single_byte_change_is_refused(position: int, flip: int, reseal: bool) -> None:

@@ -29,6 +29,7 @@ def _canonical_by_definition(text: str) -> bool:
     return quote(raw, safe="-_.~") == text
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(text=ENCODED)
 def test_is_canonical_means_its_own_encoding(text: str) -> None:
@@ -39,6 +40,7 @@ def test_is_canonical_means_its_own_encoding(text: str) -> None:
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(pieces=st.lists(ENCODED, max_size=4))
 def test_canonical_query_keeps_what_is_canonical(pieces: List[str]) -> None:
@@ -47,6 +49,7 @@ def test_canonical_query_keeps_what_is_canonical(pieces: List[str]) -> None:
     assert _encoding.canonical_query_of(query) == expected
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(text=st.text(alphabet=st.sampled_from("aZ%2fF0é+\udcc3\udca9 -"), max_size=12))
 def test_percent_decode_str_equals_the_byte_level_decoding(text: str) -> None:
@@ -74,6 +77,7 @@ def _bucket_by_labels(host: str) -> Optional[str]:
     return None
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(
     labels=st.lists(
@@ -87,6 +91,7 @@ def test_bucket_from_host_follows_the_label_rule(labels: List[str], suffix: str)
     assert s3_v2.bucket_from_host(host) == _bucket_by_labels(host)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(
     when=st.datetimes(

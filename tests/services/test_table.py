@@ -48,6 +48,7 @@ def test_generator_reproduces_the_shipped_files(tmp_path: Path) -> None:
     assert fresh == gzip.decompress((DATA / "operations.json.gz").read_bytes())
 
 
+@pytest.mark.slow
 def test_rows_match_botocore_models() -> None:
     from botocore.session import get_session
 
@@ -94,6 +95,7 @@ def test_lookup_by_prefix_signing_name_and_id() -> None:
     assert len(service_names()) > 400
 
 
+@pytest.mark.slow
 def test_import_stays_light_and_operations_load_only_when_asked(tmp_path: Path) -> None:
     code = (
         "import sys, signers; assert 'signers.services' not in sys.modules;"

@@ -40,6 +40,7 @@ def _jobs() -> List[Tuple[str, Request, Credentials, Optional[dt.datetime]]]:
     return jobs
 
 
+@pytest.mark.slow
 def test_many_threads_share_signers_and_caches() -> None:
     # A tiny key cache forces concurrent inserts and evictions; the request-time cache is
     # exercised by many instants at once.  Every result must equal the single-threaded one.
@@ -211,6 +212,7 @@ def _thread_jobs() -> List[Tuple[Any, Request, Credentials, dt.datetime]]:
     return jobs
 
 
+@pytest.mark.slow
 def test_many_threads_share_the_legacy_signers_verifiers_and_caches() -> None:
     # Tiny bounds force concurrent inserts and evictions in the secret-key and shared-signer
     # caches; the instants churn the time caches.  Every result must equal the one-thread one.

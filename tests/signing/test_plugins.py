@@ -214,6 +214,7 @@ def test_without_the_plugin_its_family_is_skipped(vectors_root: Path) -> None:
 # -- in a fresh interpreter, through the commands -----------------------------------------------
 
 
+@pytest.mark.slow
 def test_python_m_conformance_runs_the_plugin(
     site: Path, vectors_root: Path, tmp_path: Path
 ) -> None:
@@ -237,6 +238,7 @@ def test_python_m_conformance_runs_the_plugin(
     assert {r["scheme"] for r in json.loads(only.stdout)["results"]} == {"demo-hmac"}
 
 
+@pytest.mark.slow
 def test_available_in_a_fresh_interpreter(site: Path, tmp_path: Path) -> None:
     code = "import json, signers; print(json.dumps([signers.available(), signers.load_errors()]))"
     done = _run(["-c", code], site, tmp_path)
@@ -246,6 +248,7 @@ def test_available_in_a_fresh_interpreter(site: Path, tmp_path: Path) -> None:
     assert list(errors) == ["broken-demo"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     importlib.util.find_spec("signers.cli") is None,
     reason="signers.cli (sigbridge list) not present",

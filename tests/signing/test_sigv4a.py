@@ -304,6 +304,7 @@ def test_session_token_signed_and_unsigned() -> None:
     assert err.code == "InvalidClientTokenId"
 
 
+@pytest.mark.slow
 def test_input_is_untouched_and_import_is_light() -> None:
     request = Request("GET", URL, [("X-Custom", "1")])
     _signer().sign(request, CREDS, AT)

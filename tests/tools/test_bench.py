@@ -208,6 +208,7 @@ def test_chart_is_a_png(two_versions: List[Path], tmp_path: Path) -> None:
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_quick_run_prints_json(capsys: Any) -> None:
     # Every operation once through, peers included when installed: the JSON parses and each
     # peer either passed the same-signature check or says why it was skipped.

@@ -851,6 +851,7 @@ def test_cli_verification_failure_is_one_line(capsys: Any, monkeypatch: Any) -> 
     assert "not-the-secret" not in err
 
 
+@pytest.mark.slow
 def test_module_entry_point_has_no_traceback() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "signers.cli", "migrate", "https://example.com/?Signature=x"],

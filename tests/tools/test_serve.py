@@ -30,7 +30,8 @@ from tests.tools._serve_clients import (
 pytest.importorskip("botocore")
 from botocore.parsers import ResponseParserError
 
-pytestmark = pytest.mark.usefixtures("offline_environment")
+# each test starts a server on a loopback port
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_environment")]
 
 
 # -- botocore: S3 --------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ import botocore.auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 
-pytestmark = pytest.mark.usefixtures("offline_environment")
+# each test starts a server on a loopback port
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_environment")]
 
 
 def _now() -> dt.datetime:

@@ -43,6 +43,8 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+pytestmark = pytest.mark.slow  # a long hypothesis run
+
 SEGMENT = st.text(alphabet=st.sampled_from("abcXYZ019-_.~ é+=!"), min_size=1, max_size=8).filter(
     lambda s: s not in (".", "..")
 )
