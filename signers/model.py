@@ -7,7 +7,7 @@ from operator import itemgetter
 from typing import IO, TYPE_CHECKING, Any, Iterable, List, Mapping, NoReturn, Optional, Tuple, Union
 
 from ._encoding import split_query
-from ._http import DEFAULT_PORTS, split_url
+from ._http import DEFAULT_PORTS, split_url, unencodable
 from .errors import InvalidCredentials, InvalidRequest
 
 __all__ = [
@@ -162,7 +162,9 @@ _KEEP = _Keep()
 
 
 def _bad_text(value: str) -> bool:
-    return "\r" in value or "\n" in value or "\0" in value
+    # CR, LF or NUL (no HTTP message carries them in a header), or a lone surrogate that no
+    # bytes encode (raw bytes that are not UTF-8 arrive as surrogate escapes, which do encode)
+    return "\r" in value or "\n" in value or "\0" in value or unencodable(value)
 
 
 def _check_header(name: object, value: object) -> Header:
@@ -178,7 +180,8 @@ def _check_header(name: object, value: object) -> Header:
         )
     if _bad_text(value):
         raise InvalidRequest(
-            f"header {name!r}: value contains CR, LF or NUL", field=f"header {name!r}"
+            f"header {name!r}: value contains CR, LF, NUL or a lone surrogate",
+            field=f"header {name!r}",
         )
     return (name, value)
 
@@ -221,7 +224,7 @@ def _normalize_headers(headers: Union[Mapping[str, str], Iterable[Header]]) -> T
                     break
                 if len(known) < _KNOWN_TOKENS_MAX:
                     known.add(name)
-            if "\r" in value or "\n" in value or "\0" in value:
+            if "\r" in value or "\n" in value or "\0" in value or unencodable(value):
                 break
         else:
             return pairs if type(pairs) is tuple else tuple(pairs)
