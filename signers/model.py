@@ -8,6 +8,7 @@ from typing import IO, TYPE_CHECKING, Any, Iterable, List, Mapping, NoReturn, Op
 
 from ._encoding import split_query
 from ._http import DEFAULT_PORTS, split_url, unencodable
+from ._redact import MASK, redact, redact_headers
 from .errors import InvalidCredentials, InvalidRequest
 
 __all__ = [
@@ -463,8 +464,10 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
             shown = f"<{len(body)} bytes>"
         else:
             shown = repr(body)
+        # (session tokens and signatures masked: a repr ends up in logs)
         return (
-            f"Request({self.method!r}, {self.url!r}, headers={list(self.headers)!r}, body={shown})"
+            f"Request({self.method!r}, {redact(self.url)!r}, "
+            f"headers={redact_headers(self.headers)!r}, body={shown})"
         )
 
 
@@ -597,7 +600,7 @@ class Artifacts(
 
     def __repr__(self) -> str:
         return (
-            f"Artifacts(signature={self.signature!r}, credential_scope={self.credential_scope!r}, "
+            f"Artifacts(signature={MASK!r}, credential_scope={self.credential_scope!r}, "
             f"signed_headers={self.signed_headers!r})"
         )
 
@@ -663,7 +666,7 @@ class SignedRequest(
 
     def __repr__(self) -> str:
         return (
-            f"SignedRequest(scheme={self.scheme!r}, url={self.url!r}, signature={self.signature!r})"
+            f"SignedRequest(scheme={self.scheme!r}, url={redact(self.url)!r}, signature={MASK!r})"
         )
 
 

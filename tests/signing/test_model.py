@@ -213,7 +213,7 @@ def test_public_constructors_still_take_keywords() -> None:
     signed = SignedRequest(request=request, artifacts=artifacts, scheme="x")
     assert signed.added_headers == () and signed.added_query == ()
     assert signed.url == "https://h.com/" and signed.signature == "sig"
-    assert repr(signed) == "SignedRequest(scheme='x', url='https://h.com/', signature='sig')"
+    assert repr(signed) == "SignedRequest(scheme='x', url='https://h.com/', signature='<masked>')"
     with pytest.raises(TypeError):
         Artifacts("c", "s", "sig")  # type: ignore[misc]
 

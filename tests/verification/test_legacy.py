@@ -651,10 +651,8 @@ def test_s3_header_mismatch_reports_the_reference_string_to_sign() -> None:
     }
     expected = reference.s3_header(reference.parse_raw(_raw(unsigned)), context, {})
     assert err.string_to_sign == expected["string-to-sign"]
-    assert dict(err.details) == {
-        "AWSAccessKeyId": AK,
-        "SignatureProvided": signed.header("authorization").rpartition(":")[2],
-    }
+    # (the signature a client sent is masked like a token: error details end up in logs)
+    assert dict(err.details) == {"AWSAccessKeyId": AK, "SignatureProvided": "<masked>"}
 
 
 def test_s3_header_addressing_options_are_the_servers() -> None:
