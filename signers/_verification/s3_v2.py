@@ -299,6 +299,14 @@ def _mismatch(parsed: LegacyAuth, sts: str) -> SignatureDoesNotMatch:
     )
 
 
+def _bucket_level_alternative(request: Request, resource: str) -> Optional[str]:
+    """``/bucket/`` for a path-style bucket-level resource ``/bucket`` (subresources kept)."""
+    path, mark, subresources = resource.partition("?")
+    if request.path != path or path.count("/") != 1 or len(path) < 2:
+        return None
+    return path + "/" + mark + subresources
+
+
 def verify_steps(
     options: S3V2Options,
     request: Request,
@@ -318,17 +326,27 @@ def verify_steps(
     amz_pairs: Sequence[Pair] = request.headers
     if presigned:
         amz_pairs = [*amz_pairs, *amz_query_pairs(request)]
-    sts = string_to_sign(
+    lines = (
         request.method,
         _single_header(request, "content-md5"),
         _single_header(request, "content-type"),
         parsed.expires_text if presigned else parsed.date_line,
         canonical_amz_headers(amz_pairs),
-        _canonical_resource(options, request),
     )
+    resource = _canonical_resource(options, request)
+    sts = string_to_sign(*lines, resource)
     signature = compute_signature(credentials.secret_key, sts)
     if not signature_matches(parsed.signature, signature):
-        raise _mismatch(parsed, sts)
+        # A bucket-level request addressed path-style (PUT /bucket) is signed over /bucket/ by
+        # botocore's legacy S3 signer, and S3 accepts it: so is it here.
+        other = _bucket_level_alternative(request, resource)
+        if other is None:
+            raise _mismatch(parsed, sts)
+        other_sts = string_to_sign(*lines, other)
+        other_signature = compute_signature(credentials.secret_key, other_sts)
+        if not signature_matches(parsed.signature, other_signature):
+            raise _mismatch(parsed, sts)
+        sts, signature = other_sts, other_signature
     names = {n.lower() for n, _ in request.headers}
     return Artifacts(
         canonical_request=None,

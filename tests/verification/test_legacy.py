@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
@@ -951,3 +951,49 @@ def test_legacy_lifetimes_are_bounded() -> None:
         week.verify(ok, CREDS, at, max_lifetime=3600)  # type: ignore[call-arg]
     with pytest.raises(signers.InvalidOption):
         signers.verify(ok, keys, at, max_lifetime=-1)
+
+
+@pytest.mark.parametrize("operation", ["create_bucket", "list_objects", "head_bucket"])
+def test_botocore_legacy_s3_bucket_level_requests_verify(operation: str) -> None:
+    # botocore with signature_version="s3" and path-style addressing signs a bucket-level
+    # request over /bucket/ while it sends PUT /bucket; S3 accepts it, and so does verification.
+    botocore_session: Any = pytest.importorskip("botocore.session")
+    botocore_config: Any = pytest.importorskip("botocore.config")
+    session = botocore_session.get_session()
+    client = session.create_client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url="https://s3.amazonaws.com",
+        aws_access_key_id=AK,
+        aws_secret_access_key=SECRET,
+        config=botocore_config.Config(
+            signature_version="s3", s3={"addressing_style": "path"}, retries={"max_attempts": 0}
+        ),
+    )
+    captured: List[Any] = []
+
+    def capture(request: Any, **_: Any) -> None:
+        captured.append(request)
+        raise RuntimeError("captured")  # (nothing is sent)
+
+    client.meta.events.register("before-send.s3.*", capture)
+    with pytest.raises(Exception, match="captured"):
+        getattr(client, operation)(Bucket="my-bucket")
+    sent = captured[0]
+    headers = [
+        (n, v.decode("latin-1") if isinstance(v, bytes) else v) for n, v in sent.headers.items()
+    ]
+    request = Request(sent.method, sent.url, headers, sent.body or b"")
+    assert request.path == "/my-bucket"
+    verified = signers.verify(request, {AK: CREDS}, now=_date_of(request))
+    assert verified.scheme == "s3-v2"
+    # the object form stays as it was: /bucket/key signed as /bucket/key only
+    tampered = request.replace(url=request.url.replace("/my-bucket", "/my-bucket/key", 1))
+    with pytest.raises(signers.SignatureDoesNotMatch):
+        signers.verify(tampered, {AK: CREDS}, now=_date_of(request))
+
+
+def _date_of(request: Request) -> dt.datetime:
+    import email.utils
+
+    return email.utils.parsedate_to_datetime(request.header("date") or "")
