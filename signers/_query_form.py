@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from typing import (
+    TYPE_CHECKING,
     Any,
     Callable,
     Dict,
@@ -54,6 +55,9 @@ from ._time import amz_date, parse_amz_date, request_time
 from .errors import AlreadySigned, InvalidRequest
 from .model import Artifacts, Credentials, Header, Request, SignedRequest, check_arguments
 from .options import SigV4Options
+
+if TYPE_CHECKING:
+    from .model import CredentialsLike
 
 __all__ = ["presign", "presign_many", "presign_query_form"]
 
@@ -225,7 +229,7 @@ def presign_many(
     method: str,
     base_url: str,
     keys: Iterable[str],
-    credentials: Credentials,
+    credentials: CredentialsLike,
     at: Optional[_dt.datetime] = None,
     *,
     headers: Union[Mapping[str, str], Iterable[Header]] = (),
@@ -251,7 +255,7 @@ def presign_many(
             "base_url: must not have a query; presign_many appends a key to its path",
             field="base_url",
         )
-    check_arguments(base, credentials)
+    credentials = check_arguments(base, credentials)
     if isinstance(keys, (str, bytes)):
         raise InvalidRequest(
             "keys: expected an iterable of keys, got a single string", field="keys"

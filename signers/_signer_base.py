@@ -14,11 +14,14 @@ the verification package imports no signer module.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Callable, FrozenSet, Generic, Optional, Tuple, Type, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, FrozenSet, Generic, Optional, Tuple, Type, TypeVar
 
 from ._lazy import lazy_module
 from .errors import InvalidOption
-from .model import Artifacts, Credentials, Request, SignedRequest
+from .model import Artifacts, Credentials, Request, SignedRequest, resolve_credentials
+
+if TYPE_CHECKING:
+    from .model import CredentialsLike
 
 __all__ = ["ByPlacement", "OptionsSigner", "LegacySigner", "OnePass", "Preset"]
 
@@ -134,7 +137,7 @@ class LegacySigner(OptionsSigner):
         raise NotImplementedError
 
     def sign(
-        self, request: Request, credentials: Credentials, at: Optional[_dt.datetime] = None
+        self, request: Request, credentials: CredentialsLike, at: Optional[_dt.datetime] = None
     ) -> SignedRequest:
         """Sign ``request``; the result carries the new request, what signing added and the
         artifacts.  ``at`` is the signing time (aware; ``None`` = now)."""
@@ -148,7 +151,7 @@ class LegacySigner(OptionsSigner):
             signed = fast(self._scheme, self.options, request, credentials, at)
             if signed is not None:
                 return signed
-        return self._sign_general(request, credentials, at)
+        return self._sign_general(request, resolve_credentials(credentials), at)
 
     def _sign_general(
         self, request: Request, credentials: Credentials, at: Optional[_dt.datetime] = None
@@ -159,7 +162,7 @@ class LegacySigner(OptionsSigner):
     def verify(
         self,
         request: Request,
-        credentials: Credentials,
+        credentials: CredentialsLike,
         now: Optional[_dt.datetime] = None,
         max_skew: float = 900,
         *,

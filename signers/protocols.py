@@ -9,9 +9,21 @@ This module is for type checkers and readers; ``import signers`` does not load i
 from __future__ import annotations
 
 import datetime as _dt
-from typing import FrozenSet, Iterable, Optional, Protocol, TypedDict, Union, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    FrozenSet,
+    Iterable,
+    Optional,
+    Protocol,
+    TypedDict,
+    Union,
+    runtime_checkable,
+)
 
-from .model import Artifacts, Credentials, Request, SignedRequest
+from .model import Artifacts, Request, SignedRequest
+
+if TYPE_CHECKING:
+    from .model import CredentialsLike
 
 __all__ = [
     "Signer",
@@ -32,7 +44,7 @@ class Signer(Protocol):
     features: FrozenSet[str]
 
     def sign(
-        self, request: Request, credentials: Credentials, at: Optional[_dt.datetime] = None
+        self, request: Request, credentials: CredentialsLike, at: Optional[_dt.datetime] = None
     ) -> SignedRequest: ...
 
 
@@ -46,7 +58,7 @@ class Verifier(Protocol):
     def verify(
         self,
         request: Request,
-        credentials: Credentials,
+        credentials: CredentialsLike,
         now: Optional[_dt.datetime] = None,
         max_skew: float = 900,
     ) -> Artifacts: ...

@@ -217,7 +217,7 @@ def _refuse_signed(request: Request, scheme: str, presign: bool, token: Optional
 def _sign_steps(
     scheme: str, opts: S3V2Options, request: Request, credentials: Credentials, at: Any
 ) -> SignedRequest:
-    check_arguments(request, credentials)
+    credentials = check_arguments(request, credentials)
     time = resolve_time(at)
     token = credentials.token
     presign = opts.placement == "query"

@@ -141,7 +141,7 @@ class SigV2Signer(LegacySigner):
     def _sign_general(
         self, request: Request, credentials: Credentials, at: Optional[_dt.datetime] = None
     ) -> SignedRequest:
-        check_arguments(request, credentials)
+        credentials = check_arguments(request, credentials)
         time = resolve_time(at)
         if request.has_header("authorization"):
             raise AlreadySigned(

@@ -63,6 +63,7 @@ from .model import Artifacts, Credentials, Header, Request, SignedRequest, check
 from .options import SigV4Options
 
 if TYPE_CHECKING:
+    from .model import CredentialsLike
     from .streaming import Body as StreamBody
     from .streaming import ChunkSigner, SignedStream
 
@@ -216,7 +217,7 @@ class SigV4Family(OptionsSigner):
     if TYPE_CHECKING:  # (each subclass signs its own way; sign_stream signs the seed with it)
 
         def sign(
-            self, request: Request, credentials: Credentials, at: Optional[_dt.datetime] = None
+            self, request: Request, credentials: CredentialsLike, at: Optional[_dt.datetime] = None
         ) -> SignedRequest: ...
 
     @property
@@ -232,7 +233,7 @@ class SigV4Family(OptionsSigner):
     def sign_stream(
         self,
         request: Request,
-        credentials: Credentials,
+        credentials: CredentialsLike,
         body: StreamBody,
         at: Optional[_dt.datetime] = None,
         *,
@@ -262,7 +263,7 @@ class SigV4Family(OptionsSigner):
         )  # fmt: skip
 
     def chunk_signer(
-        self, credentials: Credentials, *, seed_signature: str, at: Optional[_dt.datetime]
+        self, credentials: CredentialsLike, *, seed_signature: str, at: Optional[_dt.datetime]
     ) -> ChunkSigner:
         """The :class:`~signers.streaming.ChunkSigner` that chains the chunk and trailer
         signatures of a request this signer signed at ``at`` (the seed's time) with
@@ -274,7 +275,7 @@ class SigV4Family(OptionsSigner):
     def verify(
         self,
         request: Request,
-        credentials: Credentials,
+        credentials: CredentialsLike,
         now: Optional[_dt.datetime] = None,
         max_skew: float = 900,
     ) -> Artifacts:
@@ -312,7 +313,7 @@ class SigV4Signer(SigV4Family):
     __slots__ = ()
 
     def sign(
-        self, request: Request, credentials: Credentials, at: Optional[_dt.datetime] = None
+        self, request: Request, credentials: CredentialsLike, at: Optional[_dt.datetime] = None
     ) -> SignedRequest:
         """Sign ``request`` (a presigned URL with ``placement="query"``); the result carries a
         new request and the artifacts.  ``at`` is the signing time (aware; ``None`` = now)."""
@@ -321,7 +322,7 @@ class SigV4Signer(SigV4Family):
             or type(credentials) is not Credentials
             or type(request[3]) is not bytes  # (a file-object body is refused there)
         ):
-            check_arguments(request, credentials)
+            credentials = check_arguments(request, credentials)
         opts = self.options
         if "%" in request[7]:
             check_query(request[7])
@@ -406,7 +407,7 @@ class SigV4Signer(SigV4Family):
         method: str,
         base_url: str,
         keys: Iterable[str],
-        credentials: Credentials,
+        credentials: CredentialsLike,
         at: Optional[_dt.datetime] = None,
         *,
         headers: Union[Mapping[str, str], Iterable[Header]] = (),

@@ -22,7 +22,7 @@ signature checked; without it a :class:`~signers.errors.MissingDependency` says 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Tuple, Union
 
 from ._core.sigv4 import ECDSA_ALGORITHM, region_set_scope
 from ._core.sigv4 import authorization_header as _authorization_header
@@ -35,6 +35,9 @@ from .errors import AlreadySigned, InvalidOption, InvalidRequest, MissingDepende
 from .model import Credentials, Request, SignedRequest, check_arguments
 from .options import SigV4AOptions
 from .sigv4 import FEATURES, SigV4Family, sign_header_form
+
+if TYPE_CHECKING:
+    from .model import CredentialsLike
 
 __all__ = [
     "ALGORITHM",
@@ -184,11 +187,11 @@ class SigV4ASigner(SigV4Family):
         require_cryptography()
 
     def sign(
-        self, request: Request, credentials: Credentials, at: Optional[_dt.datetime] = None
+        self, request: Request, credentials: CredentialsLike, at: Optional[_dt.datetime] = None
     ) -> SignedRequest:
         """Sign ``request`` (a presigned URL with ``placement="query"``); the result carries a
         new request and the artifacts."""
-        check_arguments(request, credentials)
+        credentials = check_arguments(request, credentials)
         time = resolve_time(at)
         opts = self.options
         _refuse_region_set(request, self._scheme)

@@ -72,10 +72,12 @@ from .model import (
     _bad_text,
     _is_token,
     check_arguments,
+    resolve_credentials,
 )
 
 if TYPE_CHECKING:
     from ._verification.chunked import ChunkedPayload
+    from .model import CredentialsLike
     from .sigv4 import SigV4Family
 
 __all__ = [
@@ -374,13 +376,14 @@ class ChunkSigner:
 
 def chunk_signer(
     signer: SigV4Family,
-    credentials: Credentials,
+    credentials: CredentialsLike,
     *,
     seed_signature: str,
     at: Optional[_dt.datetime],
 ) -> ChunkSigner:
     """The :class:`ChunkSigner` of a request ``signer`` signed at ``at`` with ``seed_signature``:
     the scope from the signer's options (SigV4A: region-less), the algorithm from its kind."""
+    credentials = resolve_credentials(credentials)
     time = resolve_time(at)
     ecdsa = _is_ecdsa(signer)
     opts = signer.options
@@ -587,7 +590,7 @@ def _length_error(declared: int, got: str) -> InvalidRequest:
 def sign_stream(
     signer: SigV4Family,
     request: Request,
-    credentials: Credentials,
+    credentials: CredentialsLike,
     body: Body,
     at: Optional[_dt.datetime] = None,
     *,
@@ -598,7 +601,7 @@ def sign_stream(
 ) -> SignedStream:
     """Sign ``request`` with ``signer`` (SigV4 or SigV4A, header placement) for an aws-chunked
     ``body`` (bytes, a binary file or an iterable of bytes); see ``SigV4Signer.sign_stream``."""
-    check_arguments(request, credentials)
+    credentials = check_arguments(request, credentials)
     ecdsa = _is_ecdsa(signer)
     declared = declaration(mode, ecdsa=ecdsa)
     if signer.options.placement != "header":

@@ -148,7 +148,7 @@ def verify(
     own, and a URL that works until 2286 is a credential nobody can revoke short of rotating the
     key.  Raises a :class:`~signers.errors.VerificationError` carrying AWS's code otherwise.
     """
-    check_arguments(request, credentials)
+    credentials = check_arguments(request, credentials)
     when = resolve_time(now, field="now")
     allowed = check_max_skew(max_skew)
     lifetime = check_max_lifetime(max_lifetime)

@@ -579,7 +579,7 @@ def verify(
     ``parsed`` is this request's parse when the caller (the dispatcher) already has it, made
     with the same flavor.
     """
-    check_arguments(request, credentials, stream=True)
+    credentials = check_arguments(request, credentials, stream=True)
     when = resolve_time(now, field="now")
     allowed = check_max_skew(max_skew)
     sigv4a = isinstance(options, SigV4AOptions)

@@ -19,7 +19,6 @@ import datetime as _dt
 import logging
 import threading
 from typing import (
-    Any,
     Callable,
     List,
     NamedTuple,
@@ -38,7 +37,7 @@ from ..errors import (
     InvalidTime,
     SigningError,
 )
-from ..model import Credentials
+from ..model import Credentials, resolve_credentials
 
 __all__ = [
     "ADVISORY_REFRESH",
@@ -386,23 +385,7 @@ class ChainProvider:
         return f"ChainProvider({len(self.providers)} providers{found})"
 
 
-def resolve(credentials_or_provider: Any) -> Credentials:
+def resolve(credentials_or_provider: object) -> Credentials:
     """Credentials from a :class:`~signers.Credentials`, a provider, or anything with a
-    ``credentials()`` method (called once, now)."""
-    if isinstance(credentials_or_provider, Credentials):
-        return credentials_or_provider
-    method = getattr(credentials_or_provider, "credentials", None)
-    if not callable(method):
-        raise InvalidCredentials(
-            "credentials: expected Credentials or a provider with a credentials() method, got "
-            f"{type(credentials_or_provider).__name__}",
-            field="credentials",
-        )
-    got = method()
-    if not isinstance(got, Credentials):
-        raise InvalidCredentials(
-            f"credentials: {type(credentials_or_provider).__name__}.credentials() returned "
-            f"{type(got).__name__}, not Credentials",
-            field="credentials",
-        )
-    return got
+    ``credentials()`` method (called once, now): :func:`signers.model.resolve_credentials`."""
+    return resolve_credentials(credentials_or_provider)
