@@ -25,10 +25,10 @@ import types
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
-import botocore  # type: ignore[import-untyped]
-import botocore.auth as auth  # type: ignore[import-untyped]
-from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
-from botocore.credentials import ReadOnlyCredentials  # type: ignore[import-untyped]
+import botocore
+import botocore.auth as auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import ReadOnlyCredentials
 
 SCHEMES = ["sigv4", "sigv4-query", "s3-v2", "s3-v2-query", "sigv2"]
 KNOWN_OPTIONS = {

@@ -32,6 +32,13 @@ SHARED_ACROSS_PARTITIONS: Dict[Tuple[str, str], str] = {
     ("cloudfront", "us-gov-west-1"): "cloudfront.amazonaws.com",
 }
 
+#: Services whose hosts older botocore releases (the newest pip installs on Python 3.8 and 3.9)
+#: resolve from rule sets the table's botocore has replaced: inference refuses those hosts, as the
+#: table's botocore no longer sends there.
+OLDER_RULE_SETS: Dict[str, str] = {
+    "signin": "older rule sets send to REGION.signin.aws.amazon.com (and the cn/us-gov forms)",
+}
+
 REGIONS = ["us-west-2", "cn-north-1", "us-gov-west-1"]
 
 
@@ -42,6 +49,11 @@ def _check(name: str, region: str, resolved: Resolved) -> Optional[str]:
         with pytest.raises(AmbiguousScope):
             infer(request)
         return None
+    if name in OLDER_RULE_SETS and not same_botocore():
+        try:
+            infer(request)
+        except AmbiguousScope:
+            return None  # a host of the older rule set, unknown to the table
     result = infer(request)
     signing_name = resolved.signing_name
     if name in SIGNING_NAME_UNUSED:
@@ -82,7 +94,8 @@ def test_botocore_host_in_us_west_2_infers_back(name: str) -> None:
         pytest.skip(f"botocore resolves {name}'s endpoint only with parameters (see below)")
     assert _check(name, "us-west-2", resolved) is None
     # client.meta.endpoint_url (botocore's endpoints.json view) names the same signing name
-    if resolved.meta_url != resolved.url and name not in AMBIGUOUS:
+    older = name in OLDER_RULE_SETS and not same_botocore()
+    if resolved.meta_url != resolved.url and name not in AMBIGUOUS and not older:
         result = infer(Request("GET", resolved.meta_url))
         assert result.service == infer(Request("GET", resolved.url)).service
 

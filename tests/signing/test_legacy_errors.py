@@ -361,7 +361,7 @@ CASES = [
     ),
     (
         "sigv2 credentials are not Credentials",
-        InvalidRequest,
+        signers.InvalidCredentials,
         "credentials",
         lambda: signers.get_signer("sigv2").sign(Request("GET", EC2), (SECRET, SECRET), at=AT),
     ),

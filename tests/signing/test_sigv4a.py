@@ -627,7 +627,7 @@ def test_naive_time_and_wrong_types() -> None:
         _signer().sign(Request("GET", URL), CREDS, dt.datetime(2015, 8, 30, 12, 36))
     with pytest.raises(signers.InvalidRequest):
         _signer().sign("GET /", CREDS, AT)  # type: ignore[arg-type]
-    with pytest.raises(signers.InvalidRequest):
+    with pytest.raises(signers.InvalidCredentials):
         _query_signer().sign(Request("GET", URL), ("AK", "SK"), AT)  # type: ignore[arg-type]
     with pytest.raises(signers.InvalidOption):
         sigv4a.verify_signature("sts", "00", ("00", "00"))  # not a point on the curve

@@ -909,7 +909,7 @@ def test_legacy_verify_refuses_wrong_arguments() -> None:
     signer = signers.get_signer("sigv2")
     with pytest.raises(signers.InvalidRequest):
         signer.verify("GET /", CREDS, now=AT)  # type: ignore[arg-type]
-    with pytest.raises(signers.InvalidRequest):
+    with pytest.raises(signers.InvalidCredentials):
         signer.verify(_sigv2_get(), ("AK", "SK"), now=AT)  # type: ignore[arg-type]
     with pytest.raises(signers.InvalidTime):
         signer.verify(_sigv2_get(), CREDS, now=dt.datetime(2024, 5, 17))

@@ -367,7 +367,7 @@ def test_naive_now_and_bad_arguments():
         signer.verify(request, CREDS, now=AT, max_skew=-1)
     with pytest.raises(signers.InvalidRequest):
         signer.verify("GET /", CREDS, now=AT)
-    with pytest.raises(signers.InvalidRequest):
+    with pytest.raises(signers.InvalidCredentials):
         signer.verify(request, ("AK", "SK"), now=AT)
 
 
