@@ -206,7 +206,8 @@ def test_resolve_accepts_credentials_providers_and_duck_types() -> None:
         def credentials(self) -> Any:
             return ("AKID", SECRET)
 
-    with pytest.raises(signers.InvalidCredentials, match="returned tuple, not signers.Credentials"):
+    expected = r"returned tuple, not signers\.Credentials"
+    with pytest.raises(signers.InvalidCredentials, match=expected):
         resolve(Liar())
 
 
