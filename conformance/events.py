@@ -182,15 +182,17 @@ def read_signing_case(path: Path, case: str, family: str) -> Vector:
     for key in ("region", "service"):
         if not _context_str(data, key):
             raise VectorError(f"{path.name}: {key!r} is missing")
-    credentials = _context_credentials(data) if "credentials" in data else None
+    credentials = _context_credentials(data, path.name) if "credentials" in data else None
     expected = _signing_expected(data)
     unchecked = _context_unchecked(data, lambda s: bool(_SIGNING_STAGE.fullmatch(s)))
     initial = data.get("initial_request")
     request: Optional[Request] = None
     if initial is not None:
-        request = Request(
-            str(initial["method"]), str(initial["url"]), [tuple(h) for h in initial["headers"]]
-        )
+        try:
+            headers = [(str(name), str(value)) for name, value in initial.get("headers", [])]
+            request = Request(str(initial["method"]), str(initial["url"]), headers)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise VectorError(f"{path.name}: 'initial_request' is not a request ({exc})") from None
         time = _parse_timestamp(str(initial.get("timestamp")), "initial_request timestamp")
     else:
         time = _message_time(data["messages"][0], "messages[0]")[0]
@@ -362,7 +364,9 @@ def _check_initial(api: Any, vector: Vector) -> Tuple[Verdict, str]:
     initial = vector.data["initial_request"]
     try:
         signer = api.sigv4_signer(
-            region=vector.data["region"], service=vector.data["service"], **initial["options"]
+            region=vector.data["region"],
+            service=vector.data["service"],
+            **initial.get("options", {}),
         )
         signed, seed = api.sign_initial_request(
             vector.request, vector.credentials, vector.time, signer=signer

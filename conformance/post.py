@@ -139,7 +139,7 @@ def read_case(folder: Path, case: str, family: str) -> Vector:
     if scheme not in _SCHEMES:
         raise VectorError(f"{CASE_FILE}: 'scheme' is one of {', '.join(_SCHEMES)}")
     version = _SCHEMES[scheme]
-    credentials = _context_credentials(spec)
+    credentials = _context_credentials(spec, CASE_FILE)
     stamp = sidecar.get("timestamp")
     if not isinstance(stamp, str):
         raise VectorError("context.json: 'timestamp' (the instant to presign at) is missing")

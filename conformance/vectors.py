@@ -248,7 +248,7 @@ def _collect(
     """The vector(s) ``read(*args)`` makes of ``case``, or why it cannot, into ``catalog``."""
     try:
         found = read(*args)
-    except (VectorError, SigningError, OSError, ValueError) as exc:
+    except (VectorError, SigningError, OSError, ValueError, KeyError, TypeError) as exc:
         catalog.problems.append((case, _one_line(exc)))
         return
     catalog.vectors.extend(found if isinstance(found, list) else [found])
@@ -369,16 +369,16 @@ def _context_str(context: Mapping[str, Any], key: str) -> str:
     return value
 
 
-def _context_credentials(context: Mapping[str, Any]) -> Credentials:
+def _context_credentials(context: Mapping[str, Any], where: str = _CONTEXT) -> Credentials:
     creds = context.get("credentials")
     if not isinstance(creds, dict):
-        raise VectorError(f"{_CONTEXT}: 'credentials' is missing or not an object")
+        raise VectorError(f"{where}: 'credentials' is missing or not an object")
     try:
         return Credentials(
             creds["access_key_id"], creds["secret_access_key"], creds.get("token") or None
         )
     except KeyError as exc:
-        raise VectorError(f"{_CONTEXT}: 'credentials' has no {exc.args[0]!r}") from None
+        raise VectorError(f"{where}: 'credentials' has no {exc.args[0]!r}") from None
 
 
 def _context_time(context: Mapping[str, Any]) -> _dt.datetime:
