@@ -260,3 +260,15 @@ def test_case_globs_and_scheme_select_them(capsys: Any) -> None:
     assert _ids(capsys, "--case", "post-policy::*") == both
     assert _ids(capsys, "--scheme", "post-policy") == both
     assert _ids(capsys, "--case", "post-policy/*v4*") == both[1:]
+
+
+def test_a_feature_the_capability_lacks_is_a_skip_with_the_reason(tmp_path: Path) -> None:
+    case = _copy(tmp_path, "aws-doc-sigv4-post")
+    context = json.loads((case / "context.json").read_text())
+    context["requires"] = ["post-v5"]
+    (case / "context.json").write_text(json.dumps(context))
+    result = _results(tmp_path)["post-policy/aws-doc-sigv4-post"]
+    assert result.status == runner.SKIPPED
+    assert result.message == "post-policy lacks feature(s) post-v5"
+    (info,) = [i for i in runner.capabilities() if i.name == "post-policy"]
+    assert info.features == {"post-policy:form", "post-v4", "post-v2", "session-token"}
