@@ -2,6 +2,8 @@
 
 * :mod:`conformance.vectors` -- the one loader (aws-c-auth folders and the older ``.req`` suite);
 * :mod:`conformance.runner` -- the signer x vector matrix and the stage-by-stage verdicts;
+* :mod:`conformance.streaming`, :mod:`conformance.post`, :mod:`conformance.events` -- the
+  stages of aws-chunked, POST-policy and event-stream cases;
 * :mod:`conformance.report` -- table, JSON and JUnit XML;
 * :mod:`conformance.cli` -- ``sigbridge conformance`` / ``python -m conformance``.
 

@@ -109,7 +109,7 @@ def _run(args: argparse.Namespace) -> int:
     import signers
 
     from . import report
-    from .runner import plan, registered_signers, select
+    from .runner import capabilities, plan, registered_signers, select
     from .runner import run as run_jobs
     from .vectors import default_root, scan
 
@@ -121,7 +121,7 @@ def _run(args: argparse.Namespace) -> int:
         from .external import run_command
 
         return run_command(args, catalog, str(root))
-    jobs = plan(catalog, registered_signers())
+    jobs = plan(catalog, registered_signers() + capabilities())
     schemes = _resolve_schemes(args.scheme, jobs)
     chosen = select(jobs, schemes=schemes)
     for pattern in args.case:

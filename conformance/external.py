@@ -23,6 +23,11 @@ module; the examples are in ``conformance/examples/``).  One JSON object per lin
 Stages the program does not report are skipped, not failed.  A crash, a timeout or a malformed
 answer fails that case with the reason, and the harness starts the program again for the next
 case (giving up, with that reason on every remaining case, after three failed starts in a row).
+
+Version 1 carries requests to sign and nothing else: the cases it cannot express -- aws-chunked
+bodies (a chain of chunk signatures), POST policies and event streams -- are never sent; they are
+listed as skipped with that reason (:func:`not_carried`), the POST and event-stream ones under
+their family whatever the program declares.
 """
 
 from __future__ import annotations
@@ -59,6 +64,7 @@ __all__ = [
     "Hello",
     "ExternalSigner",
     "case_message",
+    "not_carried",
     "external_jobs",
     "run_external",
 ]
@@ -104,11 +110,29 @@ def _payload(request: Request) -> str:
     return "UNSIGNED-PAYLOAD"
 
 
+def not_carried(vector: Vector) -> Optional[str]:
+    """Why the protocol cannot send ``vector`` to a program, or ``None`` when it can."""
+    what = None
+    if vector.kind != "request":
+        what = f"{vector.family} cases"
+    elif vector.stream is not None:
+        what = "aws-chunked bodies"
+    if what is None:
+        return None
+    return (
+        f"not sent to external signers: protocol version {PROTOCOL_VERSION} carries requests "
+        f"to sign, not {what}"
+    )
+
+
 def case_message(case_id: str, scheme: str, vector: Vector) -> Dict[str, Any]:
-    """The ``case`` line for ``vector`` signed as ``scheme``."""
-    request = vector.request
+    """The ``case`` line for ``vector`` signed as ``scheme`` (a ``ValueError`` for a vector the
+    protocol does not carry: :func:`not_carried`)."""
+    request, credentials, at = vector.request, vector.credentials, vector.time
+    reason = not_carried(vector)
+    if reason is not None or request is None or credentials is None or at is None:
+        raise ValueError(f"{vector.id}: {reason or 'not a request to sign'}")
     body = request.body if isinstance(request.body, bytes) else b""
-    credentials = vector.credentials
     return {
         "type": "case",
         "id": case_id,
@@ -129,7 +153,7 @@ def case_message(case_id: str, scheme: str, vector: Vector) -> Dict[str, Any]:
             "secret_access_key": credentials.secret_key,
             "session_token": credentials.token,
         },
-        "time": _time_text(vector.time),
+        "time": _time_text(at),
     }
 
 
@@ -444,7 +468,8 @@ def _features(hello: Hello, scheme: str) -> frozenset:  # type: ignore[type-arg]
 
 def external_jobs(catalog: Catalog, hello: Hello) -> List[Job]:
     """The jobs of the schemes the program declared (the harness's own planning, with the
-    program standing in for the registry's signers)."""
+    program standing in for the registry's signers), and the cases the protocol does not carry,
+    skipped with the reason."""
     infos = []
     for scheme in hello.schemes:
         features = _features(hello, scheme)
@@ -453,8 +478,17 @@ def external_jobs(catalog: Catalog, hello: Hello) -> List[Job]:
             scheme, scheme, description, features, _Placeholder(), None, None
         )
         infos.append(info)
-    jobs = plan(catalog, infos)
-    return [job for job in jobs if job.scheme in hello.schemes or job.problem is not None]
+    jobs = []
+    for job in plan(catalog, infos):
+        vector = job.vector
+        reason = not_carried(vector) if vector is not None else None
+        declared = job.scheme in hello.schemes
+        if reason is None:
+            if declared or job.problem is not None:
+                jobs.append(job)
+        elif declared or (vector is not None and vector.kind != "request"):
+            jobs.append(dataclasses.replace(job, factory=None, skip=reason))
+    return jobs
 
 
 class _Placeholder:

@@ -14,7 +14,13 @@ signature, public_key)`` and ``public_key(credentials)``: its signature stage is
 verifying both the expected signature and its own with the case's ``public-key.json`` (which its
 derived key must equal), and the Authorization header and signed request are compared with the
 signature values left out.  A signer that cannot be built for want of an optional package
-(:class:`~signers.errors.MissingDependency`) is skipped with that reason.  Use it from code::
+(:class:`~signers.errors.MissingDependency`) is skipped with that reason.
+
+Cases that are not a request to sign (POST policies, event streams: :data:`~conformance.vectors.
+KINDS`) are run by :func:`capabilities`: the library's features that are not signers in the
+registry's sense, declared here with the features they cover.  Their factory makes what the case's
+module (:mod:`conformance.post`, :mod:`conformance.events`) runs the case with, stage by stage.
+Use it from code::
 
     from conformance.runner import plan, run
     for job in plan():
@@ -34,6 +40,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 import signers
 from signers import MissingDependency, SignedRequest
 
+from . import events, post
 from .diff import text_diff
 from .httpfile import HttpMessage, compare_http, parse_http, render_signed
 from .streaming import check_chain, sign_case
@@ -53,6 +60,7 @@ __all__ = [
     "select",
     "run",
     "registered_signers",
+    "capabilities",
     "describe",
 ]
 
@@ -127,6 +135,8 @@ def _check(factory: Callable[..., Any], vector: Vector) -> Tuple[Optional[str], 
 
     Raises :class:`~signers.errors.MissingDependency` when the signer cannot be built here.
     """
+    if vector.kind != "request":
+        return _check_kind(factory, vector)
     chain: Any = None
     stream: Any = None
     signed: Any = None
@@ -187,6 +197,26 @@ def _check(factory: Callable[..., Any], vector: Vector) -> Tuple[Optional[str], 
     if vector.stream is not None:
         return check_chain(vector, signed, chain, stream, randomized)
     return None, "", ""
+
+
+#: How a case of each kind other than ``request`` is run, given what its factory made.
+_KIND_CHECKS: Mapping[str, Callable[[Any, Vector], Tuple[Optional[str], str, str]]] = {
+    "post-policy": post.check_case,
+    **events.CHECKS,
+}
+
+
+def _check_kind(factory: Callable[..., Any], vector: Vector) -> Tuple[Optional[str], str, str]:
+    check = _KIND_CHECKS.get(vector.kind)
+    if check is None:
+        return "load", f"no way to run a case of kind {vector.kind!r}", ""
+    try:
+        return check(factory(**vector.options), vector)
+    except MissingDependency:
+        raise
+    except Exception as exc:  # a fault of the capability's: a failure, not a crash
+        text = str(exc).replace("\r", "\\r").replace("\n", "\\n")
+        return "sign", f"{type(exc).__name__}: {text}" if text else type(exc).__name__, ""
 
 
 # -- randomized signatures (SigV4A) ---------------------------------------------------------------
@@ -344,6 +374,19 @@ def registered_signers() -> List[signers.registry.SchemeInfo]:
     return signers.schemes(include_aliases=False)
 
 
+def capabilities() -> List[signers.registry.SchemeInfo]:
+    """The library's features that are not registry signers, as the harness runs them:
+    ``post-policy`` (:class:`conformance.post.PostPolicyAPI`) and ``eventstream``
+    (:class:`conformance.events.EventStreamAPI`), each with the features it covers."""
+    apis: Tuple[Any, ...] = (post.PostPolicyAPI, events.EventStreamAPI)
+    return [
+        signers.registry.SchemeInfo(
+            api.name, api.name, api.description, api.features, api, None, "sigbridge"
+        )
+        for api in apis
+    ]
+
+
 def _locations_of(features: Iterable[str], family: str) -> int:
     prefix = family + ":"
     return sum(1 for f in features if f.startswith(prefix))
@@ -354,8 +397,8 @@ def plan(
     infos: Optional[Sequence[signers.registry.SchemeInfo]] = None,
 ) -> List[Job]:
     """Every job: each signer against each vector whose primary feature it covers, and a skip
-    under the family for each vector no signer covers.  Defaults: the bundled vectors and every
-    registered signer."""
+    under the family for each vector no signer covers.  Defaults: the bundled vectors, every
+    registered signer and the harness's :func:`capabilities`."""
     if catalog is None:
         catalog = scan()
     if isinstance(catalog, Catalog):
@@ -363,7 +406,7 @@ def plan(
     else:
         vectors, problems = list(catalog), []
     if infos is None:
-        infos = registered_signers()
+        infos = registered_signers() + capabilities()
     jobs: List[Job] = []
     unclaimed: List[Job] = []
     for vector in vectors:

@@ -13,6 +13,12 @@ Two on-disk formats are read, both without any hand-kept list of cases:
   ``X-Amz-Date`` header, header form only.  A ``context.json`` beside ``NAME.req`` may add
   sigbridge's own keys (``description``, ``xfail``, ``unchecked``, ``requires``, ``options``).
 
+Cases that are not a request to sign are read by the same walk, each by the module that also runs
+them (their ``kind``): a folder holding ``case.json`` is a POST-policy case
+(:mod:`conformance.post`); a ``NAME.json`` holding ``seed_signature`` and ``messages`` is an
+event-stream signing case, and a folder with ``encoded/`` and ``decoded/`` or with
+``expected.json`` holds event-stream framing cases (:mod:`conformance.events`).
+
 The first folder below the root names the family: ``v4`` and ``aws4_testsuite`` are ``sigv4``,
 ``v4a`` is ``sigv4a``, any other folder name is its own family.  A vector of family F at location L
 requires the feature ``F:L``; options in the case (path normalization, a signed body, an unsigned
@@ -27,12 +33,13 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Set, Tuple, Union
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Set, Tuple, Union
 
 from signers import Credentials, Request, SigningError
 
 __all__ = [
     "STAGES",
+    "KINDS",
     "LOCATIONS",
     "FAMILY_OF_FOLDER",
     "Vector",
@@ -47,6 +54,9 @@ __all__ = [
 #: Stages in the order they are compared; the first one that differs is reported.
 STAGES = ("canonical-request", "string-to-sign", "signature", "authorization", "signed-request")
 LOCATIONS = ("header", "query")
+#: What a case is: a request to sign (every signer family), a browser POST policy, an event
+#: stream's chain of signatures, or one encoded event-stream message.
+KINDS = ("request", "post-policy", "event-signing", "event-framing")
 
 #: Folder names of imported suites whose family is not the folder name itself.
 FAMILY_OF_FOLDER: Mapping[str, str] = {
@@ -91,15 +101,19 @@ class Vector:
     options for the signer factory; ``expected`` maps a stage in :data:`STAGES` to its expected
     text, for the stage files that exist.  ``extras`` names files in the case that the harness
     does not compare (v4a's ``public-key.json``, for instance).
+
+    A case of another :data:`KINDS` than ``request`` keeps its stages in ``expected`` in the
+    order they are compared (its module names them) and what it is made of in ``data``; its
+    ``request``, ``credentials`` and ``time`` are those it has (``None`` otherwise).
     """
 
     id: str
     family: str
     location: str
     case: str
-    request: Request
-    credentials: Credentials
-    time: _dt.datetime
+    request: Optional[Request]
+    credentials: Optional[Credentials]
+    time: Optional[_dt.datetime]
     options: Mapping[str, Any]
     requires: FrozenSet[str]
     expected: Mapping[str, str]
@@ -113,6 +127,9 @@ class Vector:
     #: chain's stages by file stem (``chunk-1-signature``, ``trailer-signature``, ``wire-length``)
     stream: Optional[Mapping[str, Any]] = None
     stream_expected: Mapping[str, str] = field(default_factory=dict)
+    kind: str = "request"
+    #: a case of another kind: what its module read (the policy, the messages, the bytes...)
+    data: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def feature(self) -> str:
@@ -193,26 +210,48 @@ def _subdirs(path: Path) -> List[Path]:
 
 
 def _walk(base: Path, folder: Path, family: str, catalog: Catalog) -> None:
+    # (these modules read with this one's helpers: imported here, once the module is loaded)
+    from . import events, post
+
     names = {p.name for p in folder.iterdir()}
+    rel = folder.relative_to(base).as_posix()
+    if post.CASE_FILE in names:
+        _collect(catalog, rel, post.read_case, folder, rel, family)
+        return
+    framing = events.framing_suite(folder, names)
+    if framing is not None:
+        for case, read in framing(folder, rel, family):
+            _collect(catalog, case, read)
+        return
     legacy = any(name.endswith(".req") for name in names)
     if _REQUEST in names or (_CONTEXT in names and not legacy):
-        case = folder.relative_to(base).as_posix()
-        try:
-            catalog.vectors.extend(_read_folder_case(folder, case, family))
-        except (VectorError, SigningError, OSError, ValueError) as exc:
-            catalog.problems.append((case, _one_line(exc)))
+        _collect(catalog, rel, _read_folder_case, folder, rel, family)
         return
     for name in sorted(names):
-        if name.endswith(".req") and (folder / name).is_file():
+        path = folder / name
+        if not path.is_file():
+            continue
+        if name.endswith(".req"):
             stem = name[: -len(".req")]
-            rel = folder.relative_to(base).as_posix()
             case = rel if stem == folder.name else f"{rel}/{stem}"
-            try:
-                catalog.vectors.append(_read_legacy_case(folder, stem, case, family))
-            except (VectorError, SigningError, OSError, ValueError) as exc:
-                catalog.problems.append((case, _one_line(exc)))
+            _collect(catalog, case, _read_legacy_case, folder, stem, case, family)
+        elif name.endswith(".json") and events.is_signing_case(path):
+            case = f"{rel}/{name[: -len('.json')]}"
+            _collect(catalog, case, events.read_signing_case, path, case, family)
     for sub in _subdirs(folder):
         _walk(base, sub, family, catalog)
+
+
+def _collect(
+    catalog: Catalog, case: str, read: Callable[..., Union[Vector, List[Vector]]], *args: Any
+) -> None:
+    """The vector(s) ``read(*args)`` makes of ``case``, or why it cannot, into ``catalog``."""
+    try:
+        found = read(*args)
+    except (VectorError, SigningError, OSError, ValueError, KeyError, TypeError) as exc:
+        catalog.problems.append((case, _one_line(exc)))
+        return
+    catalog.vectors.extend(found if isinstance(found, list) else [found])
 
 
 def _one_line(exc: BaseException) -> str:
@@ -330,16 +369,16 @@ def _context_str(context: Mapping[str, Any], key: str) -> str:
     return value
 
 
-def _context_credentials(context: Mapping[str, Any]) -> Credentials:
+def _context_credentials(context: Mapping[str, Any], where: str = _CONTEXT) -> Credentials:
     creds = context.get("credentials")
     if not isinstance(creds, dict):
-        raise VectorError(f"{_CONTEXT}: 'credentials' is missing or not an object")
+        raise VectorError(f"{where}: 'credentials' is missing or not an object")
     try:
         return Credentials(
             creds["access_key_id"], creds["secret_access_key"], creds.get("token") or None
         )
     except KeyError as exc:
-        raise VectorError(f"{_CONTEXT}: 'credentials' has no {exc.args[0]!r}") from None
+        raise VectorError(f"{where}: 'credentials' has no {exc.args[0]!r}") from None
 
 
 def _context_time(context: Mapping[str, Any]) -> _dt.datetime:
@@ -485,10 +524,14 @@ def _context_stream(context: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
     return dict(value)
 
 
-def _context_unchecked(context: Mapping[str, Any]) -> Dict[str, str]:
+def _context_unchecked(
+    context: Mapping[str, Any], stages: Optional[Callable[[str], bool]] = None
+) -> Dict[str, str]:
+    """The ``unchecked`` stages and their reasons; ``stages`` says which names are stages
+    (default: those of :data:`STAGES`)."""
     value = _context_mapping(context, "unchecked")
     for stage, reason in value.items():
-        if stage not in STAGES:
+        if not (stages(stage) if stages is not None else stage in STAGES):
             raise VectorError(f"{_CONTEXT}: 'unchecked' names unknown stage {stage!r}")
         if not isinstance(reason, str) or not reason:
             raise VectorError(f"{_CONTEXT}: 'unchecked' needs a reason for {stage!r}")

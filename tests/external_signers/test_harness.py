@@ -20,6 +20,7 @@ from conformance.external import (
     SignerError,
     case_message,
     external_jobs,
+    not_carried,
     run_external,
 )
 from conformance.runner import Result, select
@@ -61,7 +62,12 @@ def test_every_case_message_follows_the_schema() -> None:
     validator = _validator()
     everything = ("sigv4", "sigv4-query", "sigv4a", "sigv4a-query", "sigv2", "s3-v2", "s3-v2-query")
     hello = Hello("all", "", everything, {})
-    jobs = [j for j in external_jobs(scan(), hello) if j.vector is not None]
+    # (the cases protocol version 1 does not carry are never sent: no message is made of them)
+    jobs = [
+        j
+        for j in external_jobs(scan(), hello)
+        if j.vector is not None and not not_carried(j.vector)
+    ]
     assert len(jobs) > 250
     for job in jobs:
         assert job.vector is not None
