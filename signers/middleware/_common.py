@@ -258,18 +258,19 @@ class DecodedBody:
         return bool(self._current)
 
     def read(self, size: Optional[int] = -1) -> bytes:
-        if size is None or size < 0:
-            pieces: List[bytes] = []
-            while True:
-                data = self.next_chunk()
-                if not data:
-                    return b"".join(pieces)
-                pieces.append(data)
-        if not size or not self._fill():
-            return b""
-        start = self._offset
-        self._offset = min(len(self._current), start + size)
-        return self._current[start : self._offset]
+        """``size`` bytes (fewer only at the end, as a buffered file gives them); all that is
+        left when ``size`` is negative."""
+        pieces: List[bytes] = []
+        have = 0
+        while (size is None or size < 0 or have < size) and self._fill():
+            current, start = self._current, self._offset
+            end = (
+                len(current) if size is None or size < 0 else min(len(current), start + size - have)
+            )
+            pieces.append(current[start:end] if start or end < len(current) else current)
+            have += end - start
+            self._offset = end
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     def readline(self, size: Optional[int] = -1) -> bytes:
         limit = -1 if size is None else size
