@@ -88,6 +88,8 @@ def wsgi_app(operations: Operations) -> Any:
     def app(environ: Dict[str, Any], start_response: Any) -> List[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
+        if not environ.get("CONTENT_LENGTH") and environ.get("wsgi.input_terminated"):
+            body = environ["wsgi.input"].read()  # (a body of unknown length, to its end)
         headers = {
             key[5:].replace("_", "-").lower(): value
             for key, value in environ.items()
