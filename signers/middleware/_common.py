@@ -11,9 +11,10 @@ but aws-chunked signs the body as one piece.  An aws-chunked body (``x-amz-conte
 of S3's ``STREAMING-*`` chunked modes, :func:`chunked_mode`) is not read first: its seed
 signature is verified from the headers, and the application reads the body through
 ``Verified.payload``, which checks each chunk before handing out its bytes (:class:`DecodedBody`,
-capped at ``max_body`` decoded bytes).  aws-chunked framing the middleware cannot check -- a
-``Content-Encoding: aws-chunked`` body declared with a payload hash, ``UNSIGNED-PAYLOAD`` or an
-event stream -- is refused with S3's answer for an unsupported feature (``NotImplemented``, 501).
+capped at ``max_body`` decoded bytes).  What the middleware cannot check -- a ``Content-Encoding:
+aws-chunked`` body declared with a payload hash or ``UNSIGNED-PAYLOAD``, an event stream
+(``STREAMING-AWS4-HMAC-SHA256-EVENTS``) -- is refused with S3's answer for an unsupported feature
+(``NotImplemented``, 501).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import secrets
 from typing import Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional
 from urllib.parse import quote
 
+from .._core.sigv4 import STREAMING_EVENTS
 from .._verification import Lookup, Verified, verify
 from .._verification.answers import check_max_skew
 from .._verification.http_answers import error_response, protocol_of
@@ -157,14 +159,16 @@ def _encodings(headers: Mapping[str, str]) -> List[str]:
 def chunked_mode(headers: Mapping[str, str], max_body: int) -> Optional[str]:
     """The aws-chunked mode (``signed``, ``signed-trailer``, ``unsigned-trailer``) that
     ``headers`` (lower-case names) declare in ``x-amz-content-sha256``, or ``None`` for a body
-    read whole.  Refused here: aws-chunked framing with no such declaration and event streams
-    (``NotImplemented``: no chunk of theirs could be checked), and a declared
+    read whole (a ``STREAMING-*`` value AWS does not define is then refused by verification).
+    Refused here: an event stream, and aws-chunked framing declared with a payload hash or
+    ``UNSIGNED-PAYLOAD`` (``NotImplemented``: no chunk of theirs could be checked); a declared
     ``x-amz-decoded-content-length`` over ``max_body`` (``EntityTooLarge``)."""
     declared = headers.get("x-amz-content-sha256", "").strip()
     mode = mode_of(declared)
     if mode is None:
         framed = any(part.lower() == "aws-chunked" for part in _encodings(headers))
-        if declared.upper().startswith("STREAMING-") or framed:
+        streaming = declared.upper().startswith("STREAMING-")
+        if declared == STREAMING_EVENTS or (framed and not streaming):
             raise refusal(
                 501,
                 "NotImplemented",

@@ -218,6 +218,14 @@ def test_wsgi_refusals_before_the_body_is_read() -> None:
         assert status == 501 and b"<Code>NotImplemented</Code>" in body
 
 
+def test_wsgi_a_streaming_value_aws_does_not_define_is_refused_as_s3_does() -> None:
+    headers, wire = framed(URL, DATA[:100], mode="signed")
+    other = [(n, "STREAMING-NOT-A-MODE" if n == "x-amz-content-sha256" else v) for n, v in headers]
+    app = Reader()
+    status, body = _call(app, _environ(other, wire))
+    assert status == 400 and b"<Code>InvalidArgument</Code>" in body and app.environ == {}
+
+
 def test_wsgi_a_seed_that_does_not_verify_is_answered_unread() -> None:
     headers, _ = framed(URL, DATA[:100], mode="signed")
     forged = [
