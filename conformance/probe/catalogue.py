@@ -3,9 +3,9 @@
 The probes are data (:class:`~.model.Probe` rows in the ``PROBES`` table of each catalogue
 module) with one builder function each; this module joins the tables and decides what runs.  A
 probe runs when the endpoint and installation offer everything it ``requires``; otherwise it is
-listed as skipped with the reason.  New probes -- aws-chunked uploads once the signers offer
-them, for instance -- are new rows, with a requirement that names the feature they need
-(:data:`REASONS` says how each one is read).
+listed as skipped with the reason.  New probes are new rows, with a requirement that names the
+feature they need (:data:`REASONS` says how each one is read): the aws-chunked uploads of
+:mod:`.catalogue_chunked` require ``streaming``.
 """
 
 from __future__ import annotations
@@ -38,10 +38,16 @@ REASONS: Dict[str, str] = {
 }
 
 
-#: The catalogue modules (in this package), each with its ``PROBES`` table.  aws-chunked probes
-#: join as one more module whose rows require ``streaming`` (:func:`.runner.features_of` finds it
-#: when ``signers.streaming`` is installed).
-CATALOGUES = ("catalogue_s3", "catalogue_legacy", "catalogue_extra", "catalogue_query")
+#: The catalogue modules (in this package), each with its ``PROBES`` table.  The aws-chunked
+#: probes' rows require ``streaming`` (:func:`.runner.features_of` finds it when
+#: ``signers.streaming`` is installed).
+CATALOGUES = (
+    "catalogue_s3",
+    "catalogue_legacy",
+    "catalogue_extra",
+    "catalogue_chunked",
+    "catalogue_query",
+)
 
 
 def all_probes() -> List[Probe]:

@@ -9,10 +9,14 @@ adapters share:
   headers an HTTP stack may rewrite on the way (hop-by-hop headers, ``Cookie``), which go out
   unsigned (the signer's own defaults leave out ``User-Agent``, ``Expect`` and the like);
 - a body in memory is hashed; a body that is not (a file, a generator, a stream) is never read
-  for signing: it is sent as ``UNSIGNED-PAYLOAD``, declared in ``x-amz-content-sha256`` for the
-  SigV4 family (``streaming="unsigned"``).  ``streaming="aws-chunked"`` (chunk signatures, through
-  ``signers.streaming``'s ``sign_stream``) is the other value of the option; this version refuses
-  it by name rather than send something else;
+  for signing, nor held in memory: it is sent as ``UNSIGNED-PAYLOAD``, declared in
+  ``x-amz-content-sha256`` for the SigV4 family (``streaming="unsigned"``), or as S3's
+  aws-chunked upload (``streaming="aws-chunked"``, SigV4 and SigV4A in the Authorization
+  header): :meth:`Signing.sign_stream` signs the seed and the stream signs each chunk as the
+  client sends it (``chunked_mode``, ``chunk_size``, ``checksum``: ``sign_stream``'s ``mode``,
+  ``chunk_size`` and ``checksum``).  A ``Content-Length`` the request carries is the decoded
+  length (``x-amz-decoded-content-length``); the one sent is the length on the wire, or none
+  (HTTP chunked transfer) when the decoded length is unknown;
 - a request that already carries ``Authorization``, ``X-Amz-Signature`` or SigV2's
   ``Signature`` is refused with :class:`~signers.errors.AlreadySigned`: an adapter never signs a
   request twice, and never sends one signed by someone else as if it were its own;
@@ -28,14 +32,17 @@ The adapters import their HTTP library lazily and say which extra installs it
 
 from __future__ import annotations
 
+import collections
 import datetime as _dt
 import importlib
 from typing import (
     Any,
     Callable,
     Collection,
+    Deque,
     FrozenSet,
     Iterable,
+    Iterator,
     List,
     Mapping,
     NamedTuple,
@@ -52,6 +59,7 @@ from ..model import UNSIGNED_PAYLOAD, Body, Credentials, Header, Request
 __all__ = [
     "DEFAULT_RETRY_STATUSES",
     "STREAMING_MODES",
+    "Fed",
     "Signed",
     "Signing",
     "require",
@@ -60,8 +68,9 @@ __all__ = [
 ]
 
 #: What a body that is not in memory is sent as: ``unsigned`` (``UNSIGNED-PAYLOAD``) or
-#: ``aws-chunked`` (chunk signatures through ``sign_stream``; refused in this version).
+#: ``aws-chunked`` (S3's chunked upload, each chunk signed through ``sign_stream``).
 STREAMING_MODES = ("unsigned", "aws-chunked")
+_DEFAULT_CHUNK_SIZE = 65536
 
 #: The statuses a retry is for: the server's transient failures, as AWS's SDKs retry them.
 DEFAULT_RETRY_STATUSES: FrozenSet[int] = frozenset({500, 502, 503, 504})
@@ -115,15 +124,58 @@ def same_origin(first: str, second: str) -> bool:
 
 class Signed(NamedTuple):
     """One signed attempt: the URL to send (a presigned URL carries the signature) and the
-    headers signing added, to set on the outgoing request."""
+    headers signing added or changed, to set on the outgoing request.  For an aws-chunked body,
+    also the header names to take off (``removed``: ``Content-Length`` when the wire length is
+    unknown) and ``stream``, the :class:`~signers.streaming.SignedStream` whose iteration gives
+    the bytes to send."""
 
     url: str
     headers: Tuple[Header, ...]
+    removed: FrozenSet[str] = frozenset()
+    stream: Any = None
 
     @property
     def names(self) -> FrozenSet[str]:
         """The lower-case names of the added headers (what to take off before the next one)."""
         return frozenset(name.lower() for name, _ in self.headers)
+
+
+class Fed:
+    """A body that arrives asynchronously, handed to ``sign_stream`` as a plain iterable.
+
+    ``sign_stream`` pulls its body synchronously, a chunk at a time.  The async adapters put each
+    piece they receive with :meth:`put` and ask the stream for its next part only once
+    :meth:`ready` (a whole chunk waits, or the body has ended, :meth:`end`): the stream then never
+    asks for a piece that has not come yet.
+    """
+
+    def __init__(self, chunk_size: int) -> None:
+        self.chunk_size = chunk_size
+        self.pending = 0
+        self.ended = False
+        self._pieces: Deque[bytes] = collections.deque()
+
+    def put(self, piece: bytes) -> None:
+        if piece:
+            self._pieces.append(bytes(piece))
+            self.pending += len(piece)
+
+    def end(self) -> None:
+        self.ended = True
+
+    def ready(self) -> bool:
+        return self.ended or self.pending >= self.chunk_size
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            if self._pieces:
+                piece = self._pieces.popleft()
+                self.pending -= len(piece)
+                yield piece
+            elif self.ended:
+                return
+            else:  # (the adapter asked before ready(): a bug, never a short body)
+                raise InvalidRequest("body: read before it arrived", field="body")
 
 
 def _signature_in(url: str, headers: Iterable[Header]) -> Optional[str]:
@@ -155,6 +207,9 @@ class Signing:
         "_source",
         "adapter",
         "backoff",
+        "checksum",
+        "chunk_size",
+        "chunked_mode",
         "hashes_payload",
         "placement",
         "retries",
@@ -172,6 +227,9 @@ class Signing:
         adapter: str,
         clock: Optional[Callable[[], _dt.datetime]] = None,
         streaming: str = "unsigned",
+        chunked_mode: str = "signed",
+        chunk_size: int = _DEFAULT_CHUNK_SIZE,
+        checksum: Optional[str] = None,
         retries: int = 0,
         retry_statuses: Collection[int] = DEFAULT_RETRY_STATUSES,
         backoff: float = 0.0,
@@ -205,15 +263,10 @@ class Signing:
                 f"{streaming!r}",
                 field="streaming",
             )
-        if streaming == "aws-chunked":
-            # The choice is part of the API; sending the framing needs signers.streaming's
-            # sign_stream, which this version of the adapters does not call yet.
-            raise InvalidOption(
-                f"{adapter}: streaming='aws-chunked' is not available in this version; a "
-                "streamed body is sent with streaming='unsigned' (UNSIGNED-PAYLOAD)",
-                field="streaming",
-            )
         self.streaming = streaming
+        self.chunked_mode, self.chunk_size, self.checksum = _chunked_options(
+            adapter, signer, streaming, chunked_mode, chunk_size, checksum
+        )
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise InvalidOption(f"{adapter}: retries: expected an int >= 0", field="retries")
         self.retries = retries
@@ -286,6 +339,30 @@ class Signing:
             )
         return Signed(signed.request.url, tuple(extra) + tuple(signed.added_headers))
 
+    def sign_stream(
+        self, method: str, url: str, headers: Iterable[Header], body: Iterable[bytes]
+    ) -> Signed:
+        """Sign one attempt whose ``body`` (an iterable of bytes or a binary file, read as the
+        client sends it) goes as an aws-chunked upload; :attr:`Signed.stream` is what to send."""
+        given = [(n, v) for n, v in headers if n.lower() not in _NOT_SIGNED]
+        declared = [v.strip() for n, v in given if n.lower() == "content-length"]
+        pairs = [(n, v) for n, v in given if n.lower() != "content-length"]
+        if declared and not any(n.lower() == "x-amz-decoded-content-length" for n, _ in pairs):
+            pairs.append(("x-amz-decoded-content-length", declared[0]))  # (the data's length)
+        request = Request(method, url.partition("#")[0], pairs)
+        stream = self.signer.sign_stream(
+            request, self.credentials(), body, self.now(), mode=self.chunked_mode,
+            chunk_size=self.chunk_size, checksum=self.checksum,
+        )  # fmt: skip
+        sent = stream.request.headers
+        names = {name.lower() for name, _ in sent}
+        removed = {n.lower() for n, _ in given if n.lower() not in names}
+        if stream.content_length is None:
+            removed.add("content-length")
+        before = set(given)
+        changed = tuple((n, v) for n, v in sent if (n, v) not in before)
+        return Signed(stream.request.url, changed, frozenset(removed), stream)
+
     def delay(self, attempt: int) -> float:
         """Seconds to wait before retry number ``attempt`` (1, 2, ...)."""
         return self.backoff * (2 ** (attempt - 1)) if self.backoff else 0.0
@@ -295,10 +372,60 @@ class Signing:
         return attempt < self.retries and status in self.retry_statuses
 
     def __repr__(self) -> str:
+        chunked = f", chunked_mode={self.chunked_mode!r}" if self.streaming == "aws-chunked" else ""
         return (
             f"{self.adapter}(signer={getattr(self.signer, 'name', self.signer)!r}, "
-            f"streaming={self.streaming!r}, retries={self.retries})"
+            f"streaming={self.streaming!r}{chunked}, retries={self.retries})"
         )
+
+
+def _chunked_options(
+    adapter: str,
+    signer: Any,
+    streaming: str,
+    mode: str,
+    chunk_size: int,
+    checksum: Optional[str],
+) -> Tuple[str, int, Optional[str]]:
+    """The aws-chunked options, checked up front (so no attempt fails on them later)."""
+    from .. import checksums
+    from ..streaming import MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, MODES
+
+    if streaming != "aws-chunked":
+        if (mode, chunk_size, checksum) != ("signed", _DEFAULT_CHUNK_SIZE, None):
+            raise InvalidOption(
+                f"{adapter}: chunked_mode, chunk_size and checksum are for streaming='aws-chunked'",
+                field="streaming",
+            )
+        return mode, chunk_size, checksum
+    placement = str(getattr(getattr(signer, "options", None), "placement", "header"))
+    if not callable(getattr(signer, "sign_stream", None)) or placement != "header":
+        raise InvalidOption(
+            f"{adapter}: streaming='aws-chunked' needs a SigV4 or SigV4A signer with "
+            f"placement='header', not {getattr(signer, 'name', type(signer).__name__)!r}",
+            field="streaming",
+        )
+    if mode not in MODES:
+        raise InvalidOption(
+            f"{adapter}: chunked_mode: expected one of {', '.join(MODES)}, got {mode!r}",
+            field="chunked_mode",
+        )
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int):
+        raise InvalidOption(f"{adapter}: chunk_size: expected an int", field="chunk_size")
+    if not MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE:
+        raise InvalidOption(
+            f"{adapter}: chunk_size: {chunk_size} is outside {MIN_CHUNK_SIZE} ... {MAX_CHUNK_SIZE}",
+            field="chunk_size",
+        )
+    if checksum is not None:
+        checksum = checksums.normalize(checksum)
+        if mode == "signed":
+            raise InvalidOption(
+                f"{adapter}: checksum: chunked_mode 'signed' sends no trailer; a streamed "
+                "body's checksum needs 'signed-trailer' or 'unsigned-trailer'",
+                field="checksum",
+            )
+    return mode, chunk_size, checksum
 
 
 def without(headers: Iterable[Header], names: Collection[str]) -> List[Header]:

@@ -10,7 +10,10 @@
 
 The rules are the adapters' (:mod:`signers.adapters._signing`).  A body aiohttp holds in memory
 (bytes, str, JSON, a url-encoded form) is hashed; any other payload (a file, an async iterator,
-a multipart writer) is never read for signing and goes as ``UNSIGNED-PAYLOAD``.
+a multipart writer) is never read for signing and goes as ``UNSIGNED-PAYLOAD``.  aws-chunked
+uploads (``streaming="aws-chunked"``) are not offered here: a client middleware can replace a
+payload only by closing it first (``ClientRequest.update_body``), and aiohttp asks middlewares
+not to change a payload's type; use the httpx adapter's ``AsyncClient`` for them.
 
 aiohttp calls its middlewares for every hop of a redirect, with a request built afresh from the
 caller's headers, so each hop is signed on its own, with its own time.  Which hops: the
@@ -28,7 +31,7 @@ import datetime as _dt
 import weakref
 from typing import Any, Callable, Collection, Iterable, List, Optional
 
-from ..errors import MissingDependency
+from ..errors import InvalidOption, MissingDependency
 from ._signing import DEFAULT_RETRY_STATUSES, Signing, require, same_origin
 
 __all__ = ["AWSAuth"]
@@ -90,6 +93,12 @@ class AWSAuth:
         backoff: float = 0.0,
         **options: Any,
     ) -> None:
+        if streaming == "aws-chunked":
+            raise InvalidOption(
+                f"{_ADAPTER}: streaming='aws-chunked' is not offered for aiohttp (its middlewares "
+                "cannot swap a streamed payload); use the httpx adapter with an AsyncClient",
+                field="streaming",
+            )
         self.signing = Signing(
             signer,
             credentials,

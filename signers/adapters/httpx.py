@@ -8,10 +8,17 @@
         client.put("https://bucket.s3.amazonaws.com/key", content=open("big.bin", "rb"))
 
 The rules are the adapters' (:mod:`signers.adapters._signing`).  A streamed body (an iterator,
-a file, an async iterator) is never read for signing: it is sent as ``UNSIGNED-PAYLOAD``
-(``streaming="unsigned"``); ``streaming="aws-chunked"`` (chunk signatures, ``sign_stream``) is
-the option's other value, refused by this version.  httpx sends a streamed body of unknown
-length with ``Transfer-Encoding: chunked``; set ``Content-Length`` when the server wants one
+a file, an async iterator, a multipart upload) is never read for signing, nor held in memory: it
+is sent as ``UNSIGNED-PAYLOAD`` (``streaming="unsigned"``), or as S3's aws-chunked upload::
+
+    auth = AWSAuth("s3v4", credentials, region="us-east-1", streaming="aws-chunked",
+                   chunked_mode="signed-trailer", checksum="CRC32")
+    client.put(url, content=open("big.bin", "rb"))   # or an (async) iterator of bytes
+
+Each chunk (``chunk_size`` bytes, 64 KiB by default) is signed as httpx sends it, sync or async,
+with ``Content-Encoding: aws-chunked`` and ``x-amz-decoded-content-length`` when the length is
+known (a file; a ``Content-Length`` header given with an iterator).  httpx sends a streamed body
+of unknown length with ``Transfer-Encoding: chunked``; give the length when the server wants one
 (S3 does).
 
 Redirects: httpx follows them *below* an auth, copying the first request's headers (it drops
@@ -27,10 +34,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import time
-from typing import Any, AsyncIterator, Callable, Collection, Generator, Optional, Union
+from typing import Any, AsyncIterator, Callable, Collection, Generator, Iterator, Optional, Union
 
 from ..errors import InvalidOption
-from ._signing import DEFAULT_RETRY_STATUSES, Signing, require, same_origin
+from ._signing import DEFAULT_RETRY_STATUSES, Fed, Signed, Signing, require, same_origin
 
 __all__ = ["AWSAuth"]
 
@@ -52,8 +59,47 @@ def _content(request: Any) -> Optional[bytes]:
         return None
 
 
-# httpx is imported at run time (require): its Auth is Any to mypy (hence the ignore below).
+# httpx is imported at run time (require): its classes are Any to mypy (hence the ignores).
 _Auth: Any = httpx.Auth
+_SyncStream: Any = httpx.SyncByteStream
+_AsyncStream: Any = httpx.AsyncByteStream
+
+
+class _Wire(_SyncStream, _AsyncStream):  # type: ignore[misc]
+    """The wire bytes of an aws-chunked upload: the signed stream, read as httpx sends it.  Async,
+    the source's pieces are fed to it (:class:`~signers.adapters._signing.Fed`) and a part is
+    asked for once a whole chunk has come."""
+
+    def __init__(self, signed: Signed, source: Any, fed: Optional[Fed]) -> None:
+        self._stream = signed.stream
+        self._source = source
+        self._fed = fed
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        fed = self._fed
+        if fed is None:
+            raise InvalidOption(f"{_ADAPTER}: the body was signed for a sync client", field="body")
+        parts = iter(self._stream)
+        async for piece in self._source:
+            fed.put(piece)
+            while not fed.ended and fed.ready():
+                yield next(parts)
+        fed.end()
+        for part in parts:
+            yield part
+
+    def close(self) -> None:
+        close = getattr(self._source, "close", None)
+        if callable(close):
+            close()
+
+    async def aclose(self) -> None:
+        close = getattr(self._source, "aclose", None)
+        if callable(close):
+            await close()
 
 
 class AWSAuth(_Auth):  # type: ignore[misc]
@@ -61,7 +107,8 @@ class AWSAuth(_Auth):  # type: ignore[misc]
     and ``credentials`` (:class:`~signers.Credentials` or a provider).
 
     ``clock`` gives the signing time (aware; default now); ``streaming`` what a streamed body is
-    sent as; ``retries`` / ``retry_statuses`` / ``backoff`` (seconds, doubled per retry) the
+    sent as (``chunked_mode``, ``chunk_size``, ``checksum``: how, for ``"aws-chunked"``);
+    ``retries`` / ``retry_statuses`` / ``backoff`` (seconds, doubled per retry) the
     re-sends of transient failures (bodies in memory only); ``follow_redirects`` /
     ``max_redirects`` the redirects followed here (see the module docstring).
     """
@@ -76,6 +123,9 @@ class AWSAuth(_Auth):  # type: ignore[misc]
         *,
         clock: Optional[Callable[[], _dt.datetime]] = None,
         streaming: str = "unsigned",
+        chunked_mode: str = "signed",
+        chunk_size: int = 65536,
+        checksum: Optional[str] = None,
         retries: int = 0,
         retry_statuses: Collection[int] = DEFAULT_RETRY_STATUSES,
         backoff: float = 0.0,
@@ -90,6 +140,9 @@ class AWSAuth(_Auth):  # type: ignore[misc]
             adapter=_ADAPTER,
             clock=clock,
             streaming=streaming,
+            chunked_mode=chunked_mode,
+            chunk_size=chunk_size,
+            checksum=checksum,
             retries=retries,
             retry_statuses=retry_statuses,
             backoff=backoff,
@@ -100,7 +153,7 @@ class AWSAuth(_Auth):  # type: ignore[misc]
     # -- httpx's entry points: the one flow, with a sleep of the right kind ---------------------
 
     def sync_auth_flow(self, request: Any) -> Generator[Any, Any, None]:
-        flow = self._flow(request)
+        flow = self._flow(request, asynchronous=False)
         step = next(flow)
         while True:
             if isinstance(step, float):
@@ -114,7 +167,7 @@ class AWSAuth(_Auth):  # type: ignore[misc]
                 return
 
     async def async_auth_flow(self, request: Any) -> AsyncIterator[Any]:
-        flow = self._flow(request)
+        flow = self._flow(request, asynchronous=True)
         step = next(flow)
         while True:
             if isinstance(step, float):
@@ -131,7 +184,7 @@ class AWSAuth(_Auth):  # type: ignore[misc]
 
     # -- the flow ------------------------------------------------------------------------------
 
-    def _flow(self, request: Any) -> Generator[_Step, Any, None]:
+    def _flow(self, request: Any, *, asynchronous: bool) -> Generator[_Step, Any, None]:
         signing = self.signing
         signing.refuse_signed(str(request.url), request.headers.multi_items())
         origin = str(request.url)
@@ -143,7 +196,11 @@ class AWSAuth(_Auth):  # type: ignore[misc]
             url = str(outgoing.url)
             if not same_origin(origin, url):
                 return ()
-            signed = signing.sign(outgoing.method, url, outgoing.headers.multi_items(), body)
+            headers = outgoing.headers.multi_items()
+            if body is None and signing.streaming == "aws-chunked":
+                signed = _sign_stream(signing, outgoing, url, asynchronous)
+            else:
+                signed = signing.sign(outgoing.method, url, headers, body)
             if signed.url != url:
                 outgoing.url = httpx.URL(signed.url)
             for name, value in signed.headers:
@@ -182,3 +239,19 @@ class AWSAuth(_Auth):  # type: ignore[misc]
 
     def __repr__(self) -> str:
         return repr(self.signing)
+
+
+def _sign_stream(signing: Signing, outgoing: Any, url: str, asynchronous: bool) -> Signed:
+    """Sign ``outgoing`` for an aws-chunked body and make its stream the signed one."""
+    source = outgoing.stream
+    fed = Fed(signing.chunk_size) if asynchronous else None
+    body = source if fed is None else fed
+    signed = signing.sign_stream(outgoing.method, url, outgoing.headers.multi_items(), body)
+    for name in signed.removed:
+        outgoing.headers.pop(name, None)
+    if signed.stream.content_length is None:
+        outgoing.headers["Transfer-Encoding"] = "chunked"
+    else:
+        outgoing.headers.pop("Transfer-Encoding", None)
+    outgoing.stream = _Wire(signed, source, fed)
+    return signed

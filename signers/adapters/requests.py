@@ -8,7 +8,10 @@
 
 The rules are the adapters' (:mod:`signers.adapters._signing`): each attempt signed with its own
 time and the provider's credentials of the moment; bodies in memory hashed, file and generator
-bodies sent as ``UNSIGNED-PAYLOAD`` without being read; a request already signed refused.
+bodies sent as ``UNSIGNED-PAYLOAD`` without being read, or, with ``streaming="aws-chunked"``, as
+S3's aws-chunked upload, each chunk signed as requests sends it (a file's length, or a
+``Content-Length`` given with a generator, becomes ``x-amz-decoded-content-length``; a generator
+of unknown length goes with ``Transfer-Encoding: chunked``); a request already signed refused.
 
 requests calls an auth once per request it prepares; what happens after (redirects, and
 ``retries=`` here) goes through a response hook, as requests' own digest auth does:
@@ -100,7 +103,18 @@ class _Exchange:
         self.added = ()
         if not same_origin(self.origin, url):
             return
-        signed = self.auth.signing.sign(method, url, headers, body)
+        signing = self.auth.signing
+        if body is None and signing.streaming == "aws-chunked":
+            signed = signing.sign_stream(method, url, headers, prepared.body)
+            for name in signed.removed:
+                prepared.headers.pop(name, None)
+            prepared.body = signed.stream  # (read as urllib3 sends it: each chunk signed then)
+            if signed.stream.content_length is None:
+                prepared.headers["Transfer-Encoding"] = "chunked"
+            else:
+                prepared.headers.pop("Transfer-Encoding", None)
+        else:
+            signed = signing.sign(method, url, headers, body)
         prepared.url = signed.url
         for name, value in signed.headers:
             prepared.headers[name] = value
@@ -158,7 +172,8 @@ class AWSAuth(_AuthBase):  # type: ignore[misc]
     ``options``) and ``credentials`` (:class:`~signers.Credentials` or a provider).
 
     ``clock`` gives the signing time (aware; default now); ``streaming`` what a streamed body
-    is sent as (``"unsigned"``); ``retries`` / ``retry_statuses`` / ``backoff`` (seconds,
+    is sent as (``"unsigned"``, or ``"aws-chunked"`` with ``chunked_mode``, ``chunk_size`` and
+    ``checksum``); ``retries`` / ``retry_statuses`` / ``backoff`` (seconds,
     doubled per retry) the re-sends of transient failures.
     """
 
@@ -169,6 +184,9 @@ class AWSAuth(_AuthBase):  # type: ignore[misc]
         *,
         clock: Optional[Callable[[], _dt.datetime]] = None,
         streaming: str = "unsigned",
+        chunked_mode: str = "signed",
+        chunk_size: int = 65536,
+        checksum: Optional[str] = None,
         retries: int = 0,
         retry_statuses: Collection[int] = DEFAULT_RETRY_STATUSES,
         backoff: float = 0.0,
@@ -181,6 +199,9 @@ class AWSAuth(_AuthBase):  # type: ignore[misc]
             adapter=_ADAPTER,
             clock=clock,
             streaming=streaming,
+            chunked_mode=chunked_mode,
+            chunk_size=chunk_size,
+            checksum=checksum,
             retries=retries,
             retry_statuses=retry_statuses,
             backoff=backoff,

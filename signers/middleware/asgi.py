@@ -15,26 +15,45 @@ closing it (code 1008, which servers answer with a 403 before the upgrade).  Lif
 scope types pass through.  The scope the app gets is a copy carrying the ``Verified`` result
 under ``"sigbridge.verified"``.  The path is ``raw_path`` when the server gives it (uvicorn,
 hypercorn do).  ``lookup`` is called on the event loop: keep it fast (a dict, a cache).
+
+aws-chunked uploads (``x-amz-content-sha256: STREAMING-...``) reach the app once their seed
+signature verifies, before any of the body is read.  Each ``receive()`` of the app then reads
+and checks the next chunk (``Verified.payload``, run in the loop's default executor: it reads
+the server's messages through a blocking bridge) and gives its decoded bytes as an
+``http.request`` message; the last message (``more_body`` false) comes only once the trailer,
+the checksums and the decoded length are checked, so an app that reads to it has a verified
+body (the bytes of the last chunk come with it when the decoded length was declared).  The
+scope's headers are those the app would see from S3: ``content-length`` the decoded length when
+declared (else absent), ``aws-chunked`` out of ``content-encoding``.  When a check
+fails (or the body passes ``max_body`` decoded bytes), the middleware answers AWS's error itself
+if the app has not started its response, and the app's ``receive()`` gets ``http.disconnect``;
+everything the app sends after that is dropped, so a response it had already started never
+completes and the server closes the connection.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime as _dt
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Optional
 
 from .._verification import Lookup
 from ..errors import VerificationError
-from ..model import Header
+from ..model import Header, Request
 from ._common import (
     DEFAULT_MAX_BODY,
     VERIFIED_KEY,
     Answer,
     Config,
+    DecodedBody,
     answer_for,
     check,
+    chunked_mode,
+    declared_length,
+    decoded_headers,
     incoming_url,
     refusal,
-    refuse_aws_chunked,
     too_large,
 )
 
@@ -84,6 +103,123 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
             return b"".join(parts)
 
 
+class WireSource:
+    """The wire body of an aws-chunked upload as a blocking binary file, for the payload reader
+    running in a worker thread: a read that needs more waits for the server's next
+    ``http.request`` message, received on the event loop.  An ``http.disconnect`` ends it (the
+    reader then reports the body cut short); so does :meth:`abandon`, called when the request is
+    over, so that no worker waits on a loop that moved on."""
+
+    _POLL = 0.5  # seconds between looks at whether the request was abandoned
+
+    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
+        self._receive = receive
+        self._loop = loop
+        self._buffer = bytearray()
+        self._ended = False
+        self._abandoned = False
+        self.disconnected = False
+
+    def abandon(self) -> None:
+        self._abandoned = True
+
+    async def _next(self) -> Message:
+        return await self._receive()
+
+    def _more(self) -> bool:
+        """Wait for the next message; ``False`` when the body has ended."""
+        if self._ended or self._abandoned:
+            return False
+        future = asyncio.run_coroutine_threadsafe(self._next(), self._loop)
+        while True:
+            try:
+                message = future.result(timeout=self._POLL)
+                break
+            except concurrent.futures.TimeoutError:
+                if self._abandoned or self._loop.is_closed():
+                    future.cancel()
+                    self._ended = True
+                    return False
+        if message.get("type") != "http.request":
+            self.disconnected = self._ended = True
+            return False
+        self._buffer += message.get("body", b"")
+        if not message.get("more_body", False):
+            self._ended = True
+        return True
+
+    def _take(self, size: int) -> bytes:
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        while (size < 0 or len(self._buffer) < size) and self._more():
+            pass
+        return self._take(len(self._buffer) if size < 0 else size)
+
+    def readline(self, size: int = -1) -> bytes:
+        while True:
+            end = self._buffer.find(b"\n") + 1
+            if end or (0 <= size <= len(self._buffer)) or not self._more():
+                break
+        if not end:
+            end = len(self._buffer)
+        return self._take(end if size < 0 else min(end, size))
+
+
+class _Streamed:
+    """One aws-chunked request on its way to the app: the ``receive`` and ``send`` it gets."""
+
+    def __init__(
+        self,
+        body: DecodedBody,
+        receive: Receive,
+        send: Send,
+        answer: Callable[[VerificationError], Answer],
+    ) -> None:
+        self.body = body
+        self._receive = receive
+        self._send = send
+        self._answer = answer
+        self.started = False  # the app has sent http.response.start
+        self.failed: Optional[VerificationError] = None
+        self.ended = False
+
+    async def receive(self) -> Message:
+        if self.failed is not None:
+            return {"type": "http.disconnect"}
+        if self.ended:
+            return await self._receive()  # (after the body: the server's, a disconnect)
+        loop = asyncio.get_running_loop()
+        try:
+            data = await loop.run_in_executor(None, self.body.next_chunk)
+        except VerificationError as err:
+            self.failed = err
+            if not self.started:
+                await _answer(self._answer(err), self._send)
+            return {"type": "http.disconnect"}
+        self.ended = self.body.complete  # (the last bytes come once the end is checked)
+        return {"type": "http.request", "body": data, "more_body": not self.ended}
+
+    async def send(self, message: Message) -> None:
+        if self.failed is not None:
+            return  # (the middleware answered, or the response is left unfinished)
+        if message.get("type") == "http.response.start":
+            self.started = True
+        await self._send(message)
+
+
+def _decoded_scope(scope: Scope, lowered: Mapping[str, str]) -> List[Any]:
+    """The scope's headers as the app sees a decoded aws-chunked body (see the docstring)."""
+    changes = decoded_headers(lowered)
+    kept = [(k, v) for k, v in scope.get("headers", ()) if _text(k).lower() not in changes]
+    for name, value in changes.items():
+        if value is not None:
+            kept.append((name.encode("latin-1"), value.encode("latin-1")))
+    return kept
+
+
 class VerifyingMiddleware:
     """Wrap the ASGI ``app``: see the module docstring for what it does and its options."""
 
@@ -120,33 +256,65 @@ class VerifyingMiddleware:
         headers: List[Header] = [(_text(k).lower(), _text(v)) for k, v in scope.get("headers", ())]
         lowered = dict(headers)
         method = "GET" if kind == "websocket" else str(scope.get("method", "GET"))
-        body = b""
+        body: Any = b""
+        mode = None
         try:
-            refuse_aws_chunked(lowered)
-            if kind == "http":
+            mode = chunked_mode(lowered, self.config.max_body) if kind == "http" else None
+            if mode is not None:
+                body = WireSource(receive, asyncio.get_running_loop())
+            elif kind == "http":
                 body = await _read_body(receive, self.config.max_body)
         except VerificationError as err:
             await self._refuse(kind, answer_for(err, None, lowered), send)
             return
-        verified, answer = check(self.config, method, _url(scope, lowered), headers, body)
+        verified, answer, request = check(self.config, method, _url(scope, lowered), headers, body)
         if answer is not None:
             await self._refuse(kind, answer, send)
             return
         scope = dict(scope)
         scope[VERIFIED_KEY] = verified
+        if mode is not None:
+            assert verified is not None
+            await self._streamed(scope, lowered, verified.payload, body, request, receive, send)
+            return
         await self.app(scope, _replay(body, receive) if kind == "http" else receive, send)
+
+    async def _streamed(
+        self,
+        scope: Scope,
+        lowered: Mapping[str, str],
+        payload: Any,
+        source: WireSource,
+        request: Optional[Request],
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        config = self.config
+        body = DecodedBody(
+            payload, config.max_body, config.max_chunk_size, declared_length(lowered)
+        )
+        exchange = _Streamed(body, receive, send, lambda err: answer_for(err, request, lowered))
+        scope["headers"] = _decoded_scope(scope, lowered)
+        try:
+            await self.app(scope, exchange.receive, exchange.send)
+        finally:
+            source.abandon()
 
     @staticmethod
     async def _refuse(kind: str, answer: Answer, send: Send) -> None:
         if kind == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
-        headers = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in answer.headers]
-        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
-        await send({"type": "http.response.body", "body": answer.body})
+        await _answer(answer, send)
 
     def __repr__(self) -> str:
         return f"VerifyingMiddleware({self.app!r}, {self.config!r})"
+
+
+async def _answer(answer: Answer, send: Send) -> None:
+    headers = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in answer.headers]
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

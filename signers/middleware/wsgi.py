@@ -15,11 +15,26 @@ the request speaks, with AWS's code and status -- and never reaches the app.  On
 reaches it with the :class:`~signers.Verified` result in ``environ["sigbridge.verified"]`` and
 its body, read for verification (at most ``max_body`` bytes), in a fresh ``wsgi.input``.
 
+aws-chunked uploads (``x-amz-content-sha256: STREAMING-...``, what S3 SDKs send) reach the app
+once their seed signature verifies, before any of the body is read: ``wsgi.input`` is then a
+:class:`~signers.middleware._common.DecodedBody` giving the decoded data, each chunk checked
+before its bytes are handed out.  ``CONTENT_LENGTH`` is the decoded length when the client
+declared it (``x-amz-decoded-content-length``), else absent with ``wsgi.input_terminated``;
+``aws-chunked`` is taken out of ``HTTP_CONTENT_ENCODING``.  A chunk that fails its check makes
+the read raise the :class:`~signers.errors.VerificationError` (``SignatureDoesNotMatch``,
+``IncompleteBody``, ``BadDigest`` ...; ``EntityTooLarge`` past ``max_body`` decoded bytes); an app
+that lets it propagate before its first body byte gets AWS's answer sent for it.  The body is
+verified once ``read()`` returned ``b""``, or once ``CONTENT_LENGTH`` bytes were read when it is
+declared (their last chunk is handed out only after the end is checked):
+``environ["sigbridge.verified"].payload.complete`` says so; store nothing as final before.
+The server must give a ``CONTENT_LENGTH`` or an input that ends (``wsgi.input_terminated``, as
+waitress and gunicorn do for HTTP chunked transfer; wsgiref does not); otherwise the upload is
+refused (``MissingContentLength``, 411).
+
 The path is taken as sent from ``RAW_URI`` (gunicorn) or ``REQUEST_URI`` (uWSGI, waitress) when
 the server provides it; otherwise the decoded ``PATH_INFO`` is encoded again, which gives the
 form AWS's SDKs send.  (``wsgiref`` invents ``Content-Type: text/plain`` for a request sent
 without one; S3's SigV2 signs that header, so run SigV2 S3 clients behind another server.)
-aws-chunked uploads are refused (:func:`signers.middleware._common.refuse_aws_chunked`).
 """
 
 from __future__ import annotations
@@ -27,21 +42,26 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import io
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
+import sys
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional
 
 from .._verification import Lookup
 from ..errors import VerificationError
-from ..model import Header
+from ..model import Header, Request
 from ._common import (
     DEFAULT_MAX_BODY,
     VERIFIED_KEY,
     Answer,
     Config,
+    DecodedBody,
     answer_for,
     check,
+    chunked_mode,
+    declared_length,
+    decoded_headers,
     incoming_url,
+    missing_length,
     refusal,
-    refuse_aws_chunked,
     too_large,
 )
 
@@ -128,6 +148,34 @@ def _read_body(environ: Environ, limit: int) -> bytes:
         parts.append(part)
 
 
+def _wire_body(environ: Environ) -> Any:
+    """The wire body of an aws-chunked upload, unread: ``wsgi.input`` when its end is known (a
+    ``CONTENT_LENGTH``, which the payload reader never reads past, or an input that ends)."""
+    text = str(environ.get("CONTENT_LENGTH") or "").strip()
+    stream = environ.get("wsgi.input")
+    if text and not text.isdigit():
+        raise refusal(400, "InvalidArgument", "Content-Length is not a number")
+    if stream is None or not (text or environ.get("wsgi.input_terminated")):
+        raise missing_length()  # (PEP 3333: without either, the input may not be read)
+    return stream
+
+
+def _decoded_environ(environ: Environ, lowered: Mapping[str, str], body: DecodedBody) -> None:
+    """The app's view of a decoded aws-chunked body (see the module docstring)."""
+    environ["wsgi.input"] = body
+    changes = decoded_headers(lowered)
+    encoding, length = changes["content-encoding"], changes["content-length"]
+    if encoding is None:
+        environ.pop("HTTP_CONTENT_ENCODING", None)
+    else:
+        environ["HTTP_CONTENT_ENCODING"] = encoding
+    if length is None:
+        environ.pop("CONTENT_LENGTH", None)
+        environ["wsgi.input_terminated"] = True
+    else:
+        environ["CONTENT_LENGTH"] = length
+
+
 class VerifyingMiddleware:
     """Wrap the WSGI ``app``: see the module docstring for what it does and its options."""
 
@@ -160,25 +208,84 @@ class VerifyingMiddleware:
         headers = _headers(environ)
         lowered = dict(headers)
         method = str(environ.get("REQUEST_METHOD", "GET"))
+        config = self.config
         try:
-            refuse_aws_chunked(lowered)
-            body = _read_body(environ, self.config.max_body)
+            mode = chunked_mode(lowered, config.max_body)
+            body = _wire_body(environ) if mode else _read_body(environ, config.max_body)
         except VerificationError as err:
             return self._send(answer_for(err, None, lowered), start_response)
-        verified, answer = check(self.config, method, _url(environ, lowered), headers, body)
+        verified, answer, request = check(config, method, _url(environ, lowered), headers, body)
         if answer is not None:
             return self._send(answer, start_response)
+        assert verified is not None
         environ[VERIFIED_KEY] = verified
-        environ["wsgi.input"] = io.BytesIO(body)
-        environ["CONTENT_LENGTH"] = str(len(body))
-        return self.app(environ, start_response)
+        if mode is None:
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            return self.app(environ, start_response)
+        decoded = DecodedBody(
+            verified.payload, config.max_body, config.max_chunk_size, declared_length(lowered)
+        )
+        _decoded_environ(environ, lowered, decoded)
+        return self._streamed(environ, start_response, decoded, request, lowered)
+
+    def _streamed(
+        self,
+        environ: Environ,
+        start_response: StartResponse,
+        body: DecodedBody,
+        request: Optional[Request],
+        lowered: Mapping[str, str],
+    ) -> Iterable[bytes]:
+        """Call the app; a check of the body that fails while the app reads it, and reaches the
+        middleware before the app has given a byte of its answer, is answered AWS's way."""
+        try:
+            result = self.app(environ, start_response)
+        except VerificationError as err:
+            if err is not body.failure:
+                raise
+            return self._send(answer_for(err, request, lowered), start_response, sys.exc_info())
+        if isinstance(result, (list, tuple)):
+            return result  # (made already: nothing more is read while the server sends it)
+        return self._guarded(result, start_response, body, request, lowered)
+
+    def _guarded(
+        self,
+        result: Iterable[bytes],
+        start_response: StartResponse,
+        body: DecodedBody,
+        request: Optional[Request],
+        lowered: Mapping[str, str],
+    ) -> Iterator[bytes]:
+        # (an app that reads the body while it iterates: the same, up to its first byte)
+        given = False
+        try:
+            for piece in result:
+                given = given or bool(piece)
+                yield piece
+        except VerificationError as err:
+            if given or err is not body.failure:
+                raise
+            answer = answer_for(err, request, lowered)
+            yield from self._send(answer, start_response, sys.exc_info())
+        finally:
+            close = getattr(result, "close", None)
+            if callable(close):
+                close()
 
     @staticmethod
-    def _send(answer: Answer, start_response: StartResponse) -> Iterable[bytes]:
-        reason = {400: "Bad Request", 403: "Forbidden", 501: "Not Implemented"}.get(
-            answer.status, "Error"
-        )
-        start_response(f"{answer.status} {reason}", answer.headers)
+    def _send(answer: Answer, start_response: StartResponse, exc_info: Any = None) -> List[bytes]:
+        reason = {
+            400: "Bad Request",
+            403: "Forbidden",
+            411: "Length Required",
+            501: "Not Implemented",
+        }.get(answer.status, "Error")
+        if exc_info is None:
+            start_response(f"{answer.status} {reason}", answer.headers)
+        else:
+            # (the app may have called start_response already: PEP 3333's error path)
+            start_response(f"{answer.status} {reason}", answer.headers, exc_info)
         return [answer.body]
 
     def __repr__(self) -> str:

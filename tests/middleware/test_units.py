@@ -120,7 +120,7 @@ def test_wsgi_refusals_in_each_protocol():
     assert large[0] == 400 and b"<Code>EntityTooLarge</Code>" in large[2]
 
 
-def test_wsgi_refuses_aws_chunked_before_reading_the_body():
+def test_wsgi_refuses_an_unsigned_aws_chunked_upload_before_reading_the_body():
     class Unreadable(io.RawIOBase):
         def read(self, *args):
             raise AssertionError("the body of an aws-chunked upload was read")
@@ -130,8 +130,8 @@ def test_wsgi_refuses_aws_chunked_before_reading_the_body():
         "PUT", "/b/k", {"X-Amz-Content-Sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}, b"x"
     )
     environ["wsgi.input"] = Unreadable()
-    status, _, body = _call_wsgi(WSGIMiddleware(app, KEYS), environ)
-    assert status == 501 and b"<Code>NotImplemented</Code>" in body and app.environ is None
+    status, _, body = _call_wsgi(WSGIMiddleware(app, KEYS, service="s3"), environ)
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body and app.environ is None
 
 
 def test_the_raw_path_is_preferred_when_the_server_keeps_it():

@@ -2,7 +2,8 @@
 
 Each mutant is an ``authenticate`` function for :class:`.fakes.FakeS3`: ``None`` lets the request
 through, ``(status, code)`` refuses it.  :func:`honest` is the control (``signers.verify`` as it
-is); every other function removes or breaks one check, the way real servers have:
+is, and an aws-chunked body's ``Verified.payload`` read to its end, as a server stores it); every
+other function removes or breaks one check, the way real servers have:
 
 =================================  ==========================================================
 ignores-signed-headers              rebuilds the canonical request over a fixed header list,
@@ -16,18 +17,22 @@ compares-authorization-as-string    recomputes the whole Authorization value and
 accepts-unknown-key                 lets an unknown access key through with any secret
 trusts-payload-hash                 never hashes the body it received
 ignores-scope-region                accepts a credential scope for any region
+ignores-chunk-signatures            decodes an aws-chunked body (framing, trailers, checksums,
+                                    length) without checking a chunk or trailer signature
 =================================  ==========================================================
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import re
 from typing import Callable, Dict, Mapping, Optional
 
 import signers
 from signers import UNSIGNED_PAYLOAD, Credentials, Request, VerificationError
 from signers.sigv4 import authorization_header
+from signers.streaming import ChunkedPayload, mode_of
 
 from .fakes import Refusal
 
@@ -39,10 +44,14 @@ KEYS: Dict[str, Credentials] = {AK: Credentials(AK, SECRET)}
 _AMZ_DATE = re.compile(r"(?:^|[?&])X-Amz-Date=(\d{8}T\d{6}Z)", re.I)
 
 
-def _verify(request: Request, **kw: object) -> Optional[signers.Verified]:
+def _verify(request: Request, *, read: bool = True, **kw: object) -> Optional[signers.Verified]:
+    """``signers.verify``; with ``read``, an aws-chunked body is read to its end."""
     kw.setdefault("region", REGION)
     kw.setdefault("service", "s3")
-    return signers.verify(request, KEYS, **kw)  # type: ignore[arg-type]
+    verified = signers.verify(request, KEYS, **kw)  # type: ignore[arg-type]
+    if read and verified.payload is not None:
+        verified.payload.readall()
+    return verified
 
 
 def _refuse(err: VerificationError) -> Refusal:
@@ -168,6 +177,30 @@ def ignores_scope_region(request: Request) -> None:
     _verify(request, region=None)
 
 
+@_guard
+def ignores_chunk_signatures(request: Request) -> None:
+    verified = _verify(request, read=False)
+    declared = (request.header("x-amz-content-sha256") or "").strip()
+    mode = mode_of(declared)
+    if verified is None or mode is None or not isinstance(request.body, bytes):
+        return
+    trailers = request.header("x-amz-trailer") or ""
+    length = request.header("x-amz-decoded-content-length")
+    payload = ChunkedPayload(
+        io.BytesIO(request.body),
+        mode=mode,
+        seed_signature=verified.artifacts.signature,
+        request_time=str(request.header("x-amz-date")),
+        scope=str(verified.artifacts.credential_scope),
+        # the bug: a chunk "verifies" whatever its signature
+        check=None if mode == "unsigned-trailer" else (lambda string_to_sign, signature: True),
+        declared_trailers=tuple(n.strip().lower() for n in trailers.split(",") if n.strip()),
+        decoded_length=None if length is None else int(length),
+        wire_length=len(request.body),
+    )
+    payload.readall()
+
+
 #: name -> (verifier, the probe that must catch it, the verdict it must get)
 MUTANTS: Dict[str, Callable[[Request], Refusal]] = {
     "ignores-signed-headers": ignores_signed_headers,
@@ -180,4 +213,5 @@ MUTANTS: Dict[str, Callable[[Request], Refusal]] = {
     "accepts-unknown-key": accepts_unknown_key,
     "trusts-payload-hash": trusts_payload_hash,
     "ignores-scope-region": ignores_scope_region,
+    "ignores-chunk-signatures": ignores_chunk_signatures,
 }

@@ -33,6 +33,7 @@ CAUGHT_BY: Dict[str, Tuple[str, str]] = {
     "accepts-unknown-key": ("sigv4/unknown-key@bucket", "insecure"),
     "trusts-payload-hash": ("sigv4/tamper-body", "insecure"),
     "ignores-scope-region": ("sigv4/scope-other-region", "lenient"),
+    "ignores-chunk-signatures": ("sigv4/chunked-tamper-chunk", "insecure"),
 }
 
 
