@@ -23,7 +23,6 @@ pytest.importorskip("botocore")
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from botocore.parsers import ResponseParserError
 
 TIMEOUT = 5
 AK2 = "ASIATEMPORARY"
@@ -176,11 +175,12 @@ def test_sts_query_call():
     with running() as (server, _):
         sts = _client("sts", server.url, key=AK2, token=TOKEN)
         seen = _capture(sts, "before-parse.sts.GetCallerIdentity")
-        # The account comes back as JSON, which the query protocol's XML parser refuses: fine.
-        with contextlib.suppress(ResponseParserError):
-            sts.get_caller_identity()
+        # A query-protocol answer the parser reads; the account is in x-sigbridge-verified.
+        result = sts.get_caller_identity()
         assert seen["status"] == 200
-        account = json.loads(seen["body"])
+        metadata = result["ResponseMetadata"]
+        assert metadata["RequestId"] == metadata["HTTPHeaders"]["x-amzn-requestid"]
+        account = json.loads(metadata["HTTPHeaders"]["x-sigbridge-verified"])
         assert (account["scheme"], account["access_key"], account["service"]) == (
             "sigv4",
             AK2,
@@ -224,13 +224,24 @@ def test_ecs_json_call():
 # -- presigned URLs and our own signers ----------------------------------------------------------
 
 
-def _get(url, headers=None, method="GET", data=None):
+def _fetch(url, headers=None, method="GET", data=None):
+    """``(status, headers, body)`` of a request sent with urllib (errors included)."""
     request = urllib.request.Request(url, headers=headers or {}, method=method, data=data)
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            return response.status, response.read()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+        return exc.code, exc.headers, exc.read()
+
+
+def _get(url, headers=None, method="GET", data=None):
+    status, _, body = _fetch(url, headers, method, data)
+    return status, body
+
+
+def _account(headers):
+    """The verification account a 2xx answer carries in x-sigbridge-verified."""
+    return json.loads(headers["x-sigbridge-verified"])
 
 
 def test_presigned_url_fetched_with_urllib():
@@ -266,8 +277,9 @@ def test_our_own_signers():
         )
         signer = signers.get_signer("sigv4", region="us-west-2", service="execute-api")
         signed = signer.sign(request, Credentials(AK, SECRET), at=at)
-        status, body = _get(signed.url, dict(signed.headers), "POST", b'{"a": 1}')
-        assert status == 200 and json.loads(body)["service"] == "execute-api"
+        status, headers, body = _fetch(signed.url, dict(signed.headers), "POST", b'{"a": 1}')
+        assert status == 200 and _account(headers)["service"] == "execute-api"
+        assert body == b"{}"  # a JSON request gets the JSON protocol's empty answer
         status, body = _get(signed.url, dict(signed.headers), "POST", b'{"a": 2}')
         assert status == 403  # a JSON body gets a JSON-protocol answer
         assert json.loads(body)["__type"] == "InvalidSignatureException"
@@ -391,7 +403,8 @@ def test_slow_client_does_not_hang_the_server():
             started = time.monotonic()
             _still_serving(server)  # others are served meanwhile
             slow.settimeout(TIMEOUT)
-            assert slow.recv(100) == b""  # the server gave up on it
+            answer = b"".join(iter(lambda: slow.recv(4096), b""))  # the server gave up on it
+            assert _status(answer) == 400 and b"<Code>RequestTimeout</Code>" in answer
             assert time.monotonic() - started < TIMEOUT
         finally:
             slow.close()

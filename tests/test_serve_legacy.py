@@ -16,7 +16,7 @@ import signers
 from signers import Credentials, Request
 from signers.diagnose import diff, parse_server_error
 from tests._verify_support import AK, SECRET, TOKEN
-from tests.test_serve import AK2, _client, _error, _get, running
+from tests.test_serve import AK2, _account, _client, _error, _fetch, _get, running
 
 pytest.importorskip("botocore")
 import botocore.auth
@@ -190,13 +190,14 @@ def _sigv2_url(server, creds=None, **params):
 def test_sigv2_query_call_with_our_signer():
     with running() as (server, _):
         signed = _sigv2_url(server)
-        status, body = _get(signed.url)
+        status, headers, body = _fetch(signed.url)
         assert status == 200
-        account = json.loads(body)
+        account = _account(headers)
         assert (account["scheme"], account["access_key"]) == ("sigv2", AK)
+        assert _xml(body)["RequestId"] == headers["x-amzn-RequestId"]  # <ListQueuesResponse>
         signed = _sigv2_url(server, Credentials(AK2, SECRET, TOKEN), QueueNamePrefix="a b")
-        status, body = _get(signed.url)
-        assert status == 200 and json.loads(body)["access_key"] == AK2
+        status, headers, _ = _fetch(signed.url)
+        assert status == 200 and _account(headers)["access_key"] == AK2
 
         # tampered: a parameter changed after signing
         status, body = _get(signed.url.replace("QueueNamePrefix=a", "QueueNamePrefix=b"))
@@ -232,9 +233,10 @@ def test_sigv2_form_post_signed_by_botocore_sent_with_urllib():
         botocore.auth.SigV2Auth(BotoCredentials(AK, SECRET)).add_auth(aws)
         prepared = aws.prepare()
         body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
-        status, answer = _get(prepared.url, dict(prepared.headers.items()), "POST", body)
+        status, headers, answer = _fetch(prepared.url, dict(prepared.headers.items()), "POST", body)
         assert status == 200, answer
-        assert json.loads(answer)["scheme"] == "sigv2"
+        assert _account(headers)["scheme"] == "sigv2"
+        assert ET.fromstring(answer).tag == "SendMessageResponse"
         tampered = body.replace(b"SendMessage", b"DeleteQueue")
         status, answer = _get(prepared.url, dict(prepared.headers.items()), "POST", tampered)
         assert status == 403 and _xml(answer)["Code"] == "SignatureDoesNotMatch"
