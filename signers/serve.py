@@ -63,12 +63,13 @@ from ._serving.forward import (
 from ._serving.keys import load_credentials_file, parse_credential
 from ._serving.masking import masked
 from ._serving.shapes import Answer, md5_hasher, success
-from ._verification import Lookup, detect, verify
+from ._verification import Lookup, Verified, detect, verify
 from ._verification.answers import S3_SERVICES
 from ._verification.detect import SCHEMES
 from .errors import (
     InvalidCredentials,
     InvalidOption,
+    SignatureDoesNotMatch,
     SigningError,
     UnsupportedAuthorization,
     VerificationError,
@@ -369,6 +370,25 @@ def _streamable(request: Request) -> bool:
     return False
 
 
+def _bucket_with_slash(request: Request) -> Optional[Request]:
+    """``PUT /bucket`` as ``PUT /bucket/`` for S3's legacy schemes, else ``None``.
+
+    botocore's legacy S3 signer signs a path-style bucket as ``/bucket/`` while it sends
+    ``/bucket``; S3 accepts both forms (issue 9 item 17).  Until the legacy verifier does, the
+    gate tries the second form when the first does not match.
+    """
+    path = request.path
+    if not path.startswith("/") or path.endswith("/") or path.count("/") != 1 or len(path) < 2:
+        return None
+    legacy = (request.header("authorization") or "").startswith("AWS ") or any(
+        name == "AWSAccessKeyId" for name, _ in request.query_pairs()
+    )
+    if not legacy:
+        return None
+    base, sep, query = request.url.partition("?")
+    return request.replace(url=base + "/" + sep + query)
+
+
 def _is_hex_sha256(value: Optional[str]) -> bool:
     return (
         value is not None and len(value) == 64 and all(c in "0123456789abcdefABCDEF" for c in value)
@@ -378,7 +398,7 @@ def _is_hex_sha256(value: Optional[str]) -> bool:
 class _Handler(BoundedHandler):
     server: VerifyingServer
     _head: Optional[Request] = None  # the request as far as it was read (for refusals)
-    _lowered: Dict[str, str] = {}  # its headers, lower-case names (for refusals)
+    _lowered: Dict[str, str]  # its headers, lower-case names (for refusals); set by reset()
 
     def reset(self) -> None:
         self._head = None
@@ -509,7 +529,21 @@ class _Handler(BoundedHandler):
             account = {"scheme": detected.scheme, "access_key": detected.access_key}
             account["trusted"] = True  # type: ignore[assignment]
             return _Admitted(detected.scheme, detected.region, detected.service, account)
-        verified = verify(
+        try:
+            verified = self._verify(request)
+        except SignatureDoesNotMatch as first:
+            slashed = _bucket_with_slash(request)
+            if slashed is None:
+                raise
+            try:
+                verified = self._verify(slashed)
+            except VerificationError:
+                raise first from None  # the answer for the path as sent
+        return _Admitted(verified.scheme, verified.region, verified.service, verified.as_dict())
+
+    def _verify(self, request: Request) -> Verified:
+        config = self.server.config
+        return verify(
             request,
             config.lookup,
             now=config.clock() if config.clock is not None else None,
@@ -519,7 +553,6 @@ class _Handler(BoundedHandler):
             schemes=config.schemes,
             options=config.options,
         )
-        return _Admitted(verified.scheme, verified.region, verified.service, verified.as_dict())
 
     # -- one request ---------------------------------------------------------------------------
 

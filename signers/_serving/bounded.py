@@ -401,6 +401,7 @@ class BoundedHandler(BaseHTTPRequestHandler):
     def refuse(self, status: int, code: str, message: str) -> None:
         """Answer ``status`` / ``code`` and close (subclasses render it as AWS would)."""
         self.close_connection = True
+        self.server.log(f"- - {status} {code}")
         body = (
             f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
             f"<Message>{message}</Message></Error>"
@@ -424,10 +425,9 @@ class BoundedHandler(BaseHTTPRequestHandler):
         self.path = ""
         try:
             self._one_request()
-        except RequestTimeout as exc:
-            self.close_connection = True
+        except RequestTimeout:
+            self.close_connection = True  # an idle keep-alive connection ends silently
             if self.reader.received:
-                self.server.log(f"- - 400 RequestTimeout ({exc.what})")
                 self.unread_body = True
                 self.refuse(
                     400,
@@ -507,5 +507,4 @@ class BoundedHandler(BaseHTTPRequestHandler):
         # may hold a session token).
         aws_code = "RequestHeaderSectionTooLarge" if code in (414, 431) else "BadRequest"
         text = (message or "Bad request").split(" (", 1)[0]
-        self.server.log(f"- - 400 {aws_code}")
         self.refuse(400, aws_code, text)

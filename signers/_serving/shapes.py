@@ -14,7 +14,8 @@ A verified request is answered as the service would answer an empty account:
   ``GetBucketLocation`` the region; anything else 200 with an empty body;
 - **query** (an ``Action`` in the query or form body): ``<ActionResponse>`` with an empty
   ``<ActionResult>`` and ``<ResponseMetadata><RequestId>``; EC2's shape (``<requestId>``, no
-  result wrapper) when the signing name or host is EC2's;
+  result wrapper) when the signing name or host is EC2's, and both when no service is named
+  (SigV2);
 - **JSON** (``application/x-amz-json-*`` or ``X-Amz-Target``): ``{}``;
 - anything else (REST APIs): 200 with an empty body.
 
@@ -290,13 +291,18 @@ def _action(request: Request) -> str:
 def _query_answer(action: str, service: Optional[str], host: str, request_id: str) -> Answer:
     name = action if action.isascii() and action.isalnum() else "Unknown"
     xml = [("Content-Type", "text/xml")]
-    if service == "ec2" or (service is None and host.lower().startswith("ec2.")):
+    if service is None and host.lower().startswith("ec2."):
+        service = "ec2"
+    if service == "ec2":
         namespace = ' xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"'
         inner = f"<requestId>{request_id}</requestId>"
         return Answer(200, xml, _xml(name + "Response", inner, namespace=namespace))
     inner = (
         f"<{name}Result/><ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>"
     )
+    if service is None:
+        # SigV2 names no service: EC2's parser reads <requestId>, the others ignore it.
+        inner += f"<requestId>{request_id}</requestId>"
     return Answer(200, xml, _xml(name + "Response", inner, namespace=""))
 
 
