@@ -140,3 +140,33 @@ def wait_until(condition: Callable[[], bool], limit: float = TIMEOUT) -> bool:
 
 def worker_threads() -> int:
     return sum(1 for t in threading.enumerate() if t.name == "sigbridge-worker")
+
+
+@contextlib.contextmanager
+def moto_server() -> Iterator[str]:
+    """moto's server (every service) on a free loopback port; its URL."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+#: The credentials the tests' standard chain finds (environment variables).
+CHAIN_KEY = "AKIDCHAINEXAMPLE"
+CHAIN_SECRET = "chain/secret/for+tests"
+
+
+def chain_environment(monkeypatch: Any) -> Credentials:
+    """Point the standard credential chain at fixed environment credentials."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", CHAIN_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", CHAIN_SECRET)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    return Credentials(CHAIN_KEY, CHAIN_SECRET)
