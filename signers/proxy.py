@@ -53,7 +53,8 @@ def _accepted(accept: Iterable[str]) -> List[str]:
 def _check_scope(
     upstream: str, accept: List[str], region: Optional[str], service: Optional[str]
 ) -> None:
-    """Refuse at start-up a scope no request could be signed for."""
+    """Refuse at start-up a scope no request could be signed for (SigV2 requests without a
+    signing name are refused one by one, and :func:`startup_lines` says so)."""
     from urllib.parse import urlsplit
 
     scope = infer_scope(urlsplit(upstream).hostname or "")
@@ -61,12 +62,6 @@ def _check_scope(
         raise InvalidOption(
             f"region: the upstream's host names no region ({scope.reason}); give --region",
             field="region",
-        )
-    if "sigv2" in accept and service is None and scope.service is None:
-        raise InvalidOption(
-            "service: SigV2 requests need the upstream's signing name (e.g. ec2, sqs) and its "
-            "host names none; give --service",
-            field="service",
         )
 
 
@@ -132,6 +127,14 @@ def startup_lines(proxy: VerifyingServer) -> List[str]:
         f"{signing.region or '(from the host)'}, service {signing.service or '(from the host)'}"
         f" with credentials from the {source}",
     ]
+    if "sigv2" in (config.schemes or ()) and signing.service is None:
+        from urllib.parse import urlsplit
+
+        if infer_scope(urlsplit(upstream.url).hostname or "").service is None:
+            lines.append(
+                "sigbridge proxy: note: SigV2 requests will be refused: the upstream's host "
+                "names no signing name; give --service (e.g. ec2)"
+            )
     if config.trust:
         lines.append(
             "sigbridge proxy: WARNING: --trust-legacy: legacy signatures are NOT checked; "

@@ -394,12 +394,13 @@ def _now() -> _dt.datetime:
 
 def relay(handler: Any, response: http.client.HTTPResponse, extra: List[Header]) -> int:
     """Send ``response`` (status, end-to-end headers, body in chunks) to ``handler``'s client;
-    its status.  ``extra`` headers are added."""
+    its status.  ``extra`` headers are added (replacing any of the same name)."""
     status = response.status
     handler.send_response_only(status, response.reason)
     listed: Set[str] = set()
     for value in response.headers.get_all("Connection") or []:
         listed.update(token.strip().lower() for token in value.split(","))
+    listed.update(name.lower() for name, _ in extra)  # ours replace the upstream's
     for name, value in response.getheaders():
         lowered = name.lower()
         if lowered not in HOP_BY_HOP and lowered not in listed:
