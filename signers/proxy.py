@@ -8,8 +8,9 @@ against the proxy.  For each request the proxy
    (the scheme must still be one of ``accept``);
 2. strips it and signs the request again with SigV4 (header form) using credentials from the
    standard chain (:func:`signers.credentials.default_chain`), through :func:`signers.migrate`:
-   region and signing name from ``region`` / ``service`` or the upstream's host name (S3's
-   legacy schemes always sign for ``s3``);
+   region and signing name from ``region`` / ``service`` or the upstream's host name (the
+   region, failing both, from the profile or environment; S3's legacy schemes always sign for
+   ``s3``);
 3. sends it upstream and streams the answer back unchanged (upstream errors included).
 
 Bodies are streamed, never held whole: an S3 upload larger than ``max_body`` goes upstream as
@@ -29,6 +30,7 @@ from __future__ import annotations
 from typing import Any, Iterable, List, Optional, Union
 
 from ._verification import Lookup
+from ._verification.answers import S3_SERVICES
 from ._verification.legacy_auth import LEGACY_SCHEMES
 from .endpoints import infer_scope
 from .errors import InvalidOption
@@ -50,19 +52,30 @@ def _accepted(accept: Iterable[str]) -> List[str]:
     return chosen
 
 
-def _check_scope(
-    upstream: str, accept: List[str], region: Optional[str], service: Optional[str]
-) -> None:
-    """Refuse at start-up a scope no request could be signed for (SigV2 requests without a
-    signing name are refused one by one, and :func:`startup_lines` says so)."""
-    from urllib.parse import urlsplit
+def _region(upstream: str, region: Optional[str], profile: Optional[str]) -> str:
+    """The SigV4 region: given, else the upstream host's, else the profile's or environment's;
+    refused at start-up when none says (no request could be signed)."""
+    if region is not None:
+        return region
+    scope = infer_scope(_host(upstream))
+    if scope.region is not None:
+        return scope.region
+    from .credentials import resolve_region
 
-    scope = infer_scope(urlsplit(upstream).hostname or "")
-    if region is None and scope.region is None:
+    found = resolve_region(profile, imds=False)
+    if found is None:
         raise InvalidOption(
-            f"region: the upstream's host names no region ({scope.reason}); give --region",
+            f"region: the upstream's host names no region ({scope.reason}) and no profile or "
+            "environment variable does; give --region",
             field="region",
         )
+    return found
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or ""
 
 
 def make_proxy(
@@ -91,11 +104,7 @@ def make_proxy(
             "keys: give the legacy clients' keys, or trust_legacy=True (not both)", field="keys"
         )
     chosen = _accepted(accept)
-    if region is None:
-        from .credentials import resolve_region
-
-        region = resolve_region(profile, imds=False)
-    _check_scope(upstream, chosen, region, service)
+    region = _region(upstream, region, profile)
     if provider is None:
         from .credentials import default_chain
 
@@ -128,12 +137,11 @@ def startup_lines(proxy: VerifyingServer) -> List[str]:
         f" with credentials from the {source}",
     ]
     if "sigv2" in (config.schemes or ()) and signing.service is None:
-        from urllib.parse import urlsplit
-
-        if infer_scope(urlsplit(upstream.url).hostname or "").service is None:
+        named = infer_scope(_host(upstream.url)).service
+        if named is None or named in S3_SERVICES:
             lines.append(
-                "sigbridge proxy: note: SigV2 requests will be refused: the upstream's host "
-                "names no signing name; give --service (e.g. ec2)"
+                "sigbridge proxy: note: SigV2 requests (query APIs) need --service (e.g. ec2): "
+                f"the upstream's host names {'S3' if named else 'no signing name'}"
             )
     if config.trust:
         lines.append(

@@ -94,7 +94,7 @@ def test_proxy_says_what_it_checks(capsys, tmp_path, monkeypatch):
     assert f"listening on {server.url} -> http://127.0.0.1:9" in out
     assert "checks legacy signatures against 1 key(s)" in out
     assert "accepts sigv2, s3-v2, s3-v2-query" in out
-    assert "give --service" in out  # SigV2 needs a signing name this upstream does not give
+    assert "need --service (e.g. ec2): the upstream's host names no signing name" in out
     argv = ["--upstream", "http://127.0.0.1:9", "--trust-legacy", "--service", "ec2", "--quiet"]
     server, thread, _ = _started(proxy_command, [*argv, "--accept", "sigv2"])
     server.shutdown()
