@@ -34,6 +34,7 @@ import contextlib
 import datetime as _dt
 import json
 import secrets
+import socket
 import sys
 from typing import Any, Callable, Dict, Iterable, Mapping, NamedTuple, Optional, Tuple, Union
 from xml.sax.saxutils import escape
@@ -55,6 +56,7 @@ from ._serving.bounded import (
 from ._serving.forward import (
     PayloadMismatch,
     Upstream,
+    UpstreamCut,
     UpstreamSigning,
     UpstreamUnavailable,
     checked_body,
@@ -592,7 +594,9 @@ class _Handler(BoundedHandler):
         except UpstreamUnavailable as exc:
             self.close_connection = True
             self.refuse(503, "ServiceUnavailable", str(exc))
-        except (RequestTimeout, ClientGone, ConnectionError, TimeoutError):
+        except UpstreamCut:
+            self._log(502, "upstream answer cut short")  # its head went out: close, say no more
+        except (RequestTimeout, ClientGone, ConnectionError, socket.timeout):
             raise
         except SigningError as exc:
             self.refuse(400, "InvalidRequest", exc.message)

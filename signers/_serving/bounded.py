@@ -482,7 +482,12 @@ class BoundedHandler(BaseHTTPRequestHandler):
         self.unread_body = length > 0
         left = length
         while left:
-            chunk = self.rfile.read1(min(left, _CHUNK))
+            try:
+                chunk = self.rfile.read1(min(left, _CHUNK))
+            except OSError as exc:
+                if isinstance(exc, socket.timeout):
+                    raise
+                raise ClientGone() from None  # (not an upstream's failure, when forwarding)
             if not chunk:
                 raise ClientGone()
             left -= len(chunk)

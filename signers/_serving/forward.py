@@ -49,6 +49,7 @@ __all__ = [
     "HOP_BY_HOP",
     "PayloadMismatch",
     "Upstream",
+    "UpstreamCut",
     "UpstreamSigning",
     "UpstreamUnavailable",
     "checked_body",
@@ -92,6 +93,11 @@ _CHUNK = 64 * 1024
 
 class UpstreamUnavailable(Exception):
     """The upstream could not be reached or did not answer (no secret in the message)."""
+
+
+class UpstreamCut(Exception):
+    """The upstream's answer broke off after its head was relayed (the client's connection is
+    then closed: nothing more can be said on it)."""
 
 
 class PayloadMismatch(Exception):
@@ -422,14 +428,20 @@ def relay(handler: Any, response: http.client.HTTPResponse, extra: List[Header])
         response.read()
         return status
     write = handler.wfile.write
+    length = (response.getheader("Content-Length") or "").strip()
+    declared = int(length) if length.isdigit() else None
+    sent = 0
     while True:
         try:
             chunk = response.read1(_CHUNK)
         except (OSError, http.client.HTTPException):
+            chunk = None
+        if chunk is None or (not chunk and declared is not None and sent < declared):
             handler.close_connection = True  # the answer is cut: the client must see it end
-            raise UpstreamUnavailable("the upstream's answer was cut short") from None
+            raise UpstreamCut()
         if not chunk:
             break
+        sent += len(chunk)
         write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
     if chunked:
         write(b"0\r\n\r\n")

@@ -4,6 +4,7 @@ hang-up, and an oversized body refused before ``100 Continue``."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.client
 import select
@@ -40,31 +41,34 @@ def _signed_get(server, key="k"):
 
 def _trickle(sockets, interval, rounds):
     """Send one byte on each socket every ``interval`` s for ``rounds`` rounds (one thread, no
-    blocking); the sockets the server closed or answered are returned with what they got."""
-    answers = {}
+    blocking), until the server answers; ``{socket: everything it received before the server
+    closed}`` for the sockets the server ended."""
+    received = {sock: b"" for sock in sockets}
+    ended = {}
     for sock in sockets:
         sock.setblocking(False)
     for _ in range(rounds):
         for sock in sockets:
-            if sock in answers:
+            if sock in ended:
                 continue
             try:
-                data = sock.recv(65536)
-                answers[sock] = data
-                continue
+                while True:
+                    data = sock.recv(65536)
+                    if not data:
+                        ended[sock] = received[sock]
+                        break
+                    received[sock] += data
             except BlockingIOError:
                 pass
             except OSError:
-                answers[sock] = b""
-                continue
-            try:
-                sock.send(b"a")
-            except OSError:
-                answers[sock] = b""
-        if len(answers) == len(sockets):
+                ended[sock] = received[sock]
+            if sock not in ended and not received[sock]:
+                with contextlib.suppress(OSError):  # the server stopped reading: answer coming
+                    sock.send(b"a")
+        if len(ended) == len(sockets):
             break
         time.sleep(interval)
-    return answers
+    return ended
 
 
 def test_trickling_clients_are_cut_at_the_request_deadline():

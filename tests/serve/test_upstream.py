@@ -222,3 +222,41 @@ def test_hop_by_hop_headers_and_auth_are_not_forwarded():
     assert "x-kept" in names and "x-amz-content-sha256" in names
     for dropped in ("authorization", "x-amz-date", "x-client-hop", "te", "connection"):
         assert dropped not in names
+
+
+def test_an_answer_cut_short_upstream_ends_the_client_connection():
+    class Cutting(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            self.wfile.write(b"only ten b")
+            self.wfile.flush()
+            self.connection.close()
+
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), Cutting)
+    thread = threading.Thread(target=upstream.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{upstream.server_address[1]}"
+        with running(upstream=url) as (server, logs):
+            signer = signers.get_signer("sigv4", region="us-east-1", service="s3", s3=True)
+            signed = signer.sign(
+                Request("GET", server.url + "/b/k"),
+                Credentials(AK, SECRET),
+                at=dt.datetime.now(dt.timezone.utc),
+            )
+            connection = http.client.HTTPConnection(*server.server_address[:2], timeout=TIMEOUT)
+            connection.request("GET", "/b/k", headers=dict(signed.headers))
+            response = connection.getresponse()
+            assert response.status == 200
+            with pytest.raises(http.client.IncompleteRead):
+                response.read()
+            connection.close()
+        assert "GET '/b/k' 502 upstream answer cut short" in logs
+    finally:
+        upstream.shutdown()
+        upstream.server_close()
