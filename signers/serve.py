@@ -62,12 +62,18 @@ from ._serving.forward import (
     checked_body,
     relay,
 )
+from ._serving.gate import (
+    bucket_with_slash,
+    check_schemes,
+    declared_sha256,
+    is_hex_sha256,
+    streamable,
+)
 from ._serving.keys import load_credentials_file, parse_credential
 from ._serving.masking import masked
 from ._serving.shapes import Answer, md5_hasher, success
 from ._verification import Lookup, Verified, detect, verify
 from ._verification.answers import S3_SERVICES
-from ._verification.detect import SCHEMES
 from .errors import (
     InvalidCredentials,
     InvalidOption,
@@ -302,21 +308,6 @@ class ServerConfig:
         )
 
 
-def check_schemes(schemes: Optional[Iterable[str]]) -> Optional[Tuple[str, ...]]:
-    """The accepted schemes, checked against the ones the detector names (``None``: all)."""
-    if schemes is None:
-        return None
-    chosen = tuple(schemes) if not isinstance(schemes, str) else (schemes,)
-    unknown = [name for name in chosen if name not in SCHEMES]
-    if unknown or not chosen:
-        raise InvalidOption(
-            f"schemes: {', '.join(map(repr, unknown)) or 'none given'}; choose from "
-            f"{', '.join(SCHEMES)}",
-            field="schemes",
-        )
-    return chosen
-
-
 def _log_to_stderr(line: str) -> None:
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
@@ -349,52 +340,6 @@ class _Admitted(NamedTuple):
     region: Optional[str]
     service: Optional[str]
     account: Dict[str, Any]
-
-
-def _declared_sha256(request: Request) -> Optional[str]:
-    values = request.header_values("x-amz-content-sha256")
-    return values[0].strip() if len(values) == 1 else None
-
-
-def _streamable(request: Request) -> bool:
-    """Whether the signature of ``request`` can be checked without its body (which may then be
-    streamed): S3's legacy schemes, S3 presigned URLs, and SigV4 with ``x-amz-content-sha256``."""
-    try:
-        detected = detect(request)
-    except (SigningError, ValueError):
-        return False
-    if detected.scheme in ("s3-v2", "s3-v2-query"):
-        return True
-    if detected.scheme.startswith("sigv4"):
-        if _declared_sha256(request) is not None:
-            return True
-        return detected.scheme.endswith("-query") and detected.service in S3_SERVICES
-    return False
-
-
-def _bucket_with_slash(request: Request) -> Optional[Request]:
-    """``PUT /bucket`` as ``PUT /bucket/`` for S3's legacy schemes, else ``None``.
-
-    botocore's legacy S3 signer signs a path-style bucket as ``/bucket/`` while it sends
-    ``/bucket``; S3 accepts both forms (issue 9 item 17).  Until the legacy verifier does, the
-    gate tries the second form when the first does not match.
-    """
-    path = request.path
-    if not path.startswith("/") or path.endswith("/") or path.count("/") != 1 or len(path) < 2:
-        return None
-    legacy = (request.header("authorization") or "").startswith("AWS ") or any(
-        name == "AWSAccessKeyId" for name, _ in request.query_pairs()
-    )
-    if not legacy:
-        return None
-    base, sep, query = request.url.partition("?")
-    return request.replace(url=base + "/" + sep + query)
-
-
-def _is_hex_sha256(value: Optional[str]) -> bool:
-    return (
-        value is not None and len(value) == 64 and all(c in "0123456789abcdefABCDEF" for c in value)
-    )
 
 
 class _Handler(BoundedHandler):
@@ -507,8 +452,7 @@ class _Handler(BoundedHandler):
         limits = self.server.config.limits
         if length <= limits.max_body:
             return False
-        streamable = _streamable(head)
-        limit = limits.max_upload if streamable else limits.max_body
+        limit = limits.max_upload if streamable(head) else limits.max_body
         if length > limit:
             raise _Refusal(
                 400,
@@ -534,7 +478,7 @@ class _Handler(BoundedHandler):
         try:
             verified = self._verify(request)
         except SignatureDoesNotMatch as first:
-            slashed = _bucket_with_slash(request)
+            slashed = bucket_with_slash(request)
             if slashed is None:
                 raise
             try:
@@ -564,7 +508,7 @@ class _Handler(BoundedHandler):
             head, length = self._read_head()
             request = head
             streamed = self._check_size(head, length)
-            declared = _declared_sha256(head)
+            declared = declared_sha256(head)
             chunked = declared is not None and declared.startswith("STREAMING-")
             upstream = self.server.config.upstream
             if chunked and upstream is not None and upstream.signing is not None:
@@ -581,7 +525,7 @@ class _Handler(BoundedHandler):
                 self.send_continue()
                 request = head.replace(body=self.read_body(length))
                 admitted = self._admit(request)
-            check = declared if streamed and _is_hex_sha256(declared) else None
+            check = declared if streamed and is_hex_sha256(declared) else None
             self._go_on(request, admitted, length, streamed, check)
         except _Refusal as refusal:
             if refusal.close or self.unread_body:
