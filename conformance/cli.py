@@ -44,8 +44,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="PATTERN",
-        help="run only cases whose id or path contains PATTERN, or matches it as a glob when it "
-        "has * ? or [ (repeatable)",
+        help="run only matching cases (repeatable). A glob (* ? [) without '::' matches the "
+        "case name: 'get-vanilla*', 'v4/get-*', 'normalize-path/*'; with '::' the whole id, "
+        "SCHEME::SUITE/CASE: 'sigv4-query::*vanilla*'. Other text matches any part of the id "
+        "(see --list for the ids)",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument(
@@ -62,6 +64,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="show the diff of each failure"
+    )
+    parser.add_argument(
+        "--signer",
+        metavar="COMMAND",
+        help="run the vectors through an external signer program instead of the registered "
+        "signers (JSON lines on stdin/stdout; see conformance/protocol.schema.json)",
+    )
+    parser.add_argument(
+        "--signer-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long the external signer may take for one case (default 10)",
     )
 
 
@@ -102,6 +117,10 @@ def _run(args: argparse.Namespace) -> int:
     catalog = scan(root)
     if not catalog.vectors and not catalog.problems:
         raise _Usage(f"--vectors: no vectors found in {str(root)!r}")
+    if getattr(args, "signer", None):
+        from .external import run_command
+
+        return run_command(args, catalog, str(root))
     jobs = plan(catalog, registered_signers())
     schemes = _resolve_schemes(args.scheme, jobs)
     chosen = select(jobs, schemes=schemes)

@@ -36,6 +36,7 @@ from signers import MissingDependency, SignedRequest
 
 from .diff import text_diff
 from .httpfile import HttpMessage, compare_http, parse_http, render_signed
+from .streaming import check_chain, sign_case
 from .vectors import Catalog, Vector, scan
 
 __all__ = [
@@ -126,9 +127,15 @@ def _check(factory: Callable[..., Any], vector: Vector) -> Tuple[Optional[str], 
 
     Raises :class:`~signers.errors.MissingDependency` when the signer cannot be built here.
     """
+    chain: Any = None
+    stream: Any = None
+    signed: Any = None
     try:
         signer = factory(**vector.options)
-        signed = signer.sign(vector.request, vector.credentials, at=vector.time)
+        if vector.stream is not None:
+            signed, chain, stream = sign_case(signer, vector)
+        else:
+            signed = signer.sign(vector.request, vector.credentials, at=vector.time)
     except MissingDependency:
         raise
     except Exception as exc:
@@ -177,6 +184,8 @@ def _check(factory: Callable[..., Any], vector: Vector) -> Tuple[Optional[str], 
         if actual != expected:
             diff = text_diff(expected, actual)
             return stage, diff.split("\n", 1)[0], diff
+    if vector.stream is not None:
+        return check_chain(vector, signed, chain, stream, randomized)
     return None, "", ""
 
 
@@ -390,12 +399,28 @@ def plan(
     return jobs + unclaimed
 
 
+def _case_names(job: Job) -> List[str]:
+    """The case as users type it: its path (``aws4_testsuite/normalize-path/get-slash``) and
+    every tail of it after a ``/`` (``normalize-path/get-slash``, ``get-slash``)."""
+    case = job.vector.case if job.vector is not None else job.id.partition("::")[2]
+    parts = case.split("/")
+    return ["/".join(parts[i:]) for i in range(len(parts))]
+
+
 def _matches(job: Job, pattern: str) -> bool:
+    if any(ch in pattern for ch in "*?["):
+        # A glob with '::' is over the whole id (with and without its @location); without,
+        # over the case name, so that 'get-vanilla*' matches 'sigv4::v4/get-vanilla'.
+        if "::" in pattern:
+            names = [job.id, job.id.partition("@")[0]]
+            if job.vector is not None:
+                names.append(job.vector.id)
+        else:
+            names = _case_names(job)
+        return any(fnmatch.fnmatchcase(name, pattern) for name in names)
     names = [job.id]
     if job.vector is not None:
         names += [job.vector.id, job.vector.case]
-    if any(ch in pattern for ch in "*?["):
-        return any(fnmatch.fnmatchcase(name, pattern) for name in names)
     return any(pattern in name for name in names)
 
 
@@ -407,8 +432,10 @@ def select(
 ) -> List[Job]:
     """Jobs of the given schemes (signer names or families) whose id or case matches a pattern.
 
-    A pattern with ``*``, ``?`` or ``[`` is a glob over the job id, vector id and case path;
-    anything else is a substring of one of them.
+    A pattern with ``*``, ``?`` or ``[`` is a glob: with ``::`` over the whole job id
+    (``sigv4-query::*vanilla*``), without over the case name as users type it -- the case path
+    or any tail of it after a ``/`` (``get-vanilla*``, ``v4/get-*``, ``normalize-path/*``).
+    Anything else is a substring of the job id, vector id or case path.
     """
     out = [j for j in jobs if not schemes or j.scheme in schemes]
     if cases:

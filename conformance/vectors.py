@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Set, Tuple, Union
@@ -48,7 +49,13 @@ STAGES = ("canonical-request", "string-to-sign", "signature", "authorization", "
 LOCATIONS = ("header", "query")
 
 #: Folder names of imported suites whose family is not the folder name itself.
-FAMILY_OF_FOLDER: Mapping[str, str] = {"v4": "sigv4", "aws4_testsuite": "sigv4", "v4a": "sigv4a"}
+FAMILY_OF_FOLDER: Mapping[str, str] = {
+    "v4": "sigv4",
+    "aws4_testsuite": "sigv4",
+    "v4a": "sigv4a",
+    "v4-chunked": "sigv4",
+    "v4a-chunked": "sigv4a",
+}
 
 # The older suite's fixed context (its README; the same values aws-c-auth's copy spells out).
 _LEGACY_ACCESS_KEY = "AKIDEXAMPLE"
@@ -102,6 +109,10 @@ class Vector:
     description: str = ""
     extras: Tuple[str, ...] = ()
     unchecked: Mapping[str, str] = field(default_factory=dict)
+    #: an aws-chunked case: its context's ``aws_chunked`` object, and the expected text of its
+    #: chain's stages by file stem (``chunk-1-signature``, ``trailer-signature``, ``wire-length``)
+    stream: Optional[Mapping[str, Any]] = None
+    stream_expected: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def feature(self) -> str:
@@ -241,6 +252,14 @@ def _read_folder_case(folder: Path, case: str, family: str) -> List[Vector]:
                 known.add(name)
         if stages:
             found[location] = stages
+    stream = _context_stream(context)
+    stream_expected: Dict[str, str] = {}
+    if stream is not None:
+        for path in sorted(folder.iterdir()):
+            if _STREAM_FILE.fullmatch(path.name):
+                stream_expected[path.name[:-4]] = _read_text(path)
+                known.add(path.name)
+        found = {"header": found.get("header", {})}  # (the Authorization header form only)
     if not found:
         # A case without any expected file still says what it is; the runner reports it as
         # having nothing to compare instead of dropping it silently.
@@ -254,6 +273,8 @@ def _read_folder_case(folder: Path, case: str, family: str) -> List[Vector]:
         expected = {stage: text for stage, text in expected.items() if stage not in skipped}
         options, requires = _context_options(context, location, credentials)
         requires.add(f"{family}:{location}")
+        if stream is not None:
+            requires.add("aws-chunked")
         vectors.append(
             _vector(
                 context,
@@ -270,6 +291,8 @@ def _read_folder_case(folder: Path, case: str, family: str) -> List[Vector]:
                 format="aws-c-auth",
                 extras=extras,
                 unchecked=skipped,
+                stream=stream,
+                stream_expected=stream_expected,
             )
         )
     return vectors
@@ -420,6 +443,46 @@ def _context_options(
         raise VectorError(f"{_CONTEXT}: 'requires' must be a list of feature strings")
     requires.update(extra)
     return options, requires
+
+
+_STREAM_FILE = re.compile(
+    r"(chunk-[1-9][0-9]*-(string-to-sign|signature)|trailer-(string-to-sign|signature)"
+    r"|trailers|wire-(length|sha256))\.txt"
+)
+_STREAM_MODES = ("signed", "signed-trailer", "unsigned-trailer")
+
+
+def _context_stream(context: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
+    """The ``aws_chunked`` object of an aws-chunked case, checked, or ``None``."""
+    value = context.get("aws_chunked")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise VectorError(f"{_CONTEXT}: 'aws_chunked' must be an object")
+    if value.get("seed", "sign_stream") not in ("sign_stream", "sign"):
+        raise VectorError(f"{_CONTEXT}: 'aws_chunked.seed' is 'sign_stream' or 'sign'")
+    if value.get("mode") not in _STREAM_MODES:
+        raise VectorError(f"{_CONTEXT}: 'aws_chunked.mode' is one of {', '.join(_STREAM_MODES)}")
+    size = value.get("chunk_size")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise VectorError(f"{_CONTEXT}: 'aws_chunked.chunk_size' must be a positive integer")
+    payload = value.get("payload")
+    fill_ok = (
+        isinstance(payload, dict)
+        and isinstance(payload.get("fill"), str)
+        and len(payload["fill"]) == 1
+        and isinstance(payload.get("size"), int)
+    )
+    if not fill_ok and not (isinstance(payload, dict) and isinstance(payload.get("text"), str)):
+        raise VectorError(
+            f'{_CONTEXT}: \'aws_chunked.payload\' is {{"fill": char, "size": n}} or {{"text": ...}}'
+        )
+    trailers = value.get("trailers", [])
+    if not isinstance(trailers, list) or not all(
+        isinstance(t, list) and len(t) == 2 and all(isinstance(p, str) for p in t) for t in trailers
+    ):
+        raise VectorError(f"{_CONTEXT}: 'aws_chunked.trailers' must be [name, value] pairs")
+    return dict(value)
 
 
 def _context_unchecked(context: Mapping[str, Any]) -> Dict[str, str]:

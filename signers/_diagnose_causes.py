@@ -9,10 +9,16 @@ the request time and the credential scope (``scope``: region or signing name).  
 schemes (``sigv2``, ``s3-v2``) have no canonical request: their string to sign is read line by
 line (S3's Content-MD5, Content-Type, Date, x-amz-* headers and resource; SigV2's method, host,
 path and query).
+
+An answer without artifacts can still name the cause: the scope answers ("Credential should be
+scoped to correct service: 'x'", "... to a valid region, not 'x'", S3's "the region 'x' is wrong;
+expecting 'y'") and the clock answers ("Signature expired: ...", "Signature not yet current: ...",
+``RequestTimeTooSkewed``) are read by :func:`answer_causes`.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Collection, Dict, List, Mapping, NamedTuple, Optional
 
 from ._crypto import EMPTY_SHA256
@@ -26,6 +32,7 @@ __all__ = [
     "string_to_sign_label",
     "legacy_labels",
     "legacy_causes",
+    "answer_causes",
     "dedupe",
 ]
 
@@ -504,3 +511,108 @@ def _sigv2_query_causes(ours: Dict[str, str], theirs: Dict[str, str], named: boo
             )
         )
     return causes
+
+
+# -- what an answer without artifacts says -----------------------------------------------------
+
+# AWS's own wordings (JSON services, the query services, S3), quoted in the tests with where each
+# was seen.  Matched case-insensitively: proxies and SDKs re-case the first letter.
+_SCOPED_SERVICE = re.compile(r"credential should be scoped to correct service: '([^']*)'", re.I)
+_SCOPED_REGION = re.compile(
+    r"credential (?:should|must) be scoped to a valid region(?:, not '([^']*)')?", re.I
+)
+_REGION_WRONG = re.compile(r"the region '([^']*)' is wrong; expecting '([^']*)'", re.I)
+_EXPIRED = re.compile(
+    r"signature expired: (\S+) is now earlier than (\S+) \((\S+) - (\d+) min\.\)", re.I
+)
+_NOT_YET = re.compile(
+    r"signature not yet current: (\S+) is still later than (\S+) \((\S+) \+ (\d+) min\.\)", re.I
+)
+
+
+def _scope_parts(scope: Optional[str]) -> Optional[List[str]]:
+    parts = scope.split("/") if scope else []
+    return parts if len(parts) == 4 else None
+
+
+def _used(parts: Optional[List[str]], index: int) -> str:
+    return f"we used {parts[index]!r}, " if parts is not None else ""
+
+
+def answer_causes(
+    code: Optional[str],
+    message: Optional[str],
+    *,
+    ours_scope: Optional[str] = None,
+    host_region: Optional[str] = None,
+) -> List[Cause]:
+    """The causes an answer names in words: the credential scope it refused (signing name or
+    region, with what it expects) or the clock.  ``ours_scope`` is our credential scope
+    (``date/region/service/aws4_request``) when known; ``host_region`` the region the host
+    signs for (when the answer refuses a region without naming the right one)."""
+    text = message or ""
+    parts = _scope_parts(ours_scope)
+    causes: List[Cause] = []
+    found = _SCOPED_SERVICE.search(text)
+    if found is not None:
+        causes.append(
+            Cause(
+                "scope",
+                f"credential scope signing name (service): {_used(parts, 2)}the server expects "
+                f"{found.group(1)!r} (sign with --service / service={found.group(1)!r})",
+            )
+        )
+    wrong = _REGION_WRONG.search(text)
+    if wrong is not None:
+        causes.append(
+            Cause(
+                "scope",
+                f"credential scope region: we used {wrong.group(1)!r}, the server expects "
+                f"{wrong.group(2)!r} (sign with --region / region={wrong.group(2)!r})",
+            )
+        )
+    region = _SCOPED_REGION.search(text)
+    if region is not None and wrong is None:
+        refused = region.group(1) or (parts[1] if parts is not None else None)
+        said = f"the server refuses region {refused!r}" if refused else "the server refuses it"
+        if host_region is not None and host_region != refused:
+            said += f"; it expects {host_region!r}, the region its host signs for"
+        elif host_region is not None:
+            said += " (the region its host names: is the region enabled for the account?)"
+        else:
+            said += " (sign with the endpoint's region; a global endpoint signs in us-east-1)"
+        causes.append(Cause("scope", "credential scope region: " + said))
+    causes.extend(_clock_causes(code, text))
+    return causes
+
+
+def _clock_causes(code: Optional[str], text: str) -> List[Cause]:
+    expired = _EXPIRED.search(text)
+    if expired is not None:
+        sent, _, server, minutes = expired.groups()
+        return [
+            Cause(
+                "clock-skew",
+                f"the request time {sent} is more than {minutes} min. before the server's clock "
+                f"({server}): the signing clock is behind, or the request was sent late",
+            )
+        ]
+    early = _NOT_YET.search(text)
+    if early is not None:
+        sent, _, server, minutes = early.groups()
+        return [
+            Cause(
+                "clock-skew",
+                f"the request time {sent} is more than {minutes} min. after the server's clock "
+                f"({server}): the signing clock is ahead",
+            )
+        ]
+    if code == "RequestTimeTooSkewed":
+        return [
+            Cause(
+                "clock-skew",
+                "the request time is too far from the server's clock (RequestTimeTooSkewed): "
+                "check the signing clock",
+            )
+        ]
+    return []

@@ -29,11 +29,40 @@ def _split_head(data: bytes) -> Tuple[bytes, bytes]:
     return data[:idx], data[idx + len(sep) :]
 
 
+def _header_lines(lines: List[str]) -> List[Tuple[str, str]]:
+    """``(name, value)`` pairs of header lines; a folded line (obs-fold) continues the previous
+    value after one space (the parts joined once at the end: linear in the lines)."""
+    parts: List[Tuple[str, List[str]]] = []
+    for line in lines:
+        if not line:
+            continue
+        if line[0] in " \t":
+            if not parts:
+                raise InvalidRequest(
+                    "raw request: a folded header line comes before any header", field="headers"
+                )
+            continued = line.strip(" \t")
+            if continued:
+                parts[-1][1].append(continued)
+            continue
+        name, colon, value = line.partition(":")
+        if not colon:
+            raise InvalidRequest(f"raw request: header line {line!r} has no ':'", field="headers")
+        value = value.strip(" \t")
+        parts.append((name.strip(" \t"), [value] if value else []))
+    return [(name, " ".join(values)) for name, values in parts]
+
+
 def parse_raw_request(raw: Union[str, bytes], *, scheme: str = "https") -> RawParts:
     """Parse a raw HTTP/1.1 request into ``(method, url, headers, body)``; see
     :meth:`signers.model.Request.from_raw`."""
     if isinstance(raw, str):
-        data = raw.encode("utf-8")
+        try:
+            data = raw.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            raise InvalidRequest(
+                "raw request: the text holds a lone surrogate, which no bytes encode", field="raw"
+            ) from None
     elif isinstance(raw, (bytes, bytearray, memoryview)):
         data = bytes(raw)
     else:
@@ -64,23 +93,7 @@ def parse_raw_request(raw: Union[str, bytes], *, scheme: str = "https") -> RawPa
                 f"raw request: request line {request_line!r} is not 'METHOD target HTTP/1.1'",
                 field="request line",
             )
-    headers: List[Tuple[str, str]] = []
-    for line in lines[1:]:
-        if not line:
-            continue
-        if line[0] in " \t":
-            if not headers:
-                raise InvalidRequest(
-                    "raw request: a folded header line comes before any header", field="headers"
-                )
-            name, value = headers[-1]
-            # obs-fold: the continuation joins the previous value with one space
-            headers[-1] = (name, (value + " " + line.strip()) if value else line.strip())
-            continue
-        name, colon, value = line.partition(":")
-        if not colon:
-            raise InvalidRequest(f"raw request: header line {line!r} has no ':'", field="headers")
-        headers.append((name.strip(), value.strip(" \t")))
+    headers = _header_lines(lines[1:])
     if target.startswith(("http://", "https://")):
         url = target
     else:

@@ -139,7 +139,12 @@ class LegacySigner(OptionsSigner):
         """Sign ``request``; the result carries the new request, what signing added and the
         artifacts.  ``at`` is the signing time (aware; ``None`` = now)."""
         fast = self._fast
-        if fast is not None and type(request) is Request and type(credentials) is Credentials:
+        if (
+            fast is not None
+            and type(request) is Request
+            and type(credentials) is Credentials
+            and type(request[3]) is bytes  # (any other body: the step-by-step path judges it)
+        ):
             signed = fast(self._scheme, self.options, request, credentials, at)
             if signed is not None:
                 return signed
@@ -157,13 +162,22 @@ class LegacySigner(OptionsSigner):
         credentials: Credentials,
         now: Optional[_dt.datetime] = None,
         max_skew: float = 900,
+        *,
+        max_lifetime: float = 604800,
     ) -> Artifacts:
         """Verify ``request`` as the server would; the artifacts on success.
 
-        ``now`` is the server's time (aware; ``None`` = the current time).  Raises a
+        ``now`` is the server's time (aware; ``None`` = the current time); ``max_lifetime``
+        bounds how far ahead of it an ``Expires`` may lie.  Raises a
         :class:`~signers.errors.VerificationError` carrying AWS's error code otherwise (see
         :mod:`signers._verification.legacy`).
         """
         return _legacy_verification().verify(  # type: ignore[no-any-return]
-            self._scheme, self.options, request, credentials, now, max_skew
+            self._scheme,
+            self.options,
+            request,
+            credentials,
+            now,
+            max_skew,
+            max_lifetime=max_lifetime,
         )

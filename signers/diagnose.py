@@ -5,9 +5,12 @@ signature) with invisible characters made visible.  ``diff`` takes our canonical
 signed request) and the server's answer -- S3's XML error with ``<CanonicalRequest>`` /
 ``<StringToSign>`` (or their ``...Bytes`` forms), or the JSON/XML message "The Canonical String
 for this request should have been '...' The String-to-Sign should have been '...'" -- and reports
-the differing lines and the likely causes.  The legacy schemes (``sigv2``, ``s3-v2``) have no
-canonical request: their string to sign is compared, each line named (S3's Content-MD5,
-Content-Type, Date, x-amz-* headers and resource; SigV2's method, host, path and query).
+the differing lines and the likely causes.  An answer without artifacts is read for what its
+words name (the credential scope it refused, the clock); text that is no AWS answer at all
+(empty, an HTML page) is refused with :class:`~signers.errors.InvalidRequest`.  The legacy
+schemes (``sigv2``, ``s3-v2``) have no canonical request: their string to sign is compared, each
+line named (S3's Content-MD5, Content-Type, Date, x-amz-* headers and resource; SigV2's method,
+host, path and query).
 
 Visible form (:func:`visible`): every line ends in ``$`` (so trailing spaces and empty lines
 show), a tab is ``\\t``, a carriage return ``\\r``, a backslash ``\\\\``, other control characters
@@ -18,11 +21,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import re
 from typing import Callable, Dict, List, NamedTuple, Optional, Tuple, Union
 
 from ._diagnose_causes import (
     CanonicalParts,
     Cause,
+    answer_causes,
     canonical_causes,
     dedupe,
     legacy_causes,
@@ -30,6 +35,8 @@ from ._diagnose_causes import (
     string_to_sign_causes,
     string_to_sign_label,
 )
+from ._serving.masking import unmasked
+from .errors import InvalidRequest, SigningError
 from .model import Artifacts, Credentials, Request, SignedRequest
 from .protocols import Signer
 
@@ -39,6 +46,7 @@ __all__ = [
     "explain",
     "ServerError",
     "parse_server_error",
+    "server_time",
     "Hunk",
     "Cause",
     "DiffReport",
@@ -103,8 +111,6 @@ def explain(
     elif isinstance(signed, Artifacts):
         artifacts = signed
     else:
-        from .errors import InvalidRequest
-
         raise InvalidRequest(
             f"explain: expected a SignedRequest or Artifacts, got {type(signed).__name__}",
             field="signed",
@@ -222,10 +228,55 @@ def _from_message(message: str) -> Tuple[Optional[str], Optional[str]]:
     return canonical, sts
 
 
-def parse_server_error(text: str) -> ServerError:
-    """Read a server's error answer: S3/query XML, JSON (``__type``/``message``), or the bare
-    message.  Missing parts are ``None``."""
-    text = text.strip().lstrip("\ufeff")
+# The error text SDKs print: botocore's "An error occurred (Code) when calling the Op operation:
+# message", the Go SDK's "api error Code: message" and "Code: message\n\tstatus code: 400, ...".
+_SDK_TEXT = re.compile(r"An error occurred \((\w+)\) when calling the \w+ operation: ?(.*)", re.S)
+_CODE_TEXT = re.compile(r"(?:api error )?([A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+): (.*)", re.S)
+_SDK_STATUS = re.compile(r"\n\s*status code: \d+.*", re.S)
+# Words only an answer about a signature holds (a bare message without a code must show one).
+_SIGNATURE_WORDS = re.compile(r"signature|credential|canonical string|string-to-sign", re.I)
+
+
+def _from_text(text: str) -> Tuple[Optional[str], str]:
+    """The code and message of an answer given as text (an SDK's error line, or the message)."""
+    found = _SDK_TEXT.search(text) or _CODE_TEXT.match(text)
+    if found is None:
+        return None, text
+    return found.group(1), _SDK_STATUS.sub("", found.group(2)).strip()
+
+
+def _readable(text: str, server: ServerError) -> bool:
+    """Whether ``server`` (parsed from ``text``) is an AWS answer at all."""
+    if server.code or server.canonical_request is not None or server.string_to_sign is not None:
+        return True
+    if not server.message:
+        return False
+    structured = text.startswith(("{", "<"))
+    return structured or bool(_SIGNATURE_WORDS.search(server.message))
+
+
+def parse_server_error(text: str, *, strict: bool = False) -> ServerError:
+    """Read a server's error answer: S3/query XML, JSON (``__type``/``message``), an SDK's
+    error text (``An error occurred (Code) ...``, ``Code: message``), or the bare message.
+    Missing parts are ``None``.  ``strict``: text that is no AWS answer (empty, an HTML page,
+    words without an error code, a message or artifacts) raises :class:`InvalidRequest`."""
+    text = text.strip().lstrip("\ufeff").strip()
+    server = _parse(text)
+    if strict and not _readable(text, server):
+        reason = (
+            "it is empty"
+            if not text
+            else "no error code, message, canonical request or string to sign in it"
+        )
+        raise InvalidRequest(
+            f"answer: not an AWS error answer ({reason}); give the XML or JSON body, or the "
+            "error text",
+            field="answer",
+        )
+    return server
+
+
+def _parse(text: str) -> ServerError:
     code: Optional[str] = None
     message: Optional[str] = None
     canonical: Optional[str] = None
@@ -257,7 +308,7 @@ def parse_server_error(text: str) -> ServerError:
         if sts is None and "StringToSign" in fields:
             sts = fields["StringToSign"]
     else:
-        message = text
+        code, message = _from_text(text)
     if message is not None:
         from_canonical, from_sts = _from_message(message)
         canonical = canonical if canonical is not None else from_canonical
@@ -267,6 +318,93 @@ def parse_server_error(text: str) -> ServerError:
     if sts is not None:
         sts = sts.replace("\r\n", "\n")
     return ServerError(canonical, sts, code, message)
+
+
+# -- the time the server read --------------------------------------------------------------------
+
+
+def _sigv2_timestamp(value: str) -> Optional[_dt.datetime]:
+    from ._encoding import percent_decode_str
+    from ._time import UTC
+
+    text = percent_decode_str(value).strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _http_date(value: str) -> Optional[_dt.datetime]:
+    from email.utils import parsedate_to_datetime
+
+    from ._time import UTC, http_date_instant
+
+    found = http_date_instant(value.strip())
+    if found is not None:
+        return found
+    try:
+        parsed = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _time_in_string_to_sign(text: str) -> Optional[_dt.datetime]:
+    from ._time import amz_instant
+
+    lines = text.split("\n")
+    if lines[0].startswith("AWS4") and len(lines) > 1:  # SigV4 / SigV4A: the request time
+        return amz_instant(lines[1].strip())
+    if len(lines) == 4 and lines[2].startswith("/"):  # SigV2: the Timestamp parameter
+        for piece in lines[3].split("&"):
+            name, _, value = piece.partition("=")
+            if name == "Timestamp":
+                return _sigv2_timestamp(value)
+        return None
+    if len(lines) >= 5 and lines[-1].startswith("/"):  # S3's legacy scheme
+        for line in lines[4:-1]:
+            if line.startswith("x-amz-date:"):
+                value = line[len("x-amz-date:") :]
+                return _http_date(value) or amz_instant(value.strip())
+        if lines[3] and not lines[3].isdigit():  # (digits: a presigned URL's Expires)
+            return _http_date(lines[3])
+    return None
+
+
+def _time_in_canonical_request(text: str) -> Optional[_dt.datetime]:
+    from ._time import amz_instant
+
+    lines = text.split("\n")
+    for line in lines[3:]:
+        if line.startswith("x-amz-date:"):
+            return amz_instant(line[len("x-amz-date:") :].strip())
+    if len(lines) > 2:
+        for piece in lines[2].split("&"):
+            name, _, value = piece.partition("=")
+            if name == "X-Amz-Date":
+                return amz_instant(value)
+    return None
+
+
+def server_time(server_answer: Union[str, ServerError]) -> Optional[_dt.datetime]:
+    """The request time the server read, from its answer: the string to sign (SigV4's second
+    line, SigV2's ``Timestamp``, S3's ``x-amz-date`` or ``Date`` line) or the canonical request
+    (``x-amz-date`` header, ``X-Amz-Date`` parameter); ``None`` when it shows none.  Signing
+    again at that time reproduces what the server computed, whatever the clock says now."""
+    server = (
+        server_answer
+        if isinstance(server_answer, ServerError)
+        else parse_server_error(server_answer)
+    )
+    found = None
+    if server.string_to_sign is not None:
+        found = _time_in_string_to_sign(server.string_to_sign)
+    if found is None and server.canonical_request is not None:
+        found = _time_in_canonical_request(server.canonical_request)
+    return found
 
 
 # -- diff --------------------------------------------------------------------------------------
@@ -284,9 +422,14 @@ class Hunk(NamedTuple):
 
 
 class DiffReport:
-    """Differences between our artifacts and the server's, with the likely causes."""
+    """Differences between our artifacts and the server's, with the likely causes.
 
-    __slots__ = ("causes", "code", "hunks", "message")
+    ``compared`` is false when the answer carried nothing to compare with (no canonical request
+    or string to sign): the report is then never :attr:`equal`, and its causes are what the
+    answer's words name.
+    """
+
+    __slots__ = ("causes", "code", "compared", "hunks", "message")
 
     def __init__(
         self,
@@ -295,16 +438,19 @@ class DiffReport:
         *,
         code: Optional[str] = None,
         message: Optional[str] = None,
+        compared: bool = True,
     ) -> None:
         # (Plain attribute assignments: like registry.SchemeInfo's in shape only.)
         self.hunks = hunks
         self.causes = causes
         self.code = code
         self.message = message
+        self.compared = compared
 
     @property
     def equal(self) -> bool:
-        return not self.hunks
+        """Whether both sides were compared and computed the same thing."""
+        return self.compared and not self.hunks
 
     @property
     def cause_names(self) -> List[str]:
@@ -313,13 +459,26 @@ class DiffReport:
     def as_dict(self) -> Dict[str, object]:
         return {
             "equal": self.equal,
+            "compared": self.compared,
             "code": self.code,
+            "message": self.message,
             "hunks": [h._asdict() for h in self.hunks],
             "causes": [c._asdict() for c in self.causes],
         }
 
     def __str__(self) -> str:
         out: List[str] = []
+        if not self.compared:
+            answered = ": ".join(p for p in (self.code, _one_line(self.message)) if p)
+            if answered:
+                out.append(f"Server answered: {answered}")
+            out.append(
+                "Nothing compared: the answer carries no canonical request or string to sign."
+            )
+            if self.causes:
+                out.append("Likely causes:")
+                out.extend(f"  - {c.name}: {c.explanation}" for c in self.causes)
+            return "\n".join(out)
         if self.code:
             out.append(f"Server answered: {self.code}")
         if self.equal:
@@ -348,6 +507,10 @@ class DiffReport:
 
     def __repr__(self) -> str:
         return f"DiffReport(hunks={len(self.hunks)}, causes={self.cause_names!r})"
+
+
+def _one_line(text: Optional[str]) -> str:
+    return " ".join(text.split()) if text else ""
 
 
 def _hunks(section: str, ours: str, theirs: str, labels: Callable[[int], str]) -> List[Hunk]:
@@ -404,47 +567,45 @@ def diff(
     ours_string_to_sign: Optional[str] = None,
 ) -> DiffReport:
     """Diff our side (a canonical request, or the artifacts of a signed request) against the
-    server's answer (its error text, or an already parsed :class:`ServerError`)."""
+    server's answer (its error text, or an already parsed :class:`ServerError`).
+
+    Text that is no AWS answer raises :class:`~signers.errors.InvalidRequest`.  An answer
+    without artifacts gives a report that compared nothing (never :attr:`DiffReport.equal`),
+    whose causes are what the answer's words name (a refused credential scope, the clock)."""
+    host_region: Optional[str] = None
     if isinstance(ours, SignedRequest):
+        host_region = _host_region(ours.request)
         ours = ours.artifacts
     ours_sts: Optional[str]
     ours_creq: Optional[str]
+    ours_scope: Optional[str] = None
     if isinstance(ours, Artifacts):
         ours_sts = ours.string_to_sign
         ours_creq = ours.canonical_request
+        ours_scope = ours.credential_scope
     else:
         ours_sts, ours_creq = ours_string_to_sign, ours
+    if ours_scope is None and ours_sts is not None and ours_sts.startswith("AWS4"):
+        ours_scope = [*ours_sts.split("\n"), "", "", ""][2]
     server = (
         server_answer
         if isinstance(server_answer, ServerError)
-        else (parse_server_error(server_answer))
+        else parse_server_error(server_answer, strict=True)
     )
-    hunks: List[Hunk] = []
-    causes: List[Cause] = []
-    if ours_creq is not None and server.canonical_request is not None:
-        report = diff_canonical(
-            ours_creq,
-            server.canonical_request,
-            ours_string_to_sign=ours_sts,
-            theirs_string_to_sign=server.string_to_sign,
-        )
-        hunks, causes = report.hunks, report.causes
-    elif ours_sts is not None and server.string_to_sign is not None:
-        # The legacy schemes (sigv2, s3-v2) have no canonical request: the string to sign is
-        # compared line by line, each line named.
-        theirs_sts = server.string_to_sign
-        hunks = _hunks("string to sign", ours_sts, theirs_sts, legacy_labels(ours_sts))
-        causes = string_to_sign_causes(ours_sts, theirs_sts) + legacy_causes(ours_sts, theirs_sts)
-    else:
+    hunks, causes, compared = _compare(ours_creq, ours_sts, server)
+    said = answer_causes(
+        server.code, server.message, ours_scope=ours_scope, host_region=host_region
+    )
+    if not compared and not said:
         causes = [
             Cause(
                 "no-artifacts",
                 "the server's answer carries no canonical request or string to sign to compare"
-                + (f" ({server.code}: {server.message})" if server.code else ""),
+                + (f" ({server.code}: {_one_line(server.message)})" if server.code else ""),
             )
         ]
-    compared = ours_creq is not None or (ours_sts is not None and server.string_to_sign is not None)
-    if not hunks and server.code == "SignatureDoesNotMatch" and compared:
+    causes = said + causes
+    if compared and not hunks and server.code in _MISMATCH_CODES:
         causes.append(
             Cause(
                 "secret",
@@ -452,7 +613,48 @@ def diff(
                 "key (or the session token) differs",
             )
         )
-    return DiffReport(hunks, dedupe(causes), code=server.code, message=server.message)
+    return DiffReport(
+        hunks, dedupe(causes), code=server.code, message=server.message, compared=compared
+    )
+
+
+# The codes of a signature that does not match (query/S3 protocols, JSON protocols).
+_MISMATCH_CODES = ("SignatureDoesNotMatch", "InvalidSignatureException")
+
+
+def _host_region(request: Request) -> Optional[str]:
+    from .endpoints import infer_scope
+
+    try:
+        return infer_scope(request.host).region
+    except (SigningError, ValueError):
+        return None
+
+
+def _compare(
+    ours_creq: Optional[str], ours_sts: Optional[str], server: ServerError
+) -> Tuple[List[Hunk], List[Cause], bool]:
+    """``(hunks, causes, whether anything was compared)``."""
+    if ours_creq is not None and server.canonical_request is not None:
+        report = diff_canonical(
+            ours_creq,
+            unmasked(server.canonical_request, ours_creq),
+            ours_string_to_sign=ours_sts,
+            theirs_string_to_sign=server.string_to_sign,
+        )
+        return report.hunks, report.causes, True
+    if ours_sts is not None and server.string_to_sign is not None:
+        # The legacy schemes (sigv2, s3-v2) have no canonical request, and an answer may carry
+        # only the string to sign: it is compared line by line, each line named.
+        theirs = unmasked(server.string_to_sign, ours_sts)
+        if ours_sts.startswith("AWS4"):
+            labels: Callable[[int], str] = string_to_sign_label
+        else:
+            labels = legacy_labels(ours_sts)
+        hunks = _hunks("string to sign", ours_sts, theirs, labels)
+        causes = string_to_sign_causes(ours_sts, theirs) + legacy_causes(ours_sts, theirs)
+        return hunks, causes, True
+    return [], [], False
 
 
 def diff_request(
@@ -462,5 +664,15 @@ def diff_request(
     credentials: Credentials,
     at: Optional[_dt.datetime] = None,
 ) -> DiffReport:
-    """Sign ``request`` with ``signer`` at ``at`` and diff the result against the answer."""
-    return diff(signer.sign(request, credentials, at), server_answer)
+    """Sign ``request`` with ``signer`` at ``at`` and diff the result against the answer.
+
+    Without ``at`` the request is signed at the time the answer shows (:func:`server_time`),
+    else now: signed at another time, a wrong secret would show only as a changed date."""
+    server = (
+        server_answer
+        if isinstance(server_answer, ServerError)
+        else parse_server_error(server_answer, strict=True)
+    )
+    if at is None:
+        at = server_time(server)
+    return diff(signer.sign(request, credentials, at), server)

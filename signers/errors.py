@@ -50,6 +50,10 @@ __all__ = [
     "MalformedPOSTRequest",
     "PreconditionFailed",
     "MaxPostPreDataLengthExceeded",
+    "IncompleteBody",
+    "InvalidChunkSizeError",
+    "BadDigest",
+    "MalformedTrailerError",
 ]
 
 
@@ -437,5 +441,50 @@ class MaxPostPreDataLengthExceeded(VerificationError):
     """The form fields before the file of a POST upload are over the limit (S3: 20 KiB)."""
 
     code = "MaxPostPreDataLengthExceeded"
+    http_status = 400
+    json_code = "InvalidParameterException"
+
+
+# -- S3's answers to aws-chunked bodies ----------------------------------------------------------
+#
+# The codes S3 gives a chunked upload it refuses, as S3-compatible servers recorded them against
+# S3 itself (versity/versitygw issues 1653, 1660, 1666, 1683, 1685, 1690, 1692 and 1694, where the
+# expected answers are S3's): malformed framing and truncation IncompleteBody; a short chunk that
+# is not the last InvalidChunkSizeError; a checksum that does not match BadDigest ("The CRC32C you
+# specified did not match the calculated checksum."); trailing data that breaks the format
+# MalformedTrailerError.  A chunk or trailer signature that does not match is
+# SignatureDoesNotMatch.
+
+
+class IncompleteBody(VerificationError):
+    """An aws-chunked body that ends early or breaks the chunk format, or whose decoded length is
+    not the ``x-amz-decoded-content-length`` declared."""
+
+    code = "IncompleteBody"
+    http_status = 400
+    json_code = "InvalidParameterException"
+
+
+class InvalidChunkSizeError(VerificationError):
+    """A chunk that is not the last is under 8 KiB (S3's minimum), or over the server's limit."""
+
+    code = "InvalidChunkSizeError"
+    http_status = 403
+    json_code = "InvalidParameterException"
+
+
+class BadDigest(VerificationError):
+    """The payload does not match the ``x-amz-checksum-*`` value sent (header or trailer)."""
+
+    code = "BadDigest"
+    http_status = 400
+    json_code = "InvalidParameterException"
+
+
+class MalformedTrailerError(VerificationError):
+    """The trailer of an aws-chunked body is malformed, undeclared in ``x-amz-trailer``, or
+    missing one that was declared."""
+
+    code = "MalformedTrailerError"
     http_status = 400
     json_code = "InvalidParameterException"

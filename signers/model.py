@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import io as _io
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Iterable, List, Mapping, NoReturn, Optional, Tuple, Union
+from typing import IO, TYPE_CHECKING, Any, Iterable, List, Mapping, NoReturn, Optional, Tuple, Union
 
 from ._encoding import split_query
 from ._http import DEFAULT_PORTS, split_url
@@ -17,6 +18,8 @@ __all__ = [
     "PayloadHash",
     "UNSIGNED_PAYLOAD",
     "Body",
+    "STREAM_BODY_MESSAGE",
+    "is_stream",
     "Header",
     "check_arguments",
     "check_request",
@@ -135,7 +138,18 @@ class PayloadHash(_Frozen):
         return hash(("PayloadHash", self.hex))
 
 
-Body = Union[bytes, _UnsignedPayload, PayloadHash]
+# A binary file object (``read(size)`` gives bytes) is an aws-chunked body, read only to verify one.
+Body = Union[bytes, _UnsignedPayload, PayloadHash, IO[bytes]]
+STREAM_BODY_MESSAGE = (
+    "body: a file object is read only as an aws-chunked stream (sign_stream() signs one, "
+    "signers.verify() checks a STREAMING-* request's); give bytes, UNSIGNED_PAYLOAD or a "
+    "PayloadHash"
+)
+
+
+def is_stream(body: object) -> bool:
+    """Whether ``body`` is a file object (an aws-chunked stream), not bytes or a marker."""
+    return not isinstance(body, (bytes, _UnsignedPayload, PayloadHash))
 
 
 class _Keep:
@@ -248,8 +262,13 @@ def _normalize_body(body: object) -> Body:
         return body
     if body is None:
         return b""
+    if callable(getattr(body, "read", None)):
+        if isinstance(body, _io.TextIOBase):
+            raise InvalidRequest("body: a text file; open it in binary mode ('rb')", field="body")
+        return body  # type: ignore[return-value]  # (a binary file: an aws-chunked stream)
     raise InvalidRequest(
-        f"body: expected bytes, str, UNSIGNED_PAYLOAD or PayloadHash, got {type(body).__name__}",
+        "body: expected bytes, str, UNSIGNED_PAYLOAD, a PayloadHash or a binary file object, "
+        f"got {type(body).__name__}",
         field="body",
     )
 
@@ -278,7 +297,9 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
         method = _field(0, "The HTTP method, upper-cased (as HTTP clients send it).")
         url = _field(1, "The absolute URL, exactly as given.")
         headers = _field(2, "The headers as (name, value) pairs, in order, duplicates kept.")
-        body = _field(3, "bytes, UNSIGNED_PAYLOAD or a PayloadHash.")
+        body = _field(
+            3, "bytes, UNSIGNED_PAYLOAD, a PayloadHash, or a binary file (an aws-chunked body)."
+        )
         scheme = _field(4, "The URL scheme, lower-cased: http or https.")
         authority = _field(5, "host[:port] as written in the URL.")
         path = _field(6, "The path as written in the URL (still percent-encoded), maybe empty.")
@@ -651,9 +672,12 @@ def check_request(request: object) -> None:
         )
 
 
-def check_arguments(request: object, credentials: object) -> None:
-    """The type checks every signer starts with (exact types first: they are the common case)."""
+def check_arguments(request: object, credentials: object, *, stream: bool = False) -> None:
+    """The type checks every signer starts with (exact types first: they are the common case).
+    A file-object body is refused unless ``stream`` (verification of an aws-chunked body)."""
     check_request(request)
+    if not stream and is_stream(request[3]):  # type: ignore[index]
+        raise InvalidRequest(STREAM_BODY_MESSAGE, field="body")
     if type(credentials) is not Credentials and not isinstance(credentials, Credentials):
         raise InvalidRequest(
             f"credentials: expected signers.Credentials, got {type(credentials).__name__}",

@@ -3,7 +3,8 @@
 A request that verifies gets the answer its protocol expects (:mod:`signers._serving.shapes`:
 S3 operations, query-protocol XML, JSON ``{}``), so SDK clients parse it; the verification
 account (scheme, access key, signed headers, time, region, service) is in the
-``x-sigbridge-verified`` header (JSON), and is the content of an S3 ``GetObject``.  A request
+``x-sigbridge-verified`` header (JSON), and is the content of an S3 ``GetObject`` (with
+``json_account`` every answer's body, as before SDK-shaped answers).  A request
 that fails gets the error AWS would send: XML ``<Error>`` for S3, XML ``<ErrorResponse>`` for
 query-protocol services, JSON ``{"__type": ..., "message": ...}`` for JSON-protocol services
 (``Content-Type: application/x-amz-json-*`` or an ``X-Amz-Target`` header), with AWS's status;
@@ -37,7 +38,6 @@ import secrets
 import socket
 import sys
 from typing import Any, Callable, Dict, Iterable, Mapping, NamedTuple, Optional, Tuple, Union
-from xml.sax.saxutils import escape
 
 from ._serving.bounded import (
     DEFAULT_BACKLOG,
@@ -73,7 +73,8 @@ from ._serving.keys import load_credentials_file, parse_credential
 from ._serving.masking import masked
 from ._serving.shapes import Answer, md5_hasher, success
 from ._verification import Lookup, Verified, detect, verify
-from ._verification.answers import S3_SERVICES
+from ._verification.http_answers import error_response
+from ._verification.http_answers import protocol_of as _protocol
 from .errors import (
     InvalidCredentials,
     InvalidOption,
@@ -107,111 +108,6 @@ __all__ = [
 #: The response header that carries the verification account (JSON) of an accepted request.
 VERIFIED_HEADER = "x-sigbridge-verified"
 
-_JSON_TYPES = ("application/x-amz-json", "application/json")
-
-
-# -- AWS-shaped answers ------------------------------------------------------------------------
-
-
-def _xml_text(value: str) -> str:
-    # Characters XML 1.0 cannot carry at all become visible escapes; CR survives as &#13;.
-    out = []
-    for c in value:
-        code = ord(c)
-        if (
-            (code < 0x20 and c not in "\t\n\r")
-            or 0xD800 <= code <= 0xDFFF
-            or code
-            in (
-                0xFFFE,
-                0xFFFF,
-            )
-        ):
-            out.append(f"\\x{code & 0xFF:02x}" if code >= 0xDC80 else f"\\u{code:04x}")
-        else:
-            out.append(c)
-    return escape("".join(out)).replace("\r", "&#13;")
-
-
-def _hex_bytes(text: str) -> str:
-    return " ".join(f"{b:02x}" for b in text.encode("utf-8", "surrogateescape"))
-
-
-def _coral_message(err: VerificationError) -> str:
-    # Query and JSON services spell the server's artifacts out in the message itself.  SigV2 has
-    # no canonical request: its string to sign is given alone, in the same words, so that
-    # ``signers.diagnose`` (and a reader) can compare it.
-    message = err.message
-    if err.string_to_sign is None:
-        return message
-    if err.canonical_request is not None:
-        message += (
-            "\n\nThe Canonical String for this request should have been\n'"
-            + err.canonical_request
-            + "'"
-        )
-    return message + "\n\nThe String-to-Sign should have been\n'" + err.string_to_sign + "'\n"
-
-
-def error_response(
-    err: VerificationError, protocol: str, request_id: str
-) -> Tuple[int, str, bytes]:
-    """``(status, content type, body)`` of AWS's answer to ``err`` in ``protocol``."""
-    code = err.code_for(protocol)
-    if protocol == "json":
-        body = json.dumps({"__type": code, "message": _coral_message(err)})
-        return (
-            err.http_status,
-            "application/x-amz-json-1.1",
-            body.encode("utf-8", "backslashreplace"),
-        )
-    if protocol == "query":
-        text = (
-            '<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type>'
-            f"<Code>{_xml_text(code)}</Code><Message>{_xml_text(_coral_message(err))}</Message>"
-            f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
-        )
-        return err.http_status, "text/xml", text.encode("utf-8", "backslashreplace")
-    parts = [
-        '<?xml version="1.0" encoding="UTF-8"?>\n<Error>',
-        f"<Code>{_xml_text(code)}</Code><Message>{_xml_text(err.message)}</Message>",
-    ]
-    parts.extend(f"<{name}>{_xml_text(value)}</{name}>" for name, value in err.details)
-    if err.string_to_sign is not None:
-        parts.append(f"<StringToSign>{_xml_text(err.string_to_sign)}</StringToSign>")
-        parts.append(f"<StringToSignBytes>{_hex_bytes(err.string_to_sign)}</StringToSignBytes>")
-    if err.canonical_request is not None:
-        parts.append(f"<CanonicalRequest>{_xml_text(err.canonical_request)}</CanonicalRequest>")
-        parts.append(
-            f"<CanonicalRequestBytes>{_hex_bytes(err.canonical_request)}</CanonicalRequestBytes>"
-        )
-    parts.append(f"<RequestId>{request_id}</RequestId><HostId>sigbridge</HostId></Error>")
-    return err.http_status, "application/xml", "".join(parts).encode("utf-8", "backslashreplace")
-
-
-def _protocol(request: Optional[Request], headers: Mapping[str, str]) -> str:
-    """json / s3 / query, read from the request as AWS front ends would."""
-    content_type = (headers.get("content-type") or "").lower()
-    if content_type.startswith(_JSON_TYPES) or "x-amz-target" in headers:
-        return "json"
-    if request is not None:
-        try:
-            detected = detect(request)
-        except (SigningError, ValueError):
-            detected = None
-        if detected is not None and (
-            detected.scheme.startswith("s3-") or detected.service in S3_SERVICES
-        ):
-            return "s3"
-        if detected is not None and detected.scheme == "sigv2":
-            return "query"  # SigV2 is the query APIs' scheme, whatever the path or method
-        if content_type.startswith("application/x-www-form-urlencoded") or any(
-            name == "Action" for name, _ in request.query_pairs()
-        ):
-            return "query"
-    return "s3"
-
-
 # -- the server --------------------------------------------------------------------------------
 
 
@@ -220,6 +116,7 @@ class ServerConfig:
 
     __slots__ = (
         "clock",
+        "json_account",
         "limits",
         "log",
         "lookup",
@@ -253,10 +150,12 @@ class ServerConfig:
         upstream_signing: Optional[UpstreamSigning] = None,
         upstream_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         options: Optional[Mapping[str, Mapping[str, Any]]] = None,
+        json_account: bool = False,
         clock: Optional[Callable[[], _dt.datetime]] = None,
         log: Optional[Callable[[str], None]] = None,
     ) -> None:
         self.lookup = lookup
+        self.json_account = json_account
         self.region = region
         self.service = service
         self.max_skew = max_skew
@@ -566,12 +465,18 @@ class _Handler(BoundedHandler):
         elif isinstance(request.body, bytes):
             md5.update(request.body)
         request_id = secrets.token_hex(8).upper()
+        body = json.dumps(admitted.account).encode("utf-8")
+        if self.server.config.json_account:  # the answer of old: the account, whatever was asked
+            self._log(200, "OK " + admitted.scheme)
+            json_type = [("Content-Type", "application/json"), (VERIFIED_HEADER, account)]
+            self._send(200, json_type, body, request_id)
+            return
         answer: Answer = success(
             request,
             scheme=admitted.scheme,
             service=admitted.service,
             region=admitted.region,
-            account=json.dumps(admitted.account).encode("utf-8"),
+            account=body,
             request_id=request_id,
             body_md5=md5.hexdigest(),
             virtual_host_suffix=self.server.config.virtual_host_suffix,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from typing import (
+    TYPE_CHECKING,
     Callable,
     FrozenSet,
     Iterable,
@@ -60,6 +61,10 @@ from ._time import amz_date, request_time, resolve_time, short_date
 from .errors import AlreadySigned, InvalidRequest
 from .model import Artifacts, Credentials, Header, Request, SignedRequest, check_arguments
 from .options import SigV4Options
+
+if TYPE_CHECKING:
+    from .streaming import Body as StreamBody
+    from .streaming import ChunkSigner, SignedStream
 
 __all__ = [
     "ALGORITHM",
@@ -190,7 +195,8 @@ _DESCRIPTIONS = (
     "SigV4 (AWS4-HMAC-SHA256) in the Authorization header",
     "SigV4 presigned URL (X-Amz-* query parameters)",
 )
-_FEATURE_SETS = (FEATURES | {"sigv4:header"}, FEATURES | {"sigv4:query"})
+# ("aws-chunked": sign_stream and chunk_signer, header placement only)
+_FEATURE_SETS = (FEATURES | {"sigv4:header", "aws-chunked"}, FEATURES | {"sigv4:query"})
 
 _verification = lazy_module("._verification.sigv4")
 
@@ -207,6 +213,12 @@ class SigV4Family(OptionsSigner):
     __slots__ = ()
     options: SigV4Options
 
+    if TYPE_CHECKING:  # (each subclass signs its own way; sign_stream signs the seed with it)
+
+        def sign(
+            self, request: Request, credentials: Credentials, at: Optional[_dt.datetime] = None
+        ) -> SignedRequest: ...
+
     @property
     def expires(self) -> int:
         """The lifetime of a presigned URL, in seconds (``placement="query"``)."""
@@ -216,6 +228,48 @@ class SigV4Family(OptionsSigner):
         """The canonical URI of ``request`` under this signer's path options."""
         opts = self.options
         return canonical_path(request.path, opts.normalize_path, opts.double_encode)
+
+    def sign_stream(
+        self,
+        request: Request,
+        credentials: Credentials,
+        body: StreamBody,
+        at: Optional[_dt.datetime] = None,
+        *,
+        mode: str = "signed",
+        chunk_size: int = 65536,
+        checksum: Optional[str] = None,
+        trailers: Union[Mapping[str, str], Iterable[Header]] = (),
+    ) -> SignedStream:
+        """Sign ``request`` for an aws-chunked ``body`` (S3's chunked upload); the body is signed
+        chunk by chunk as the result is read (:mod:`signers.streaming`).
+
+        ``body`` is bytes, a binary file object or an iterable of bytes, read ``chunk_size``
+        bytes at a time (8 KiB ... 16 MiB).  ``mode``: ``"signed"``
+        (``STREAMING-AWS4-HMAC-SHA256-PAYLOAD``), ``"signed-trailer"`` (``...-PAYLOAD-TRAILER``)
+        or ``"unsigned-trailer"`` (``STREAMING-UNSIGNED-PAYLOAD-TRAILER``); SigV4A declares its
+        ECDSA names.  ``checksum`` (``"CRC32"``, ``"CRC32C"``, ``"CRC64NVME"``, ``"SHA1"``,
+        ``"SHA256"``) goes as the ``x-amz-checksum-*`` trailer, declared in ``x-amz-trailer``
+        (mode ``"signed"``: as a header, and only for a bytes body); ``trailers`` are more
+        ``(name, value)`` trailers.  ``Content-Length`` (the wire length, set when the body's
+        length is known) is signed unless ``unsigned_headers`` names it.
+        """
+        from .streaming import sign_stream
+
+        return sign_stream(
+            self, request, credentials, body, at,
+            mode=mode, chunk_size=chunk_size, checksum=checksum, trailers=trailers,
+        )  # fmt: skip
+
+    def chunk_signer(
+        self, credentials: Credentials, *, seed_signature: str, at: Optional[_dt.datetime]
+    ) -> ChunkSigner:
+        """The :class:`~signers.streaming.ChunkSigner` that chains the chunk and trailer
+        signatures of a request this signer signed at ``at`` (the seed's time) with
+        ``seed_signature``: the staged form of :meth:`sign_stream`."""
+        from .streaming import chunk_signer
+
+        return chunk_signer(self, credentials, seed_signature=seed_signature, at=at)
 
     def verify(
         self,
@@ -262,7 +316,11 @@ class SigV4Signer(SigV4Family):
     ) -> SignedRequest:
         """Sign ``request`` (a presigned URL with ``placement="query"``); the result carries a
         new request and the artifacts.  ``at`` is the signing time (aware; ``None`` = now)."""
-        if type(request) is not Request or type(credentials) is not Credentials:
+        if (
+            type(request) is not Request
+            or type(credentials) is not Credentials
+            or type(request[3]) is not bytes  # (a file-object body is refused there)
+        ):
             check_arguments(request, credentials)
         opts = self.options
         if "%" in request[7]:

@@ -60,7 +60,7 @@ _DESCRIPTIONS = (
     "SigV4A (AWS4-ECDSA-P256-SHA256, multi-region) in the Authorization header",
     "SigV4A presigned URL (X-Amz-* query parameters, X-Amz-Region-Set)",
 )
-_FEATURE_SETS = (FEATURES | {"sigv4a:header"}, FEATURES | {"sigv4a:query"})
+_FEATURE_SETS = (FEATURES | {"sigv4a:header", "aws-chunked"}, FEATURES | {"sigv4a:query"})
 
 
 def require_cryptography() -> None:

@@ -91,7 +91,9 @@ def test_presign_json_and_explain(capsys: Any) -> None:
     )
     assert code == 0
     assert "Canonical request:" in out and "x-amz-target:AmazonEC2" in out
-    assert "inferred" in out and "'ecs'" in out
+    # --explain says where the region and the signing name came from
+    assert "# region us-east-1: host 'ecs.us-east-1.amazonaws.com'" in out
+    assert "# service ecs: X-Amz-Target prefix 'AmazonEC2ContainerServiceV20141113'" in out
 
 
 def test_data_from_file(tmp_path: Any, capsys: Any) -> None:

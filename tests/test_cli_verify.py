@@ -96,7 +96,8 @@ def test_request_arguments():
     assert credentials_from_args(args, env) == signers.Credentials("E", "S", "T")
     assert time_from_args(args) is None
     with pytest.raises(signers.InvalidCredentials):
-        credentials_from_args(args, {})
+        # (no keys anywhere: the chain ends at instance metadata, switched off here)
+        credentials_from_args(args, {"AWS_EC2_METADATA_DISABLED": "true"})
 
 
 def test_explain_prints_every_stage(capsys):

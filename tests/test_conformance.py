@@ -584,7 +584,9 @@ def test_cli_add_arguments_on_a_foreign_parser(capsys: Any) -> None:
     args = parser.parse_args(["--scheme", "sigv4a", "--list"])
     assert cli.run(args) == 0
     listed = capsys.readouterr().out.splitlines()
-    assert len(listed) == 40 and all(line.startswith("sigv4a::v4a/") for line in listed)
+    # (the 40 SigV4A cases and the 2 aws-chunked ones)
+    assert len(listed) == 42
+    assert all(line.startswith(("sigv4a::v4a/", "sigv4a::v4a-chunked/")) for line in listed)
     skipped = [line for line in listed if "\tskip\t" in line]
     assert [line.split("\t")[0] for line in skipped] == [
         "sigv4a::v4a/get-vanilla-query-order-key",

@@ -411,7 +411,17 @@ def test_published_s3_examples_verify() -> None:
     presigned = signers.migrate(DOC_S3_PRESIGNED, DOC_CREDS, verify=True, at=at)
     assert presigned.account.verified is True
     assert presigned.options["expires"] == 1175139620 - 1175136020
+    # The PUT's Date is two days before the presigned URL's time: it verifies at its own time
+    # and, as a server would answer, not two days later (RequestTimeTooSkewed).
     put = signers.migrate(DOC_S3_PUT, DOC_CREDS, verify=True, at=at)
+    assert put.account.verified is False
+    assert any("RequestTimeTooSkewed" in note for note in put.account.notes)
+    put = signers.migrate(
+        DOC_S3_PUT,
+        DOC_CREDS,
+        verify=True,
+        at=datetime.datetime(2007, 3, 27, 21, 15, 45, tzinfo=UTC),
+    )
     assert put.account.verified is True
     assert put.request.headers == (("Content-Type", "image/jpeg"), ("Content-Length", "94328"))
     assert put.account.removed_headers == ("Date", "Authorization")
@@ -473,13 +483,17 @@ def test_verification_with_the_wrong_secret_or_key() -> None:
 def test_verify_needs_credentials_and_a_signature_method() -> None:
     with pytest.raises(signers.InvalidCredentials, match="verify=True needs"):
         signers.migrate(DOC_EMR_URL, verify=True)
+    # (the verifier's answers: what a server says of these requests)
     no_method = DOC_EMR_URL.replace("SignatureMethod=HmacSHA256&", "")
-    with pytest.raises(MigrationError, match="'SignatureMethod' is missing"):
+    with pytest.raises(
+        MigrationError, match="must contain the parameter SignatureMethod"
+    ) as caught:
         signers.migrate(no_method, DOC_CREDS, verify=True)
+    assert caught.value.code == "MissingParameter"
     unknown = DOC_EMR_URL.replace("HmacSHA256", "HmacMD5")
-    with pytest.raises(signers.InvalidOption, match="HmacMD5") as caught:
+    with pytest.raises(MigrationError, match="HmacMD5") as caught:
         signers.migrate(unknown, DOC_CREDS, verify=True)
-    assert caught.value.field == "SignatureMethod"
+    assert (caught.value.code, caught.value.field) == ("InvalidParameterValue", "SignatureMethod")
 
 
 # -- detection ---------------------------------------------------------------------------------
@@ -767,7 +781,7 @@ def test_cli_signs_and_verifies_with_env_credentials(
         at=datetime.datetime(2011, 10, 3, 15, 19, 30, tzinfo=UTC),
         monkeypatch=monkeypatch,
     )
-    assert f"Authorization:{theirs['authorization']}" in out
+    assert f"Authorization: {theirs['authorization']}" in out
     assert DOC_SK not in out
 
 
@@ -807,17 +821,18 @@ def test_cli_raw_request_from_a_file_and_stdin(
     )
     path = tmp_path / "put.txt"
     path.write_text(raw)
-    code, out, err = _run(capsys, [f"@{path}", "--verify", "--json"])
+    at = ["--at", "2007-03-27T21:15:45Z"]  # the request's Date: verified as a server would then
+    code, out, err = _run(capsys, [f"@{path}", "--verify", "--json", *at])
     assert code == 0, err
     data = json.loads(out)
     assert data["scheme"] == "s3-v2" and data["signed"] is True
     assert data["account"]["verified"] is True
     assert data["account"]["removed_headers"] == ["Date", "Authorization"]
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw.encode())))
-    code, out, err = _run(capsys, ["-", "--verify", "-q"])
+    code, out, err = _run(capsys, ["-", "--verify", "-q", *at])
     assert code == 0, err
-    assert out.startswith("PUT /photos/puppy.jpg HTTP/1.1\nHost:johnsmith.s3.amazonaws.com\n")
-    assert "Authorization:AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/" in out
+    assert out.startswith("PUT /photos/puppy.jpg HTTP/1.1\nHost: johnsmith.s3.amazonaws.com\n")
+    assert "Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/" in out
 
 
 @pytest.mark.parametrize(

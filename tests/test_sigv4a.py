@@ -186,7 +186,10 @@ def test_published_signatures_verify_with_our_derived_key(case: Path, location: 
 
 
 def _v4a_vectors() -> List[vectors.Vector]:
-    return [v for v in vectors.load_vectors() if v.family == "sigv4a" and v.expected]
+    # (the cases that publish a signed request: not the aws-chunked ones, which have none)
+    return [
+        v for v in vectors.load_vectors() if v.family == "sigv4a" and "signed-request" in v.expected
+    ]
 
 
 V4A_VECTORS = _v4a_vectors()

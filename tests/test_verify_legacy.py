@@ -902,9 +902,9 @@ def test_huge_values() -> None:
         _verify_error(replace_raw_query_param(_s3_query(), "Expires", "9" * 5000)).code
         == "AccessDenied"
     )
-    assert _verify_error(replace_raw_query_param(_s3_query(), "Expires", "9" * 20)).code == (
-        "SignatureDoesNotMatch"  # far in the future: not expired, but not what was signed
-    )
+    far = _verify_error(replace_raw_query_param(_s3_query(), "Expires", "9" * 20))
+    # far in the future: not expired, but beyond the lifetime a server accepts (max_lifetime)
+    assert far.code == "AccessDenied" and far.field == "Expires" and "lifetime" in str(far)
     assert _verify_error(set_sigv2_param(_sigv2_get(), "Timestamp", "2" * 5000)).code == (
         "InvalidParameterValue"
     )
@@ -943,3 +943,33 @@ def test_bad_server_options_are_a_configuration_error_not_the_clients() -> None:
     with pytest.raises(signers.InvalidOption) as info:
         signers.verify(_s3_header(), {AK: CREDS}, now=AT, options={"s3-v2": {"bogus": 1}})
     assert not isinstance(info.value, signers.VerificationError)
+
+
+def test_legacy_lifetimes_are_bounded() -> None:
+    # A SigV2 Expires in 2099 and an S3 presigned Expires in 2286 were accepted; both now have a
+    # documented maximum (max_lifetime, seven days by default), refused with the scheme's code.
+    keys = {AK: CREDS}
+    at = AT
+    sigv2 = signers.get_signer("sigv2", expires=dt.datetime(2099, 1, 1, tzinfo=dt.timezone.utc))
+    far_v2 = sigv2.sign(Request("GET", SQS + "?Action=ListQueues"), CREDS, at).request
+    with pytest.raises(signers.InvalidParameterValue) as caught:
+        signers.verify(far_v2, keys, at)
+    assert caught.value.field == "Expires" and caught.value.http_status == 400
+    assert signers.verify(far_v2, keys, at, max_lifetime=10**10).scheme == "sigv2"
+    s3 = signers.get_signer(
+        "s3-v2-query", expires_at=dt.datetime(2286, 1, 1, tzinfo=dt.timezone.utc)
+    )
+    far_s3 = s3.sign(Request("GET", "https://b.s3.amazonaws.com/k"), CREDS, at).request
+    with pytest.raises(signers.AccessDenied) as refused:
+        signers.verify(far_s3, keys, at)
+    assert refused.value.field == "Expires" and refused.value.http_status == 403
+    assert signers.verify(far_s3, keys, at, max_lifetime=10**10).scheme == "s3-v2-query"
+    # within the bound: accepted, by the dispatcher and by the signer's own verify
+    week = signers.get_signer("s3-v2-query", expires=604800)
+    ok = week.sign(Request("GET", "https://b.s3.amazonaws.com/k"), CREDS, at).request
+    assert signers.verify(ok, keys, at).scheme == "s3-v2-query"
+    assert week.verify(ok, CREDS, at).signature
+    with pytest.raises(signers.AccessDenied):
+        week.verify(ok, CREDS, at, max_lifetime=3600)  # type: ignore[call-arg]
+    with pytest.raises(signers.InvalidOption):
+        signers.verify(ok, keys, at, max_lifetime=-1)

@@ -140,15 +140,13 @@ def canonical_amz_headers(headers: Iterable[Pair]) -> str:
 
     Each line ends with a newline; no ``x-amz-*`` header gives the empty string.
     """
-    merged: Dict[str, str] = {}
+    merged: Dict[str, List[str]] = {}
     for name, value in headers:
         key = name.lower()
         if not key.startswith(_AMZ_PREFIX):
             continue
-        value = trim(value)
-        previous = merged.get(key)
-        merged[key] = value if previous is None else previous + "," + value
-    return "".join([n + ":" + merged[n] + "\n" for n in sorted(merged)])
+        merged.setdefault(key, []).append(trim(value))
+    return "".join([n + ":" + ",".join(merged[n]) + "\n" for n in sorted(merged)])
 
 
 def amz_query_pairs(request: Request) -> List[Pair]:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Tup
 from .. import _crypto
 from .._encoding import HEADER_BLANKS, bad_escape, merge_headers
 from ..errors import AlreadySigned, InvalidRequest
-from ..model import PayloadHash
+from ..model import STREAM_BODY_MESSAGE, PayloadHash, _UnsignedPayload
 
 if TYPE_CHECKING:
     from ..model import Body, Request
@@ -33,6 +33,13 @@ __all__ = [
     "ECDSA_ALGORITHM",
     "UNSIGNED_PAYLOAD_VALUE",
     "STREAMING_PREFIX",
+    "STREAMING_SIGNED",
+    "STREAMING_SIGNED_TRAILER",
+    "STREAMING_UNSIGNED_TRAILER",
+    "STREAMING_ECDSA_SIGNED",
+    "STREAMING_ECDSA_SIGNED_TRAILER",
+    "STREAMING_EVENTS",
+    "STREAMING_PAYLOADS",
     "TERMINATOR",
     "credential_scope",
     "region_set_scope",
@@ -40,6 +47,8 @@ __all__ = [
     "string_to_sign",
     "authorization_header",
     "body_hash",
+    "stream_body_refused",
+    "is_streaming_payload",
     "declared_payload_hash",
     "signing_headers",
     "is_hex_sha256",
@@ -55,6 +64,25 @@ ECDSA_ALGORITHM = "AWS4-ECDSA-P256-SHA256"
 UNSIGNED_PAYLOAD_VALUE = "UNSIGNED-PAYLOAD"
 #: The payload hashes of aws-chunked and event-stream bodies all start with this.
 STREAMING_PREFIX = "STREAMING-"
+# The streaming declarations AWS defines (S3 API reference, "Authenticating Requests: Using the
+# Authorization Header", the x-amz-content-sha256 values; event streams: Transcribe's guide).
+# Any other STREAMING-* value is refused: no server could check such a body.
+STREAMING_SIGNED = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+STREAMING_SIGNED_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+STREAMING_ECDSA_SIGNED = "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD"
+STREAMING_ECDSA_SIGNED_TRAILER = "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER"
+STREAMING_EVENTS = "STREAMING-AWS4-HMAC-SHA256-EVENTS"
+STREAMING_PAYLOADS = frozenset(
+    {
+        STREAMING_SIGNED,
+        STREAMING_SIGNED_TRAILER,
+        STREAMING_UNSIGNED_TRAILER,
+        STREAMING_ECDSA_SIGNED,
+        STREAMING_ECDSA_SIGNED_TRAILER,
+        STREAMING_EVENTS,
+    }
+)
 TERMINATOR = "aws4_request"
 
 # Headers and query parameters that signing adds: a request that already carries one is refused
@@ -115,12 +143,24 @@ def authorization_header(
 
 def body_hash(body: Body) -> str:
     """The payload hash of a body: hex SHA-256 of bytes, a :class:`PayloadHash` as given, or
-    ``UNSIGNED-PAYLOAD``."""
+    ``UNSIGNED-PAYLOAD``.  A file object (an aws-chunked stream) has none: refused."""
     if isinstance(body, bytes):
         return _sha256(body).hexdigest() if body else _crypto.EMPTY_SHA256
     if isinstance(body, PayloadHash):
         return body.hex
-    return UNSIGNED_PAYLOAD_VALUE
+    if isinstance(body, _UnsignedPayload):
+        return UNSIGNED_PAYLOAD_VALUE
+    raise stream_body_refused()
+
+
+def stream_body_refused() -> InvalidRequest:
+    """The error for a file-object body where a whole body is needed (signing, hashing)."""
+    return InvalidRequest(STREAM_BODY_MESSAGE, field="body")
+
+
+def is_streaming_payload(value: str) -> bool:
+    """Whether ``value`` is one of the STREAMING-* declarations AWS defines."""
+    return value in STREAMING_PAYLOADS
 
 
 def is_hex_sha256(value: str) -> bool:
@@ -142,13 +182,15 @@ def declared_payload_hash(request: Request, header_value: Optional[str]) -> str:
     body = request.body
     if header_value is None:
         return body_hash(body)
+    if not isinstance(body, (bytes, PayloadHash, _UnsignedPayload)):
+        raise stream_body_refused()
     declared = header_value.strip(HEADER_BLANKS)
     lowered = declared.lower()
     is_hex = is_hex_sha256(lowered)
-    if not (is_hex or declared == UNSIGNED_PAYLOAD_VALUE or declared.startswith(STREAMING_PREFIX)):
+    if not (is_hex or declared == UNSIGNED_PAYLOAD_VALUE or declared in STREAMING_PAYLOADS):
         raise InvalidRequest(
-            f"header 'x-amz-content-sha256': {declared!r} is neither a hex SHA-256, "
-            "UNSIGNED-PAYLOAD nor a STREAMING- value",
+            f"header 'x-amz-content-sha256': {declared[:80]!r} is neither a hex SHA-256, "
+            "UNSIGNED-PAYLOAD nor one of the STREAMING- values AWS defines",
             field="x-amz-content-sha256",
         )
     if is_hex:

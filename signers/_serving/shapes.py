@@ -16,8 +16,9 @@ A verified request is answered as the service would answer an empty account:
   ``<ActionResult>`` and ``<ResponseMetadata><RequestId>``; EC2's shape (``<requestId>``, no
   result wrapper) when the signing name or host is EC2's, and both when no service is named
   (SigV2);
-- **JSON** (``application/x-amz-json-*`` or ``X-Amz-Target``): ``{}``;
-- anything else (REST APIs): 200 with an empty body.
+- **JSON** (``application/x-amz-json-*`` or ``X-Amz-Target``): ``{}`` in the request's type;
+- anything else (REST APIs: API Gateway, Lambda, OpenSearch ...): ``{}`` as
+  ``application/json``; the REST-XML ones (Route 53, CloudFront): an empty body.
 
 :func:`s3_address` reads bucket and key from a request, as the forwarder needs them too.
 """
@@ -41,7 +42,8 @@ Header = Tuple[str, str]
 
 _S3_XMLNS = ' xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
-_JSON_TYPES = ("application/x-amz-json", "application/json")
+#: REST services whose answers are XML (an empty body parses; ``{}`` would not).
+_REST_XML_SERVICES = frozenset({"route53", "cloudfront", "s3-control", "s3control"})
 
 
 class Answer(NamedTuple):
@@ -323,13 +325,16 @@ def success(
     MD5 of the body received (an object's ETag).
     """
     content_type = (request.header("content-type") or "").lower()
-    if content_type.startswith(_JSON_TYPES) or request.has_header("x-amz-target"):
-        kind = content_type if content_type.startswith("application/x-amz-json") else ""
-        return Answer(200, [("Content-Type", kind or "application/x-amz-json-1.1")], b"{}")
+    if content_type.startswith("application/x-amz-json"):
+        return Answer(200, [("Content-Type", content_type)], b"{}")
+    if request.has_header("x-amz-target"):
+        return Answer(200, [("Content-Type", "application/x-amz-json-1.1")], b"{}")
     if scheme.startswith("s3-") or service in S3_SERVICES:
         address = s3_address(request, virtual_host_suffix)
         return _s3_answer(request, address, account, body_md5, region)
     action = _action(request)
     if action:
         return _query_answer(action, service, request.host, request_id)
-    return Answer(200, [], b"")
+    if service in _REST_XML_SERVICES:
+        return Answer(200, [], b"")
+    return Answer(200, [("Content-Type", "application/json")], b"{}")

@@ -125,7 +125,12 @@ class MigrationAccount(_Frozen):
         ):
             out.append(f"host: {self.scope_reason}")
         out.append(f"session token: {self.session_token}")
-        verification = {True: "old signature verified", None: "not requested"}[self.verified]
+        verification = {
+            True: "old signature verified",
+            False: "NOT verified: the signature matches, but the request's time is refused (see "
+            "the note)",
+            None: "not requested",
+        }[self.verified]
         out.append(f"verification: {verification}")
         out.extend(f"note: {note}" for note in self.notes)
         return out
@@ -357,8 +362,8 @@ def migrate(
             "(migrated to header-signed sigv4)",
             field="expires",
         )
-    verified = _verified(request, scheme, credentials, verify, s3_options)
     notes: List[str] = []
+    verified = _verified(request, scheme, credentials, verify, s3_options, time, notes)
     stripped, removed, removed_headers, token = strip(request, scheme, notes)
     region, region_source, service, service_source, reason = _scope(
         request, scheme, region, service
@@ -435,8 +440,12 @@ def _verified(
     credentials: Optional[Credentials],
     verify: bool,
     s3_options: Optional[Mapping[str, Any]],
+    time: _dt.datetime,
+    notes: List[str],
 ) -> Optional[bool]:
-    """``True`` when the old signature was checked (it raises when it does not verify)."""
+    """``True`` when the request verifies at ``time`` as a server would check it, ``False``
+    when only its time is refused (the reason goes to ``notes``), ``None`` when not asked;
+    anything else raises :class:`MigrationError`."""
     if not verify:
         if s3_options is not None:
             s3_signer(s3_options)  # validate it all the same
@@ -446,8 +455,14 @@ def _verified(
             "credentials: verify=True needs the credentials whose secret signed the request",
             field="credentials",
         )
-    verify_old_signature(request, scheme, credentials, s3_options)
-    return True
+    refusal = verify_old_signature(request, scheme, credentials, s3_options, at=time)
+    if refusal is None:
+        return True
+    notes.append(
+        f"the old signature matches, but a server would refuse the request at {iso8601(time)}: "
+        f"{refusal}"
+    )
+    return False
 
 
 def _scope_notes(service: str, region_source: str) -> List[str]:

@@ -5,18 +5,19 @@ Detection is verification's (:func:`signers._verification.detect`, the one schem
 this module adds only what migration requires of the detected request (``SignatureVersion=2`` and a
 ``Signature`` for the query API; ``AWSAccessKeyId``, ``Expires`` and ``Signature`` for an S3
 presigned URL) and says, in its own words, why a request is not something to migrate.  The old
-signature is recomputed with the legacy schemes' pure functions (:mod:`signers.sigv2`,
-:mod:`signers.s3_v2`) over what the request carries and compared in constant time.  Stripping
+signature is checked by verification itself (:func:`signers._verification.verify`, what
+``sigbridge serve`` runs), so that whatever a server refuses is never called verified.  Stripping
 keeps every other query piece as it was sent (its encoding included).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 from .. import s3_v2, sigv2
-from .._crypto import constant_time_equal
 from .._encoding import percent_decode_str
+from .._time import resolve_time
 
 # The one scheme detector is verification's; imported here only, so that its move changes one line.
 from .._verification import detect as _detect
@@ -209,46 +210,6 @@ def _check_access_key(found: str, credentials: Credentials, field: str) -> None:
         )
 
 
-def _compare(scheme: str, expected: str, found: str, text: str, field: str) -> None:
-    if not constant_time_equal(expected, found):
-        raise MigrationError(
-            f"{scheme} signature does not match (SignatureDoesNotMatch): the secret key, or the "
-            "request, differs from what was signed",
-            field=field,
-            stage="verify",
-            string_to_sign=text,
-            code="SignatureDoesNotMatch",
-        )
-
-
-def verify_old_signature(
-    request: Request,
-    scheme: str,
-    credentials: Credentials,
-    s3_options: Optional[Mapping[str, Any]] = None,
-) -> None:
-    """Check the legacy signature ``scheme`` put on ``request``; :class:`MigrationError` (with
-    AWS's code) when it does not verify."""
-    if scheme == "sigv2":
-        _verify_sigv2(request, credentials)
-    else:
-        _verify_s3(request, credentials, presigned=scheme == "s3-v2-query", s3_options=s3_options)
-
-
-def _verify_sigv2(request: Request, credentials: Credentials) -> None:
-    """Check a query-API SigV2 signature; :class:`MigrationError` when it does not verify."""
-    query, body = sigv2.request_params(request)
-    params = query + body
-    # Base64 never contains a space: a '+' sent unencoded was read as one by the form decoding.
-    signature = one_value(params, "Signature", "sigv2").replace(" ", "+")
-    _check_access_key(one_value(params, "AWSAccessKeyId", "sigv2"), credentials, "AWSAccessKeyId")
-    method = one_value(params, "SignatureMethod", "sigv2")
-    signed = [pair for pair in params if pair[0] != "Signature"]
-    text = sigv2.string_to_sign(request.method, sigv2.request_host(request), request.path, signed)
-    expected = sigv2.compute_signature(credentials.secret_key, text, method)
-    _compare("sigv2", expected, signature, text, "Signature")
-
-
 def s3_signer(s3_options: Optional[Mapping[str, Any]]) -> s3_v2.S3V2Signer:
     """The S3 legacy signer ``s3_options`` configure (how an endpoint addresses buckets)."""
     try:
@@ -261,44 +222,61 @@ def s3_signer(s3_options: Optional[Mapping[str, Any]]) -> s3_v2.S3V2Signer:
         ) from None
 
 
-def _verify_s3(
+def _refused(exc: VerificationError) -> MigrationError:
+    """A verification failure as migration reports it: the server's words and code."""
+    return MigrationError(
+        f"old signature not verified: {exc.code}: {exc.message}",
+        field=exc.field,
+        stage="verify",
+        string_to_sign=exc.string_to_sign,
+        code=exc.code,
+    )
+
+
+def verify_old_signature(
     request: Request,
+    scheme: str,
     credentials: Credentials,
-    *,
-    presigned: bool,
     s3_options: Optional[Mapping[str, Any]] = None,
-) -> None:
-    """Check an S3 legacy signature (header or presigned form)."""
-    resource = s3_signer(s3_options).canonical_resource(request)
-    content_md5 = s3_v2.single_header(request, "content-md5")
-    content_type = s3_v2.single_header(request, "content-type")
-    if presigned:
-        _, auth = s3_v2.split_query_auth(request.query_pairs())
-        decoded = [(n, percent_decode_str(v)) for n, v in auth]
-        access_key = one_value(decoded, "AWSAccessKeyId", "s3-v2-query")
-        signature = one_value(decoded, "Signature", "s3-v2-query")
-        date = one_value(decoded, "Expires", "s3-v2-query")
-        # x-amz-* query parameters are signed as x-amz-* headers (the token among them).
-        amz_query = [
-            (n, percent_decode_str(v))
-            for n, v in request.query_pairs()
-            if n.lower().startswith("x-amz-")
-        ]
-        amz = s3_v2.canonical_amz_headers(list(request.headers) + amz_query)
-        field = "Signature"
-    else:
-        authorization = request.header("authorization") or ""
-        parsed = s3_v2.parse_authorization(authorization.strip())
-        if parsed is None:  # the detector accepted it; S3's own parser is stricter
-            raise MigrationError("header 'Authorization' is malformed", field="Authorization")
-        access_key, signature = parsed
-        date = "" if request.has_header("x-amz-date") else s3_v2.single_header(request, "date")
-        amz = s3_v2.canonical_amz_headers(request.headers)
-        field = "Authorization"
-    _check_access_key(access_key, credentials, "AWSAccessKeyId" if presigned else "access key")
-    text = s3_v2.string_to_sign(request.method, content_md5, content_type, date, amz, resource)
-    expected = s3_v2.compute_signature(credentials.secret_key, text)
-    _compare("s3-v2-query" if presigned else "s3-v2", expected, signature, text, field)
+    *,
+    at: Optional[_dt.datetime] = None,
+) -> Optional[str]:
+    """Check ``request`` as :func:`signers.verify` (and so ``sigbridge serve``) checks it at
+    ``at`` (default now), with ``credentials`` (the request's session token joins them when they
+    carry none: it moves to them in migration).
+
+    ``None`` when it verifies.  When only its time is refused (expired, or too far from ``at``)
+    but it verifies at its own time, the server's refusal at ``at`` (``"Code: message"``): the
+    signature matches, yet a server would not accept the request then.  Anything else raises
+    :class:`MigrationError` with the server's code and words.
+    """
+    from .._verification import verify
+    from .._verification.legacy import parse
+
+    when = resolve_time(at, field="at")
+    options = {scheme: dict(s3_options)} if s3_options and scheme != "sigv2" else None
+    try:
+        claimed = parse(scheme, request)
+    except VerificationError as exc:
+        raise _refused(exc) from None
+    field = "access key" if scheme == "s3-v2" else "AWSAccessKeyId"
+    _check_access_key(claimed.access_key, credentials, field)
+    if credentials.token is None and len(claimed.tokens) == 1:
+        token = claimed.tokens[0]
+        credentials = Credentials(credentials.access_key, credentials.secret_key, token)
+    keys = {credentials.access_key: credentials}
+    try:
+        verify(request, keys, when, options=options)
+        return None
+    except VerificationError as first:
+        own = claimed.request_time or claimed.expires_at
+        if own is None or own == when:
+            raise _refused(first) from None
+        try:  # at the request's own time, its time checks pass: is it the time alone?
+            verify(request, keys, own, options=options)
+        except VerificationError as exc:
+            raise _refused(exc) from None
+        return f"{first.code}: {first.message}"
 
 
 # -- stripping ---------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 Used by ``sigbridge migrate --scan``.  The scan reads the syntax tree (:mod:`ast`), so comments,
 docstrings and bare string statements do not count.  A file that does not parse (often Python 2,
-from boto 2's era) is reported once and then read token by token (:mod:`tokenize`), which still
-sees its strings and names without mistaking comments for code.
+from boto 2's era) is reported as skipped -- not as a finding -- and then read token by token
+(:mod:`tokenize`), which still sees its strings and names without mistaking comments for code.
+A file that cannot be read as text (binary, undecodable, unreadable) is skipped and not read.
 
 What is reported, one finding per line (the first rule that matches wins):
 
@@ -13,10 +14,15 @@ What is reported, one finding per line (the first rule that matches wins):
   ``f"AWS {key}:{signature}"`` and ``Authorization: AWS key:sig`` in request templates;
 - ``sigv2-parameter``: ``SignatureVersion`` (=2), ``AWSAccessKeyId``, ``SignatureMethod``;
 - ``sigv2-method``: ``HmacSHA1`` / ``HmacSHA256``;
+- ``botocore-legacy-auth``: botocore's own legacy signers (``SigV2Auth``, ``HmacV1Auth``,
+  ``HmacV1QueryAuth``, ``HmacV1PostAuth``), imported or called;
 - ``hand-rolled-hmac``: in one function, ``hmac`` with SHA-1 or SHA-256 whose result is
-  base64-encoded (SigV4 signatures are hex), reported at the ``hmac`` call;
+  base64-encoded (SigV4 signatures are hex), reported at the ``hmac`` call -- only in a file that
+  mentions AWS somewhere (``aws``, ``amazonaws``, ``x-amz-``, ``boto``, ``s3``, ``ec2``, ``sqs``
+  ... in a name or a string): a webhook's HMAC + base64 is not SigV2;
 - ``boto2``: imports of ``boto`` (version 2), ``S3Connection``, ``calling_format=``,
-  ``boto.connect_*``.
+  ``boto.connect_*`` and each service's ``connect_to_region`` (``boto.ec2.connect_to_region``,
+  or through a name imported from ``boto``).
 """
 
 from __future__ import annotations
@@ -39,7 +45,17 @@ from typing import (
     Union,
 )
 
-__all__ = ["Finding", "scan_source", "scan_file", "python_files", "REPLACEMENTS"]
+__all__ = [
+    "Finding",
+    "Skipped",
+    "FileScan",
+    "scan_text",
+    "scan_path",
+    "scan_source",
+    "scan_file",
+    "python_files",
+    "REPLACEMENTS",
+]
 
 
 class Finding(NamedTuple):
@@ -56,6 +72,25 @@ class Finding(NamedTuple):
         return f"{self.path}:{self.line}: [{self.code}] {self.message}{use}"
 
 
+class Skipped(NamedTuple):
+    """A file the scan could not read as Python 3: why, and where it stopped."""
+
+    path: str
+    line: int
+    reason: str
+
+    def text(self) -> str:
+        return f"{self.path}:{self.line}: skipped: {self.reason}"
+
+
+class FileScan(NamedTuple):
+    """One file's findings, and why it was skipped (``None`` when it parsed)."""
+
+    path: str
+    findings: List[Finding]
+    skipped: Optional[Skipped] = None
+
+
 _R_QUERY = 'signers.get_signer("sigv4", region=..., service=...).sign(request, credentials)'
 _R_S3 = 'signers.get_signer("sigv4", s3=True, region=..., service="s3").sign(request, credentials)'
 _R_PRESIGN = (
@@ -63,6 +98,17 @@ _R_PRESIGN = (
     "(signers.migrate(url, credentials) converts an existing URL)"
 )
 _R_CONFIG_S3 = 'Config(signature_version="s3v4")'
+#: botocore's legacy signer -> its SigV4 counterpart in botocore.auth.
+_BOTOCORE_V4 = {
+    "SigV2Auth": "SigV4Auth",
+    "HmacV1Auth": "S3SigV4Auth",
+    "HmacV1QueryAuth": "S3SigV4QueryAuth",
+    "HmacV1PostAuth": "S3SigV4PostAuth",
+}
+_R_BOTOCORE = (
+    "botocore.auth's SigV4 counterpart (SigV4Auth, S3SigV4Auth, S3SigV4QueryAuth, "
+    'S3SigV4PostAuth) or signers.get_signer("sigv4", ...)'
+)
 _R_CONFIG_V2 = 'Config(signature_version="v4") (botocore\'s default: or leave it out)'
 _R_BOTO2 = (
     'boto3 (SigV4 by default; Config(signature_version="s3v4") for S3) or '
@@ -76,8 +122,8 @@ REPLACEMENTS: Dict[str, str] = {
     "sigv2-parameter": _R_QUERY,
     "sigv2-method": _R_QUERY,
     "hand-rolled-hmac": _R_QUERY,
+    "botocore-legacy-auth": _R_BOTOCORE,
     "boto2": _R_BOTO2,
-    "parse-error": "",
 }
 
 # AWSAccessKeyId is both a query-API parameter and an S3 presigned one: which replacement fits
@@ -86,8 +132,8 @@ _R_ACCESS_KEY = "<AWSAccessKeyId>"
 
 # Rule order decides which finding a line keeps.
 _PRIORITY = (
-    "parse-error",
     "sdk-signature-version",
+    "botocore-legacy-auth",
     "s3-v2-header",
     "hand-rolled-hmac",
     "sigv2-parameter",
@@ -99,6 +145,11 @@ _LEGACY_VERSIONS = {"s3", "v2", "s3-query", "s3-presign-post"}
 _HMAC_DIGESTS = {"sha1", "sha256"}
 _B64_FUNCTIONS = {"b64encode", "encodebytes", "encodestring", "standard_b64encode"}
 _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages"}
+
+# AWS in a name or a string (words of identifiers split at '_', '.', '-' and case changes).
+_AWS_WORDS = re.compile(r"(?<![a-z0-9])(aws|amz|amazon|boto|botocore|s3|ec2|sqs|sdb|sts)(?![a-z])")
+_AWS_TEXT = ("amazonaws", "awsaccesskeyid", "x-amz-", "signatureversion")
+_CASE_CHANGE = re.compile(r"([a-z0-9])([A-Z])")
 
 _AUTH_TEMPLATE = re.compile(r"AWS (%s|\{[^{}]*\}):(%s|\{[^{}]*\})")
 _AUTH_HEADER = re.compile(r"(?im)^\s*Authorization:\s*AWS [^\s:]+:")
@@ -151,6 +202,61 @@ def _sdk_finding(value: str) -> Tuple[str, str, str]:
         "sdk-signature-version",
         f"asks the SDK for Signature Version 2 (signature_version={value!r})",
         replacement,
+    )
+
+
+def _mentions_aws(texts: Iterable[str]) -> bool:
+    """Whether any of ``texts`` (names and strings of a file) speaks of AWS."""
+    for text in texts:
+        lowered = text.lower()
+        if any(word in lowered for word in _AWS_TEXT):
+            return True
+        if _AWS_WORDS.search(_CASE_CHANGE.sub(r"\1_\2", text).lower()):
+            return True
+    return False
+
+
+def _tree_texts(tree: ast.AST, skip: Set[int]) -> Iterator[str]:
+    """Names and strings of the code (``skip``: the ids of docstrings and bare strings)."""
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Name):
+            yield node.id
+        elif isinstance(node, ast.Attribute):
+            yield node.attr
+        elif isinstance(node, ast.alias):
+            yield node.name
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+        else:
+            text = _constant_str(node)
+            if text is not None:
+                yield text
+
+
+def _boto_names(tree: ast.AST) -> Set[str]:
+    """The local names bound to boto 2 modules or functions by the module's imports."""
+    names: Set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "boto" or alias.name.startswith("boto."):
+                    names.add(alias.asname or "boto")
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if module == "boto" or module.startswith("boto."):
+                names.update(alias.asname or alias.name for alias in node.names)
+    return names
+
+
+def _botocore_finding(name: str, imported: bool) -> Tuple[str, str, str]:
+    what = "imports" if imported else "signs with"
+    scheme = "SigV2" if name == "SigV2Auth" else "S3's legacy signature"
+    return (
+        "botocore-legacy-auth",
+        f"{what} botocore's {name} ({scheme})",
+        f'botocore.auth.{_BOTOCORE_V4[name]} or signers.get_signer("sigv4", ...)',
     )
 
 
@@ -228,7 +334,8 @@ def _hex_digest(call: ast.Call, parents: Dict[int, ast.AST]) -> bool:
 
 
 def _scan_function(scope: ast.AST, collector: _Collector, parents: Dict[int, ast.AST]) -> None:
-    """Within one function: HMAC-SHA1/SHA256 whose digest is base64-encoded."""
+    """Within one function: HMAC-SHA1/SHA256 whose digest is base64-encoded (the caller runs it
+    only for a file that mentions AWS)."""
     hmac_calls: List[Tuple[ast.Call, str]] = []
     base64 = False
     sorts = False
@@ -285,6 +392,8 @@ def scan_tree(tree: ast.AST, path: str) -> List[Finding]:
     """The findings in a parsed module."""
     collector = _Collector(path)
     skip = _bare_strings(tree)
+    aws = _mentions_aws(_tree_texts(tree, skip))
+    boto = _boto_names(tree)
     parents: Dict[int, ast.AST] = {}
     for node in ast.walk(tree):
         for child in ast.iter_child_nodes(node):
@@ -302,11 +411,11 @@ def scan_tree(tree: ast.AST, path: str) -> List[Finding]:
             if id(node) not in in_fstring:
                 _scan_string(node, collector)
         else:
-            _scan_code(node, collector)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            _scan_code(node, collector, boto)
+        if aws and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             _scan_function(node, collector, parents)
     # Module-level code outside functions is one more scope.
-    if isinstance(tree, ast.Module):
+    if aws and isinstance(tree, ast.Module):
         top = ast.Module(
             body=[
                 s
@@ -327,8 +436,9 @@ def _scan_string(node: Union[ast.JoinedStr, ast.Constant], collector: _Collector
             collector.add(_string_line(node, text, offset), code, message, replacement)
 
 
-def _scan_code(node: ast.AST, collector: _Collector) -> None:
-    """SDK options asking for SigV2, and boto 2."""
+def _scan_code(node: ast.AST, collector: _Collector, boto: Set[str]) -> None:
+    """SDK options asking for SigV2, botocore's legacy signers, and boto 2 (``boto``: the names
+    the module's imports bind to boto 2)."""
     if isinstance(node, ast.keyword):
         value = _constant_str(node.value)
         if node.arg == "signature_version" and value in _LEGACY_VERSIONS:
@@ -367,178 +477,89 @@ def _scan_code(node: ast.AST, collector: _Collector) -> None:
                 "boto 2 signs query APIs with SigV2 and S3 with its legacy scheme by default",
                 _R_BOTO2,
             )
+        legacy = [a.name for a in node.names if a.name in _BOTOCORE_V4]
+        if isinstance(node, ast.ImportFrom) and node.module == "botocore.auth" and legacy:
+            code, message, replacement = _botocore_finding(legacy[0], imported=True)
+            if len(legacy) > 1:
+                message = f"imports botocore's {', '.join(legacy)} (SigV2 / S3's legacy signature)"
+            collector.add(node.lineno, code, message, replacement)
     elif isinstance(node, ast.Call):
         name = _dotted(node.func)
         last = name.rsplit(".", 1)[-1]
-        if last == "S3Connection" or (name.startswith("boto.connect_")):
+        root = name.split(".", 1)[0]
+        if last in _BOTOCORE_V4:
+            collector.add(node.lineno, *_botocore_finding(last, imported=False))
+        elif (
+            last == "S3Connection"
+            or name.startswith("boto.connect_")
+            or (root in boto and last.startswith("connect_"))
+        ):
             collector.add(
                 node.lineno,
                 "boto2",
-                f"boto 2 connection ({last}): SigV2 / S3 legacy signing by default",
+                f"boto 2 connection ({name or last}): SigV2 / S3 legacy signing by default",
                 _R_BOTO2,
             )
-
-
-# -- the token pass (for files that do not parse) ----------------------------------------------
-
-_PREFIX = re.compile(r"^[A-Za-z]*")
-
-
-def _literal_body(token_text: str) -> str:
-    body = _PREFIX.sub("", token_text, count=1)
-    for quote in ('"""', "'''", '"', "'"):
-        if body.startswith(quote) and body.endswith(quote) and len(body) >= 2 * len(quote):
-            return body[len(quote) : -len(quote)]
-    return body
-
-
-def _tokens(text: str) -> Iterator[tokenize.TokenInfo]:
-    try:
-        yield from tokenize.generate_tokens(io.StringIO(text).readline)
-    except (tokenize.TokenError, SyntaxError):
-        return
-
-
-_SKIPPED = {tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT}
-_FSTRING_START = getattr(tokenize, "FSTRING_START", None)
-_FSTRING_MIDDLE = getattr(tokenize, "FSTRING_MIDDLE", None)
-_FSTRING_END = getattr(tokenize, "FSTRING_END", None)
-
-
-def _significant(text: str) -> List[Tuple[int, str, int, str]]:
-    """``(type, text, line, kind)`` of the tokens that matter, f-strings joined into one STRING."""
-    out: List[Tuple[int, str, int, str]] = []
-    fstring: Optional[List[str]] = None
-    depth = 0
-    start_line = 0
-    for tok in _tokens(text):
-        if tok.type in _SKIPPED:
-            continue
-        if _FSTRING_START is not None and tok.type == _FSTRING_START:
-            fstring, depth, start_line = [], 0, tok.start[0]
-            continue
-        if fstring is not None:
-            if tok.type == _FSTRING_END:
-                out.append((tokenize.STRING, '"' + "".join(fstring) + '"', start_line, "f"))
-                fstring = None
-            elif tok.type == _FSTRING_MIDDLE:
-                if depth == 0:
-                    fstring.append(tok.string)
-            elif tok.type == tokenize.OP and tok.string == "{":
-                if depth == 0:
-                    fstring.append("{}")
-                depth += 1
-            elif tok.type == tokenize.OP and tok.string == "}":
-                depth -= 1
-            continue
-        out.append((tok.type, tok.string, tok.start[0], ""))
-    return out
-
-
-def scan_tokens(text: str, path: str) -> List[Finding]:
-    """The findings of a file read token by token (strings and names; comments never count)."""
-    collector = _Collector(path)
-    tokens = _significant(text)
-    names = {t[1] for t in tokens if t[0] == tokenize.NAME}
-    strings = {_literal_body(t[1]).lower() for t in tokens if t[0] == tokenize.STRING}
-    hand_rolled = (
-        "hmac" in names
-        and bool(_HMAC_DIGESTS & (names | strings))
-        and bool(_B64_FUNCTIONS & names or "base64" in strings)
-    )
-    for i, (kind, value, line, _) in enumerate(tokens):
-        previous = tokens[i - 1] if i else (tokenize.NEWLINE, "", 0, "")
-        following = tokens[i + 1] if i + 1 < len(tokens) else (tokenize.NEWLINE, "", 0, "")
-        if kind == tokenize.STRING:
-            if previous[0] == tokenize.NEWLINE and following[0] in (
-                tokenize.NEWLINE,
-                tokenize.ENDMARKER,
-            ):
-                continue  # a docstring or bare string statement
-            body = _literal_body(value)
-            for offset, code, message, replacement in _string_findings(body):
-                at = line + (body.count("\n", 0, offset) if offset else 0)
-                collector.add(at, code, message, replacement)
-        elif kind == tokenize.NAME:
-            if value == "signature_version" and following[1] in ("=", ":"):
-                nxt = tokens[i + 2] if i + 2 < len(tokens) else None
-                if nxt is not None and nxt[0] == tokenize.STRING:
-                    literal = _literal_body(nxt[1])
-                    if literal in _LEGACY_VERSIONS:
-                        collector.add(nxt[2], *_sdk_finding(literal))
-            elif value in ("import", "from") and following[1] == "boto":
-                collector.add(
-                    line,
-                    "boto2",
-                    "boto 2 signs query APIs with SigV2 and S3 with its legacy scheme by default",
-                    _R_BOTO2,
-                )
-            elif (
-                value.startswith("connect_")
-                and previous[1] == "."
-                and i >= 2
-                and tokens[i - 2][1] == "boto"
-            ):
-                collector.add(
-                    line,
-                    "boto2",
-                    f"boto 2 connection ({value}): SigV2 / S3 legacy signing by default",
-                    _R_BOTO2,
-                )
-            elif value in ("S3Connection", "calling_format"):
-                collector.add(
-                    line, "boto2", f"boto 2 ({value}): S3's legacy signature by default", _R_BOTO2
-                )
-            elif value == "hmac" and hand_rolled and following[1] == ".":
-                collector.add(
-                    line,
-                    "hand-rolled-hmac",
-                    "hand-rolled legacy signature (hmac + base64)",
-                    _R_QUERY,
-                )
-    return collector.results()
 
 
 # -- files -------------------------------------------------------------------------------------
 
 
-def scan_source(source: str, path: str) -> List[Finding]:
-    """Scan Python ``source``; a file that does not parse gets one ``parse-error`` line, then the
-    token pass."""
+def scan_text(source: str, path: str) -> FileScan:
+    """Scan Python ``source``.  Source that does not parse as Python 3 is skipped (the reason
+    names the line), then read token by token: what that pass finds is still reported."""
     try:
         tree = ast.parse(source, filename=path)
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None) or 1
         reason = getattr(exc, "msg", None) or str(exc)
-        first = Finding(
+        skipped = Skipped(
             path,
             line,
-            "parse-error",
-            f"cannot parse as Python 3 ({type(exc).__name__}: {reason}); only its strings and "
-            "names were checked",
-            REPLACEMENTS["parse-error"],
+            f"does not parse as Python 3 ({type(exc).__name__}: {reason}); only its strings and "
+            "names were read",
         )
-        rest = [f for f in scan_tokens(source, path) if f.line != line]
-        return sorted([first, *rest], key=lambda f: f.line)
-    return scan_tree(tree, path)
+        from .scan_tokens import scan_tokens  # (only for files that do not parse)
+
+        return FileScan(path, scan_tokens(source, path), skipped)
+    return FileScan(path, scan_tree(tree, path))
 
 
-def scan_file(path: str) -> List[Finding]:
-    """Scan one file; unreadable or undecodable files are one ``parse-error`` finding."""
+def _binary(data: bytes) -> bool:
+    # Text files hold no NUL byte; compiled files, archives and images do, early on.
+    return b"\x00" in data[:8192]
+
+
+def scan_path(path: str) -> FileScan:
+    """Scan one file.  A file that cannot be read as text (unreadable, binary, undecodable) is
+    skipped and not read further; one that does not parse, as :func:`scan_text` says."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        return [Finding(path, 1, "parse-error", f"cannot read: {exc.strerror}", "")]
+        reason = exc.strerror or type(exc).__name__
+        return FileScan(path, [], Skipped(path, 1, f"cannot read: {reason}"))
+    if _binary(data):
+        return FileScan(path, [], Skipped(path, 1, "binary file (NUL bytes), not Python source"))
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         source = data.decode(encoding)
     except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "reason", None) or getattr(exc, "msg", None) or str(exc)
-        return [Finding(path, 1, "parse-error", f"cannot decode: {reason}", "")]
+        return FileScan(path, [], Skipped(path, 1, f"cannot decode: {reason}"))
     if source.startswith("\ufeff"):
         source = source[1:]
-    return scan_source(source, path)
+    return scan_text(source, path)
+
+
+def scan_source(source: str, path: str) -> List[Finding]:
+    """The findings of Python ``source`` (:func:`scan_text` without the skip report)."""
+    return scan_text(source, path).findings
+
+
+def scan_file(path: str) -> List[Finding]:
+    """The findings of one file (:func:`scan_path` without the skip report)."""
+    return scan_path(path).findings
 
 
 def _is_virtualenv(directory: str) -> bool:

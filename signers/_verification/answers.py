@@ -141,7 +141,13 @@ class Flavor:
             return AccessDenied(
                 _NOT_SIGNED,
                 field="SignedHeaders",
-                details=[("HeadersNotSigned", ", ".join(names))],
+                # (bounded: a request may carry thousands of them)
+                details=[
+                    (
+                        "HeadersNotSigned",
+                        ", ".join(names[:20]) + (", ..." if len(names) > 20 else ""),
+                    )
+                ],
             )
         return SignatureDoesNotMatch(
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",

@@ -91,8 +91,12 @@ def form_pairs(request: Request, *, decoded: bool = True) -> List[Tuple[str, str
 
 
 def _form_has_signature(request: Request) -> bool:
-    """Whether a form body carries a SigV2 ``Signature`` (checked cheaply first)."""
+    """Whether a form body carries a SigV2 ``Signature`` (checked cheaply first: the content
+    type before a scan of the body, which may be a large upload)."""
     body = request.body
+    content_type = request.header("content-type")
+    if content_type is None or _FORM not in content_type.lower():
+        return False
     if not isinstance(body, bytes) or b"Signature" not in body:
         return False
     return any(n == "Signature" for n, _ in form_pairs(request, decoded=False))

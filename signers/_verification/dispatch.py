@@ -17,9 +17,11 @@ from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Unio
 from .._lazy import lazy_module
 from .._time import UTC, iso8601, parse_iso8601
 from ..errors import (
+    AccessDenied,
     AuthorizationHeaderMalformed,
     IncompleteSignature,
     InvalidOption,
+    MissingAuthenticationToken,
     MissingDependency,
     UnknownScheme,
     UnsupportedAuthorization,
@@ -28,6 +30,7 @@ from ..model import Artifacts, Credentials, Request
 from ..registry import is_own, shared_signer
 from . import sigv4 as _sigv4
 from .answers import FLAVORS, is_s3_service
+from .chunked import DEFAULT_MAX_CHUNK_SIZE, ChunkedPayload, open_payload
 from .detect import Detected, decoded_pairs, detect, form_pairs
 from .legacy_auth import LEGACY_SCHEMES
 from .sigv4_parse import ParsedAuth
@@ -56,7 +59,16 @@ _legacy = lazy_module("._verification.legacy")
 
 @dataclasses.dataclass(frozen=True)
 class Verified:
-    """A request that verified: who signed it, for what scope, over which headers, when."""
+    """A request that verified: who signed it, for what scope, over which headers, when.
+
+    ``payload_checked`` says whether the body is checked against what was signed: true when
+    the signed payload hash was compared with the body given (bytes, or a PayloadHash the
+    caller computed), and for an aws-chunked body given as bytes or a file object, whose
+    ``payload`` reader checks it as it is read (verified once read to the end without error);
+    false for ``UNSIGNED-PAYLOAD``, an event stream, a STREAMING-* request verified without its
+    wire body, and the legacy schemes.  ``payload`` is that reader (a
+    :class:`~signers.streaming.ChunkedPayload`), else ``None``.
+    """
 
     scheme: str
     access_key: str
@@ -66,6 +78,8 @@ class Verified:
     signed_headers: Tuple[str, ...] = ()
     request_time: Optional[_dt.datetime] = None
     expires_at: Optional[_dt.datetime] = None
+    payload_checked: bool = False
+    payload: Optional[ChunkedPayload] = dataclasses.field(default=None, compare=False)
 
     def as_dict(self) -> Dict[str, Any]:
         """A JSON-ready account (times in ISO 8601); no secret is in it."""
@@ -77,13 +91,14 @@ class Verified:
             "signed_headers": list(self.signed_headers),
             "time": iso8601(self.request_time) if self.request_time else None,
             "expires": iso8601(self.expires_at) if self.expires_at else None,
+            "payload_checked": self.payload_checked,
         }
 
     def __repr__(self) -> str:
         return (
             f"Verified(scheme={self.scheme!r}, access_key={self.access_key!r}, "
             f"region={self.region!r}, service={self.service!r}, "
-            f"signed_headers={self.signed_headers!r})"
+            f"signed_headers={self.signed_headers!r}, payload_checked={self.payload_checked!r})"
         )
 
 
@@ -186,6 +201,8 @@ def verify(
     service: Optional[str] = None,
     schemes: Optional[Iterable[str]] = None,
     options: Optional[Mapping[str, Mapping[str, Any]]] = None,
+    max_lifetime: float = 604800,
+    max_chunk_size: int = DEFAULT_MAX_CHUNK_SIZE,
 ) -> Verified:
     """Verify ``request`` whatever its scheme; a :class:`Verified` account on success.
 
@@ -195,10 +212,25 @@ def verify(
     restricts the schemes accepted (default: every one with a verifier).  ``options`` are extra
     signer options per scheme, e.g. ``{"sigv4-query": {"session_token": "unsigned"}}``; the
     S3 rules (``s3=True``) apply by default when the signing name is an S3 one.
+    ``max_lifetime`` (seconds, default seven days) bounds how far ahead of ``now`` the
+    ``Expires`` of a legacy request may lie (SigV2's parameter, an S3 SigV2 presigned URL);
+    SigV4's X-Amz-Expires is bounded by AWS's own 604800.
+
+    A SigV4/SigV4A request declaring an aws-chunked ``x-amz-content-sha256`` (``STREAMING-...``)
+    whose body is the wire body (bytes, or a binary file object such as a socket's) verifies by
+    its seed signature here; its data is checked as ``Verified.payload`` is read, chunk by chunk
+    (chunks up to ``max_chunk_size`` bytes).  See :attr:`Verified.payload_checked`.
 
     Raises a :class:`~signers.errors.VerificationError` subclass carrying AWS's error code.
     """
-    detected = detect(request)
+    try:
+        detected = detect(request)
+    except MissingAuthenticationToken:
+        if not is_s3_service(service):
+            raise
+        # S3 answers an anonymous request to an object or bucket that is not public with
+        # 403 AccessDenied (its MissingSecurityHeader is for a form upload without a policy).
+        raise AccessDenied("Access Denied", field="Authorization") from None
     scheme = detected.scheme
     if schemes is not None:
         allowed = tuple(schemes)
@@ -212,11 +244,12 @@ def verify(
     s3 = _is_s3(detected, service, scheme_options)
     if scheme in SIGV4_SCHEMES or scheme in SIGV4A_SCHEMES:
         return _verify_sigv4_family(
-            request, lookup, now, max_skew, scheme, scheme_options, s3, region, service
-        )
+            request, lookup, now, max_skew, scheme, scheme_options, s3, region, service,
+            max_chunk_size,
+        )  # fmt: skip
     signer = _verifier(scheme, scheme_options, s3)
     if scheme in LEGACY_SCHEMES and is_own(signer):
-        return _verify_legacy(request, lookup, now, max_skew, signer, detected, s3)
+        return _verify_legacy(request, lookup, now, max_skew, signer, detected, s3, max_lifetime)
     credentials = lookup_credentials(lookup, detected.access_key)
     if credentials is None:
         raise FLAVORS[s3, False].unknown_key(detected.access_key)
@@ -235,6 +268,7 @@ def _verified(
     artifacts: Artifacts,
     request_time: Optional[_dt.datetime],
     expires_at: Optional[_dt.datetime],
+    payload: Tuple[Optional[ChunkedPayload], bool] = (None, False),
 ) -> Verified:
     signed = artifacts.signed_headers
     return Verified(
@@ -246,6 +280,8 @@ def _verified(
         signed_headers=tuple(signed.split(";")) if signed else (),
         request_time=request_time,
         expires_at=expires_at,
+        payload=payload[0],
+        payload_checked=payload[1],
     )
 
 
@@ -259,6 +295,7 @@ def _verify_sigv4_family(
     s3: bool,
     region: Optional[str],
     service: Optional[str],
+    max_chunk_size: int,
 ) -> Verified:
     """SigV4 and SigV4A: parse strictly before anything else, so a malformed request gets its
     precise error (and not "unknown access key").  The signer is configured with what the server
@@ -286,11 +323,16 @@ def _verify_sigv4_family(
         artifacts = signer.verify(request, credentials, now=now, max_skew=max_skew)
     expires = parsed.expires
     request_time = parsed.request_time
+    payload = open_payload(
+        request, artifacts, credentials, seed_signature=parsed.signature,
+        request_time=parsed.request_time_text, sigv4a=sigv4a, max_chunk_size=max_chunk_size,
+    )  # fmt: skip
     return _verified(
         Detected(scheme, parsed.access_key, parsed.region, parsed.service),
         artifacts,
         request_time,
         None if expires is None else request_time + _dt.timedelta(seconds=expires),
+        payload,
     )
 
 
@@ -302,6 +344,7 @@ def _verify_legacy(
     signer: Any,
     detected: Detected,
     s3: bool,
+    max_lifetime: float,
 ) -> Verified:
     # As for SigV4: the precise error for a malformed request before "unknown access key".
     legacy = _legacy()
@@ -311,7 +354,14 @@ def _verify_legacy(
     if credentials is None:
         raise FLAVORS[s3, False].unknown_key(parsed.access_key)
     artifacts = legacy.verify(
-        scheme, signer.options, request, credentials, now, max_skew, parsed=parsed
+        scheme,
+        signer.options,
+        request,
+        credentials,
+        now,
+        max_skew,
+        parsed=parsed,
+        max_lifetime=max_lifetime,
     )
     return _verified(
         Detected(detected.scheme, parsed.access_key, None, detected.service),

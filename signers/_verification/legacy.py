@@ -14,16 +14,35 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Callable, Optional
 
-from .._time import resolve_time
-from ..errors import IncompleteSignature, InvalidArgument, SigningError, UnknownScheme
+from .._time import epoch_seconds, iso8601, resolve_time
+from ..errors import (
+    AccessDenied,
+    IncompleteSignature,
+    InvalidArgument,
+    InvalidOption,
+    InvalidParameterValue,
+    SigningError,
+    UnknownScheme,
+)
 from ..model import Artifacts, Credentials, Request, check_arguments
 from . import s3_v2 as _s3_v2
 from . import sigv2 as _sigv2
-from .answers import check_max_skew
+from .answers import check_max_skew, shown
 from .legacy_auth import LEGACY_SCHEMES, LegacyAuth
 from .sigv4_parse import single_values
 
-__all__ = ["LEGACY_SCHEMES", "LegacyAuth", "parse", "verify"]
+#: The default bound of an ``Expires`` ahead of the server's time: seven days, as SigV4 bounds
+#: its presigned URLs (X-Amz-Expires 604800).  ``signers.verify(..., max_lifetime=...)`` sets it.
+MAX_LIFETIME = 604800.0
+
+__all__ = [
+    "LEGACY_SCHEMES",
+    "LegacyAuth",
+    "MAX_LIFETIME",
+    "check_max_lifetime",
+    "parse",
+    "verify",
+]
 
 
 def _unreadable(scheme: str) -> SigningError:
@@ -59,6 +78,46 @@ def _parse(scheme: str, request: Request) -> LegacyAuth:
     return strict(request)
 
 
+def check_max_lifetime(value: object) -> float:
+    """``max_lifetime`` in seconds, checked (whole or fractional, >= 0)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e12:
+        raise InvalidOption(
+            f"max_lifetime: expected seconds from 0 to 10**12, got {value!r}", field="max_lifetime"
+        )
+    return float(value)
+
+
+def _check_lifetime(parsed: LegacyAuth, now: _dt.datetime, lifetime: float) -> None:
+    # An Expires further ahead of the server's time than the lifetime allowed (epoch seconds on
+    # both sides: an Expires past year 9999 has no datetime, and is refused all the same).
+    if not parsed.expires_text or parsed.request_time is not None:
+        return
+    ahead = _expires_epoch(parsed) - epoch_seconds(now)
+    if ahead <= lifetime:
+        return
+    message = (
+        f"Expires {parsed.expires_text} is {ahead} seconds after the server time "
+        f"{iso8601(now)}; this server accepts at most {lifetime:g} seconds"
+    )
+    if parsed.scheme == "sigv2":
+        raise InvalidParameterValue(
+            f"Value ({shown(parsed.expires_text)}) for parameter Expires is invalid. {message}.",
+            field="Expires",
+        )
+    raise AccessDenied(
+        "Request has an expiry beyond the lifetime this server allows: " + message,
+        field="Expires",
+        details=[("Expires", parsed.expires_text), ("ServerTime", iso8601(now))],
+    )
+
+
+def _expires_epoch(parsed: LegacyAuth) -> int:
+    if parsed.scheme == "sigv2":  # an ISO 8601 time, already read (when it fits a datetime)
+        expiry = parsed.expires_at
+        return epoch_seconds(expiry) if expiry is not None else 2**63
+    return int(parsed.expires_text)
+
+
 def parse(scheme: str, request: Request) -> LegacyAuth:
     """What ``request`` claims, read as ``scheme`` would (errors as AWS answers)."""
     try:
@@ -77,17 +136,22 @@ def verify(
     max_skew: float = 900,
     *,
     parsed: Optional[LegacyAuth] = None,
+    max_lifetime: float = MAX_LIFETIME,
 ) -> Artifacts:
     """Verify ``request`` as ``scheme``, for a server configured with the signer's ``options``
     (S3: its :class:`~signers._core.s3_v2.S3V2Options`; SigV2: unused); the artifacts on
     success.
 
     ``parsed`` is this request's :func:`parse` result when the caller (the dispatcher) has it.
-    Raises a :class:`~signers.errors.VerificationError` carrying AWS's code otherwise.
+    ``max_lifetime`` bounds how far ahead of the server's time an ``Expires`` may lie (SigV2's
+    ``Expires`` parameter, an S3 presigned URL's ``Expires``): neither scheme has a bound of its
+    own, and a URL that works until 2286 is a credential nobody can revoke short of rotating the
+    key.  Raises a :class:`~signers.errors.VerificationError` carrying AWS's code otherwise.
     """
     check_arguments(request, credentials)
     when = resolve_time(now, field="now")
     allowed = check_max_skew(max_skew)
+    lifetime = check_max_lifetime(max_lifetime)
     fast: Callable[..., Optional[Artifacts]]
     steps: Callable[..., Artifacts]
     if scheme == "sigv2":
@@ -97,6 +161,7 @@ def verify(
     try:
         if parsed is None or parsed.scheme != scheme:
             parsed = _parse(scheme, request)
+        _check_lifetime(parsed, when, lifetime)
         # The one-pass checks for a request that passes them all, else every check in turn
         # (which reports the failure).
         try:

@@ -20,6 +20,9 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 from .. import _crypto
 from .._core.sigv4 import (
     ALGORITHM,
+    STREAMING_ECDSA_SIGNED,
+    STREAMING_ECDSA_SIGNED_TRAILER,
+    STREAMING_PAYLOADS,
     STREAMING_PREFIX,
     TERMINATOR,
     UNSIGNED_PAYLOAD_VALUE,
@@ -41,13 +44,23 @@ from .._time import amz_date, iso8601, resolve_time
 from ..errors import (
     AccessDenied,
     InvalidArgument,
+    InvalidRequest,
     MissingDependency,
     RequestTimeTooSkewed,
     SignatureDoesNotMatch,
     XAmzContentSHA256Mismatch,
 )
-from ..model import Artifacts, Credentials, PayloadHash, Request, check_arguments
+from ..model import (
+    STREAM_BODY_MESSAGE,
+    Artifacts,
+    Credentials,
+    PayloadHash,
+    Request,
+    check_arguments,
+    is_stream,
+)
 from ..options import SigV4AOptions, SigV4Options
+from ..streaming import mode_of
 from .answers import FLAVORS, MISMATCH, Flavor, check_max_skew, shown, skew
 from .sigv4_parse import (
     ParsedAuth,
@@ -62,6 +75,7 @@ _tuple_new = tuple.__new__
 _CREDENTIAL_FORM = '"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request"'
 _SIGV4A_CREDENTIAL_FORM = '"<YOUR-AKID>/YYYYMMDD/SERVICE/aws4_request"'
 _REGION_SET = "x-amz-region-set"
+_ECDSA_MODES = (STREAMING_ECDSA_SIGNED, STREAMING_ECDSA_SIGNED_TRAILER)
 MISSING_CRYPTOGRAPHY = "sigv4a needs the 'cryptography' package: pip install 'sigbridge[sigv4a]'"
 
 
@@ -129,7 +143,7 @@ def _check_time(parsed: ParsedAuth, now: _dt.datetime, max_skew: float, flavor: 
 
 def _check_signed_headers(request: Request, parsed: ParsedAuth, flavor: Flavor) -> None:
     names = set(parsed.header_names)
-    missing = [] if "host" in names else ["host"]
+    missing = {} if "host" in names else {"host": None}  # (a dict: ordered, and linear to test)
     if flavor.s3:
         # S3 requires every x-amz-* header sent to be signed (x-amz-content-sha256 excepted:
         # S3 reads it but accepts it unsigned).
@@ -139,11 +153,10 @@ def _check_signed_headers(request: Request, parsed: ParsedAuth, flavor: Flavor) 
                 lowered.startswith("x-amz-")
                 and lowered not in names
                 and lowered != "x-amz-content-sha256"
-                and lowered not in missing
             ):
-                missing.append(lowered)
+                missing[lowered] = None
     if missing:
-        raise flavor.not_signed(missing)
+        raise flavor.not_signed(list(missing))
 
 
 def _check_scope(parsed: ParsedAuth, region: str, service: str, flavor: Flavor) -> None:
@@ -215,10 +228,12 @@ def _payload_hash(request: Request, parsed: ParsedAuth, flavor: Flavor) -> str:
             return UNSIGNED_PAYLOAD_VALUE
     body = request.body
     if declared is None:
-        return body_hash(body)
+        return body_hash(body)  # (a file-object body has none: refused there)
     declared = declared.strip(HEADER_BLANKS)
-    if declared == UNSIGNED_PAYLOAD_VALUE or declared.startswith(STREAMING_PREFIX):
-        # The seed signature covers the declaration; chunk signatures are not verified here.
+    _check_streaming(declared, parsed, body)
+    if declared == UNSIGNED_PAYLOAD_VALUE or declared in STREAMING_PAYLOADS:
+        # The seed signature covers the declaration; an aws-chunked body is read and checked
+        # chunk by chunk by the reader signers.verify returns (.chunked).
         return declared
     if not is_hex_sha256(declared):
         raise InvalidArgument(
@@ -239,6 +254,28 @@ def _payload_hash(request: Request, parsed: ParsedAuth, flavor: Flavor) -> str:
             ],
         )
     return declared
+
+
+def _check_streaming(declared: str, parsed: ParsedAuth, body: object) -> None:
+    """Refuse a STREAMING-* value AWS does not define, an aws-chunked mode of the other algorithm
+    (an ECDSA mode with an HMAC seed, or the reverse), and a file-object body with a request
+    that is not aws-chunked (it is read only as such)."""
+    mode = mode_of(declared)
+    if declared.startswith(STREAMING_PREFIX) and declared not in STREAMING_PAYLOADS:
+        raise InvalidArgument(
+            "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-..., or a valid sha256 "
+            f"value, got {shown(declared)}: not a STREAMING- value AWS defines",
+            field="x-amz-content-sha256",
+        )
+    signed_mode = mode is not None and mode != "unsigned-trailer"
+    if signed_mode and (declared in _ECDSA_MODES) != parsed.sigv4a:
+        raise InvalidArgument(
+            f"x-amz-content-sha256 {declared} does not go with the {parsed.algorithm} "
+            "signature: its chunks are signed with the seed's algorithm",
+            field="x-amz-content-sha256",
+        )
+    if mode is None and is_stream(body):
+        raise InvalidRequest(STREAM_BODY_MESSAGE, field="body")
 
 
 def region_set_covers(region_set: str, regions: Sequence[str]) -> bool:
@@ -427,6 +464,8 @@ def _fast_payload(request: Request, parsed: ParsedAuth, s3: bool) -> Optional[st
     declared = parsed.content_sha256
     body = request.body
     if declared is None:
+        if is_stream(body):
+            return None
         if parsed.location == "query" and s3:
             if parsed.query_pairs is None:  # (the fast parse leaves no declaration in the query)
                 for name, _ in request.query_pairs():
@@ -435,9 +474,14 @@ def _fast_payload(request: Request, parsed: ParsedAuth, s3: bool) -> Optional[st
             return UNSIGNED_PAYLOAD_VALUE
         return body_hash(body)
     declared = declared.strip(HEADER_BLANKS)
-    if declared == UNSIGNED_PAYLOAD_VALUE or declared.startswith(STREAMING_PREFIX):
+    if declared in STREAMING_PAYLOADS:
+        # (this path is SigV4's: an ECDSA mode, or a file body of an event stream, is judged by
+        # the step-by-step path)
+        usable = declared not in _ECDSA_MODES and (mode_of(declared) or not is_stream(body))
+        return declared if usable else None
+    if declared == UNSIGNED_PAYLOAD_VALUE and not is_stream(body):
         return declared
-    if not is_hex_sha256(declared):
+    if not is_hex_sha256(declared) or is_stream(body):
         return None
     if isinstance(body, (bytes, PayloadHash)) and body_hash(body) != declared:
         return None
@@ -534,7 +578,7 @@ def verify(
     ``parsed`` is this request's parse when the caller (the dispatcher) already has it, made
     with the same flavor.
     """
-    check_arguments(request, credentials)
+    check_arguments(request, credentials, stream=True)
     when = resolve_time(now, field="now")
     allowed = check_max_skew(max_skew)
     sigv4a = isinstance(options, SigV4AOptions)

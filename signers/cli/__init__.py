@@ -50,6 +50,14 @@ class Command(NamedTuple):
 COMMANDS: Dict[str, Command] = {
     "sign": Command("signers.cli.sign", "print the signed request"),
     "presign": Command("signers.cli.sign", "print a presigned URL", "add_presign_arguments"),
+    "call": Command(
+        "signers.cli.call",
+        "sign a request with the credential chain, send it, print the answer",
+        description="Sign a request ([METHOD] URL, or SERVICE OPERATION from the service "
+        "table) with the standard credential chain, send it, and print the answer; a refusal "
+        "is explained on standard error. Exit status: 0 for 2xx, 1 for another answer, 2 for "
+        "bad input, 3 when no answer came.",
+    ),
     "list": Command(
         "signers.cli.listing",
         "list the registered signers",

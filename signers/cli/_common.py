@@ -4,24 +4,27 @@
 
     METHOD URL [-H 'Name: value' ...] [-d DATA | -d @FILE | -d @-] [--unsigned-payload]
     [--scheme sigv4] [--service NAME] [--region NAME] [--at TIME] [-o option=value ...]
-    [--access-key AK --secret-key SK [--session-token T]]
+    [--endpoint-url URL] [--profile NAME] [--access-key AK --secret-key SK [--session-token T]]
 
-Credentials come from the flags, else from ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` /
-``AWS_SESSION_TOKEN``.  Every problem is a :class:`~signers.errors.SigningError` with a one-line
-message; :func:`guarded` turns it into ``sigbridge: error: ...`` on stderr and exit status 2.
-A command-line mistake argparse finds is a :class:`UsageError` (the parsers are :class:`Parser`).
+Credentials come from the flags, else from the standard chain for ``--profile``
+(:mod:`signers.cli._resolve`: environment, shared files, ``credential_process``, container,
+instance metadata).  The SigV4 region and signing name not given are inferred from the host and
+the request (:func:`signers.services.infer`), or refused.  The URL is made sendable
+(:mod:`signers._sendable`) before it is signed.  Every problem is a
+:class:`~signers.errors.SigningError` with a one-line message; :func:`guarded` turns it into
+``sigbridge: error: ...`` on stderr and exit status 2.  A command-line mistake argparse finds is
+a :class:`UsageError` (the parsers are :class:`Parser`).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import os
 import sys
 from typing import Any, Callable, Dict, List, Mapping, NoReturn, Optional, Tuple, Union
 
 from .._time import UTC, parse_iso8601
-from ..errors import InvalidCredentials, InvalidOption, InvalidRequest, InvalidTime, SigningError
+from ..errors import InvalidOption, InvalidRequest, InvalidTime, SigningError
 from ..model import UNSIGNED_PAYLOAD, Artifacts, Body, Credentials, Request, SignedRequest
 from ..protocols import Signer
 
@@ -30,7 +33,9 @@ __all__ = [
     "Parser",
     "add_request_arguments",
     "add_credential_arguments",
+    "add_signing_arguments",
     "request_from_args",
+    "data_from_args",
     "credentials_from_args",
     "time_from_args",
     "options_from_args",
@@ -38,6 +43,7 @@ __all__ = [
     "sign_from_args",
     "artifacts_json",
     "read_input",
+    "render_http",
     "guarded",
     "EXIT_USAGE",
 ]
@@ -70,6 +76,14 @@ def add_request_arguments(
     optional: Dict[str, Any] = {} if required else {"nargs": "?", "default": None}
     parser.add_argument("method", help="HTTP method, e.g. GET", **optional)
     parser.add_argument("url", help="absolute URL, e.g. https://sts.amazonaws.com/", **optional)
+    add_signing_arguments(parser, default_scheme=default_scheme, expires=expires)
+
+
+def add_signing_arguments(
+    parser: argparse.ArgumentParser, *, default_scheme: str = "sigv4", expires: bool = False
+) -> None:
+    """Headers, body, signer, scope, endpoint and credential arguments (all but the request
+    line, which ``call`` reads its own way)."""
     parser.add_argument(
         "-H",
         "--header",
@@ -93,11 +107,13 @@ def add_request_arguments(
     )
     parser.add_argument(
         "--service",
-        help="SigV4 signing name, e.g. s3, sts (may differ from the host prefix; "
-        "inferred from an AWS host when omitted)",
+        help="SigV4 signing name, e.g. s3, es (may differ from the host prefix; inferred from "
+        "the host and the request when omitted, or refused when they do not decide)",
     )
     parser.add_argument(
-        "--region", help="SigV4 region, e.g. us-east-1 (inferred from an AWS host when omitted)"
+        "--region",
+        help="SigV4 region, e.g. us-east-1 (default: the host's; for a host that names none, "
+        "AWS_REGION, AWS_DEFAULT_REGION, the profile's region, EC2 instance metadata)",
     )
     parser.add_argument(
         "--s3",
@@ -122,16 +138,31 @@ def add_request_arguments(
         metavar="NAME=VALUE",
         help="a signer option, e.g. -o normalize_path=false -o expires=600",
     )
+    parser.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="send to this endpoint (scheme://host[:port][/path]) instead of the URL's host; "
+        "region and service are still read from the URL",
+    )
     add_credential_arguments(parser)
 
 
 def add_credential_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--access-key``, ``--secret-key``, ``--session-token`` (default: the AWS_* variables)."""
-    parser.add_argument("--access-key", help="access key id (default: $AWS_ACCESS_KEY_ID)")
-    parser.add_argument("--secret-key", help="secret access key (default: $AWS_SECRET_ACCESS_KEY)")
+    """``--profile``, and ``--access-key``, ``--secret-key``, ``--session-token`` (default: the
+    standard credential chain)."""
     parser.add_argument(
-        "--session-token", help="session token (default: $AWS_SESSION_TOKEN with env keys)"
+        "--profile",
+        metavar="NAME",
+        help="profile of the shared config files (default: $AWS_PROFILE, else default); "
+        "named here, it also takes the AWS_* keys out of the chain, as in the AWS CLI",
     )
+    parser.add_argument(
+        "--access-key",
+        help="access key id (default: the credential chain: $AWS_ACCESS_KEY_ID, the profile, "
+        "credential_process, container or instance role)",
+    )
+    parser.add_argument("--secret-key", help="secret access key (with --access-key)")
+    parser.add_argument("--session-token", help="session token (with --access-key)")
 
 
 def read_input(spec: str, *, field: str) -> bytes:
@@ -161,39 +192,47 @@ def _headers(values: List[str]) -> List[Tuple[str, str]]:
     return out
 
 
+def data_from_args(args: argparse.Namespace) -> bytes:
+    """The body ``-d`` gives (read once: ``@-`` consumes stdin), ``b""`` without ``-d``."""
+    cached = getattr(args, "_sigbridge_data", None)
+    if isinstance(cached, bytes):
+        return cached
+    spec = getattr(args, "data", None)
+    data = b"" if spec is None else read_input(spec, field="data")
+    args._sigbridge_data = data
+    return data
+
+
 def request_from_args(args: argparse.Namespace) -> Request:
-    """The :class:`~signers.model.Request` the arguments describe."""
+    """The :class:`~signers.model.Request` the arguments describe, its URL in the form it must
+    be sent (:func:`signers._sendable.sendable`)."""
+    from .._sendable import sendable
+
     if not getattr(args, "method", None) or not getattr(args, "url", None):
         raise InvalidRequest("request: give METHOD and URL", field="url")
-    body: Body = b""
-    if getattr(args, "data", None) is not None:
-        body = read_input(args.data, field="data")
+    body: Body = data_from_args(args)
     if getattr(args, "unsigned_payload", False):
         body = UNSIGNED_PAYLOAD
-    return Request(args.method, args.url, _headers(getattr(args, "header", []) or []), body)
+    request = Request(args.method, args.url, _headers(getattr(args, "header", []) or []), body)
+    return sendable(request)
 
 
 def credentials_from_args(
     args: argparse.Namespace, environ: Optional[Mapping[str, str]] = None
 ) -> Credentials:
-    """Credentials from ``--access-key``/``--secret-key``/``--session-token``, else the
-    environment.  A token is taken from the environment only with the environment's keys."""
-    env = os.environ if environ is None else environ
-    access_key = getattr(args, "access_key", None)
-    secret_key = getattr(args, "secret_key", None)
-    token = getattr(args, "session_token", None)
-    if access_key is None and secret_key is None:
-        access_key = env.get("AWS_ACCESS_KEY_ID")
-        secret_key = env.get("AWS_SECRET_ACCESS_KEY")
-        if token is None:
-            token = env.get("AWS_SESSION_TOKEN") or None
-    if not access_key or not secret_key:
-        raise InvalidCredentials(
-            "credentials: give --access-key and --secret-key, or set AWS_ACCESS_KEY_ID and "
-            "AWS_SECRET_ACCESS_KEY",
-            field="credentials",
-        )
-    return Credentials(access_key, secret_key, token)
+    """Credentials from ``--access-key``/``--secret-key``/``--session-token``, else the standard
+    chain for ``--profile`` (``environ`` replaces ``os.environ``)."""
+    from ._resolve import Context, context_of
+
+    if environ is None:
+        context = context_of(args)
+    else:
+        context = Context(getattr(args, "profile", None), environ)
+    return context.credentials(
+        getattr(args, "access_key", None),
+        getattr(args, "secret_key", None),
+        getattr(args, "session_token", None),
+    )
 
 
 def time_from_args(args: argparse.Namespace) -> Optional[_dt.datetime]:
@@ -240,8 +279,8 @@ def options_from_args(
 ) -> Dict[str, OptionValue]:
     """Signer options: ``-o name=value`` (``true``/``false``/integers typed), then the flags.
 
-    For the SigV4 schemes a missing ``--region`` / ``--service`` is inferred from the request's
-    host (:func:`signers.endpoints.infer_scope`); what was inferred is appended to ``notes``.
+    For the SigV4 schemes a missing region / signing name is inferred from the request
+    (:func:`signers.cli._resolve.resolve_scope`); where each came from is appended to ``notes``.
     """
     options: Dict[str, OptionValue] = {}
     for item in getattr(args, "option", []) or []:
@@ -250,30 +289,31 @@ def options_from_args(
         if not eq or not name:
             raise InvalidOption(f"-o {item!r}: expected NAME=VALUE", field="option")
         options[name] = _option_value(value.strip())
+    sources = {field: f"-o {field}" for field in ("region", "service") if field in options}
     if getattr(args, "region", None):
-        options["region"] = args.region
+        options["region"], sources["region"] = args.region, "--region"
     if getattr(args, "service", None):
-        options["service"] = args.service
+        options["service"], sources["service"] = args.service, "--service"
     if getattr(args, "expires", None) is not None:
         options["expires"] = args.expires
     if getattr(args, "s3", False):
         options["s3"] = True
     scheme = getattr(args, "scheme", None) or "sigv4"
     if request is not None and _is_sigv4(scheme):
-        if "region" not in options or "service" not in options:
-            from ..endpoints import infer_scope
+        from ._resolve import context_of, resolve_scope
 
-            scope = infer_scope(request.host)
-            for field, value in (("region", scope.region), ("service", scope.service)):
-                if field not in options:
-                    if value is None:
-                        raise InvalidOption(
-                            f"option {field!r} is required (give --{field}): {scope.reason}",
-                            field=field,
-                        )
-                    options[field] = value
-            if notes is not None:
-                notes.append(f"inferred: {scope.reason}")
+        given = {f: str(options[f]) for f in ("region", "service") if f in options}
+        scope = resolve_scope(
+            request,
+            context_of(args),
+            service=given.get("service"),
+            region=given.get("region"),
+            service_source=sources.get("service", "given"),
+            region_source=sources.get("region", "given"),
+        )
+        options["region"], options["service"] = scope.region, scope.service
+        if notes is not None:
+            notes.extend(scope.lines())
         if options.get("service") == "s3" and "s3" not in options:
             options["s3"] = True
             if notes is not None:
@@ -295,11 +335,23 @@ def signer_from_args(
 
 
 def sign_from_args(args: argparse.Namespace, notes: Optional[List[str]] = None) -> SignedRequest:
-    """Sign the request the arguments describe, as they say; what was inferred goes to ``notes``."""
+    """Sign the request the arguments describe, as they say; where the scope, the endpoint and
+    the credentials came from goes to ``notes``."""
+    from ._resolve import context_of, retarget
+
     request = request_from_args(args)
+    signer = signer_from_args(args, request, notes)  # the scope is read from the URL as given
+    endpoint = getattr(args, "endpoint_url", None)
+    if endpoint:
+        request = retarget(request, endpoint)
+        if notes is not None:
+            notes.append(f"sent to --endpoint-url {endpoint}")
     credentials = credentials_from_args(args)
+    source = context_of(args).credentials_source
+    if notes is not None and source:
+        notes.append(f"credentials {credentials.access_key}: {source}")
     at = time_from_args(args)
-    signed: SignedRequest = signer_from_args(args, request, notes).sign(request, credentials, at)
+    signed: SignedRequest = signer.sign(request, credentials, at)
     return signed
 
 
@@ -315,6 +367,27 @@ def artifacts_json(artifacts: Artifacts, *, payload_hash: bool = False) -> Dict[
         fields["payload_hash"] = artifacts.payload_hash
     fields["signature"] = artifacts.signature
     return fields
+
+
+def render_http(request: Request, body: Optional[bytes] = None) -> str:
+    """``request`` as the commands show it to users (``sign``, ``migrate``): the request line,
+    ``Host`` when it is not among the headers, ``Name: value`` lines, and the body after a blank
+    line (a binary body as ``<N bytes of binary body>``), ending in a newline.  ``body`` is what
+    is sent when the request's own is not bytes (an unsigned payload).  The one renderer."""
+    lines = [f"{request.method} {request.target} HTTP/1.1"]
+    if not request.has_header("host"):
+        lines.append(f"Host: {request.host_header}")
+    lines.extend(f"{name}: {value}" for name, value in request.headers)
+    text = "\n".join(lines) + "\n"
+    if body is None:
+        body = request.body if isinstance(request.body, bytes) else b""
+    if body:
+        try:
+            shown = body.decode("utf-8")
+        except UnicodeDecodeError:
+            shown = f"<{len(body)} bytes of binary body>"
+        text += "\n" + shown + ("" if shown.endswith("\n") else "\n")
+    return text
 
 
 def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:

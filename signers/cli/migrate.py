@@ -28,6 +28,7 @@ from ._common import (
     add_credential_arguments,
     credentials_from_args,
     read_input,
+    render_http,
     time_from_args,
 )
 
@@ -152,9 +153,9 @@ def _request_from_args(args: argparse.Namespace) -> Request:
 def _credentials(args: argparse.Namespace) -> Optional[Credentials]:
     access_key = args.access_key or os.environ.get("AWS_ACCESS_KEY_ID")
     secret_key = args.secret_key or os.environ.get("AWS_SECRET_ACCESS_KEY")
-    if not access_key and not secret_key:
+    if not access_key and not secret_key and not getattr(args, "profile", None):
         return None
-    return credentials_from_args(args)  # names what is missing when only one is there
+    return credentials_from_args(args)  # names what is missing; --profile: the chain
 
 
 def _body_text(request: Request) -> Optional[str]:
@@ -165,15 +166,6 @@ def _body_text(request: Request) -> Optional[str]:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         return None
-
-
-def _rendered(request: Request) -> str:
-    """The request as raw HTTP text (the form ``@FILE`` reads back)."""
-    body = request.body
-    if isinstance(body, bytes) and body and _body_text(request) is None:
-        head = request.replace(body=b"").to_raw().decode("utf-8")
-        return head + f"<{len(body)} bytes of binary body>\n"
-    return request.to_raw().decode("utf-8", "surrogateescape").rstrip("\n") + "\n"
 
 
 def sign_command(result: MigrationResult) -> str:
@@ -259,13 +251,13 @@ def _run_migrate(args: argparse.Namespace) -> int:
         out.extend(f"# {line}" for line in result.account.lines())
     signed = result.signed
     if signed is not None:
-        out.append(signed.url if result.signer == "sigv4-query" else _rendered(signed.request))
+        out.append(signed.url if result.signer == "sigv4-query" else render_http(signed.request))
     else:
         presigned = result.signer == "sigv4-query"
         if not args.quiet:
             what = "URL" if presigned else "request"
             out.append(f"# stripped {what}, ready for SigV4 (no credentials given):")
-        out.append(result.request.url if presigned else _rendered(result.request))
+        out.append(result.request.url if presigned else render_http(result.request))
         if not args.quiet:
             out.append("# sign it with:")
             command = sign_command(result)
@@ -280,30 +272,38 @@ def _run_migrate(args: argparse.Namespace) -> int:
 
 
 def _run_scan(args: argparse.Namespace) -> int:
+    """Findings on stdout (``file:line: [code] ...``), files that could not be read as Python 3
+    on stderr (``file:line: skipped: why``); the exit status counts findings only."""
     if not args.inputs:
         raise UsageError("--scan needs at least one file or directory")
     for path in args.inputs:
         if not os.path.exists(path):
             raise UsageError(f"--scan: {path!r} does not exist")
     findings: List[_scan.Finding] = []
+    skipped: List[_scan.Skipped] = []
     files = 0
     for path in _scan.python_files(args.inputs):
         files += 1
-        findings.extend(_scan.scan_file(path))
+        scanned = _scan.scan_path(path)
+        findings.extend(scanned.findings)
+        if scanned.skipped is not None:
+            skipped.append(scanned.skipped)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "files": files,
-                    "findings": [finding._asdict() for finding in findings],
-                },
-                indent=2,
-            )
-        )
+        document = {
+            "files": files,
+            "findings": [finding._asdict() for finding in findings],
+            "skipped": [skip._asdict() for skip in skipped],
+        }
+        print(json.dumps(document, indent=2))
     else:
         for finding in findings:
             print(finding.text())
+        for skip in skipped:
+            print(skip.text(), file=sys.stderr)
         if not args.quiet:
             noun = "finding" if len(findings) == 1 else "findings"
-            print(f"# {len(findings)} {noun} in {files} file(s)", file=sys.stderr)
+            summary = f"# {len(findings)} {noun} in {files} file(s)"
+            if skipped:
+                summary += f"; {len(skipped)} skipped (not Python 3 source: listed above)"
+            print(summary, file=sys.stderr)
     return 1 if findings else 0

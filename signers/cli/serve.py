@@ -87,6 +87,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--profile", help="the credential chain's profile for --upstream-sign (default: as AWS)"
     )
+    parser.add_argument(
+        "--json-account",
+        action="store_true",
+        help="answer every verified request with 200 and its verification account as JSON "
+        "(for scripts that print the body; SDKs need the default, protocol-shaped answers)",
+    )
     add_limit_arguments(parser)
     parser.add_argument("--quiet", action="store_true", help="no log lines")
 
@@ -234,6 +240,7 @@ def _serve(args: argparse.Namespace, ready: Optional[Callable[[VerifyingServer],
         schemes=schemes_from_args(args.schemes),
         upstream=args.upstream,
         upstream_signing=signing,
+        json_account=args.json_account,
         options=options,
         log=log,
         **limits,

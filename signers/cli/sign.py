@@ -1,20 +1,31 @@
 """``sigbridge sign`` and ``sigbridge presign``: sign a request given as METHOD URL, headers and
-body, and print it as HTTP (``sign``) or as a presigned URL (``presign``); ``--explain`` adds the
-canonical request and string to sign, ``--json`` prints everything as JSON.
+body, and print it as HTTP (``sign``) or as a presigned URL (``presign``); ``--explain`` adds
+where the region, signing name and credentials came from, the canonical request and string to
+sign, ``--json`` prints everything as JSON.
 
-The two commands share their arguments and differ in the default scheme (``sigv4`` /
-``sigv4-query``) and in what they print.
+What is printed is what must be sent: the URL and request line percent-encoded as they were
+signed (:mod:`signers._sendable`), the body as given followed by one newline (unless it ends in
+one), and in ``--json`` the body as ``body`` (UTF-8 text, or base64 with ``body_encoding``
+``base64``).  The two commands share their arguments and differ in the default scheme
+(``sigv4`` / ``sigv4-query``) and in what they print.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import sys
-from typing import List, Sequence
+from typing import Dict, List, Sequence
 
 from ..model import SignedRequest
-from ._common import add_request_arguments, artifacts_json, sign_from_args
+from ._common import (
+    add_request_arguments,
+    artifacts_json,
+    data_from_args,
+    render_http,
+    sign_from_args,
+)
 
 __all__ = ["add_arguments", "add_presign_arguments", "run"]
 
@@ -39,8 +50,9 @@ def run(args: argparse.Namespace) -> int:
     """Sign and print: the signed request, or the presigned URL (``args.presign``)."""
     notes: List[str] = []
     signed = sign_from_args(args, notes)
+    body = data_from_args(args)  # the bytes to send, also under --unsigned-payload
     if args.json:
-        print(_signed_json(signed, notes))
+        print(_signed_json(signed, notes, body))
         return 0
     if args.explain:
         print(_explain_text(signed, notes))
@@ -48,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "presign", False):
         print(signed.url)
     else:
-        sys.stdout.write(_render_http(signed))
+        sys.stdout.write(_render_http(signed, body))
     return 0
 
 
@@ -58,29 +70,26 @@ def _explain_text(signed: SignedRequest, notes: Sequence[str]) -> str:
     return "\n".join([f"# {note}" for note in notes] + [explain(signed)])
 
 
-def _render_http(signed: SignedRequest) -> str:
-    request = signed.request
-    lines = [f"{request.method} {request.target} HTTP/1.1"]
-    if not request.has_header("host"):
-        lines.append(f"Host: {request.host_header}")
-    lines.extend(f"{name}: {value}" for name, value in request.headers)
-    text = "\n".join(lines) + "\n"
-    body = request.body
-    if isinstance(body, bytes) and body:
-        try:
-            text += "\n" + body.decode("utf-8")
-        except UnicodeDecodeError:
-            text += f"\n<{len(body)} bytes of binary body>"
-    return text
+def _render_http(signed: SignedRequest, body: bytes) -> str:
+    # (the one renderer of requests shown to users, shared with migrate)
+    return render_http(signed.request, body)
 
 
-def _signed_json(signed: SignedRequest, notes: Sequence[str]) -> str:
+def _body_fields(body: bytes) -> Dict[str, str]:
+    try:
+        return {"body": body.decode("utf-8"), "body_encoding": "utf-8"}
+    except UnicodeDecodeError:
+        return {"body": base64.b64encode(body).decode("ascii"), "body_encoding": "base64"}
+
+
+def _signed_json(signed: SignedRequest, notes: Sequence[str], body: bytes) -> str:
     return json.dumps(
         {
             "scheme": signed.scheme,
             "method": signed.request.method,
             "url": signed.url,
             "headers": [list(pair) for pair in signed.headers],
+            **_body_fields(body),
             **artifacts_json(signed.artifacts),
             "notes": list(notes),
         },

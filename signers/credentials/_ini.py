@@ -114,12 +114,9 @@ def _quote(text: str) -> str:
     return repr(shown)
 
 
-def _finish(option: Optional[_Option], section: Optional[Section], path: str) -> None:
-    if option is None or section is None:
-        return
+def _value(option: _Option, path: str) -> Value:
     value = "\n".join(text for _, text in option.pieces).rstrip()
-    section.values[option.key] = _nested(option, path) if value.startswith("\n") else value
-    section.lines[option.key] = option.line
+    return _nested(option, path) if value.startswith("\n") else value
 
 
 def _header(text: str) -> Optional[str]:
@@ -140,6 +137,20 @@ class _Reader:
         self.section: Optional[Section] = None
         self.option: Optional[_Option] = None
         self.indent = 0
+        # [DEFAULT]'s options, read as values only where they show through (as botocore reads
+        # them: a malformed sub-section there is an error only once a section inherits it)
+        self.default_options: Dict[str, _Option] = {}
+
+    def finish(self) -> None:
+        option, section = self.option, self.section
+        self.option = None
+        if option is None or section is None:
+            return
+        section.lines[option.key] = option.line
+        if section is self.defaults:
+            self.default_options[option.key] = option
+        else:
+            section.values[option.key] = _value(option, self.path)
 
     def fail(self, line: int, message: str) -> ConfigFileError:
         return ConfigFileError(f"{self.path} line {line}: {message}", path=self.path, line=line)
@@ -158,8 +169,7 @@ class _Reader:
             self.option.pieces.append((number, text))
             return
         self.indent = indent
-        _finish(self.option, self.section, self.path)
-        self.option = None
+        self.finish()
         name = _header(text)
         if name is not None:
             self.start_section(number, name)
@@ -193,7 +203,10 @@ class _Reader:
         self.option = _Option(key, number, value)
 
     def result(self) -> IniFile:
-        _finish(self.option, self.section, self.path)
+        self.finish()
+        if self.sections:
+            for key, option in self.default_options.items():
+                self.defaults.values[key] = _value(option, self.path)
         for section in self.sections.values():
             for key, value in self.defaults.values.items():
                 if key not in section.values:

@@ -174,3 +174,19 @@ def test_generated_files_agree_with_botocore(tmp_path: Path, text: str) -> None:
         assert " line " in str(info.value)
         return
     assert ours(path) == expected
+
+
+def test_a_malformed_default_sub_section_matters_only_where_it_shows_through(
+    tmp_path: Path,
+) -> None:
+    # Found by the generated-files test: botocore reads [DEFAULT] values only into sections.
+    alone = tmp_path / "alone"
+    alone.write_text("[DEFAULT]\nkey=\n [default]\n")
+    assert ours(alone) == botocore_view(alone) == {}
+    inherited = tmp_path / "inherited"
+    inherited.write_text("[DEFAULT]\nkey=\n [default]\n[profile p]\nregion = r\n")
+    with pytest.raises(botocore_exceptions.ConfigParseError):
+        botocore_view(inherited)
+    with pytest.raises(ConfigFileError) as info:
+        ours(inherited)
+    assert "line 3" in str(info.value)

@@ -1,0 +1,158 @@
+"""The values of a probe run: what a probe is, what it sent, what came back, and the verdict.
+
+A :class:`Probe` is data -- a name, the AWS behaviour it expects and where that behaviour is
+documented -- plus one function that builds the request (:class:`Sent`) from a
+:class:`~conformance.probe.context.Context`.  The runner sends it, reads the answer
+(:class:`Answer`) and judges it (:mod:`conformance.probe.judge`) into an :class:`Outcome`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, FrozenSet, List, Optional, Tuple
+
+if TYPE_CHECKING:
+    from .context import Context
+
+__all__ = [
+    "ACCEPT",
+    "REFUSE",
+    "PASS",
+    "INCOMPATIBLE",
+    "INSECURE",
+    "LENIENT",
+    "CODE_DIFFERS",
+    "ERROR",
+    "SKIPPED",
+    "VERDICTS",
+    "Probe",
+    "Sent",
+    "Answer",
+    "Outcome",
+    "NotApplicable",
+    "SetupFailed",
+]
+
+#: A correctly signed request that AWS accepts: a compatible server must accept it too.
+ACCEPT = "accept"
+#: A request AWS refuses (one component changed after signing, a bad key or time...).
+REFUSE = "refuse"
+
+PASS = "pass"
+#: Refused what AWS accepts.
+INCOMPATIBLE = "incompatible"
+#: Accepted a request whose signature, key, token or time AWS would refuse.
+INSECURE = "insecure"
+#: Accepted what AWS refuses without weakening authentication (a scope for another region).
+LENIENT = "lenient"
+#: Refused, but not with AWS's code or status.
+CODE_DIFFERS = "code-differs"
+#: The exchange could not be judged: a transport failure, a 5xx, a budget exhausted.
+ERROR = "error"
+#: Not run: the probe does not apply to this endpoint or installation (the reason says why).
+SKIPPED = "skipped"
+
+#: Every verdict, in the order reports show them (``skipped`` is not a verdict on the server).
+VERDICTS = (PASS, INCOMPATIBLE, INSECURE, LENIENT, CODE_DIFFERS, ERROR, SKIPPED)
+
+
+class NotApplicable(Exception):
+    """Raised by a probe's builder: the probe does not apply here (the message says why)."""
+
+
+class SetupFailed(Exception):
+    """Raised by a probe's builder: what it builds on (a seed object) could not be made."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One HTTP request, exactly as it goes on the wire.
+
+    ``target`` is the request target (path and query, already encoded); ``headers`` are sent in
+    order, duplicates kept, ``Host`` among them.  ``writes`` are the object keys a lenient server
+    may store (the runner deletes them afterwards); ``canonical_request`` and ``string_to_sign``
+    are the client's side, for the diff against what the server says it computed; ``secrets``
+    are values never to be shown (signatures of the caller's credentials).
+    """
+
+    method: str
+    target: str
+    headers: Tuple[Tuple[str, str], ...]
+    body: bytes = b""
+    writes: Tuple[str, ...] = ()
+    canonical_request: Optional[str] = None
+    string_to_sign: Optional[str] = None
+    secrets: Tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the server answered: status, headers, the start of the body, and the AWS error code
+    read from it (XML ``<Code>``, JSON ``__type``/``code``, or ``x-amzn-ErrorType``)."""
+
+    status: int
+    reason: str
+    headers: Tuple[Tuple[str, str], ...]
+    body: bytes
+    code: Optional[str] = None
+    message: Optional[str] = None
+    canonical_request: Optional[str] = None
+    string_to_sign: Optional[str] = None
+
+    def header(self, name: str) -> Optional[str]:
+        key = name.lower()
+        for n, v in self.headers:
+            if n.lower() == key:
+                return v
+        return None
+
+
+Builder = Callable[["Context"], Sent]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A named case: the request a builder makes and the AWS behaviour it is judged against.
+
+    ``id`` is ``scheme/name`` (``@bucket`` / ``@service`` name where a credential refusal is
+    tried).  For a refuse probe, ``codes`` are the AWS error codes that count as AWS's answer
+    and ``status`` its HTTP status; ``if_accepted`` says what accepting it means (``insecure``
+    or ``lenient``).  ``requires`` names what the endpoint or installation must offer (``s3``,
+    ``query-api``, ``bucket``, ``seed``, ``session-token``, ``no-session-token``, ``sigv4a``,
+    ``streaming``, ``default-port``); ``source`` is where AWS documents the behaviour.
+    """
+
+    id: str
+    kind: str
+    summary: str
+    build: Builder
+    source: str
+    codes: Tuple[str, ...] = ()
+    status: int = 0
+    if_accepted: str = INSECURE
+    requires: FrozenSet[str] = frozenset()
+
+    @property
+    def scheme(self) -> str:
+        return self.id.split("/", 1)[0]
+
+    @property
+    def expected(self) -> str:
+        """AWS's behaviour in words: ``2xx`` or ``403 SignatureDoesNotMatch``."""
+        if self.kind == ACCEPT:
+            return "accepted (2xx)"
+        return f"{self.status} {' or '.join(self.codes)}"
+
+
+@dataclass
+class Outcome:
+    """The verdict on one probe, with what was sent and answered (already redacted)."""
+
+    probe: Probe
+    verdict: str
+    detail: str = ""
+    sent: Optional[Sent] = None
+    answer: Optional[Answer] = None
+    diffs: List[Tuple[str, str]] = field(default_factory=list)  # (stage, diff text)
+    seconds: float = 0.0

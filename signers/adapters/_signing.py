@@ -1,0 +1,306 @@
+"""What every client adapter does around a signer, whatever the HTTP client.
+
+An attempt is signed as AWS's SDKs sign it: with the time of that attempt and the credentials the
+provider hands out at that moment (``signers.credentials.resolve``), so a retry carries a new
+``X-Amz-Date`` and refreshed credentials are used as soon as they are refreshed.  The rules the
+adapters share:
+
+- the request is signed as the client will send it: its method, URL, headers and body, less the
+  headers an HTTP stack may rewrite on the way (hop-by-hop headers, ``Cookie``), which go out
+  unsigned (the signer's own defaults leave out ``User-Agent``, ``Expect`` and the like);
+- a body in memory is hashed; a body that is not (a file, a generator, a stream) is never read
+  for signing: it is sent as ``UNSIGNED-PAYLOAD``, declared in ``x-amz-content-sha256`` for the
+  SigV4 family (``streaming="unsigned"``).  ``streaming="aws-chunked"`` (chunk signatures, through
+  ``signers.streaming``'s ``sign_stream``) is the other value of the option; this version refuses
+  it by name rather than send something else;
+- a request that already carries ``Authorization``, ``X-Amz-Signature`` or SigV2's
+  ``Signature`` is refused with :class:`~signers.errors.AlreadySigned`: an adapter never signs a
+  request twice, and never sends one signed by someone else as if it were its own;
+- a redirect is signed again only when it stays on the same origin (scheme, host and port);
+  elsewhere what signing added is taken off, so no ``Authorization`` and no ``X-Amz-*`` header
+  of ours reaches another host;
+- ``retries`` re-sends an answer with a status in ``retry_statuses`` (default 500, 502, 503,
+  504) that many times, each attempt signed afresh, when the body can be sent again.
+
+The adapters import their HTTP library lazily and say which extra installs it
+(:func:`require`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+from typing import (
+    Any,
+    Callable,
+    Collection,
+    FrozenSet,
+    Iterable,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Tuple,
+    Union,
+)
+from urllib.parse import urlsplit
+
+from .._http import DEFAULT_PORTS
+from ..errors import AlreadySigned, InvalidOption, InvalidRequest, MissingDependency
+from ..model import UNSIGNED_PAYLOAD, Body, Credentials, Header, Request
+
+__all__ = [
+    "DEFAULT_RETRY_STATUSES",
+    "STREAMING_MODES",
+    "Signed",
+    "Signing",
+    "require",
+    "same_origin",
+    "without",
+]
+
+#: What a body that is not in memory is sent as: ``unsigned`` (``UNSIGNED-PAYLOAD``) or
+#: ``aws-chunked`` (chunk signatures through ``sign_stream``; refused in this version).
+STREAMING_MODES = ("unsigned", "aws-chunked")
+
+#: The statuses a retry is for: the server's transient failures, as AWS's SDKs retry them.
+DEFAULT_RETRY_STATUSES: FrozenSet[int] = frozenset({500, 502, 503, 504})
+
+# Headers the HTTP stack may add, drop or rewrite after signing (hop-by-hop headers; the cookie
+# jar rebuilds Cookie on a redirect): sent, never signed.
+_NOT_SIGNED = frozenset(
+    {
+        "connection",
+        "cookie",
+        "keep-alive",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+
+# The schemes whose payload hash is part of the signature, in the Authorization header.
+_HASHING_SCHEMES = frozenset({"sigv4", "sigv4a"})
+
+
+def require(module: str, extra: str, adapter: str) -> Any:
+    """Import the HTTP library ``module`` or say which extra installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingDependency(
+            f"{adapter} needs {module}: pip install 'sigbridge[{extra}]'", field=module
+        ) from None
+
+
+def _port(scheme: str, port: Optional[int]) -> Optional[str]:
+    return str(port) if port is not None else DEFAULT_PORTS.get(scheme)
+
+
+def same_origin(first: str, second: str) -> bool:
+    """Whether two absolute URLs share scheme, host and port (default ports filled in)."""
+    a, b = urlsplit(first), urlsplit(second)
+    try:
+        return (
+            a.scheme.lower() == b.scheme.lower()
+            and (a.hostname or "") == (b.hostname or "")
+            and _port(a.scheme.lower(), a.port) == _port(b.scheme.lower(), b.port)
+        )
+    except ValueError:  # a port that is not a number: not a URL we would sign for
+        return False
+
+
+class Signed(NamedTuple):
+    """One signed attempt: the URL to send (a presigned URL carries the signature) and the
+    headers signing added, to set on the outgoing request."""
+
+    url: str
+    headers: Tuple[Header, ...]
+
+    @property
+    def names(self) -> FrozenSet[str]:
+        """The lower-case names of the added headers (what to take off before the next one)."""
+        return frozenset(name.lower() for name, _ in self.headers)
+
+
+def _signature_in(url: str, headers: Iterable[Header]) -> Optional[str]:
+    """The name of a signature the request already carries, or ``None``."""
+    for name, _ in headers:
+        if name.lower() == "authorization":
+            return f"header {name!r}"
+    query = urlsplit(url).query
+    if query:
+        names = {part.split("=", 1)[0].lower() for part in query.split("&")}
+        if "x-amz-signature" in names:
+            return "query parameter 'X-Amz-Signature'"
+        if "signature" in names and ("awsaccesskeyid" in names or "x-amz-credential" in names):
+            return "query parameter 'Signature'"
+    return None
+
+
+class Signing:
+    """A signer, credentials or a provider, a clock, and the adapters' shared rules (above).
+
+    ``signer`` is a signer object (anything with ``sign(request, credentials, at)``) or a scheme
+    name, built with ``options`` (``get_signer(name, **options)``).  ``credentials`` is a
+    :class:`~signers.model.Credentials` or a provider (anything with ``credentials()``), asked
+    on every attempt.  ``clock`` returns the signing time (aware; default: now).
+    """
+
+    __slots__ = (
+        "_clock",
+        "_source",
+        "adapter",
+        "backoff",
+        "hashes_payload",
+        "placement",
+        "retries",
+        "retry_statuses",
+        "signer",
+        "streaming",
+    )
+
+    def __init__(
+        self,
+        signer: Any,
+        credentials: Any,
+        options: Mapping[str, Any],
+        *,
+        adapter: str,
+        clock: Optional[Callable[[], _dt.datetime]] = None,
+        streaming: str = "unsigned",
+        retries: int = 0,
+        retry_statuses: Collection[int] = DEFAULT_RETRY_STATUSES,
+        backoff: float = 0.0,
+    ) -> None:
+        self.adapter = adapter
+        if isinstance(signer, str):
+            from ..registry import get_signer
+
+            signer = get_signer(signer, **options)
+        elif options:
+            raise InvalidOption(
+                f"{adapter}: options {', '.join(sorted(options))} are for a scheme name; "
+                "this signer is built already",
+                field=sorted(options)[0],
+            )
+        if not callable(getattr(signer, "sign", None)):
+            raise InvalidOption(
+                f"{adapter}: signer: expected a scheme name or a signer with sign(), got "
+                f"{type(signer).__name__}",
+                field="signer",
+            )
+        self.signer = signer
+        self._check_source(credentials)
+        self._source = credentials
+        if clock is not None and not callable(clock):
+            raise InvalidOption(f"{adapter}: clock: expected a callable", field="clock")
+        self._clock = clock
+        if streaming not in STREAMING_MODES:
+            raise InvalidOption(
+                f"{adapter}: streaming: expected one of {', '.join(STREAMING_MODES)}, got "
+                f"{streaming!r}",
+                field="streaming",
+            )
+        if streaming == "aws-chunked":
+            # The choice is part of the API; sending the framing needs signers.streaming's
+            # sign_stream, which this version of the adapters does not call yet.
+            raise InvalidOption(
+                f"{adapter}: streaming='aws-chunked' is not available in this version; a "
+                "streamed body is sent with streaming='unsigned' (UNSIGNED-PAYLOAD)",
+                field="streaming",
+            )
+        self.streaming = streaming
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            raise InvalidOption(f"{adapter}: retries: expected an int >= 0", field="retries")
+        self.retries = retries
+        self.retry_statuses = frozenset(retry_statuses)
+        if isinstance(backoff, bool) or not isinstance(backoff, (int, float)) or backoff < 0:
+            raise InvalidOption(f"{adapter}: backoff: expected seconds >= 0", field="backoff")
+        self.backoff = float(backoff)
+        name = str(getattr(signer, "name", ""))
+        self.hashes_payload = name in _HASHING_SCHEMES
+        options_value = getattr(signer, "options", None)
+        self.placement = str(getattr(options_value, "placement", "header"))
+
+    def _check_source(self, credentials: Any) -> None:
+        if not isinstance(credentials, Credentials) and not callable(
+            getattr(credentials, "credentials", None)
+        ):
+            raise InvalidOption(
+                f"{self.adapter}: credentials: expected signers.Credentials or a provider with "
+                f"credentials(), got {type(credentials).__name__}",
+                field="credentials",
+            )
+
+    def credentials(self) -> Credentials:
+        """The credentials for this attempt (a provider refreshes them when they near expiry)."""
+        from ..credentials import resolve
+
+        return resolve(self._source)
+
+    def now(self) -> Optional[_dt.datetime]:
+        return None if self._clock is None else self._clock()
+
+    def refuse_signed(self, url: str, headers: Iterable[Header]) -> None:
+        """Refuse a request that arrives signed already (the adapters never sign twice)."""
+        found = _signature_in(url, headers)
+        if found is not None:
+            raise AlreadySigned(
+                f"{found} already present; {self.adapter} signs the request itself and never "
+                "signs one twice (remove it, or send this request without the adapter)",
+                field=found.split("'")[1].lower(),
+            )
+
+    def sign(
+        self,
+        method: str,
+        url: str,
+        headers: Iterable[Header],
+        body: Union[bytes, None],
+    ) -> Signed:
+        """Sign one attempt.  ``body`` is the body in memory, or ``None`` when it is not in
+        memory (a stream): then ``UNSIGNED-PAYLOAD`` is signed and declared."""
+        pairs = [(n, v) for n, v in headers if n.lower() not in _NOT_SIGNED]
+        extra: List[Header] = []
+        payload: Body
+        if body is None:
+            payload = UNSIGNED_PAYLOAD
+            declared = any(n.lower() == "x-amz-content-sha256" for n, _ in pairs)
+            if self.hashes_payload and self.placement == "header" and not declared:
+                # Outside S3, servers hash the body unless told not to: say so, signed.
+                extra.append(("x-amz-content-sha256", "UNSIGNED-PAYLOAD"))
+        else:
+            payload = body
+        request = Request(method, url.partition("#")[0], pairs + extra, payload)
+        signed = self.signer.sign(request, self.credentials(), self.now())
+        if signed.request.body != request.body:
+            # (SigV2 puts the signature of a POST into its form body)
+            raise InvalidRequest(
+                f"{self.adapter}: {signed.scheme} signs this request by changing its body; an "
+                "adapter keeps the body it was given: send the parameters in the URL",
+                field="body",
+            )
+        return Signed(signed.request.url, tuple(extra) + tuple(signed.added_headers))
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait before retry number ``attempt`` (1, 2, ...)."""
+        return self.backoff * (2 ** (attempt - 1)) if self.backoff else 0.0
+
+    def retry(self, status: int, attempt: int) -> bool:
+        """Whether an answer with ``status`` after ``attempt`` retries is retried."""
+        return attempt < self.retries and status in self.retry_statuses
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.adapter}(signer={getattr(self.signer, 'name', self.signer)!r}, "
+            f"streaming={self.streaming!r}, retries={self.retries})"
+        )
+
+
+def without(headers: Iterable[Header], names: Collection[str]) -> List[Header]:
+    """``headers`` less those named in ``names`` (lower-case)."""
+    return [(n, v) for n, v in headers if n.lower() not in names]
