@@ -13,8 +13,9 @@ against the proxy.  For each request the proxy
    ``s3``);
 3. sends it upstream and streams the answer back unchanged (upstream errors included).
 
-Bodies are streamed, never held whole: an S3 upload larger than ``max_body`` goes upstream as
-``UNSIGNED-PAYLOAD`` (its legacy signature never covered the body either); a smaller body is
+Bodies are streamed, never held whole: an S3 upload larger than ``max_body`` goes upstream
+aws-chunked, each chunk signed by the proxy (or as ``UNSIGNED-PAYLOAD`` with
+``streamed="unsigned"``, for a store that does not decode aws-chunked); a smaller body is
 hashed into the SigV4 signature.  The proxy's own refusals are AWS-shaped; its resources are
 those of :mod:`signers.serve`'s bounded server (the same code): a deadline per request, a cap
 on connections, header and body caps.  Log lines carry no key, signature or token.
@@ -90,6 +91,7 @@ def make_proxy(
     profile: Optional[str] = None,
     region: Optional[str] = None,
     service: Optional[str] = None,
+    streamed: str = "aws-chunked",
     **config: Any,  # ServerConfig's limits, log, clock, options
 ) -> VerifyingServer:
     """A bounded server on ``host:port`` that takes the legacy schemes in and sends SigV4 out.
@@ -98,6 +100,8 @@ def make_proxy(
     :class:`~signers.model.Credentials`) and ``trust_legacy=True`` is given.  ``provider``
     (anything with ``credentials()``) signs for the upstream; by default the standard chain of
     ``profile``, asked once now so that a missing credential is an error at start-up.
+    ``streamed``: how a large S3 upload goes up, ``"aws-chunked"`` (each chunk signed) or
+    ``"unsigned"`` (``UNSIGNED-PAYLOAD``, for a store that does not decode aws-chunked).
     """
     if (keys is None) == (not trust_legacy):
         raise InvalidOption(
@@ -110,7 +114,7 @@ def make_proxy(
 
         provider = default_chain(profile)
     provider.credentials()
-    signing = UpstreamSigning(provider, region=region, service=service)
+    signing = UpstreamSigning(provider, region=region, service=service, streamed=streamed)
     return make_server(
         host,
         port,

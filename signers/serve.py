@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import io
 import json
 import secrets
 import socket
@@ -49,6 +50,7 @@ from ._serving.bounded import (
     DEFAULT_TIMEOUT,
     BoundedHandler,
     BoundedServer,
+    ChunkReader,
     ClientGone,
     Limits,
     RequestTimeout,
@@ -239,6 +241,7 @@ class _Admitted(NamedTuple):
     region: Optional[str]
     service: Optional[str]
     account: Dict[str, Any]
+    payload: Any = None  # an aws-chunked body's reader (signers.streaming.ChunkedPayload)
 
 
 class _Handler(BoundedHandler):
@@ -384,7 +387,13 @@ class _Handler(BoundedHandler):
                 verified = self._verify(slashed)
             except VerificationError:
                 raise first from None  # the answer for the path as sent
-        return _Admitted(verified.scheme, verified.region, verified.service, verified.as_dict())
+        return _Admitted(
+            verified.scheme,
+            verified.region,
+            verified.service,
+            verified.as_dict(),
+            verified.payload,
+        )
 
     def _verify(self, request: Request) -> Verified:
         config = self.server.config
@@ -406,26 +415,28 @@ class _Handler(BoundedHandler):
         try:
             head, length = self._read_head()
             request = head
-            streamed = self._check_size(head, length)
             declared = declared_sha256(head)
             chunked = declared is not None and declared.startswith("STREAMING-")
-            upstream = self.server.config.upstream
-            if chunked and upstream is not None and upstream.signing is not None:
-                raise _Refusal(
-                    501,
-                    "NotImplemented",
-                    "aws-chunked uploads (x-amz-content-sha256: STREAMING-...) cannot be "
-                    "signed again for the upstream yet; send UNSIGNED-PAYLOAD or a hash",
-                )
-            if streamed:
+            streamed = self._check_size(head, length) or chunked
+            source: Optional[Iterable[bytes]] = None
+            check = None
+            if chunked:
+                # the seed signature now; each chunk's as the payload is read, after 100 Continue
+                wire = io.BufferedReader(ChunkReader(self.body_chunks(length)))
+                admitted = self._admit(head.replace(body=wire))
+                self.send_continue()
+                request, length, source = _decoded(head, admitted)
+            elif streamed:
                 admitted = self._admit(head.replace(body=UNSIGNED_PAYLOAD))
                 self.send_continue()
+                request = head.replace(body=UNSIGNED_PAYLOAD)
+                source = self.body_chunks(length)
+                check = declared if is_hex_sha256(declared) else None
             else:
                 self.send_continue()
                 request = head.replace(body=self.read_body(length))
                 admitted = self._admit(request)
-            check = declared if streamed and is_hex_sha256(declared) else None
-            self._go_on(request, admitted, length, streamed, check)
+            self._go_on(request, admitted, length, source, check)
         except _Refusal as refusal:
             if refusal.close or self.unread_body:
                 self.close_connection = True
@@ -451,16 +462,18 @@ class _Handler(BoundedHandler):
         request: Request,
         admitted: _Admitted,
         length: int,
-        streamed: bool,
+        source: Optional[Iterable[bytes]],
         declared: Optional[str],
     ) -> None:
+        """Answer (or forward) a request let in; ``source`` is its body still to be read, whose
+        SHA-256 must be ``declared`` when given."""
         account = json.dumps(admitted.account, separators=(",", ":"))
         if self.server.config.upstream is not None:
-            self._forward(request, admitted, length, streamed, declared, account)
+            self._forward(request, admitted, length, source, declared, account)
             return
         md5 = md5_hasher()
-        if streamed:
-            for _ in checked_body(self.body_chunks(length), declared, md5):
+        if source is not None:
+            for _ in checked_body(source, declared, md5):
                 pass
         elif isinstance(request.body, bytes):
             md5.update(request.body)
@@ -490,35 +503,63 @@ class _Handler(BoundedHandler):
         request: Request,
         admitted: _Admitted,
         length: int,
-        streamed: bool,
+        source: Optional[Iterable[bytes]],
         declared: Optional[str],
         account: str,
     ) -> None:
         upstream = self.server.config.upstream
         assert upstream is not None
         payload: Body = request.body
-        if streamed:
+        chunks = None
+        if source is not None:
             payload = PayloadHash(declared.lower()) if declared else UNSIGNED_PAYLOAD
-        outgoing, headers = upstream.prepare(
+            chunks = checked_body(source, declared, md5_hasher())
+        outgoing, headers, body = upstream.prepare(
             request,
             scheme=admitted.scheme,
             region=admitted.region,
             service=admitted.service,
             payload=payload,
             length=length,
+            source=chunks,
         )
-        body = outgoing.body
-        source: Union[bytes, Iterable[bytes]] = (
-            body
-            if isinstance(body, bytes)
-            else checked_body(self.body_chunks(length), declared, md5_hasher())
-        )
-        connection, response = upstream.exchange(outgoing, headers, source)
+        connection, response = upstream.exchange(outgoing, headers, body)
         try:
             status = relay(self, response, [(VERIFIED_HEADER, account)])
         finally:
             upstream.release(connection, response)
         self._log(status, "upstream " + admitted.scheme)
+
+
+def _decoded(head: Request, admitted: _Admitted) -> Tuple[Request, int, Iterable[bytes]]:
+    """An aws-chunked request as its decoded payload: the request without aws-chunked's headers,
+    the decoded length, and the payload's chunks (each checked as it is read)."""
+    text = (head.header("x-amz-decoded-content-length") or "").strip()
+    if admitted.payload is None or not (text.isascii() and text.isdigit()):
+        raise _Refusal(
+            411,
+            "MissingContentLength",
+            "An aws-chunked upload needs x-amz-decoded-content-length (and a verified seed).",
+        )
+    headers = []
+    for name, value in head.headers:
+        lowered = name.lower()
+        if lowered in _CHUNKED_HEADERS:
+            continue
+        if lowered == "content-encoding":
+            tokens = [t.strip() for t in value.split(",") if t.strip().lower() != "aws-chunked"]
+            if not any(tokens):
+                continue
+            value = ",".join(t for t in tokens if t)
+        headers.append((name, value))
+    request = head.replace(headers=headers, body=UNSIGNED_PAYLOAD)
+    return request, int(text), admitted.payload.iter_chunks()
+
+
+#: The headers that describe an aws-chunked body (none of them holds for the decoded payload).
+_CHUNKED_HEADERS = frozenset(
+    {"x-amz-decoded-content-length", "x-amz-trailer", "x-amz-content-sha256", "content-length"}
+)
 
 
 def _mismatch(exc: PayloadMismatch) -> VerificationError:

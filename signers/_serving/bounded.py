@@ -33,7 +33,7 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any, Callable, Iterator, List, Optional, Set, Tuple
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Set, Tuple
 
 from ..errors import InvalidOption
 
@@ -48,6 +48,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "BoundedHandler",
     "BoundedServer",
+    "ChunkReader",
     "ClientGone",
     "Limits",
     "RequestTimeout",
@@ -190,6 +191,29 @@ class SocketWriter(io.RawIOBase):
         self._sock.sendall(data)
         with memoryview(data) as view:
             return view.nbytes
+
+
+class ChunkReader(io.RawIOBase):
+    """A readable file over an iterator of bytes (a body read as it arrives)."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        super().__init__()
+        self._chunks = iter(chunks)
+        self._rest = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._rest:
+            try:
+                self._rest = next(self._chunks)
+            except StopIteration:
+                return 0
+        count = min(len(buffer), len(self._rest))
+        buffer[:count] = self._rest[:count]
+        self._rest = self._rest[count:]
+        return count
 
 
 # -- the server --------------------------------------------------------------------------------

@@ -15,8 +15,11 @@ What goes upstream is the client's request with:
 - signed again with SigV4 (header form) when :class:`UpstreamSigning` credentials are given:
   a legacy request through :func:`signers.migrate` (region and signing name from the upstream
   host or the options), a SigV4 request for the scope it was verified under.  A body held in
-  memory is hashed; a streamed body is signed with the SHA-256 the client declared, else as
-  ``UNSIGNED-PAYLOAD`` (S3).  Without credentials the request goes unsigned.
+  memory is hashed; a streamed body is signed with the SHA-256 the client declared, else (S3)
+  sent aws-chunked with every chunk signed (:func:`signers.streaming.sign_stream`), or as
+  ``UNSIGNED-PAYLOAD`` for a store that does not decode aws-chunked.  An aws-chunked body from
+  the client is decoded (each chunk checked by the verifier) and sent on the same way.  Without
+  credentials the request goes unsigned.
 
 The request body goes up in chunks as it arrives; the answer comes back in chunks as it
 arrives (``Content-Length`` kept, else re-chunked for HTTP/1.1 clients), hop-by-hop headers
@@ -32,14 +35,14 @@ import http.client
 import socket
 import ssl
 import threading
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, List, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
 from urllib.parse import urlsplit
 
 from .._encoding import percent_decode_str
 from .._verification.answers import S3_SERVICES
 from .._verification.legacy_auth import LEGACY_SCHEMES
 from ..errors import InvalidOption
-from ..model import Body, Credentials, Request
+from ..model import UNSIGNED_PAYLOAD, Body, Credentials, Request
 from .shapes import s3_address
 
 if TYPE_CHECKING:
@@ -109,11 +112,18 @@ class PayloadMismatch(Exception):
         self.actual = actual
 
 
+#: How a streamed S3 body without a declared hash is signed for the upstream.
+STREAMED_PAYLOADS = ("aws-chunked", "unsigned")
+
+
 class UpstreamSigning:
     """How requests are signed for the upstream: credentials from ``provider`` (refreshed as
-    it refreshes them); ``region`` / ``service`` replace the scope read from the request."""
+    it refreshes them); ``region`` / ``service`` replace the scope read from the request;
+    ``streamed`` is how a streamed S3 body without a declared hash goes up: ``"aws-chunked"``
+    (each chunk signed) or ``"unsigned"`` (``UNSIGNED-PAYLOAD``, for stores that do not decode
+    aws-chunked)."""
 
-    __slots__ = ("provider", "region", "service")
+    __slots__ = ("provider", "region", "service", "streamed")
 
     def __init__(
         self,
@@ -121,13 +131,23 @@ class UpstreamSigning:
         *,
         region: Optional[str] = None,
         service: Optional[str] = None,
+        streamed: str = "aws-chunked",
     ) -> None:
+        if streamed not in STREAMED_PAYLOADS:
+            raise InvalidOption(
+                f"streamed: {streamed!r} is not one of {', '.join(STREAMED_PAYLOADS)}",
+                field="streamed",
+            )
         self.provider = provider
         self.region = region
         self.service = service
+        self.streamed = streamed
 
     def __repr__(self) -> str:
-        return f"UpstreamSigning(region={self.region!r}, service={self.service!r})"
+        return (
+            f"UpstreamSigning(region={self.region!r}, service={self.service!r}, "
+            f"streamed={self.streamed!r})"
+        )
 
 
 def checked_body(chunks: Iterable[bytes], declared: Optional[str], md5: Any) -> Iterator[bytes]:
@@ -227,24 +247,57 @@ class Upstream:
         service: Optional[str],
         payload: Body,
         length: int,
-    ) -> Tuple[Request, List[Header]]:
-        """``(request to send, its headers as sent)``: re-addressed, stripped, maybe signed.
+        source: Optional[Iterable[bytes]] = None,
+    ) -> Tuple[Request, List[Header], Union[bytes, Iterable[bytes]]]:
+        """``(request to send, its headers as sent, its body)``: re-addressed, stripped, maybe
+        signed.
 
         ``payload`` is the body (bytes) or how a streamed body is signed (a
-        :class:`~signers.model.PayloadHash` or ``UNSIGNED_PAYLOAD``); ``length`` its size.
+        :class:`~signers.model.PayloadHash` or ``UNSIGNED_PAYLOAD``); ``length`` its size and
+        ``source`` its chunks as they arrive.  Signed for S3, a streamed body without a declared
+        hash goes up aws-chunked (each chunk signed) rather than ``UNSIGNED-PAYLOAD``.
         """
         moved = self._readdressed(request, payload, s3=_is_s3(scheme, service))
         if scheme in LEGACY_SCHEMES:
-            outgoing = self._legacy(moved, scheme)
+            stripped, options = self._legacy(moved, scheme)
         else:
-            outgoing = self._sigv4(moved, scheme, region, service)
+            stripped, options = self._sigv4(moved, region, service)
+        body: Union[bytes, Iterable[bytes]] = (
+            stripped.body if isinstance(stripped.body, bytes) else source or b""
+        )
+        outgoing = stripped
+        if options is not None:
+            outgoing, body = self._signed(stripped, options, length, body)
         headers = list(outgoing.headers)
         headers.insert(0, ("Host", outgoing.host_header))
-        if length or request.method in ("PUT", "POST", "PATCH"):
-            body = outgoing.body
+        sized = any(name.lower() == "content-length" for name, _ in headers)
+        if not sized and (length or request.method in ("PUT", "POST", "PATCH")):
             size = len(body) if isinstance(body, bytes) else length
             headers.append(("Content-Length", str(size)))
-        return outgoing, headers
+        return outgoing, headers, body
+
+    def _signed(
+        self,
+        request: Request,
+        options: Dict[str, Any],
+        length: int,
+        body: Union[bytes, Iterable[bytes]],
+    ) -> Tuple[Request, Union[bytes, Iterable[bytes]]]:
+        from ..sigv4 import SigV4Signer
+
+        signer = SigV4Signer(**options)
+        credentials = self._credentials()
+        assert self.signing is not None
+        chunked = self.signing.streamed == "aws-chunked" and options["s3"]
+        if isinstance(body, bytes) or request.body is not UNSIGNED_PAYLOAD or not chunked:
+            return signer.sign(request, credentials, at=_now()).request, body
+        from ..streaming import sign_stream
+
+        declared = request.with_headers(("x-amz-decoded-content-length", str(length)))
+        stream = sign_stream(
+            signer, declared, credentials, body, _now(), mode="signed", chunk_size=_CHUNK
+        )
+        return stream.request, stream
 
     def _readdressed(self, request: Request, payload: Body, *, s3: bool) -> Request:
         path = request.path or "/"
@@ -266,8 +319,10 @@ class Upstream:
         return Request(request.method, url, headers, payload)
 
     def _sigv4(
-        self, request: Request, scheme: str, region: Optional[str], service: Optional[str]
-    ) -> Request:
+        self, request: Request, region: Optional[str], service: Optional[str]
+    ) -> Tuple[Request, Optional[Dict[str, Any]]]:
+        """The request without SigV4's authentication, and the options to sign it again with
+        (``None``: it goes unsigned)."""
         signing = self.signing
         dropped = _SIGV4_HEADERS | ({"x-amz-content-sha256"} if signing else set())
         headers = [(n, v) for n, v in request.headers if n.lower() not in dropped]
@@ -276,30 +331,26 @@ class Upstream:
         url = base + ("?" + query if query else "")
         stripped = Request(request.method, url, headers, request.body)
         if signing is None:
-            return stripped
-        from ..sigv4 import SigV4Signer
-
+            return stripped, None
         region = signing.region or region or "us-east-1"
         service = signing.service or service or "s3"
-        signer = SigV4Signer(region=region, service=service, s3=service in S3_SERVICES)
-        return signer.sign(stripped, self._credentials(), at=_now()).request
+        return stripped, {"region": region, "service": service, "s3": service in S3_SERVICES}
 
-    def _legacy(self, request: Request, scheme: str) -> Request:
+    def _legacy(self, request: Request, scheme: str) -> Tuple[Request, Optional[Dict[str, Any]]]:
+        """As :meth:`_sigv4`, for the legacy schemes, through :func:`signers.migrate`."""
         from .._tools.migrate import migrate
         from .._tools.migrate_legacy import strip
 
         signing = self.signing
         if signing is None:
-            return strip(request, scheme, [])[0]
+            return strip(request, scheme, [])[0], None
         service = signing.service
         if scheme != "sigv2" and service not in S3_SERVICES:
             service = None  # S3's legacy schemes sign for s3 (or what the host says)
         result = migrate(request, region=signing.region, service=service)
         options = {k: v for k, v in result.options.items() if k != "expires"}
-        from ..sigv4 import SigV4Signer
-
-        signer = SigV4Signer(**options)
-        return signer.sign(result.request, self._credentials(), at=_now()).request
+        options.setdefault("s3", False)
+        return result.request, options
 
     def _credentials(self) -> Credentials:
         assert self.signing is not None

@@ -146,6 +146,14 @@ def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"listen backlog: connections the kernel queues (default {DEFAULT_BACKLOG})",
     )
     parser.add_argument(
+        "--upstream-payload",
+        choices=("aws-chunked", "unsigned"),
+        default="aws-chunked",
+        help="how a streamed S3 body without a declared hash is signed for the upstream: "
+        "aws-chunked (each chunk signed; default) or unsigned (UNSIGNED-PAYLOAD, for stores "
+        "that do not decode aws-chunked)",
+    )
+    parser.add_argument(
         "--upstream-timeout",
         type=float,
         default=DEFAULT_REQUEST_TIMEOUT,
@@ -228,7 +236,7 @@ def _serve(args: argparse.Namespace, ready: Optional[Callable[[VerifyingServer],
     if args.upstream_sign:
         if not args.upstream:
             raise InvalidOption("--upstream-sign: give --upstream URL", field="--upstream-sign")
-        signing = upstream_signing(args.profile)
+        signing = upstream_signing(args.profile, streamed=args.upstream_payload)
     log: Optional[Callable[[str], None]] = (lambda line: None) if args.quiet else None
     server = make_server(
         args.host,
@@ -249,14 +257,14 @@ def _serve(args: argparse.Namespace, ready: Optional[Callable[[VerifyingServer],
     return serve_until_stopped(server, f"sigbridge serve: listening on {server.url}{where}", ready)
 
 
-def upstream_signing(profile: Optional[str], **scope: Optional[str]) -> UpstreamSigning:
+def upstream_signing(profile: Optional[str], **options: Any) -> UpstreamSigning:
     """Signing for the upstream with the credential chain of ``profile``, checked now (a chain
     that finds nothing is an error at start-up, not at the first request)."""
     from ..credentials import default_chain
 
     provider = default_chain(profile)
     provider.credentials()
-    return UpstreamSigning(provider, **scope)
+    return UpstreamSigning(provider, **options)
 
 
 def serve_until_stopped(
