@@ -112,12 +112,24 @@ def parse_raw_request(raw: Union[str, bytes], *, scheme: str = "https") -> RawPa
     return method, url, headers, body
 
 
+def unencodable(text: str) -> bool:
+    """Whether ``text`` holds a character no bytes stand for: a lone surrogate outside the
+    ``surrogateescape`` range (U+DC80-U+DCFF, raw bytes that are not UTF-8)."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def split_url(url: object) -> Tuple[str, str, str, str]:
     """``(scheme, authority, path, query)`` of an absolute http(s) URL, checked."""
     if not isinstance(url, str):
         raise InvalidRequest(f"url: expected str, got {type(url).__name__}", field="url")
-    if "\r" in url or "\n" in url or "\0" in url:
-        raise InvalidRequest("url: contains CR, LF or NUL", field="url")
+    if "\r" in url or "\n" in url or "\0" in url or unencodable(url):
+        raise InvalidRequest("url: contains CR, LF, NUL or a lone surrogate", field="url")
     scheme, sep, rest = url.partition("://")
     if not sep or not scheme:
         raise InvalidRequest(f"url: {url!r} is not absolute; give scheme://host/path", field="url")

@@ -274,3 +274,12 @@ def keep_last(convert: Callable[[str], _T]) -> Callable[[str], _T]:
 
     converted.__doc__ = convert.__doc__
     return converted
+
+
+def plus_seconds(t: _dt.datetime, seconds: float) -> _dt.datetime:
+    """``t`` plus ``seconds``, or the last instant a ``datetime`` holds when that is beyond it
+    (a request dated 9999-12-31 with an expiry has no later datetime)."""
+    try:
+        return t + _dt.timedelta(seconds=seconds)
+    except OverflowError:
+        return _dt.datetime.max.replace(tzinfo=t.tzinfo)

@@ -35,7 +35,7 @@ from ._diagnose_causes import (
     string_to_sign_causes,
     string_to_sign_label,
 )
-from ._serving.masking import unmasked
+from ._redact import MASK, SECRET_HEADERS, redact, redact_headers
 from .errors import InvalidRequest, SigningError
 from .model import Artifacts, Credentials, Request, SignedRequest
 from .protocols import Signer
@@ -127,19 +127,25 @@ def explain(
     out.append("Canonical request:")
     if artifacts.canonical_request is None:
         out.append("  (none: this scheme signs the string to sign directly)")
-    else:
-        out.extend(_numbered(artifacts.canonical_request))
+    else:  # (a session token is masked, wherever it shows: explanations end up in tickets)
+        out.extend(_numbered(redact(artifacts.canonical_request, signatures=False)))
     out.append("String to sign:")
     out.extend(_numbered(artifacts.string_to_sign))
     out.append(f"Signature: {artifacts.signature}")
     if isinstance(signed, SignedRequest):
         if signed.added_headers:
             out.append("Added headers:")
-            out.extend(f"  {_escape(n)}: {_escape(v)}" for n, v in signed.added_headers)
+            out.extend(
+                f"  {_escape(n)}: {_escape(v)}"
+                for n, v in redact_headers(signed.added_headers, signatures=False)
+            )
         if signed.added_query:
             out.append("Added query parameters:")
-            out.extend(f"  {_escape(n)}={_escape(v)}" for n, v in signed.added_query)
-        out.append(f"URL: {_escape(signed.url)}")
+            out.extend(
+                f"  {_escape(n)}={_escape(MASK if n.lower() in SECRET_HEADERS else v)}"
+                for n, v in signed.added_query
+            )
+        out.append(f"URL: {_escape(redact(signed.url, signatures=False))}")
     return "\n".join(out)
 
 
@@ -544,7 +550,12 @@ def diff_canonical(
     ours_string_to_sign: Optional[str] = None,
     theirs_string_to_sign: Optional[str] = None,
 ) -> DiffReport:
-    """Compare two canonical requests (and string to signs when both are given)."""
+    """Compare two canonical requests (and string to signs when both are given).
+
+    A session token is masked in both first (a server's answer carries it masked, and what is
+    compared is shown): its value is not what tells two canonical requests apart.
+    """
+    ours, theirs = redact(ours, signatures=False), redact(theirs, signatures=False)
     a, b = CanonicalParts(ours), CanonicalParts(theirs)
     hunks = _hunks("canonical request", ours, theirs, a.label)
     causes = canonical_causes(a, b) if ours != theirs else []
@@ -638,7 +649,7 @@ def _compare(
     if ours_creq is not None and server.canonical_request is not None:
         report = diff_canonical(
             ours_creq,
-            unmasked(server.canonical_request, ours_creq),
+            server.canonical_request,
             ours_string_to_sign=ours_sts,
             theirs_string_to_sign=server.string_to_sign,
         )
@@ -646,7 +657,7 @@ def _compare(
     if ours_sts is not None and server.string_to_sign is not None:
         # The legacy schemes (sigv2, s3-v2) have no canonical request, and an answer may carry
         # only the string to sign: it is compared line by line, each line named.
-        theirs = unmasked(server.string_to_sign, ours_sts)
+        theirs = server.string_to_sign
         if ours_sts.startswith("AWS4"):
             labels: Callable[[int], str] = string_to_sign_label
         else:

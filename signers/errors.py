@@ -2,13 +2,22 @@
 
 Every error sigbridge raises on bad input derives from :class:`SigningError`.  Its ``str()`` is one
 line that names the field at fault and never contains a secret; ``field`` carries the field name,
-``stage`` the signing stage that failed, and ``canonical_request`` / ``string_to_sign`` whatever
-had been computed when it failed (``None`` otherwise).
+``stage`` the stage that failed, and ``canonical_request`` / ``string_to_sign`` whatever had been
+computed when it failed (``None`` otherwise; a session token in them is masked).
+
+The stages: ``request`` (the request as given), ``credentials``, ``time``, ``options``,
+``signer`` (finding or building one), ``scope`` (inferring region and service),
+``canonical-request`` and ``payload-hash`` (SigV4's first stage), ``event-stream`` /
+``event-signature``, ``aws-chunked`` / ``chunk-signature`` (streamed bodies), ``verify`` (a
+server's check of a signed request).  Each error class has its default; a raise site inside a
+signing stage names the stage.
 """
 
 from __future__ import annotations
 
 from typing import Iterable, Optional, Tuple
+
+from ._redact import MASK, redact
 
 __all__ = [
     "SigningError",
@@ -66,6 +75,9 @@ def _one_line(text: str) -> str:
 class SigningError(ValueError):
     """Base class for every error sigbridge raises about its input."""
 
+    #: the stage an error of this class reports unless its raise site names one
+    default_stage: Optional[str] = None
+
     def __init__(
         self,
         message: str,
@@ -79,8 +91,8 @@ class SigningError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
-        self.stage = stage
-        self.canonical_request = canonical_request
+        self.stage = stage if stage is not None else self.default_stage
+        self.canonical_request = redact(canonical_request) if canonical_request else None
         self.string_to_sign = string_to_sign
 
     def __str__(self) -> str:
@@ -93,17 +105,25 @@ class SigningError(ValueError):
 class InvalidRequest(SigningError):
     """The request cannot be signed as given (URL, method, a header, the body)."""
 
+    default_stage = "request"
+
 
 class InvalidCredentials(SigningError):
     """The credentials are missing a part or malformed."""
+
+    default_stage = "credentials"
 
 
 class InvalidTime(SigningError):
     """A time is naive, unparsable or out of range."""
 
+    default_stage = "time"
+
 
 class InvalidOption(SigningError):
     """A signer option is unknown, missing or out of range."""
+
+    default_stage = "options"
 
 
 class AlreadySigned(InvalidRequest):
@@ -115,14 +135,20 @@ class AmbiguousScope(InvalidRequest):
     endpoint, names no region, or contradicts the API the request names.  The message says which
     of ``--service`` / ``--region`` to pass and why; ``field`` is ``service`` or ``region``."""
 
+    default_stage = "scope"
+
 
 class InvalidEventStream(InvalidRequest):
     """Bytes that are not a well-formed event stream (``application/vnd.amazon.eventstream``):
     a bad CRC, a length out of range, a truncated or oversized message, a malformed header."""
 
+    default_stage = "event-stream"
+
 
 class UnknownScheme(SigningError, LookupError):
     """No signer is registered under the requested name."""
+
+    default_stage = "signer"
 
 
 class MissingDependency(SigningError):
@@ -130,6 +156,8 @@ class MissingDependency(SigningError):
 
     The message says which extra to install, e.g. ``pip install 'sigbridge[sigv4a]'``.
     """
+
+    default_stage = "signer"
 
 
 # -- obtaining credentials (signers.credentials) -----------------------------------------------
@@ -208,6 +236,7 @@ class VerificationError(SigningError):
     code = "AccessDenied"
     http_status = 403
     json_code = "AccessDeniedException"
+    default_stage = "verify"
 
     def __init__(
         self,
@@ -217,7 +246,7 @@ class VerificationError(SigningError):
         http_status: Optional[int] = None,
         json_code: Optional[str] = None,
         field: Optional[str] = None,
-        stage: Optional[str] = "verify",
+        stage: Optional[str] = None,
         canonical_request: Optional[str] = None,
         string_to_sign: Optional[str] = None,
         details: Iterable[Tuple[str, str]] = (),
@@ -236,7 +265,10 @@ class VerificationError(SigningError):
             self.http_status = http_status
         if json_code is not None:
             self.json_code = json_code
-        self.details: Tuple[Tuple[str, str], ...] = tuple(details)
+        # (the signature a client sent is a credential for that request: masked like a token)
+        self.details: Tuple[Tuple[str, str], ...] = tuple(
+            (name, MASK if name == "SignatureProvided" else value) for name, value in details
+        )
 
     def code_for(self, protocol: str) -> str:
         """The code AWS uses for this failure in ``protocol`` (``s3``, ``query``, ``json``)."""

@@ -7,7 +7,8 @@ from operator import itemgetter
 from typing import IO, TYPE_CHECKING, Any, Iterable, List, Mapping, NoReturn, Optional, Tuple, Union
 
 from ._encoding import split_query
-from ._http import DEFAULT_PORTS, split_url
+from ._http import DEFAULT_PORTS, split_url, unencodable
+from ._redact import MASK, redact, redact_headers
 from .errors import InvalidCredentials, InvalidRequest
 
 __all__ = [
@@ -162,7 +163,9 @@ _KEEP = _Keep()
 
 
 def _bad_text(value: str) -> bool:
-    return "\r" in value or "\n" in value or "\0" in value
+    # CR, LF or NUL (no HTTP message carries them in a header), or a lone surrogate that no
+    # bytes encode (raw bytes that are not UTF-8 arrive as surrogate escapes, which do encode)
+    return "\r" in value or "\n" in value or "\0" in value or unencodable(value)
 
 
 def _check_header(name: object, value: object) -> Header:
@@ -178,7 +181,8 @@ def _check_header(name: object, value: object) -> Header:
         )
     if _bad_text(value):
         raise InvalidRequest(
-            f"header {name!r}: value contains CR, LF or NUL", field=f"header {name!r}"
+            f"header {name!r}: value contains CR, LF, NUL or a lone surrogate",
+            field=f"header {name!r}",
         )
     return (name, value)
 
@@ -221,7 +225,7 @@ def _normalize_headers(headers: Union[Mapping[str, str], Iterable[Header]]) -> T
                     break
                 if len(known) < _KNOWN_TOKENS_MAX:
                     known.add(name)
-            if "\r" in value or "\n" in value or "\0" in value:
+            if "\r" in value or "\n" in value or "\0" in value or unencodable(value):
                 break
         else:
             return pairs if type(pairs) is tuple else tuple(pairs)
@@ -460,8 +464,10 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
             shown = f"<{len(body)} bytes>"
         else:
             shown = repr(body)
+        # (session tokens and signatures masked: a repr ends up in logs)
         return (
-            f"Request({self.method!r}, {self.url!r}, headers={list(self.headers)!r}, body={shown})"
+            f"Request({self.method!r}, {redact(self.url)!r}, "
+            f"headers={redact_headers(self.headers)!r}, body={shown})"
         )
 
 
@@ -594,7 +600,7 @@ class Artifacts(
 
     def __repr__(self) -> str:
         return (
-            f"Artifacts(signature={self.signature!r}, credential_scope={self.credential_scope!r}, "
+            f"Artifacts(signature={MASK!r}, credential_scope={self.credential_scope!r}, "
             f"signed_headers={self.signed_headers!r})"
         )
 
@@ -660,7 +666,7 @@ class SignedRequest(
 
     def __repr__(self) -> str:
         return (
-            f"SignedRequest(scheme={self.scheme!r}, url={self.url!r}, signature={self.signature!r})"
+            f"SignedRequest(scheme={self.scheme!r}, url={redact(self.url)!r}, signature={MASK!r})"
         )
 
 

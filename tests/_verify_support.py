@@ -1,29 +1,47 @@
-"""Helpers shared by the verification tests: fixed times, credentials, request surgery."""
+"""Helpers shared by the verification tests: request surgery (a header, a query parameter, a
+SigV2 parameter or the credential scope changed, dropped or added), and the verification
+instant and credentials, re-exported from tests/_support.py where they are defined."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any, List, Optional, Tuple
 
-from signers import Credentials, Request
+from signers import Request
 from signers._encoding import percent_decode_str, uri_encode
+from tests._support import AK, CREDS, CREDS_TOKEN, FORM, SECRET, TOKEN, VECTORS
+from tests._support import VERIFY_TIME as AT
+
+__all__ = [
+    "AK",
+    "AT",
+    "CREDS",
+    "CREDS_TOKEN",
+    "FORM",
+    "SECRET",
+    "TOKEN",
+    "add_sigv2_param",
+    "drop_header",
+    "drop_query_param",
+    "drop_sigv2_param",
+    "query_pairs_decoded",
+    "replace_header",
+    "replace_query_param",
+    "replace_raw_query_param",
+    "rewrite_scope",
+    "set_sigv2_param",
+    "sigv2_pairs",
+    "v4_vector_root",
+    "with_query",
+    "with_sigv2_pairs",
+]
 
 Pair = Tuple[str, str]
-
-UTC = dt.timezone.utc
-AT = dt.datetime(2024, 5, 17, 12, 0, 0, tzinfo=UTC)
-AK = "AKIDEXAMPLE"
-SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-TOKEN = "FQoGZXIvYXdzEXAMPLE/token+with/slashes=="
-CREDS = Credentials(AK, SECRET)
-CREDS_TOKEN = Credentials(AK, SECRET, TOKEN)
-FORM = "application/x-www-form-urlencoded"
 
 
 def v4_vector_root() -> Path:
     """The aws-c-auth v4 vectors bundled in the repository (``vectors/v4``)."""
-    return Path(__file__).resolve().parents[1] / "vectors" / "v4"
+    return VECTORS / "v4"
 
 
 def replace_header(request: Request, name: str, value: str) -> Request:

@@ -192,17 +192,20 @@ def declared_payload_hash(request: Request, header_value: Optional[str]) -> str:
             f"header 'x-amz-content-sha256': {declared[:80]!r} is neither a hex SHA-256, "
             "UNSIGNED-PAYLOAD nor one of the STREAMING- values AWS defines",
             field="x-amz-content-sha256",
+            stage="payload-hash",
         )
     if is_hex:
         if isinstance(body, bytes) and body and _crypto.sha256_hex(body) != lowered:
             raise InvalidRequest(
                 "header 'x-amz-content-sha256' does not match the SHA-256 of the body",
                 field="x-amz-content-sha256",
+                stage="payload-hash",
             )
         if isinstance(body, PayloadHash) and body.hex != lowered:
             raise InvalidRequest(
                 "header 'x-amz-content-sha256' disagrees with the PayloadHash body",
                 field="x-amz-content-sha256",
+                stage="payload-hash",
             )
     return declared
 
@@ -231,6 +234,7 @@ def check_query(query: str) -> None:
             raise InvalidRequest(
                 f"query: {found!r} is not a percent-escape (two hex digits); send '%' as '%25'",
                 field="query",
+                stage="canonical-request",
             )
 
 

@@ -17,21 +17,20 @@ error where
   and the string to sign reads ``<masked>``.
 
 The structure is kept (line count, names, access key id, scope, signed headers, hashes), so
-``sigbridge diff`` still compares line by line: :func:`unmasked` fills a masked value in from
-the client's own text, so that a mask is not reported as a difference.  The string to sign
-still holds the hash of the real canonical request, which a masked canonical request no longer
-hashes to.
+``sigbridge diff`` still compares line by line (it masks its own side the same way).  The
+string to sign still holds the hash of the real canonical request, which a masked canonical
+request no longer hashes to.
 """
 
 from __future__ import annotations
 
-from typing import Dict, List, Set, Tuple
+from typing import List, Set, Tuple
 
 from .._encoding import percent_decode_str, uri_encode
 from ..errors import VerificationError
 from ..model import Request
 
-__all__ = ["MASK", "masked", "secret_values", "unmasked"]
+__all__ = ["MASK", "masked", "secret_values"]
 
 MASK = "<masked>"
 
@@ -133,31 +132,3 @@ def masked(err: VerificationError, request: Request) -> VerificationError:
         for name, value in err.details
     )
     return copy
-
-
-def unmasked(theirs: str, ours: str) -> str:
-    """``theirs`` with what a server masked (``sigbridge serve`` masks the session token and
-    signature: ``x-amz-security-token:<masked>``, ``NAME=<masked>``) taken from ``ours``: a
-    masked value is not a difference."""
-    if MASK not in theirs:
-        return theirs
-    header_lines = {line.partition(":")[0]: line for line in ours.split("\n") if ":" in line}
-    pieces: Dict[str, str] = {}
-    for line in ours.split("\n"):
-        for piece in line.split("&"):
-            name, equals, _ = piece.partition("=")
-            if equals:
-                pieces.setdefault(name, piece)
-    lines = theirs.split("\n")
-    for index, line in enumerate(lines):
-        name = line.partition(":")[0]
-        if line == name + ":" + MASK and name in header_lines:
-            lines[index] = header_lines[name]
-        elif "=" + MASK in line:
-            parts = line.split("&")
-            for at, piece in enumerate(parts):
-                key = piece.partition("=")[0]
-                if piece == key + "=" + MASK and key in pieces:
-                    parts[at] = pieces[key]
-            lines[index] = "&".join(parts)
-    return "\n".join(lines)

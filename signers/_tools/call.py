@@ -30,6 +30,7 @@ import re
 from typing import Any, FrozenSet, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from .._encoding import uri_encode
+from .._redact import MASK, redact, redact_headers
 from ..errors import InvalidOption, InvalidRequest
 from ..model import Credentials, Request
 from ..services import ServiceInfo, operations, service
@@ -266,44 +267,17 @@ def aws_error(headers: Iterable[Tuple[str, str]], body: bytes) -> AwsError:
 
 # -- what -v shows --------------------------------------------------------------------------------
 
-_MASK = "<masked>"
-_MASKED_PARAMETERS = frozenset(
-    {"x-amz-signature", "x-amz-security-token", "signature", "securitytoken"}
-)
-
-
-def _masked_query(query: str) -> str:
-    pieces = []
-    for piece in query.split("&"):
-        name, eq, _ = piece.partition("=")
-        pieces.append(f"{name}={_MASK}" if eq and name.lower() in _MASKED_PARAMETERS else piece)
-    return "&".join(pieces)
-
-
-def _masked_header(name: str, value: str) -> str:
-    key = name.lower()
-    if key in ("x-amz-security-token", "x-amz-s3session-token"):
-        return _MASK
-    if key == "authorization":
-        if "Signature=" in value:
-            return re.sub(r"Signature=[^,\s]*", "Signature=" + _MASK, value)
-        head, colon, _ = value.rpartition(":")
-        if colon and head.startswith("AWS "):  # S3's legacy scheme: AWS AK:signature
-            return head + ":" + _MASK
-        return _MASK
-    return value
-
 
 def masked_request(request: Request, body_length: int, extra: Mapping[str, str]) -> List[str]:
     """The request line and headers as sent, signature and token masked (the access key shown);
     ``extra`` are headers added after signing."""
     target = request.path or "/"
     if request.query:
-        target += "?" + _masked_query(request.query)
+        target += "?" + redact(request.query)
     lines = [f"{request.method} {target} HTTP/1.1"]
     if not request.has_header("host"):
         lines.append(f"Host: {request.host_header}")
-    lines.extend(f"{n}: {_masked_header(n, v)}" for n, v in request.headers)
+    lines.extend(f"{n}: {v}" for n, v in redact_headers(request.headers))
     lines.extend(f"{n}: {v}" for n, v in extra.items())
     if body_length:
         lines.append(f"({body_length} bytes of body, not shown)")
@@ -320,5 +294,5 @@ def scrub(text: str, credentials: Optional[Credentials]) -> str:
         secrets += [credentials.token, uri_encode(credentials.token)]
     for secret in sorted(set(secrets), key=len, reverse=True):
         if secret and secret in text:
-            text = text.replace(secret, _MASK)
+            text = text.replace(secret, MASK)
     return text

@@ -72,13 +72,23 @@ def shown(value: str, limit: int = 80) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "...")
 
 
+#: The largest skew honoured, in seconds (about 3,000 years: wider than any two instants a
+#: ``datetime`` holds, so a larger ``max_skew``, ``inf`` included, means "any time").
+MAX_SKEW = 10**11
+
+
 def check_max_skew(max_skew: object) -> float:
-    """The allowed clock skew in seconds, checked."""
-    if isinstance(max_skew, bool) or not isinstance(max_skew, (int, float)) or max_skew < 0:
+    """The allowed clock skew in seconds, checked: a number >= 0 (not NaN); ``inf`` and anything
+    above :data:`MAX_SKEW` count as :data:`MAX_SKEW`."""
+    if (
+        isinstance(max_skew, bool)
+        or not isinstance(max_skew, (int, float))
+        or not max_skew >= 0  # (NaN compares false)
+    ):
         raise InvalidOption(
             f"max_skew: expected seconds >= 0 (AWS allows 900), got {max_skew!r}", field="max_skew"
         )
-    return float(max_skew)
+    return float(min(max_skew, MAX_SKEW))
 
 
 # The last allowed skew as a timedelta, swapped in whole: (seconds, timedelta).

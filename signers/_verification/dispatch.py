@@ -15,7 +15,7 @@ import datetime as _dt
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Union
 
 from .._lazy import lazy_module
-from .._time import UTC, iso8601, parse_iso8601
+from .._time import UTC, iso8601, parse_iso8601, plus_seconds
 from ..errors import (
     AccessDenied,
     AuthorizationHeaderMalformed,
@@ -331,7 +331,7 @@ def _verify_sigv4_family(
         Detected(scheme, parsed.access_key, parsed.region, parsed.service),
         artifacts,
         request_time,
-        None if expires is None else request_time + _dt.timedelta(seconds=expires),
+        None if expires is None else plus_seconds(request_time, expires),
         payload,
     )
 

@@ -100,8 +100,9 @@ def _check_time(parsed: ParsedAuth, now: _dt.datetime, max_skew: float, flavor: 
     if parsed.expires is not None:
         # A presigned URL is good from its X-Amz-Date (less the allowed skew) until
         # X-Amz-Date + X-Amz-Expires.
-        expiry = when + _dt.timedelta(seconds=parsed.expires)
-        if now > expiry:
+        # (now - when, not when + expires: a request dated 9999-12-31 has no expiry datetime)
+        if now - when > _dt.timedelta(seconds=parsed.expires):
+            expiry = when + _dt.timedelta(seconds=parsed.expires)  # (before now: it exists)
             raise AccessDenied(
                 "Request has expired",
                 field="X-Amz-Expires",

@@ -70,9 +70,8 @@ def test_error_body_echoing_the_token_is_masked(monkeypatch: Any) -> None:
             ["call", "GET", url + "/bucket/key", "--service", "s3", "--region", "us-east-1"]
         )
     assert result.code == 1
-    # (serve masks the token in its own answer now: the XML text reads <masked>, escaped)
     assert b"<CanonicalRequest>" in result.out
-    assert b"x-amz-security-token:&lt;masked&gt;" in result.out
+    assert b"x-amz-security-token:&lt;masked&gt;" in result.out  # (XML-escaped)
     assert "secret" in result.err
     assert_no_secret(result)
 

@@ -202,6 +202,7 @@ def test_awscrt_new_enough(monkeypatch: pytest.MonkeyPatch, fresh_crt_state: Non
     assert checksums.new("crc64nvme", backend="python").backend == "python"
 
 
+@pytest.mark.slow
 def test_imports_stay_lazy() -> None:
     script = (
         "import sys, signers\n"

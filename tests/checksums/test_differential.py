@@ -50,6 +50,7 @@ def _crt_or_skip(algorithm: str) -> None:
         pytest.skip(f"awscrt cannot compute {algorithm} here (not installed, or older than 0.23.7)")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("algorithm", checksums.ALGORITHMS)
 @SETTINGS
 @given(data=st.binary(max_size=600), cuts=st.lists(st.integers(0, 600), max_size=6))
@@ -96,6 +97,7 @@ def test_python_engine_matches_the_bitwise_reference_at_the_edges(algorithm: str
         assert running.digest() == _oracle(algorithm, data)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("algorithm", CRCS)
 @SETTINGS
 @given(
@@ -125,6 +127,7 @@ def test_python_backend_matches_awscrt_on_megabytes(algorithm: str, length: int)
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("algorithm", ["CRC32", "SHA1", "SHA256"])
 @SETTINGS
 @given(seed=st.integers(0, 2**32), length=st.integers(0, 100_000))
@@ -160,6 +163,7 @@ def _botocore_class(algorithm: str) -> Any:
     return cls
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("algorithm", checksums.ALGORITHMS)
 @pytest.mark.parametrize("backend", ["python", None])
 @settings(max_examples=60, deadline=None)

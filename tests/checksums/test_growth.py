@@ -35,6 +35,7 @@ def test_time_is_linear_in_the_length(algorithm: str) -> None:
     assert ratio < 30, f"{algorithm}: 10x the data took {ratio:.1f}x the time"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("algorithm", ["CRC32C", "CRC64NVME"])
 def test_memory_does_not_grow_with_the_data(algorithm: str) -> None:
     data = bytes(range(256)) * (32 * 1024)  # 8 MiB in one update

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from pathlib import Path
 from typing import Any, Dict
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+from tests._support import python_blocks, readme_section
 
 
 def test_checksums_example_runs_and_its_comments_are_true() -> None:
-    start = README.index("### Checksums")
-    block = re.findall(r"```python\n(.*?)```", README[start:], re.S)[0]
+    block = python_blocks(readme_section("### Checksums"))[0]
     namespace: Dict[str, Any] = {}
     exec(block, namespace)
     # Each line "expression   # 'value' ..." claims the expression gives 'value'; the

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 from typing import List, Tuple
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests._support import SAMPLES, child_env
+
+pytestmark = pytest.mark.slow  # each test runs the command in a fresh interpreter
 
 # Runs ``sigbridge`` in-process with the given arguments, then prints the loaded modules as the
 # last line of standard error (standard output is the command's).
@@ -55,13 +56,9 @@ def _sigbridge(*argv: str) -> Tuple[int, str, List[str]]:
         capture_output=True,
         text=True,
         timeout=60,
-        cwd=str(ROOT),
-        env={
-            "PATH": "",
-            "PYTHONPATH": str(ROOT),
-            "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-            "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-        },
+        # (the working directory holds no package: the child imports the signers under test)
+        cwd=str(SAMPLES.parent),
+        env=child_env(),
     )
     code, modules = json.loads(done.stderr.strip().splitlines()[-1])
     return code, done.stdout, modules
@@ -126,7 +123,7 @@ def test_help_lists_the_plugin_commands_from_their_light_module() -> None:
             ["presign", "GET", "https://b.s3.amazonaws.com/k", "--at", "1440938160"],
             "signers.cli.sign",
         ),
-        (["migrate", "--scan", "tests/data/migrate_samples"], "signers.cli.migrate"),
+        (["migrate", "--scan", str(SAMPLES)], "signers.cli.migrate"),
     ],
     ids=["list", "sign", "presign", "migrate-scan"],
 )

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests._support import VECTORS, child_env, write_distribution
+
+pytestmark = pytest.mark.slow  # each test runs the command in a fresh interpreter
 
 GREETING_MODULE = '''
 """A third-party sigbridge subcommand."""
@@ -37,13 +39,6 @@ BROKEN_MODULE = 'raise ImportError("greeting plug-in needs a library that is not
 NO_RUN_MODULE = "command = object()\n"
 
 
-def _dist(site: Path, name: str, entry_points: str) -> None:
-    info = site / f"{name}-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(entry_points)
-
-
 @pytest.fixture()
 def site(tmp_path: Path) -> Path:
     site = tmp_path / "site"
@@ -51,11 +46,19 @@ def site(tmp_path: Path) -> Path:
     (site / "greeting_command.py").write_text(GREETING_MODULE)
     (site / "broken_command.py").write_text(BROKEN_MODULE)
     (site / "no_run_command.py").write_text(NO_RUN_MODULE)
-    _dist(site, "greeting_command", "[sigbridge.commands]\ngreet = greeting_command:command\n")
-    _dist(site, "broken_command", "[sigbridge.commands]\nbroken-cmd = broken_command:command\n")
-    _dist(site, "no_run_command", "[sigbridge.commands]\nno-run = no_run_command:command\n")
+    write_distribution(
+        site, "greeting_command", "[sigbridge.commands]\ngreet = greeting_command:command\n"
+    )
+    write_distribution(
+        site, "broken_command", "[sigbridge.commands]\nbroken-cmd = broken_command:command\n"
+    )
+    write_distribution(
+        site, "no_run_command", "[sigbridge.commands]\nno-run = no_run_command:command\n"
+    )
     # A plug-in may not replace a built-in command.
-    _dist(site, "shadow_command", "[sigbridge.commands]\nsign = greeting_command:command\n")
+    write_distribution(
+        site, "shadow_command", "[sigbridge.commands]\nsign = greeting_command:command\n"
+    )
     return site
 
 
@@ -66,13 +69,7 @@ def _sigbridge(site: Path, *argv: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=60,
         cwd=str(site),
-        env={
-            "PATH": "",
-            "PYTHONPATH": f"{site}{__import__('os').pathsep}{ROOT}",
-            "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-            "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-            "COLUMNS": "200",
-        },
+        env=child_env(site, COLUMNS="200"),
     )
 
 
@@ -118,7 +115,7 @@ def test_the_other_commands_keep_working_beside_a_broken_plugin(site: Path) -> N
     )
     assert done.returncode == 0, done.stderr
     # aws-c-auth's get-vanilla: the published signature for this request
-    expected = (ROOT / "vectors" / "v4" / "get-vanilla" / "header-signature.txt").read_text()
+    expected = (VECTORS / "v4" / "get-vanilla" / "header-signature.txt").read_text()
     assert f"Signature={expected.strip()}" in done.stdout
     unknown = _sigbridge(site, "bogus")
     assert unknown.returncode == 2

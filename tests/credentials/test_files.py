@@ -167,6 +167,7 @@ def _process_profile(home: Path, command: str, profile: str = "default") -> None
     write(home / ".aws" / "config", f"{header}\ncredential_process = {command}\n")
 
 
+@pytest.mark.slow
 def test_process_static(clean_environment: Path, tmp_path: Path) -> None:
     command = process_command(
         tmp_path, {"Version": 1, "AccessKeyId": "AKIDPROC", "SecretAccessKey": SECRET}
@@ -182,6 +183,7 @@ def test_process_static(clean_environment: Path, tmp_path: Path) -> None:
     assert provider.expiry is None
 
 
+@pytest.mark.slow
 def test_process_temporary(clean_environment: Path, tmp_path: Path) -> None:
     command = process_command(
         tmp_path,
@@ -199,6 +201,7 @@ def test_process_temporary(clean_environment: Path, tmp_path: Path) -> None:
     assert provider.expiry == dt.datetime(2030, 1, 1, 13, tzinfo=UTC)
 
 
+@pytest.mark.slow
 def test_process_args_are_split_like_a_shell(clean_environment: Path, tmp_path: Path) -> None:
     script = write(
         tmp_path / "dir with space" / "echo args.py",
@@ -210,6 +213,7 @@ def test_process_args_are_split_like_a_shell(clean_environment: Path, tmp_path: 
     assert ProcessProvider().credentials().access_key == "AKID3"  # script, "two words", three
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("output", "exit_code", "fragment"),
     [
@@ -244,12 +248,14 @@ def test_process_failures_do_not_echo_output(
     assert_no_secret(info.value)
 
 
+@pytest.mark.slow
 def test_process_missing_program(clean_environment: Path, tmp_path: Path) -> None:
     _process_profile(clean_environment, str(tmp_path / "no-such-program") + f" --key {SECRET}")
     with pytest.raises(CredentialsError, match="program 'no-such-program' not found"):
         ProcessProvider().credentials()
 
 
+@pytest.mark.slow
 def test_process_is_bounded_in_time(clean_environment: Path, tmp_path: Path) -> None:
     command = process_command(tmp_path, {"Version": 1}, sleep=30)
     _process_profile(clean_environment, command)
@@ -257,6 +263,7 @@ def test_process_is_bounded_in_time(clean_environment: Path, tmp_path: Path) -> 
         ProcessProvider(timeout=0.5).credentials()
 
 
+@pytest.mark.slow
 def test_process_in_the_credentials_file_counts(clean_environment: Path, tmp_path: Path) -> None:
     # botocore reads credential_process from the merged profile, the credentials file included.
     command = process_command(

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, Dict
 
 import signers
+from tests._support import python_blocks, readme_section
 
 from .support import SECRET, write
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-
 
 def test_credentials_example_runs(clean_environment: Path) -> None:
-    section = README[README.index("## Credentials: the standard chain") :]
-    (block,) = re.findall(r"```python\n(.*?)```", section.split("\n## ")[0], re.S)
+    (block,) = python_blocks(readme_section("## Credentials: the standard chain"))
     write(
         clean_environment / ".aws" / "credentials",
         f"[dev]\naws_access_key_id = AKIDREADME\naws_secret_access_key = {SECRET}\n",

@@ -23,6 +23,7 @@ from signers.credentials._ini import parse_ini, read_ini
 from .support import SECRET, TOKEN, ManualClock, assert_no_secret, process_command, write
 
 
+@pytest.mark.slow
 def test_reprs_after_loading(
     clean_environment: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

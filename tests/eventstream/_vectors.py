@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 from typing import Any, Dict, List, NamedTuple, Optional
 
-ROOT = Path(__file__).resolve().parents[2] / "vectors" / "eventstream"
+from tests._support import VECTORS
+
+ROOT = VECTORS / "eventstream"
 GO = ROOT / "framing" / "aws-sdk-go"
 SMITHY = ROOT / "framing" / "smithy-rs"
 

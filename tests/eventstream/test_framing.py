@@ -140,6 +140,7 @@ def _reference_bytes(message: Message) -> bytes:
     return ref.message(raw, message.payload)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(_messages)
 def test_round_trip_matches_the_reference_encoder_and_botocore(message: Message) -> None:
@@ -171,6 +172,7 @@ class _ShortReads(io.RawIOBase):
         return out
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(st.lists(_messages, max_size=5), st.integers(1, 40), st.data())
 def test_iter_messages_from_any_source(messages: List[Message], step: int, data: Any) -> None:

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from typing import Any, Dict
+
+from tests._support import python_blocks, readme_section
 
 from . import _reference as ref
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-
 
 def test_event_stream_example_runs() -> None:
-    start = README.index("### Event streams")
-    following = re.search(r"\n#{2,3} ", README[start + 1 :])
-    section = README[start : start + 1 + following.start() if following else None]
-    (block,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    (block,) = python_blocks(readme_section("### Event streams"))
     namespace: Dict[str, Any] = {}
     exec(block, namespace)
     body, seed = namespace["body"], namespace["seed"]

@@ -35,13 +35,12 @@ from signers.eventstream import (
     sign_message,
     string_to_sign,
 )
+from tests._support import CREDS, UTC
 
 from . import _reference as ref
 from ._vectors import header_value, signing_cases
 
-UTC = dt.timezone.utc
 CASES = signing_cases()
-CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 SEED = "9d9ab996c81f32c9d4e6fc166c92584f3741d1cb5ce325cd11a77d1f962c8de2"
 T0 = dt.datetime(2019, 1, 27, 22, 37, 54, tzinfo=UTC)
 
@@ -172,6 +171,7 @@ _times = st.datetimes(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(_inner, _times), min_size=1, max_size=4), _times)
 def test_signer_matches_the_reference(messages: List[Any], end: dt.datetime) -> None:

@@ -33,12 +33,11 @@ from signers.eventstream import (
     verify_initial_request,
     verify_stream,
 )
+from tests._support import CREDS, UTC
 
 from . import _reference as ref
 from ._vectors import signing_cases
 
-UTC = dt.timezone.utc
-CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 SEED = "9d9ab996c81f32c9d4e6fc166c92584f3741d1cb5ce325cd11a77d1f962c8de2"
 REGION, SERVICE = "us-west-2", "transcribe"
 T0 = dt.datetime(2019, 1, 27, 22, 37, 54, tzinfo=UTC)
@@ -348,6 +347,7 @@ def _assert_refused_with_a_verified_prefix(data: bytes) -> None:
     assert yielded == INNER[: len(yielded)]
 
 
+@pytest.mark.slow
 def test_every_single_byte_change_is_refused() -> None:
     # Each byte, one bit flipped, with the CRCs left as they were and with them recomputed
     # (so that the signature, not the CRC, has to catch it).
@@ -358,6 +358,7 @@ def test_every_single_byte_change_is_refused() -> None:
             _assert_refused_with_a_verified_prefix(_mutated(position, 0x01, reseal))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.integers(0, len(STREAM) - 1), st.integers(1, 255), st.booleans())
 def test_any_single_byte_change_is_refused(position: int, flip: int, reseal: bool) -> None:

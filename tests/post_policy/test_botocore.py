@@ -177,6 +177,7 @@ def _run(data: Any) -> None:
     )
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.data())
 def test_presign_post_is_botocores(data: Any) -> None:
@@ -190,6 +191,7 @@ def test_presign_post_is_botocores_many(data: Any) -> None:
     _run(data)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("version", [4, 2])
 @pytest.mark.parametrize("token", [None, "TOKEN"])
 def test_botocore_published_shape(version: int, token: Optional[str]) -> None:

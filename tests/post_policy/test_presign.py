@@ -152,6 +152,7 @@ def test_default_time_is_now() -> None:
     assert before <= stamp <= after
 
 
+@pytest.mark.slow
 def test_lazy_export() -> None:
     import subprocess
     import sys

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any, Dict
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+from tests._support import python_blocks, readme_section
 
 
 def test_browser_post_example_runs() -> None:
-    start = README.index("### Browser POST uploads")
-    end = README.find("\n## ", start)
-    block = re.findall(r"```python\n(.*?)```", README[start : end if end != -1 else None], re.S)[0]
+    block = python_blocks(readme_section("### Browser POST uploads"))[0]
     namespace: Dict[str, Any] = {}
     exec(block, namespace)
     # the values the comments show

@@ -7,10 +7,14 @@ import re
 import threading
 from pathlib import Path
 
+import pytest
+
 from signers.cli import proxy as proxy_command
 from signers.cli import serve as serve_command
 from signers.cli._common import Parser
 from tests.serve.support import chain_environment
+
+pytestmark = pytest.mark.slow  # servers on sockets
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 

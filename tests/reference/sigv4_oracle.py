@@ -18,16 +18,22 @@ import botocore.credentials
 
 
 def freeze_botocore_clock(monkeypatch: Any, at: dt.datetime) -> None:
-    """Make botocore's signers see ``at`` as now (tests only; never the library)."""
-    naive_utc = at.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    """Make botocore's signers see ``at`` as now (tests only; never the library): newer botocore
+    reads the clock through ``get_current_datetime()``, older releases through
+    ``datetime.datetime.utcnow()`` (and ``now(tz)``); both are pinned."""
+    aware_utc = at.astimezone(dt.timezone.utc)
+    naive_utc = aware_utc.replace(tzinfo=None)
     if hasattr(botocore.auth, "get_current_datetime"):  # botocore >= 1.37-ish
-        monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: naive_utc)
-        return
+        monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda *_, **__: naive_utc)
 
     class _FrozenDatetime(dt.datetime):
         @classmethod
         def utcnow(cls) -> dt.datetime:  # type: ignore[override]
             return naive_utc
+
+        @classmethod
+        def now(cls, tz: Optional[dt.tzinfo] = None) -> dt.datetime:  # type: ignore[override]
+            return naive_utc if tz is None else aware_utc.astimezone(tz)
 
     fake = types.SimpleNamespace(**{k: getattr(dt, k) for k in dir(dt) if not k.startswith("__")})
     fake.datetime = _FrozenDatetime

@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from signers import Credentials
 from signers.serve import VerifyingServer, make_server
-from tests._verify_support import AK, SECRET, TOKEN
+from tests._support import AK, SECRET, TOKEN
 
 TIMEOUT = 5.0
 AK2 = "ASIATEMPORARY"

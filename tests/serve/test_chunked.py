@@ -18,7 +18,7 @@ from signers import Credentials, Request
 from signers.credentials import StaticProvider
 from signers.serve import UpstreamSigning
 from signers.streaming import sign_stream
-from tests._verify_support import AK, SECRET
+from tests._support import AK, SECRET
 from tests.serve.support import (
     CHAIN_KEY,
     CHAIN_SECRET,

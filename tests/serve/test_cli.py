@@ -11,8 +11,10 @@ from signers.cli import main
 from signers.cli import proxy as proxy_command
 from signers.cli import serve as serve_command
 from signers.cli._common import Parser
-from tests._verify_support import AK, SECRET
+from tests._support import AK, SECRET
 from tests.serve.support import chain_environment
+
+pytestmark = pytest.mark.slow  # servers on sockets
 
 
 def _parse(add_arguments, argv):

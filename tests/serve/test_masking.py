@@ -16,8 +16,10 @@ import pytest
 import signers
 from signers import Credentials, Request
 from signers._encoding import uri_encode
-from tests._verify_support import SECRET, TOKEN
+from tests._support import SECRET, TOKEN
 from tests.serve.support import AK2, botocore_client, running
+
+pytestmark = pytest.mark.slow  # servers on sockets
 
 pytest.importorskip("botocore")
 

@@ -17,7 +17,7 @@ import pytest
 
 import signers
 from signers import Credentials, Request
-from tests._verify_support import AK, SECRET
+from tests._support import AK, SECRET
 from tests.serve.support import (
     TIMEOUT,
     account_of,
@@ -29,6 +29,8 @@ from tests.serve.support import (
     wait_until,
     worker_threads,
 )
+
+pytestmark = pytest.mark.slow  # servers on sockets
 
 HEAD_START = b"GET /b/k HTTP/1.1\r\nHost: h\r\nX-Slow: "
 

@@ -15,11 +15,13 @@ import pytest
 
 import signers
 from signers import Credentials, Request
-from tests._verify_support import AK, SECRET, TOKEN
+from tests._support import AK, SECRET, TOKEN
 from tests.serve.support import AK2, account_of, botocore_client, now, running
 
 pytest.importorskip("botocore")
 from botocore.exceptions import ClientError
+
+pytestmark = pytest.mark.slow  # servers on sockets
 
 
 def _ok(result):

@@ -17,7 +17,7 @@ import signers
 from signers import Credentials, Request
 from signers.credentials import StaticProvider
 from signers.serve import UpstreamSigning
-from tests._verify_support import AK, SECRET
+from tests._support import AK, SECRET
 from tests.serve.support import (
     CHAIN_KEY,
     CHAIN_SECRET,

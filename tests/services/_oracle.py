@@ -8,6 +8,9 @@ first operation botocore can resolve without parameters.
 
 from __future__ import annotations
 
+import gzip
+import os
+import re
 from typing import Any, Dict, NamedTuple, Optional
 from urllib.parse import urlsplit
 
@@ -110,3 +113,23 @@ def s3_endpoint(**params: Any) -> Resolved:
     return Resolved(
         endpoint.url, urlsplit(endpoint.url).hostname or "", scheme["signingName"], region, ""
     )
+
+
+def endpoint_prefix(name: str) -> str:
+    """The ``endpointPrefix`` of botocore's model for service ``name``, as
+    ``get_service_model(name).endpoint_prefix`` gives it, read from the head of the model's file:
+    the metadata comes first, and parsing all 400-odd models whole takes seconds, at collection
+    time when a parameter list needs it.  A file laid out otherwise is parsed whole."""
+    loader = session().get_component("data_loader")
+    version = loader.determine_latest_version(name, "service-2")
+    for root in loader.search_paths:
+        for suffix in (".json", ".json.gz"):
+            path = os.path.join(root, name, version, "service-2" + suffix)
+            if os.path.isfile(path):
+                opener: Any = gzip.open if suffix.endswith(".gz") else open
+                with opener(path, "rt", encoding="utf-8") as handle:
+                    head = str(handle.read(8192))
+                found = re.search(r'"endpointPrefix"\s*:\s*"([^"]+)"', head)
+                if found:
+                    return found.group(1)
+    return str(session().get_service_model(name).endpoint_prefix)

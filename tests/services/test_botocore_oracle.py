@@ -15,7 +15,7 @@ from signers.errors import AmbiguousScope
 from signers.model import Request
 from signers.services import infer, service_names
 
-from ._oracle import Resolved, resolve, same_botocore, session, skip_unless_known
+from ._oracle import Resolved, endpoint_prefix, resolve, same_botocore, session, skip_unless_known
 
 #: Hosts botocore uses that no request can be inferred from, and why.
 AMBIGUOUS: Dict[str, str] = {
@@ -62,6 +62,7 @@ def _names() -> List[str]:
     return sorted(oracle_session().get_available_services())
 
 
+@pytest.mark.slow
 def test_the_table_covers_every_botocore_service() -> None:
     if not same_botocore():
         pytest.skip("the installed botocore is not the one the table was generated from")
@@ -72,6 +73,7 @@ def test_the_table_covers_every_botocore_service() -> None:
         assert resolved is not None and resolved.host == host
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", _names())
 def test_botocore_host_in_us_west_2_infers_back(name: str) -> None:
     skip_unless_known(name)
@@ -100,13 +102,10 @@ def _global_services() -> List[str]:
         for key, entry in partition["services"].items()
         if entry.get("partitionEndpoint") or "aws-global" in entry.get("endpoints", {})
     }
-    out = []
-    for name in _names():
-        if session().get_service_model(name).endpoint_prefix in prefixes:
-            out.append(name)
-    return out
+    return [name for name in _names() if endpoint_prefix(name) in prefixes]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", _global_services())
 def test_global_endpoints_infer_back(name: str) -> None:
     # botocore's global pseudo-region (sts.amazonaws.com, global.health.amazonaws.com ...)

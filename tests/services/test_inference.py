@@ -170,6 +170,7 @@ GENERIC_FORMS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name, region, fips, dualstack",
     GENERIC_FORMS,

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from typing import Any, Dict
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+from tests._support import python_blocks, readme_section
 
 
 def test_readme_example_runs(capsys: Any) -> None:
-    start = README.index("## Service metadata: the right signing name")
-    end = README.find("\n## ", start + 1)
-    section = README[start : end if end != -1 else None]
-    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    section = readme_section("## Service metadata: the right signing name")
+    blocks = python_blocks(section)
     assert len(blocks) == 1
     namespace: Dict[str, Any] = {}
     exec(blocks[0], namespace)

@@ -1,0 +1,44 @@
+"""Fixtures every test folder may use; the values they are built from live in tests/_support.py
+(import those directly where a module-level constant reads better than a fixture).
+
+Heavy tests carry ``@pytest.mark.slow`` (a server, a subprocess, a long hypothesis run);
+``pytest -m "not slow"`` is the quick loop.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from signers import Credentials
+from tests._support import AK, CREDS, SECRET
+
+
+@pytest.fixture
+def example_credentials_env(monkeypatch: pytest.MonkeyPatch) -> Credentials:
+    """AWS's example key pair in ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY``, no session
+    token: what the command line finds in the environment."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", AK)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    return CREDS
+
+
+@pytest.fixture
+def offline_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No proxy setting and no AWS configuration file of the machine: a test chooses its
+    proxies itself, and nothing may leave the machine."""
+    for name in (
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "NO_PROXY",
+        "no_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "AWS_PROFILE",
+        "AWS_CONFIG_FILE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
