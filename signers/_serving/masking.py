@@ -2,19 +2,18 @@
 
 A verification error carries what the server computed: S3's ``<CanonicalRequest>`` and
 ``<StringToSign>`` (and their ``...Bytes`` forms), the query and JSON services' message that
-spells them out, and details such as ``<SignatureProvided>``.  Those texts hold the request's
-session token (a signed ``x-amz-security-token`` header or ``X-Amz-Security-Token`` /
+spells them out, and details such as ``<SignatureProvided>``.  Those texts can hold the
+request's session token (a signed ``x-amz-security-token`` header or ``X-Amz-Security-Token`` /
 ``SecurityToken`` parameter) and quote its signature.  :func:`masked` returns a copy of the
 error where
 
-- a canonical header or S3 string-to-sign line ``x-amz-security-token:VALUE`` reads
-  ``x-amz-security-token:<masked>``;
-- a query parameter ``X-Amz-Security-Token``, ``SecurityToken`` or ``x-amz-security-token``
-  (in a canonical query string or a SigV2 string to sign) reads ``NAME=<masked>``;
+- the library's one masking rule (:func:`signers._redact.redact`) applies to the message, the
+  canonical request, the string to sign and the details: a line ``x-amz-security-token:VALUE``
+  reads ``x-amz-security-token:<masked>``, a parameter ``X-Amz-Security-Token``,
+  ``SecurityToken``, ``Signature`` or ``X-Amz-Signature`` reads ``NAME=<masked>``;
 - ``<SignatureProvided>`` reads ``<masked>``;
-- any other occurrence of the request's token or signature (as sent, percent-decoded or
-  percent-encoded, 8 characters or longer) in the message, the details, the canonical request
-  and the string to sign reads ``<masked>``.
+- any other occurrence of this request's token or signature (as sent, percent-decoded or
+  percent-encoded, 8 characters or longer) reads ``<masked>``: the part no pattern can know.
 
 The structure is kept (line count, names, access key id, scope, signed headers, hashes), so
 ``sigbridge diff`` still compares line by line (it masks its own side the same way).  The
@@ -27,14 +26,12 @@ from __future__ import annotations
 from typing import List, Set, Tuple
 
 from .._encoding import percent_decode_str, uri_encode
+from .._redact import MASK, SECRET_HEADERS, redact
 from ..errors import VerificationError
 from ..model import Request
 
 __all__ = ["MASK", "masked", "secret_values"]
 
-MASK = "<masked>"
-
-_TOKEN_HEADER = "x-amz-security-token"
 _TOKEN_PARAMS = frozenset({"x-amz-security-token", "securitytoken"})
 _SIGNATURE_PARAMS = frozenset({"x-amz-signature", "signature"})
 _SHORTEST = 8  # shorter values are masked only where their structure says so
@@ -62,7 +59,7 @@ def secret_values(request: Request) -> Set[str]:
     found: Set[str] = set()
     for name, value in request.headers:
         lowered = name.lower()
-        if lowered == _TOKEN_HEADER:
+        if lowered in SECRET_HEADERS:
             found.add(value.strip())
         elif lowered == "authorization":
             scheme, _, rest = value.strip().partition(" ")
@@ -82,33 +79,8 @@ def secret_values(request: Request) -> Set[str]:
     return {value for value in found if len(value) >= _SHORTEST}
 
 
-def _mask_query_line(line: str) -> str:
-    if "=" not in line:
-        return line
-    pieces = line.split("&")
-    for index, piece in enumerate(pieces):
-        name, equals, _ = piece.partition("=")
-        lowered = percent_decode_str(name).lower()
-        if equals and (lowered in _TOKEN_PARAMS or lowered in _SIGNATURE_PARAMS):
-            pieces[index] = name + "=" + MASK
-    return "&".join(pieces)
-
-
-def _mask_text(text: str, values: Set[str]) -> str:
-    lines = text.split("\n")
-    for index, line in enumerate(lines):
-        if line.lower().startswith(_TOKEN_HEADER + ":"):
-            lines[index] = line[: len(_TOKEN_HEADER) + 1] + MASK
-        else:
-            lines[index] = _mask_query_line(line)
-    text = "\n".join(lines)
-    for value in sorted(values, key=len, reverse=True):
-        if value in text:
-            text = text.replace(value, MASK)
-    return text
-
-
-def _mask_plain(text: str, values: Set[str]) -> str:
+def _mask_values(text: str, values: Set[str]) -> str:
+    text = redact(text)
     for value in sorted(values, key=len, reverse=True):
         if value in text:
             text = text.replace(value, MASK)
@@ -120,15 +92,15 @@ def masked(err: VerificationError, request: Request) -> VerificationError:
     values = secret_values(request)
     copy: VerificationError = VerificationError.__new__(type(err))
     copy.__dict__.update(err.__dict__)
-    message = _mask_plain(err.message, values)
+    message = _mask_values(err.message, values)
     copy.message = message
     copy.args = (message,)
     if err.canonical_request is not None:
-        copy.canonical_request = _mask_text(err.canonical_request, values)
+        copy.canonical_request = _mask_values(err.canonical_request, values)
     if err.string_to_sign is not None:
-        copy.string_to_sign = _mask_text(err.string_to_sign, values)
+        copy.string_to_sign = _mask_values(err.string_to_sign, values)
     copy.details = tuple(
-        (name, MASK if name == "SignatureProvided" else _mask_plain(value, values))
+        (name, MASK if name == "SignatureProvided" else _mask_values(value, values))
         for name, value in err.details
     )
     return copy
