@@ -1,14 +1,25 @@
 """``sigbridge serve``: a local HTTP endpoint that verifies the signature of every request.
 
-It answers 200 with a JSON account of what it verified (scheme, access key, signed headers, time,
-region, service), or the error AWS would send: XML ``<Error>`` for S3, XML ``<ErrorResponse>`` for
+A request that verifies gets the answer its protocol expects (:mod:`signers._serving.shapes`:
+S3 operations, query-protocol XML, JSON ``{}``), so SDK clients parse it; the verification
+account (scheme, access key, signed headers, time, region, service) is in the
+``x-sigbridge-verified`` header (JSON), and is the content of an S3 ``GetObject`` (with
+``json_account`` every answer's body, as before SDK-shaped answers).  A request
+that fails gets the error AWS would send: XML ``<Error>`` for S3, XML ``<ErrorResponse>`` for
 query-protocol services, JSON ``{"__type": ..., "message": ...}`` for JSON-protocol services
-(``Content-Type: application/x-amz-json-*`` or an ``X-Amz-Target`` header), with AWS's status.
+(``Content-Type: application/x-amz-json-*`` or an ``X-Amz-Target`` header), with AWS's status;
+the request's session token and signature are masked in it (:mod:`signers._serving.masking`).
 
-Bounded by design: loopback by default, a socket timeout per connection, caps on the header
-section and the body (both answered with a 400, the connection then closed).  It never logs a
-secret: a log line is the method, the path without its query (which can hold a session token),
-the status and the code.
+With an ``upstream`` the verified request is forwarded there instead, streamed both ways, its
+authentication removed or replaced by the upstream's own SigV4 signature
+(:mod:`signers._serving.forward`); ``sigbridge proxy`` is this server configured to take the
+legacy schemes in and send SigV4 out (:mod:`signers.proxy`).
+
+Bounded by design (:mod:`signers._serving.bounded`): loopback by default, a deadline per
+request, a cap on connections (the excess answered 503 at once), caps on the header section and
+the body (a body too large for memory is streamed only when its signature does not depend on
+it).  It never logs a secret: a log line is the method, the path without its query (which can
+hold a session token), the status and the code.
 
 Library use (tests, embedding)::
 
@@ -22,24 +33,73 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import io
 import json
 import secrets
+import socket
 import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Mapping, NamedTuple, Optional, Tuple, Union
 
-from ._verification import Lookup, verify
+from ._serving.bounded import (
+    DEFAULT_BACKLOG,
+    DEFAULT_MAX_BODY,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_HEADER_BYTES,
+    DEFAULT_MAX_UPLOAD,
+    DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    BoundedHandler,
+    BoundedServer,
+    ChunkReader,
+    ClientGone,
+    Limits,
+    RequestTimeout,
+)
+from ._serving.forward import (
+    PayloadMismatch,
+    Upstream,
+    UpstreamCut,
+    UpstreamSigning,
+    UpstreamUnavailable,
+    checked_body,
+    relay,
+)
+from ._serving.gate import (
+    bucket_with_slash,
+    check_schemes,
+    declared_sha256,
+    is_hex_sha256,
+    streamable,
+)
+from ._serving.keys import load_credentials_file, parse_credential
+from ._serving.masking import masked
+from ._serving.shapes import Answer, md5_hasher, success
+from ._verification import Lookup, Verified, detect, verify
 from ._verification.http_answers import error_response
 from ._verification.http_answers import protocol_of as _protocol
-from ._verification.http_answers import xml_text as _xml_text
-from .errors import InvalidCredentials, SigningError, VerificationError
-from .model import Credentials, Request
+from .errors import (
+    InvalidCredentials,
+    InvalidOption,
+    SignatureDoesNotMatch,
+    SigningError,
+    UnsupportedAuthorization,
+    VerificationError,
+    XAmzContentSHA256Mismatch,
+)
+from .model import UNSIGNED_PAYLOAD, Body, Credentials, PayloadHash, Request
 
 __all__ = [
+    "DEFAULT_BACKLOG",
     "DEFAULT_MAX_BODY",
+    "DEFAULT_MAX_CONNECTIONS",
     "DEFAULT_MAX_HEADER_BYTES",
+    "DEFAULT_MAX_UPLOAD",
+    "DEFAULT_REQUEST_TIMEOUT",
     "DEFAULT_TIMEOUT",
+    "VERIFIED_HEADER",
+    "Limits",
     "ServerConfig",
+    "UpstreamSigning",
     "VerifyingServer",
     "make_server",
     "parse_credential",
@@ -47,112 +107,29 @@ __all__ = [
     "error_response",
 ]
 
-DEFAULT_MAX_BODY = 5 * 1024 * 1024
-DEFAULT_MAX_HEADER_BYTES = 64 * 1024
-DEFAULT_TIMEOUT = 10.0
-
-
-# -- credentials -------------------------------------------------------------------------------
-
-
-def parse_credential(spec: str) -> Credentials:
-    """``AK:SECRET`` or ``AK:SECRET:TOKEN`` (the form of ``--credential``)."""
-    parts = spec.strip().split(":")
-    if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
-        raise InvalidCredentials(
-            "credential: expected ACCESS_KEY:SECRET_KEY[:SESSION_TOKEN]", field="credential"
-        )
-    return Credentials(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
-
-
-def _from_json(data: Any, source: str) -> List[Credentials]:
-    def one(access_key: str, value: Any) -> Credentials:
-        if isinstance(value, str):
-            return Credentials(access_key, value)
-        if isinstance(value, Mapping):
-            secret = value.get("secret_key", value.get("secret_access_key"))
-            token = value.get("token", value.get("session_token"))
-            return Credentials(access_key, secret, token)
-        raise InvalidCredentials(
-            f"{source}: the entry for {access_key!r} is neither a secret nor an object",
-            field="credentials file",
-        )
-
-    if isinstance(data, Mapping):
-        return [one(str(k), v) for k, v in data.items()]
-    if isinstance(data, list):
-        out = []
-        for item in data:
-            if not isinstance(item, Mapping):
-                raise InvalidCredentials(
-                    f"{source}: list entries must be objects", field="credentials file"
-                )
-            key = item.get("access_key", item.get("access_key_id"))
-            if not isinstance(key, str):
-                raise InvalidCredentials(
-                    f"{source}: a list entry has no access_key", field="credentials file"
-                )
-            out.append(one(key, item))
-        return out
-    raise InvalidCredentials(
-        f"{source}: expected an object or a list of objects", field="credentials file"
-    )
-
-
-def load_credentials_file(path: str) -> List[Credentials]:
-    """Credentials from a small file: JSON (``{"AK": "SECRET"}``, ``{"AK": {"secret_key": ...,
-    "token": ...}}`` or a list of ``{"access_key", "secret_key", "token"}``) or lines of
-    ``ACCESS_KEY SECRET_KEY [TOKEN]`` (``#`` starts a comment)."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidCredentials(
-            f"credentials file {path!r}: cannot read it ({type(exc).__name__})",
-            field="credentials file",
-        ) from None
-    source = f"credentials file {path!r}"
-    if text.lstrip().startswith(("{", "[")):
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise InvalidCredentials(
-                f"{source}: not valid JSON (line {getattr(exc, 'lineno', '?')})",
-                field="credentials file",
-            ) from None
-        return _from_json(data, source)
-    out = []
-    for number, line in enumerate(text.splitlines(), 1):
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        parts = line.split()
-        if len(parts) not in (2, 3):
-            raise InvalidCredentials(
-                f"{source}, line {number}: expected ACCESS_KEY SECRET_KEY [TOKEN]",
-                field="credentials file",
-            )
-        out.append(Credentials(*parts))
-    return out
-
+#: The response header that carries the verification account (JSON) of an accepted request.
+VERIFIED_HEADER = "x-sigbridge-verified"
 
 # -- the server --------------------------------------------------------------------------------
 
 
 class ServerConfig:
-    """What the server verifies against, and its limits."""
+    """What the server verifies against, its limits, and where verified requests go."""
 
     __slots__ = (
         "clock",
+        "json_account",
+        "limits",
         "log",
         "lookup",
-        "max_body",
-        "max_header_bytes",
         "max_skew",
         "options",
         "region",
+        "schemes",
         "service",
-        "timeout",
+        "trust",
+        "upstream",
+        "virtual_host_suffix",
     )
 
     def __init__(
@@ -165,26 +142,70 @@ class ServerConfig:
         max_body: int = DEFAULT_MAX_BODY,
         max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
         timeout: float = DEFAULT_TIMEOUT,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        backlog: int = DEFAULT_BACKLOG,
+        max_upload: int = DEFAULT_MAX_UPLOAD,
+        schemes: Optional[Iterable[str]] = None,
+        trust: bool = False,
+        upstream: Optional[str] = None,
+        upstream_signing: Optional[UpstreamSigning] = None,
+        upstream_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         options: Optional[Mapping[str, Mapping[str, Any]]] = None,
+        json_account: bool = False,
         clock: Optional[Callable[[], _dt.datetime]] = None,
         log: Optional[Callable[[str], None]] = None,
     ) -> None:
-        # (Plain attribute assignments: like registry.SchemeInfo's in shape only.)
         self.lookup = lookup
+        self.json_account = json_account
         self.region = region
         self.service = service
         self.max_skew = max_skew
-        self.max_body = max_body
-        self.max_header_bytes = max_header_bytes
-        self.timeout = timeout
+        self.limits = Limits(
+            timeout=timeout,
+            request_timeout=request_timeout,
+            max_connections=max_connections,
+            backlog=backlog,
+            max_header_bytes=max_header_bytes,
+            max_body=max_body,
+            max_upload=max_upload,
+        )
+        self.schemes = check_schemes(schemes)
+        self.trust = trust
         self.options = options
+        legacy = dict((options or {}).get("s3-v2", {}))
+        self.virtual_host_suffix: Optional[str] = legacy.get("virtual_host_suffix")
+        self.upstream: Optional[Upstream] = None
+        if upstream is not None:
+            self.upstream = Upstream(
+                upstream,
+                timeout=upstream_timeout,
+                signing=upstream_signing,
+                virtual_host_suffix=self.virtual_host_suffix,
+                max_idle=max_connections,
+            )
+        elif upstream_signing is not None:
+            raise InvalidOption("upstream_signing: give an upstream to sign for", field="upstream")
+        if trust and self.upstream is None:
+            raise InvalidOption(
+                "trust: only a forwarding server may trust signatures", field="trust"
+            )
         self.clock = clock
         self.log = log if log is not None else _log_to_stderr
+
+    @property
+    def max_body(self) -> int:
+        return self.limits.max_body
+
+    @property
+    def timeout(self) -> float:
+        return self.limits.timeout
 
     def __repr__(self) -> str:
         return (
             f"ServerConfig(region={self.region!r}, service={self.service!r}, "
-            f"max_skew={self.max_skew}, max_body={self.max_body})"
+            f"max_skew={self.max_skew}, {self.limits!r}, schemes={self.schemes!r}, "
+            f"upstream={self.upstream!r})"
         )
 
 
@@ -213,29 +234,26 @@ class _Refusal(Exception):
         self.close = close
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Admitted(NamedTuple):
+    """A request let in: its scheme and scope, and the account sent in ``x-sigbridge-verified``."""
+
+    scheme: str
+    region: Optional[str]
+    service: Optional[str]
+    account: Dict[str, Any]
+    payload: Any = None  # an aws-chunked body's reader (signers.streaming.ChunkedPayload)
+
+
+class _Handler(BoundedHandler):
     server: VerifyingServer
-    protocol_version = "HTTP/1.1"
-    server_version = "sigbridge"
-    sys_version = ""
+    _head: Optional[Request] = None  # the request as far as it was read (for refusals)
+    _lowered: Dict[str, str]  # its headers, lower-case names (for refusals); set by reset()
 
-    def setup(self) -> None:
-        super().setup()
-        self.connection.settimeout(self.server.config.timeout)  # a slow client cannot hang it
-
-    def __getattr__(self, name: str) -> Any:
-        # Every method is verified the same way: do_GET, do_PUT, do_FOO ...
-        if name.startswith("do_"):
-            return self._handle
-        raise AttributeError(name)
+    def reset(self) -> None:
+        self._head = None
+        self._lowered = {}
 
     # -- logging: our own lines only; the request line (with its query) is never logged -------
-
-    def log_request(self, code: Any = "-", size: Any = "-") -> None:
-        pass
-
-    def log_message(self, format: str, *args: Any) -> None:
-        self.server.config.log("sigbridge serve: " + (format % args).replace("\n", " "))
 
     def _log(self, status: int, code: str) -> None:
         path = (getattr(self, "path", None) or "").split("?", 1)[0]
@@ -244,52 +262,59 @@ class _Handler(BaseHTTPRequestHandler):
         method = self.command or "-"
         self.server.config.log(f"{method} {path[:200]!r} {status} {code}")
 
-    def send_error(
-        self, code: int, message: Optional[str] = None, explain: Optional[str] = None
-    ) -> None:
-        # http.server's own refusals (bad request line, header lines too long or too many) get an
-        # AWS-shaped 400 instead of its HTML page.
-        aws_code = "RequestHeaderSectionTooLarge" if code in (414, 431) else "BadRequest"
-        self._send_plain_error(400, aws_code, message or "Bad request")
-
     # -- answers -------------------------------------------------------------------------------
 
-    def _send(self, status: int, content_type: str, body: bytes, request_id: str) -> None:
+    def _send(
+        self,
+        status: int,
+        headers: Iterable[Tuple[str, str]],
+        body: bytes,
+        request_id: str,
+    ) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers:
+            self.send_header(name, value)
+        if status != 204:
+            self.send_header("Content-Length", str(len(body)))
         self.send_header("x-amz-request-id", request_id)
         self.send_header("x-amzn-RequestId", request_id)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command != "HEAD" and status != 204:
             self.wfile.write(body)
 
-    def _send_plain_error(
-        self, status: int, code: str, message: str, *, close: bool = True
-    ) -> None:
-        if close:
-            self.close_connection = True
+    def _send_error(self, err: VerificationError, request: Optional[Request]) -> None:
         request_id = secrets.token_hex(8).upper()
-        body = (
-            f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
-            f"<Message>{_xml_text(message)}</Message><RequestId>{request_id}</RequestId></Error>"
-        ).encode("utf-8", "backslashreplace")
-        self._log(status, code)
-        with contextlib.suppress(OSError):  # the client may be gone already
-            self._send(status, "application/xml", body, request_id)
+        shown = masked(err, request) if request is not None else err
+        protocol = _protocol(request, self._lowered)
+        status, content_type, body = error_response(shown, protocol, request_id)
+        self._log(status, err.code)
+        if self.unread_body:
+            self.close_connection = True
+        self._send(status, [("Content-Type", content_type)], body, request_id)
 
-    def _read_request(self) -> Request:
-        config = self.server.config
+    def refuse(self, status: int, code: str, message: str) -> None:
+        # Every early refusal, AWS-shaped in the request's protocol as far as it is known.
+        self.close_connection = True
+        err = VerificationError(message, code=code, http_status=status, json_code=code)
+        with contextlib.suppress(OSError):  # the client may be gone already
+            self._send_error(err, self._head)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _read_head(self) -> Tuple[Request, int]:
+        """The request without its body, and the body's length (checked against the limits)."""
+        limits = self.server.config.limits
         headers = self.headers
+        self._lowered = {k.lower(): v for k, v in headers.items()}
         size = sum(len(k) + len(v) + 4 for k, v in headers.items())
-        if size > config.max_header_bytes:
+        if size > limits.max_header_bytes:
             raise _Refusal(
                 400,
                 "RequestHeaderSectionTooLarge",
                 f"Your request header section exceeds the maximum allowed size "
-                f"({config.max_header_bytes} bytes).",
+                f"({limits.max_header_bytes} bytes).",
             )
         if headers.get("Transfer-Encoding") is not None:
             raise _Refusal(
@@ -305,95 +330,262 @@ class _Handler(BaseHTTPRequestHandler):
             if lengths or not text.isdigit() or not text.isascii() or len(text) > 15:
                 raise _Refusal(400, "InvalidArgument", "Content-Length is not a single number")
             length = int(text)
-        if length > config.max_body:
-            raise _Refusal(
-                400,
-                "EntityTooLarge",
-                f"Your proposed upload exceeds the maximum allowed size ({config.max_body} bytes).",
-            )
-        body = self.rfile.read(length) if length else b""
-        if len(body) != length:
-            raise _Refusal(
-                400,
-                "IncompleteBody",
-                "You did not provide the number of bytes "
-                "specified by the Content-Length HTTP header.",
-            )
+        self.unread_body = length > 0
         target = _wire(self.path)
         if target.startswith(("http://", "https://")):
             url = target
         else:
             host = headers.get("Host")
             if not host:
-                raise _Refusal(400, "InvalidRequest", "Missing required header: Host", close=False)
+                raise _Refusal(400, "InvalidRequest", "Missing required header: Host")
             if not target.startswith("/"):
-                raise _Refusal(
-                    400, "InvalidRequest", "The request target must start with '/'", close=False
-                )
+                raise _Refusal(400, "InvalidRequest", "The request target must start with '/'")
             url = "http://" + _wire(host).strip() + target
         try:
-            return Request(self.command, url, [(k, _wire(v)) for k, v in headers.items()], body)
+            head = Request(self.command, url, [(k, _wire(v)) for k, v in headers.items()], b"")
         except SigningError as exc:
-            raise _Refusal(400, "InvalidRequest", exc.message, close=False) from None
+            raise _Refusal(400, "InvalidRequest", exc.message) from None
+        self._head = head
+        return head, length
 
-    def _handle(self) -> None:
+    def _check_size(self, head: Request, length: int) -> bool:
+        """Whether the body is streamed rather than held; refuses what is too large either way
+        (before ``100 Continue``, as S3 does)."""
+        limits = self.server.config.limits
+        if length <= limits.max_body:
+            return False
+        limit = limits.max_upload if streamable(head) else limits.max_body
+        if length > limit:
+            raise _Refusal(
+                400,
+                "EntityTooLarge",
+                f"Your proposed upload exceeds the maximum allowed size ({limit} bytes).",
+            )
+        return True
+
+    def _admit(self, request: Request) -> _Admitted:
         config = self.server.config
-        request_id = secrets.token_hex(8).upper()
+        if config.trust:
+            detected = detect(request)
+            if config.schemes is not None and detected.scheme not in config.schemes:
+                raise UnsupportedAuthorization(
+                    f"The authorization mechanism you have provided is not supported: scheme "
+                    f"{detected.scheme!r} is not accepted here (accepted: "
+                    f"{', '.join(config.schemes)})",
+                    field="scheme",
+                )
+            account = {"scheme": detected.scheme, "access_key": detected.access_key}
+            account["trusted"] = True  # type: ignore[assignment]
+            return _Admitted(detected.scheme, detected.region, detected.service, account)
         try:
-            request = self._read_request()
+            verified = self._verify(request)
+        except SignatureDoesNotMatch as first:
+            slashed = bucket_with_slash(request)
+            if slashed is None:
+                raise
+            try:
+                verified = self._verify(slashed)
+            except VerificationError:
+                raise first from None  # the answer for the path as sent
+        return _Admitted(
+            verified.scheme,
+            verified.region,
+            verified.service,
+            verified.as_dict(),
+            verified.payload,
+        )
+
+    def _verify(self, request: Request) -> Verified:
+        config = self.server.config
+        return verify(
+            request,
+            config.lookup,
+            now=config.clock() if config.clock is not None else None,
+            max_skew=config.max_skew,
+            region=config.region,
+            service=config.service,
+            schemes=config.schemes,
+            options=config.options,
+        )
+
+    # -- one request ---------------------------------------------------------------------------
+
+    def handle_request(self) -> None:
+        request: Optional[Request] = None
+        try:
+            head, length = self._read_head()
+            request = head
+            declared = declared_sha256(head)
+            chunked = declared is not None and declared.startswith("STREAMING-")
+            streamed = self._check_size(head, length) or chunked
+            source: Optional[Iterable[bytes]] = None
+            check = None
+            if chunked:
+                # the seed signature now; each chunk's as the payload is read, after 100 Continue
+                wire = io.BufferedReader(ChunkReader(self.body_chunks(length)))
+                admitted = self._admit(head.replace(body=wire))
+                self.send_continue()
+                request, length, source = _decoded(head, admitted)
+            elif streamed:
+                admitted = self._admit(head.replace(body=UNSIGNED_PAYLOAD))
+                self.send_continue()
+                request = head.replace(body=UNSIGNED_PAYLOAD)
+                source = self.body_chunks(length)
+                check = declared if is_hex_sha256(declared) else None
+            else:
+                self.send_continue()
+                request = head.replace(body=self.read_body(length))
+                admitted = self._admit(request)
+            self._go_on(request, admitted, length, source, check)
         except _Refusal as refusal:
-            self._send_plain_error(
-                refusal.status, refusal.code, refusal.message, close=refusal.close
-            )
-            return
-        lowered = {k.lower(): v for k, v in request.headers}
-        try:
-            verified = verify(
-                request,
-                config.lookup,
-                now=config.clock() if config.clock is not None else None,
-                max_skew=config.max_skew,
-                region=config.region,
-                service=config.service,
-                options=config.options,
-            )
+            if refusal.close or self.unread_body:
+                self.close_connection = True
+            self.refuse(refusal.status, refusal.code, refusal.message)
         except VerificationError as err:
-            status, content_type, body = error_response(
-                err, _protocol(request, lowered), request_id
-            )
-            self._log(status, err.code)
-            self._send(status, content_type, body, request_id)
-            return
+            self._send_error(err, request)
+        except PayloadMismatch as exc:
+            self._send_error(_mismatch(exc), request)
+        except UpstreamUnavailable as exc:
+            self.close_connection = True
+            self.refuse(503, "ServiceUnavailable", str(exc))
+        except UpstreamCut:
+            self._log(502, "upstream answer cut short")  # its head went out: close, say no more
+        except (RequestTimeout, ClientGone, ConnectionError, socket.timeout):
+            raise
         except SigningError as exc:
-            self.close_connection = True
-            self._send_plain_error(400, "InvalidRequest", exc.message)
-            return
+            self.refuse(400, "InvalidRequest", exc.message)
         except Exception as exc:  # a bug must cost one answer, not the server
-            self.close_connection = True
-            self._send_plain_error(500, "InternalError", f"internal error ({type(exc).__name__})")
+            self.refuse(500, "InternalError", f"internal error ({type(exc).__name__})")
+
+    def _go_on(
+        self,
+        request: Request,
+        admitted: _Admitted,
+        length: int,
+        source: Optional[Iterable[bytes]],
+        declared: Optional[str],
+    ) -> None:
+        """Answer (or forward) a request let in; ``source`` is its body still to be read, whose
+        SHA-256 must be ``declared`` when given."""
+        account = json.dumps(admitted.account, separators=(",", ":"))
+        if self.server.config.upstream is not None:
+            self._forward(request, admitted, length, source, declared, account)
             return
-        account = verified.as_dict()
-        body = json.dumps(account).encode("utf-8", "backslashreplace")
-        self._log(200, "OK " + verified.scheme)
-        self._send(200, "application/json", body, request_id)
+        md5 = md5_hasher()
+        if source is not None:
+            for _ in checked_body(source, declared, md5):
+                pass
+        elif isinstance(request.body, bytes):
+            md5.update(request.body)
+        request_id = secrets.token_hex(8).upper()
+        body = json.dumps(admitted.account).encode("utf-8")
+        if self.server.config.json_account:  # the answer of old: the account, whatever was asked
+            self._log(200, "OK " + admitted.scheme)
+            json_type = [("Content-Type", "application/json"), (VERIFIED_HEADER, account)]
+            self._send(200, json_type, body, request_id)
+            return
+        answer: Answer = success(
+            request,
+            scheme=admitted.scheme,
+            service=admitted.service,
+            region=admitted.region,
+            account=body,
+            request_id=request_id,
+            body_md5=md5.hexdigest(),
+            virtual_host_suffix=self.server.config.virtual_host_suffix,
+        )
+        self._log(answer.status, "OK " + admitted.scheme)
+        headers = [*answer.headers, (VERIFIED_HEADER, account)]
+        self._send(answer.status, headers, answer.body, request_id)
+
+    def _forward(
+        self,
+        request: Request,
+        admitted: _Admitted,
+        length: int,
+        source: Optional[Iterable[bytes]],
+        declared: Optional[str],
+        account: str,
+    ) -> None:
+        upstream = self.server.config.upstream
+        assert upstream is not None
+        payload: Body = request.body
+        chunks = None
+        if source is not None:
+            payload = PayloadHash(declared.lower()) if declared else UNSIGNED_PAYLOAD
+            chunks = checked_body(source, declared, md5_hasher())
+        outgoing, headers, body = upstream.prepare(
+            request,
+            scheme=admitted.scheme,
+            region=admitted.region,
+            service=admitted.service,
+            payload=payload,
+            length=length,
+            source=chunks,
+        )
+        connection, response = upstream.exchange(outgoing, headers, body)
+        try:
+            status = relay(self, response, [(VERIFIED_HEADER, account)])
+        finally:
+            upstream.release(connection, response)
+        self._log(status, "upstream " + admitted.scheme)
 
 
-class VerifyingServer(ThreadingHTTPServer):
-    """A ThreadingHTTPServer whose every request is verified against ``config``."""
+def _decoded(head: Request, admitted: _Admitted) -> Tuple[Request, int, Iterable[bytes]]:
+    """An aws-chunked request as its decoded payload: the request without aws-chunked's headers,
+    the decoded length, and the payload's chunks (each checked as it is read)."""
+    text = (head.header("x-amz-decoded-content-length") or "").strip()
+    if admitted.payload is None or not (text.isascii() and text.isdigit()):
+        raise _Refusal(
+            411,
+            "MissingContentLength",
+            "An aws-chunked upload needs x-amz-decoded-content-length (and a verified seed).",
+        )
+    headers = []
+    for name, value in head.headers:
+        lowered = name.lower()
+        if lowered in _CHUNKED_HEADERS:
+            continue
+        if lowered == "content-encoding":
+            tokens = [t.strip() for t in value.split(",") if t.strip().lower() != "aws-chunked"]
+            if not any(tokens):
+                continue
+            value = ",".join(t for t in tokens if t)
+        headers.append((name, value))
+    request = head.replace(headers=headers, body=UNSIGNED_PAYLOAD)
+    return request, int(text), admitted.payload.iter_chunks()
 
-    daemon_threads = True
+
+#: The headers that describe an aws-chunked body (none of them holds for the decoded payload).
+_CHUNKED_HEADERS = frozenset(
+    {"x-amz-decoded-content-length", "x-amz-trailer", "x-amz-content-sha256", "content-length"}
+)
+
+
+def _mismatch(exc: PayloadMismatch) -> VerificationError:
+    return XAmzContentSHA256Mismatch(
+        "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        field="x-amz-content-sha256",
+        details=[
+            ("ClientComputedContentSHA256", exc.declared),
+            ("S3ComputedContentSHA256", exc.actual),
+        ],
+    )
+
+
+class VerifyingServer(BoundedServer):
+    """A bounded HTTP server whose every request is verified against ``config``."""
+
     config: ServerConfig
 
     def __init__(self, address: Tuple[str, int], config: ServerConfig) -> None:
         self.config = config
-        super().__init__(address, _Handler)
+        super().__init__(address, _Handler, config.limits, config.log)
 
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        shown = f"[{name}]" if ":" in name else name
-        return f"http://{shown}:{port}"
+    def server_close(self) -> None:
+        super().server_close()
+        if self.config.upstream is not None:
+            self.config.upstream.close()
 
 
 def make_server(

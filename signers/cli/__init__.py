@@ -76,6 +76,13 @@ COMMANDS: Dict[str, Command] = {
         "signers.cli.serve",
         "run a local endpoint on 127.0.0.1 that verifies every request it receives",
     ),
+    "proxy": Command(
+        "signers.cli.proxy",
+        "take SigV2 requests in and send them on signed with SigV4 (legacy programs)",
+        description="A proxy for programs that cannot be changed: it checks each SigV2 or S3 "
+        "legacy signature (--keys) or trusts it (--trust-legacy), signs the request again with "
+        "SigV4 from the credential chain, and streams it to --upstream and the answer back.",
+    ),
     "migrate": Command(
         "signers.cli.migrate",
         "turn a SigV2-signed request into SigV4, or scan Python code for SigV2",

@@ -1,5 +1,7 @@
 """``sigbridge serve``: run a local endpoint on 127.0.0.1 that verifies every request it receives
-(:mod:`signers.serve`), with the credentials it accepts from ``--credential`` or a file.
+(:mod:`signers.serve`), with the credentials it accepts from ``--credential`` or a file; with
+``--upstream URL`` it forwards what verified to a real backend (signed again with
+``--upstream-sign``, from the credential chain).
 
 Serves until interrupted; bad input is one line on standard error and exit status 2.
 """
@@ -8,14 +10,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from ..errors import InvalidCredentials, InvalidOption
 from ..model import Credentials
 from ..serve import (
+    DEFAULT_BACKLOG,
     DEFAULT_MAX_BODY,
+    DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_HEADER_BYTES,
+    DEFAULT_MAX_UPLOAD,
+    DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_TIMEOUT,
+    UpstreamSigning,
     VerifyingServer,
     load_credentials_file,
     make_server,
@@ -23,7 +30,15 @@ from ..serve import (
 )
 from ._common import guarded
 
-__all__ = ["add_arguments", "run"]
+__all__ = [
+    "add_arguments",
+    "add_limit_arguments",
+    "limits_from_args",
+    "run",
+    "schemes_from_args",
+    "serve_until_stopped",
+    "upstream_signing",
+]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +68,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-skew", type=float, default=900, help="allowed clock skew in seconds (default 900)"
     )
     parser.add_argument(
-        "--max-body", type=int, default=DEFAULT_MAX_BODY, help="largest body accepted, in bytes"
+        "--schemes",
+        metavar="NAME,...",
+        help="accept only these schemes (e.g. sigv4,sigv4-query); others get the protocol's "
+        "'not supported' answer (default: every scheme)",
+    )
+    parser.add_argument(
+        "--upstream",
+        metavar="URL",
+        help="forward what verified to this server (http or https), streaming both ways",
+    )
+    parser.add_argument(
+        "--upstream-sign",
+        action="store_true",
+        help="sign forwarded requests with SigV4, with credentials from the standard chain "
+        "(default: forward them unsigned)",
+    )
+    parser.add_argument(
+        "--profile", help="the credential chain's profile for --upstream-sign (default: as AWS)"
+    )
+    parser.add_argument(
+        "--json-account",
+        action="store_true",
+        help="answer every verified request with 200 and its verification account as JSON "
+        "(for scripts that print the body; SDKs need the default, protocol-shaped answers)",
+    )
+    add_limit_arguments(parser)
+    parser.add_argument("--quiet", action="store_true", help="no log lines")
+
+
+def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    """The robustness limits ``serve`` and ``proxy`` share."""
+    parser.add_argument(
+        "--max-body",
+        type=int,
+        default=DEFAULT_MAX_BODY,
+        help=f"largest body held in memory to verify, in bytes (default {DEFAULT_MAX_BODY})",
+    )
+    parser.add_argument(
+        "--max-upload",
+        type=int,
+        default=DEFAULT_MAX_UPLOAD,
+        help="largest body streamed, when its signature does not cover it (S3), in bytes "
+        f"(default {DEFAULT_MAX_UPLOAD})",
     )
     parser.add_argument(
         "--max-header-bytes",
@@ -62,9 +119,69 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="largest header section accepted, in bytes",
     )
     parser.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="socket timeout in seconds"
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"longest wait for one read or write, and for an idle keep-alive connection, in "
+        f"seconds (default {DEFAULT_TIMEOUT:g})",
     )
-    parser.add_argument("--quiet", action="store_true", help="no log lines")
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        help="time allowed to receive a request's head, in seconds; its body gets one more "
+        f"second per 256 KiB (default {DEFAULT_REQUEST_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=DEFAULT_MAX_CONNECTIONS,
+        help="connections served at once (one thread each); more are answered 503 at once "
+        f"(default {DEFAULT_MAX_CONNECTIONS})",
+    )
+    parser.add_argument(
+        "--backlog",
+        type=int,
+        default=DEFAULT_BACKLOG,
+        help=f"listen backlog: connections the kernel queues (default {DEFAULT_BACKLOG})",
+    )
+    parser.add_argument(
+        "--upstream-payload",
+        choices=("aws-chunked", "unsigned"),
+        default="aws-chunked",
+        help="how a streamed S3 body without a declared hash is signed for the upstream: "
+        "aws-chunked (each chunk signed; default) or unsigned (UNSIGNED-PAYLOAD, for stores "
+        "that do not decode aws-chunked)",
+    )
+    parser.add_argument(
+        "--upstream-timeout",
+        type=float,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        help="longest wait for the upstream (connect, each read), in seconds",
+    )
+
+
+def limits_from_args(args: argparse.Namespace) -> Dict[str, Any]:
+    """The :class:`~signers.serve.ServerConfig` keywords of the limit arguments."""
+    if getattr(args, "max_skew", 0) < 0:
+        raise InvalidOption("--max-skew: must be positive", field="--max-skew")
+    for name in ("timeout", "request_timeout", "upstream_timeout"):
+        if not getattr(args, name) > 0:
+            flag = "--" + name.replace("_", "-")
+            raise InvalidOption(f"{flag}: must be positive", field=flag)
+    return {
+        name: getattr(args, name)
+        for name in (
+            "max_body",
+            "max_upload",
+            "max_header_bytes",
+            "timeout",
+            "request_timeout",
+            "max_connections",
+            "backlog",
+            "upstream_timeout",
+        )
+    }
 
 
 def _serve_credentials(args: argparse.Namespace) -> List[Credentials]:
@@ -79,13 +196,16 @@ def _serve_credentials(args: argparse.Namespace) -> List[Credentials]:
     return found
 
 
-def _check_limits(args: argparse.Namespace) -> None:
-    for name in ("max_skew", "max_body", "max_header_bytes", "timeout"):
-        if getattr(args, name) < 0 or (name == "timeout" and args.timeout == 0):
-            flag = "--" + name.replace("_", "-")
-            raise InvalidOption(f"{flag}: must be positive", field=flag)
+def _check_port(args: argparse.Namespace) -> None:
     if not 0 <= args.port <= 65535:
         raise InvalidOption("--port: must be 0 to 65535", field="--port")
+
+
+def schemes_from_args(text: Optional[str]) -> Optional[List[str]]:
+    """``--schemes a,b`` as a list (checked by the server's configuration)."""
+    if text is None:
+        return None
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def run(
@@ -101,7 +221,8 @@ def run(
 
 
 def _serve(args: argparse.Namespace, ready: Optional[Callable[[VerifyingServer], None]]) -> int:
-    _check_limits(args)
+    _check_port(args)
+    limits = limits_from_args(args)
     credentials = _serve_credentials(args)
     options = None
     suffix = getattr(args, "virtual_host_suffix", None)
@@ -111,6 +232,11 @@ def _serve(args: argparse.Namespace, ready: Optional[Callable[[VerifyingServer],
         S3V2Options(virtual_host_suffix=suffix)  # refused here, not on every request
         legacy = {"virtual_host_suffix": suffix}
         options = {"s3-v2": legacy, "s3-v2-query": dict(legacy)}
+    signing = None
+    if args.upstream_sign:
+        if not args.upstream:
+            raise InvalidOption("--upstream-sign: give --upstream URL", field="--upstream-sign")
+        signing = upstream_signing(args.profile, streamed=args.upstream_payload)
     log: Optional[Callable[[str], None]] = (lambda line: None) if args.quiet else None
     server = make_server(
         args.host,
@@ -119,14 +245,34 @@ def _serve(args: argparse.Namespace, ready: Optional[Callable[[VerifyingServer],
         region=args.region,
         service=args.service,
         max_skew=args.max_skew,
-        max_body=args.max_body,
-        max_header_bytes=args.max_header_bytes,
-        timeout=args.timeout,
+        schemes=schemes_from_args(args.schemes),
+        upstream=args.upstream,
+        upstream_signing=signing,
+        json_account=args.json_account,
         options=options,
         log=log,
+        **limits,
     )
+    where = f" -> {server.config.upstream.url}" if server.config.upstream else ""
+    return serve_until_stopped(server, f"sigbridge serve: listening on {server.url}{where}", ready)
+
+
+def upstream_signing(profile: Optional[str], **options: Any) -> UpstreamSigning:
+    """Signing for the upstream with the credential chain of ``profile``, checked now (a chain
+    that finds nothing is an error at start-up, not at the first request)."""
+    from ..credentials import default_chain
+
+    provider = default_chain(profile)
+    provider.credentials()
+    return UpstreamSigning(provider, **options)
+
+
+def serve_until_stopped(
+    server: VerifyingServer, banner: str, ready: Optional[Callable[[VerifyingServer], None]]
+) -> int:
+    """Print ``banner`` and serve until interrupted (or shut down)."""
     try:
-        print(f"sigbridge serve: listening on {server.url}", flush=True)
+        print(banner, flush=True)
         if ready is not None:
             ready(server)
         server.serve_forever(poll_interval=0.2)

@@ -97,6 +97,9 @@ def serving(credentials: Sequence[Credentials] = (), **config: Any) -> Iterator[
     """``sigbridge serve`` (the library server) on 127.0.0.1, verifying against
     ``credentials`` (default: AK / SECRET) with ``config`` (region=, service= ...)."""
     logged: List[str] = []
+    # These tests read the verification account from the body call prints: serve's
+    # json_account answers give it (the SDK-shaped answers carry it in a header).
+    config.setdefault("json_account", True)
     server = make_server(
         credentials=list(credentials) or [Credentials(AK, SECRET)],
         log=logged.append,
@@ -140,6 +143,7 @@ def serve_process(credentials_file: Path, *options: str) -> Iterator[str]:
             "--credentials-file",
             str(credentials_file),
             "--quiet",
+            "--json-account",  # the account in the body call prints (see serving)
             *options,
         ],
         stdout=subprocess.PIPE,

@@ -4,6 +4,7 @@ clients pointed at it, urllib and raw-socket exchanges.  Nothing leaves the mach
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import threading
 import urllib.error
@@ -71,13 +72,24 @@ def client_error(call):
     return info.value.response
 
 
-def http_get(url, headers=None, method="GET", data=None):
+def http_fetch(url, headers=None, method="GET", data=None):
+    """``(status, headers, body)`` of a request sent with urllib (errors included)."""
     request = urllib.request.Request(url, headers=headers or {}, method=method, data=data)
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            return response.status, response.read()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+        return exc.code, exc.headers, exc.read()
+
+
+def http_get(url, headers=None, method="GET", data=None):
+    status, _, body = http_fetch(url, headers, method, data)
+    return status, body
+
+
+def verified_account(headers):
+    """The verification account a 2xx answer of serve carries in x-sigbridge-verified."""
+    return json.loads(headers["x-sigbridge-verified"])
 
 
 def raw_exchange(server, data, *, read=True):

@@ -20,11 +20,13 @@ from tests.tools._serve_clients import (
     AK2,
     botocore_client,
     client_error,
+    http_fetch,
     http_get,
     raw_exchange,
     running,
     status_of,
     still_serving,
+    verified_account,
 )
 
 pytest.importorskip("botocore")
@@ -201,13 +203,14 @@ def _sigv2_url(server, creds=None, **params):
 def test_sigv2_query_call_with_our_signer():
     with running() as (server, _):
         signed = _sigv2_url(server)
-        status, body = http_get(signed.url)
+        status, headers, body = http_fetch(signed.url)
         assert status == 200
-        account = json.loads(body)
+        account = verified_account(headers)
         assert (account["scheme"], account["access_key"]) == ("sigv2", AK)
+        assert _xml(body)["RequestId"] == headers["x-amzn-RequestId"]  # <ListQueuesResponse>
         signed = _sigv2_url(server, Credentials(AK2, SECRET, TOKEN), QueueNamePrefix="a b")
-        status, body = http_get(signed.url)
-        assert status == 200 and json.loads(body)["access_key"] == AK2
+        status, headers, _ = http_fetch(signed.url)
+        assert status == 200 and verified_account(headers)["access_key"] == AK2
 
         # tampered: a parameter changed after signing
         status, body = http_get(signed.url.replace("QueueNamePrefix=a", "QueueNamePrefix=b"))
@@ -243,9 +246,12 @@ def test_sigv2_form_post_signed_by_botocore_sent_with_urllib():
         botocore.auth.SigV2Auth(BotoCredentials(AK, SECRET)).add_auth(aws)
         prepared = aws.prepare()
         body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
-        status, answer = http_get(prepared.url, dict(prepared.headers.items()), "POST", body)
+        status, headers, answer = http_fetch(
+            prepared.url, dict(prepared.headers.items()), "POST", body
+        )
         assert status == 200, answer
-        assert json.loads(answer)["scheme"] == "sigv2"
+        assert verified_account(headers)["scheme"] == "sigv2"
+        assert ET.fromstring(answer).tag == "SendMessageResponse"
         tampered = body.replace(b"SendMessage", b"DeleteQueue")
         status, answer = http_get(prepared.url, dict(prepared.headers.items()), "POST", tampered)
         assert status == 403 and _xml(answer)["Code"] == "SignatureDoesNotMatch"
