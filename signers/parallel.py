@@ -366,9 +366,11 @@ class PresignPool:
         return self._url_chunks(batch, keys)
 
     def _run(self, batch: _Batch, keys: Iterable[str], *, urls_only: bool) -> Iterator[Any]:
+        # (a generator, so that close() ends the tasks of a batch abandoned early)
         if urls_only:
-            return chain.from_iterable(self._url_chunks(batch, keys))
-        return chain.from_iterable(self._packed(batch, keys, urls_only=False))
+            yield from chain.from_iterable(self._url_chunks(batch, keys))
+        else:
+            yield from chain.from_iterable(self._packed(batch, keys, urls_only=False))
 
     def _url_chunks(self, batch: _Batch, keys: Iterable[str]) -> Iterator[List[str]]:
         for rows in self._packed(batch, keys, urls_only=True):
