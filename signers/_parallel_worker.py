@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from itertools import repeat
+from operator import itemgetter
 from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from ._encoding import uri_encode
@@ -33,12 +34,19 @@ __all__ = [
     "sign_chunk",
     "sign_lines",
     "signed_keys",
+    "lines_of",
+    "collect",
+    "SIGNED",
+    "URLS",
+    "LINES",
     "pack",
     "unpack",
     "encode_key",
 ]
 
 _tuple_new = tuple.__new__
+Refusals = List[Tuple[int, str]]
+_REQUEST, _URL = itemgetter(0), itemgetter(1)
 
 # Column kinds: one value for every row; NUL-joined text; a tuple field split into columns; a list.
 _SAME, _JOINED, _TUPLES, _LIST = 0, 1, 2, 3
@@ -110,50 +118,67 @@ def signed_keys(
     )
 
 
+#: What a task sends back: the signed requests, their URLs, or their URLs as text, one a line.
+SIGNED, URLS, LINES = "signed", "urls", "lines"
+
+
 def presign_chunk(
     signer: Any,
     method: str,
     base_url: str,
     headers: Tuple[Header, ...],
     at: _dt.datetime,
-    urls_only: bool,
+    form: str,
     keys: Sequence[str],
-) -> Tuple[Tuple[int, Any], Optional[SigningError]]:
-    """One task: presign ``keys`` with this worker's credentials; the signed requests (or their
-    URLs alone) packed in columns, and the error that stopped the chunk at a key, if one did
-    (the results before that key are kept, as the single-process iterator yields them)."""
-    results = signed_keys(signer, method, base_url, headers, at, keys, current_credentials())
-    done: List[SignedRequest] = []
+) -> Tuple[Any, Optional[SigningError]]:
+    """One task: presign ``keys`` with this worker's credentials.  Returns the results in the
+    ``form`` asked for (:data:`SIGNED` and :data:`URLS` packed in columns, :data:`LINES` as one
+    text) and the error that stopped the chunk at a key, if one did: the results before that key
+    are kept, as the single-process iterator yields them."""
+    return collect(
+        signed_keys(signer, method, base_url, headers, at, keys, current_credentials()), form
+    )
+
+
+def collect(results: Iterable[SignedRequest], form: str) -> Tuple[Any, Optional[SigningError]]:
+    """``results`` in the ``form`` of :func:`presign_chunk`, up to the first error (returned)."""
+    done: List[Any] = []
     error: Optional[SigningError] = None
     try:
-        done.extend(results)
+        if form == SIGNED:
+            done.extend(results)
+        else:
+            done.extend(map(_URL, map(_REQUEST, results)))  # (signed.request.url, in C)
     except SigningError as exc:
         error = exc
-    if urls_only:
-        return pack([signed[0][1] for signed in done]), error  # (request.url)
+    if form == LINES:
+        return lines_of(done), error
     return pack(done), error
 
 
-def sign_chunk(
-    line_signer: Any, at: _dt.datetime, lines: Sequence[str]
-) -> Tuple[Tuple[int, Any], List[Tuple[int, str]]]:
+def lines_of(urls: List[str]) -> str:
+    """``urls`` as text, each followed by a newline."""
+    return "\n".join(urls) + "\n" if urls else ""
+
+
+def sign_chunk(line_signer: Any, at: _dt.datetime, lines: Sequence[str]) -> Tuple[str, Refusals]:
     """One task of whole URLs, with this worker's credentials (see :func:`sign_lines`)."""
     return sign_lines(line_signer, at, lines, current_credentials())
 
 
 def sign_lines(
     line_signer: Any, at: _dt.datetime, lines: Sequence[str], credentials: Credentials
-) -> Tuple[Tuple[int, Any], List[Tuple[int, str]]]:
-    """``line_signer.url(text, credentials, at)`` for each line: the URLs packed, and
-    ``(index, message)`` for each line refused (left out of the URLs)."""
+) -> Tuple[str, Refusals]:
+    """``line_signer.url(text, credentials, at)`` for each line: the URLs as text, one a line,
+    and ``(index, message)`` for each line refused (left out of the text)."""
     urls: List[str] = []
-    refused: List[Tuple[int, str]] = []
+    refused: Refusals = []
     for index, text in enumerate(lines):
         try:
             urls.append(line_signer.url(text, credentials, at))
         except SigningError as exc:
             refused.append((index, str(exc)))
-    return pack(urls), refused
+    return lines_of(urls), refused
 
 
 # -- columns --------------------------------------------------------------------------------------

@@ -212,8 +212,8 @@ class _Batch:
         self.signer, self.method, self.base_url, self.at = signer, method, base_url, when
         self.headers = Request(method, base_url, headers).headers
 
-    def arguments(self, urls_only: bool) -> Tuple[Any, ...]:
-        return (self.signer, self.method, self.base_url, self.headers, self.at, urls_only)
+    def arguments(self, form: str) -> Tuple[Any, ...]:
+        return (self.signer, self.method, self.base_url, self.headers, self.at, form)
 
     def here(self, keys: List[str], credentials: Credentials) -> Iterator[SignedRequest]:
         """Sign ``keys`` in this process (a batch smaller than one chunk)."""
@@ -279,8 +279,11 @@ class PresignPool:
         return self._executor is not None
 
     def start(self) -> PresignPool:
-        """Start the workers now (they otherwise start on first use); returns the pool."""
-        self._pool()
+        """Start the workers now and wait until each answers (they otherwise start on first
+        use); returns the pool."""
+        executor = self._pool()
+        for future in [executor.submit(os.getpid) for _ in range(self.jobs)]:
+            future.result()
         return self
 
     def _pool(self) -> ProcessPoolExecutor:
@@ -334,7 +337,7 @@ class PresignPool:
         on the workers: the same signed requests, in order, streamed.  Arguments are checked
         when called; the keys are read as the results are consumed."""
         batch = _Batch(signer, method, base_url, keys, self._credentials, at, headers)
-        return self._run(batch, keys, urls_only=False)
+        return self._run(batch, keys, _worker.SIGNED)
 
     def presign_urls(
         self,
@@ -348,9 +351,9 @@ class PresignPool:
     ) -> Iterator[str]:
         """As :meth:`presign_many`, yielding each result's URL alone (less to bring back)."""
         batch = _Batch(signer, method, base_url, keys, self._credentials, at, headers)
-        return self._run(batch, keys, urls_only=True)
+        return self._run(batch, keys, _worker.URLS)
 
-    def url_chunks(
+    def url_lines(
         self,
         signer: Any,
         method: str,
@@ -359,36 +362,33 @@ class PresignPool:
         at: Optional[_dt.datetime] = None,
         *,
         headers: Headers = (),
-    ) -> Iterator[List[str]]:
-        """As :meth:`presign_urls`, one list of URLs per chunk of keys (for writers that write
-        a chunk at a time)."""
+    ) -> Iterator[str]:
+        """As :meth:`presign_urls`, one text per chunk of keys holding its URLs, each followed
+        by a newline: for a writer (``out.writelines(pool.url_lines(...))``), which then needs
+        no object per URL."""
         batch = _Batch(signer, method, base_url, keys, self._credentials, at, headers)
-        return self._url_chunks(batch, keys)
+        return self._chunks_of(batch, keys, _worker.LINES)
 
-    def _run(self, batch: _Batch, keys: Iterable[str], *, urls_only: bool) -> Iterator[Any]:
+    def _run(self, batch: _Batch, keys: Iterable[str], form: str) -> Iterator[Any]:
         # (a generator, so that close() ends the tasks of a batch abandoned early)
-        if urls_only:
-            yield from chain.from_iterable(self._url_chunks(batch, keys))
-        else:
-            yield from chain.from_iterable(self._packed(batch, keys, urls_only=False))
+        yield from chain.from_iterable(self._chunks_of(batch, keys, form))
 
-    def _url_chunks(self, batch: _Batch, keys: Iterable[str]) -> Iterator[List[str]]:
-        for rows in self._packed(batch, keys, urls_only=True):
-            yield list(rows)
-
-    def _packed(self, batch: _Batch, keys: Iterable[str], *, urls_only: bool) -> Iterator[Any]:
+    def _chunks_of(self, batch: _Batch, keys: Iterable[str], form: str) -> Iterator[Any]:
+        # One item per chunk: an iterator of its results, or (LINES) its text.
         chunks = _chunks(keys, self.chunk_size)
         first = next(chunks, None)
         if first is None:
             return
         if len(first) < self.chunk_size and not self.started:
             # One short chunk: signed here, without starting a process.
-            here = batch.here(first, self._credentials)
-            yield (signed.url for signed in here) if urls_only else here
-            return
-        fixed = batch.arguments(urls_only)
-        for packed, error in self.ordered(_worker.presign_chunk, fixed, chain([first], chunks)):
-            yield _worker.unpack(packed)
+            results: Iterable[Tuple[Any, Any]] = [
+                _worker.collect(batch.here(first, self._credentials), form)
+            ]
+        else:
+            fixed = batch.arguments(form)
+            results = self.ordered(_worker.presign_chunk, fixed, chain([first], chunks))
+        for result, error in results:
+            yield result if form == _worker.LINES else _worker.unpack(result)
             if error is not None:  # a key refused: after the results before it, as signed here
                 raise error
 

@@ -191,16 +191,13 @@ def _run_keys(
     keys = chain.from_iterable(_good_keys(lines, report))
     method, base_url, headers = base.method, base.url, base.headers
     if jobs == 1:
-        chunks: Iterator[List[str]] = _chunked_here(
-            signer, method, base_url, headers, at, keys, credentials
-        )
-        _write(chunks, lines, progress)
+        texts = _texts_here(signer, method, base_url, headers, at, keys, credentials)
+        _write(texts, lines, progress)
         return report.count
     from ..parallel import PresignPool
 
     with PresignPool(credentials, jobs=jobs) as pool:
-        chunks = pool.url_chunks(signer, method, base_url, keys, at, headers=headers)
-        _write(chunks, lines, progress)
+        _write(pool.url_lines(signer, method, base_url, keys, at, headers=headers), lines, progress)
     return report.count
 
 
@@ -219,7 +216,7 @@ def _good_keys(lines: _Lines, report: _Report) -> Iterator[List[str]]:
             yield block  # type: ignore[misc]
 
 
-def _chunked_here(
+def _texts_here(
     signer: Any,
     method: str,
     base_url: str,
@@ -227,23 +224,22 @@ def _chunked_here(
     at: _dt.datetime,
     keys: Iterable[str],
     credentials: Credentials,
-) -> Iterator[List[str]]:
+) -> Iterator[str]:
+    # the URLs of each chunk of keys as text, signed in this process
     from ..parallel import DEFAULT_CHUNK_SIZE
     from ..parallel import _chunks as chunks_of
 
     for chunk in chunks_of(keys, DEFAULT_CHUNK_SIZE):
         signed = _worker.signed_keys(signer, method, base_url, headers, at, chunk, credentials)
-        yield [result.url for result in signed]
+        yield _worker.lines_of([result.url for result in signed])
 
 
-def _write(chunks: Iterable[List[str]], lines: _Lines, progress: Optional[Progress]) -> None:
+def _write(texts: Iterable[str], lines: _Lines, progress: Optional[Progress]) -> None:
     write = sys.stdout.write
-    for urls in chunks:
-        if urls:
-            write("\n".join(urls))
-            write("\n")
+    for text in texts:
+        write(text)
         if progress is not None:
-            progress.advance(len(urls), lines.read)
+            progress.advance(text.count("\n"), lines.read)
     sys.stdout.flush()
 
 
@@ -353,23 +349,20 @@ def _url_chunks(lines: _Lines, report: _Report, numbers: Deque[List[int]]) -> It
 
 
 def _write_signed(
-    results: Iterable[Any],
+    results: Iterable[Tuple[str, List[Tuple[int, str]]]],
     numbers: Deque[List[int]],
     report: _Report,
     lines: _Lines,
     progress: Optional[Progress],
 ) -> None:
     write = sys.stdout.write
-    for packed, refused in results:
+    for text, refused in results:
         where = numbers.popleft()
-        urls = list(_worker.unpack(packed))
-        if urls:
-            write("\n".join(urls))
-            write("\n")
+        write(text)
         for index, message in refused:
             report(where[index], message)
         if progress is not None:
-            progress.advance(len(urls), lines.read)
+            progress.advance(text.count("\n"), lines.read)
     sys.stdout.flush()
 
 

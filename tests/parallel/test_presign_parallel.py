@@ -61,6 +61,8 @@ def test_results_equal_the_single_process_run_in_order(
     assert list(pool.presign_urls(signer, "GET", BASE, KEYS, AT, headers=headers)) == [
         r.url for r in expected
     ]
+    texts = list(pool.url_lines(signer, "GET", BASE, KEYS, AT, headers=headers))
+    assert len(texts) > 2 and "".join(texts) == "".join(r.url + "\n" for r in expected)
 
 
 @pytest.mark.slow
@@ -177,8 +179,16 @@ def test_fewer_keys_than_a_chunk_are_signed_here() -> None:
     signer = signers.get_signer("s3v4-query", region="us-east-1")
     with PresignPool(CREDS, jobs=2) as pool:
         got = list(pool.presign_many(signer, "GET", BASE, KEYS[:5], AT))
+        urls = list(pool.presign_urls(signer, "GET", BASE, KEYS[:5], AT))
+        (text,) = pool.url_lines(signer, "GET", BASE, KEYS[:5], AT)
+        # a bad key: the results before it, then the error, as the single-process iterator
+        results = pool.url_lines(signer, "GET", BASE, [*KEYS[:3], b"k"], AT)  # type: ignore[list-item]
+        assert next(results) == "".join(r.url + "\n" for r in _single(signer, KEYS[:3], CREDS))
+        with pytest.raises(signers.InvalidRequest, match="expected str keys, got bytes"):
+            next(results)
         assert not pool.started
     assert got == _single(signer, KEYS[:5], CREDS)
+    assert urls == [r.url for r in got] and text == "".join(u + "\n" for u in urls)
     assert list(signer.presign_many("GET", BASE, [], CREDS, AT, jobs=2)) == []
 
 
