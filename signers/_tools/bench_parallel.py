@@ -98,9 +98,8 @@ def measure(
     """Run every variant ``rounds`` times, interleaved; the document :func:`main` prints."""
     import multiprocessing
 
-    from ..parallel import DEFAULT_CHUNK_SIZE, PresignPool
+    from ..parallel import PresignPool
 
-    chunk_size = chunk_size or DEFAULT_CHUNK_SIZE
     signer, credentials, keys = _signer(), Credentials(ACCESS_KEY, SECRET_KEY), _keys(count)
     methods = [
         m for m in ("spawn", "fork", "forkserver") if m in multiprocessing.get_all_start_methods()
@@ -111,7 +110,7 @@ def measure(
         "keys": count,
         "jobs": jobs,
         "rounds": rounds,
-        "chunk_size": chunk_size,
+        "chunk_size": chunk_size or "default",
         "load_before": _load(),
         "start_up_s": {m: min(_start_up(m, credentials) for _ in range(3)) for m in methods},
     }
@@ -259,7 +258,7 @@ def _close_dask(variants: Dict[str, Any]) -> None:
 def _text(document: Dict[str, Any]) -> str:
     lines = [
         f"CPython {document['python']}, {document['cpus']} CPUs, {document['keys']:,} keys, "
-        f"{document['chunk_size']} keys per task, best of {document['rounds']} interleaved "
+        f"keys per task: {document['chunk_size']}; best of {document['rounds']} interleaved "
         "rounds; load average before "
         f"{_fmt_load(document['load_before'])}, after {_fmt_load(document['load_after'])}",
         "pool start-up (2 workers, first task answered): "
