@@ -71,12 +71,25 @@ def _pids(pool: Any) -> List[int]:
     return list(getattr(executor, "_processes", {}) or {})
 
 
+def _children_cpu() -> float:
+    try:
+        import resource
+    except ImportError:  # (not on Windows)
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _timed(run: Callable[[], Any], pids: Sequence[int] = ()) -> Dict[str, Any]:
     cpu_workers = _cpu_of(pids) if pids else None
+    children = _children_cpu()
     cpu, wall = time.process_time(), time.perf_counter()
     result = run()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     timing: Dict[str, Any] = {"wall": wall, "cpu": cpu, "result": result}
+    children = _children_cpu() - children
+    if children > 0:  # processes started and reaped in the run (the command line, its workers)
+        timing["cpu_children"] = children
     if cpu_workers is not None:
         after = _cpu_of(pids)
         timing["cpu_workers"] = None if after is None else after - cpu_workers
@@ -115,6 +128,7 @@ def measure(
         "start_up_s": {m: min(_start_up(m, credentials) for _ in range(3)) for m in methods},
     }
     expected = [s.url for s in signer.presign_many("GET", S3_BUCKET_URL, keys, credentials, AT)]
+    expected_text = "".join(url + "\n" for url in expected)
     best: Dict[str, Dict[str, Any]] = {}
     with PresignPool(credentials, jobs=jobs, chunk_size=chunk_size).start() as pool:
         pids = _pids(pool)
@@ -130,6 +144,9 @@ def measure(
             ),
             f"{jobs} workers kept, URLs (PresignPool.presign_urls)": lambda: _timed(
                 lambda: list(pool.presign_urls(signer, "GET", S3_BUCKET_URL, keys, AT)), pids
+            ),
+            f"{jobs} workers kept, URL lines (PresignPool.url_lines)": lambda: _timed(
+                lambda: "".join(pool.url_lines(signer, "GET", S3_BUCKET_URL, keys, AT)), pids
             ),
             f"presign_many(jobs={jobs}), workers started in the call": lambda: _timed(
                 lambda: [
@@ -151,7 +168,11 @@ def measure(
             for name, variant in variants.items():
                 timing = variant()
                 result = timing.pop("result")
-                if isinstance(result, list) and result != expected:
+                if isinstance(result, str):
+                    want: Any = expected_text
+                else:
+                    want = count if isinstance(result, int) else expected
+                if result != want:
                     raise AssertionError(f"{name}: the URLs differ from the single-process run")
                 if name not in best or timing["wall"] < best[name]["wall"]:
                     best[name] = timing
@@ -164,6 +185,8 @@ def measure(
 def _rates(timing: Dict[str, Any], count: int) -> Dict[str, Any]:
     out: Dict[str, Any] = {"urls_per_s": count / timing["wall"], "wall_s": timing["wall"]}
     out["cpu_us_per_url_caller"] = timing["cpu"] * 1e6 / count
+    if "cpu_children" in timing:
+        out["cpu_us_per_url_children"] = timing["cpu_children"] * 1e6 / count
     workers = timing.get("cpu_workers")
     if workers is not None:
         out["cpu_us_per_url_workers"] = workers * 1e6 / count
@@ -267,6 +290,8 @@ def _text(document: Dict[str, Any]) -> str:
     for name, rates in document["variants"].items():
         line = f"{name}: {rates['urls_per_s']:,.0f} URLs/s ({rates['wall_s']:.3f} s)"
         line += f"; CPU per URL: caller {rates['cpu_us_per_url_caller']:.2f} µs"
+        if "cpu_us_per_url_children" in rates:
+            line += f", processes it started {rates['cpu_us_per_url_children']:.2f} µs"
         if "cpu_us_per_url_workers" in rates:
             line += f", workers {rates['cpu_us_per_url_workers']:.2f} µs"
             idle = rates.get("urls_per_s_on_two_idle_cores")
