@@ -70,6 +70,7 @@ from .bench_ops_parallel import (
     PARALLEL_KEYS,
     ours_bulk_100k,
     ours_jobs_cold,
+    ours_pool_lines,
     ours_pool_signed,
     ours_pool_urls,
 )
@@ -227,6 +228,15 @@ OPERATIONS: Tuple[Operation, ...] = (
         f"SigV4 bulk presign, {len(PARALLEL_KEYS):,} S3 GET URLs, {PARALLEL_JOBS} worker "
         "processes kept, URLs only (per URL)",
         ours_pool_urls,
+        batch=len(PARALLEL_KEYS),
+        targets=(("rate", 540_000.0),),
+        group="parallel",
+    ),
+    Operation(
+        "sigv4-query-bulk-s3-100k-pool-lines",
+        f"SigV4 bulk presign, {len(PARALLEL_KEYS):,} S3 GET URLs, {PARALLEL_JOBS} worker "
+        "processes kept, URLs as text lines (per URL)",
+        ours_pool_lines,
         batch=len(PARALLEL_KEYS),
         targets=(("rate", 540_000.0),),
         group="parallel",

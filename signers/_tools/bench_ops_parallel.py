@@ -1,12 +1,12 @@
 """The bulk-presigning operations over 100,000 keys: one process, and two worker processes
 (:mod:`signers.parallel`), for the table of :mod:`signers._tools.bench_ops`.
 
-Each run presigns :data:`PARALLEL_KEYS` and returns the URLs, as ``sigbridge presign --from``
-needs them.  The pool rows keep their workers between runs (a :class:`~signers.parallel.
-PresignPool` started outside the timing, shared by the rows and stopped when the interpreter
-exits), so they measure the steady rate; the ``presign_many(jobs=2)`` row starts its workers in
-every run, so it carries the start-up a single call pays.  Every row's signature is the
-single-process one: the check that the workers sign alike.
+Each run presigns :data:`PARALLEL_KEYS` and returns the URLs (as signed requests, as URLs, or as
+the text ``sigbridge presign --from`` writes).  The pool rows keep their workers between runs (a
+:class:`~signers.parallel.PresignPool` started outside the timing, shared by the rows and stopped
+when the interpreter exits), so they measure the steady rate; the ``presign_many(jobs=2)`` row
+starts its workers in every run, so it carries the start-up a single call pays.  Every row's
+signature is the single-process one: the check that the workers sign alike.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ __all__ = [
     "ours_bulk_100k",
     "ours_pool_signed",
     "ours_pool_urls",
+    "ours_pool_lines",
     "ours_jobs_cold",
 ]
 
@@ -93,6 +94,19 @@ def ours_pool_urls() -> Subject:
         return tuple(pool.presign_urls(signer, "GET", S3_BUCKET_URL, PARALLEL_KEYS, AT))
 
     return Subject(run, lambda: _signatures(run()), f"{PARALLEL_JOBS} workers kept")
+
+
+def ours_pool_lines() -> Subject:
+    signer, pool = _signer(), _pool()
+
+    def run() -> Tuple[str, ...]:
+        text = "".join(pool.url_lines(signer, "GET", S3_BUCKET_URL, PARALLEL_KEYS, AT))
+        return (text,)
+
+    def signatures() -> str:
+        return _signatures(tuple(run()[0].splitlines()))
+
+    return Subject(run, signatures, f"{PARALLEL_JOBS} workers kept")
 
 
 def ours_jobs_cold() -> Subject:

@@ -24,7 +24,7 @@ ROUNDS = 5
 
 def test_the_parallel_rows_sign_alike() -> None:
     single = ops.build(ops.operation("sigv4-query-bulk-s3-100k").ours).signature()
-    for name in ("pool-signed", "pool-urls", "jobs-cold"):
+    for name in ("pool-signed", "pool-urls", "pool-lines", "jobs-cold"):
         row = ops.operation(f"sigv4-query-bulk-s3-100k-{name}")
         assert ops.build(row.ours).signature() == single, row.name
 
