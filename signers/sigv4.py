@@ -411,9 +411,18 @@ class SigV4Signer(SigV4Family):
         at: Optional[_dt.datetime] = None,
         *,
         headers: Union[Mapping[str, str], Iterable[Header]] = (),
+        jobs: Optional[int] = 1,
     ) -> Iterator[SignedRequest]:
         """Presign one URL per key under ``base_url`` (``placement="query"``); see
-        :func:`signers.sigv4_query.presign_many`."""
+        :func:`signers.sigv4_query.presign_many`.  ``jobs``: worker processes to spread the
+        keys over (``None``: one per CPU; :func:`signers.parallel.presign_many`, which says how
+        the credentials reach them); the default, 1, signs in this process."""
+        if jobs != 1:
+            from .parallel import presign_many as presign_in_parallel
+
+            return presign_in_parallel(
+                self, method, base_url, keys, credentials, at, headers=headers, jobs=jobs
+            )
         if self.options.placement != "query":
             raise InvalidRequest(
                 "presign_many: this signer signs in the Authorization header; use "

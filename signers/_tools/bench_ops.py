@@ -65,6 +65,15 @@ from .bench_ops_ours import (
     ours_signed,
     ours_verify,
 )
+from .bench_ops_parallel import (
+    PARALLEL_JOBS,
+    PARALLEL_KEYS,
+    ours_bulk_100k,
+    ours_jobs_cold,
+    ours_pool_lines,
+    ours_pool_signed,
+    ours_pool_urls,
+)
 from .bench_ops_peers import (
     aws4auth_header,
     aws4auth_key_derivation,
@@ -195,6 +204,50 @@ OPERATIONS: Tuple[Operation, ...] = (
         batch=len(BULK_KEYS),
         targets=(("rate", 250_000.0),),
         group="sigv4-query",
+    ),
+    # The bulk targets: 300,000 URLs/s on one core, 1.8 x that on two.
+    Operation(
+        "sigv4-query-bulk-s3-100k",
+        f"SigV4 bulk presign, {len(PARALLEL_KEYS):,} S3 GET URLs, one process (per URL)",
+        ours_bulk_100k,
+        batch=len(PARALLEL_KEYS),
+        targets=(("rate", 300_000.0),),
+        group="parallel",
+    ),
+    Operation(
+        "sigv4-query-bulk-s3-100k-pool-signed",
+        f"SigV4 bulk presign, {len(PARALLEL_KEYS):,} S3 GET URLs, {PARALLEL_JOBS} worker "
+        "processes kept, SignedRequest results (per URL)",
+        ours_pool_signed,
+        batch=len(PARALLEL_KEYS),
+        targets=(("rate", 540_000.0),),
+        group="parallel",
+    ),
+    Operation(
+        "sigv4-query-bulk-s3-100k-pool-urls",
+        f"SigV4 bulk presign, {len(PARALLEL_KEYS):,} S3 GET URLs, {PARALLEL_JOBS} worker "
+        "processes kept, URLs only (per URL)",
+        ours_pool_urls,
+        batch=len(PARALLEL_KEYS),
+        targets=(("rate", 540_000.0),),
+        group="parallel",
+    ),
+    Operation(
+        "sigv4-query-bulk-s3-100k-pool-lines",
+        f"SigV4 bulk presign, {len(PARALLEL_KEYS):,} S3 GET URLs, {PARALLEL_JOBS} worker "
+        "processes kept, URLs as text lines (per URL)",
+        ours_pool_lines,
+        batch=len(PARALLEL_KEYS),
+        targets=(("rate", 540_000.0),),
+        group="parallel",
+    ),
+    Operation(
+        "sigv4-query-bulk-s3-100k-jobs-cold",
+        f"SigV4 bulk presign, {len(PARALLEL_KEYS):,} S3 GET URLs, presign_many(jobs="
+        f"{PARALLEL_JOBS}) starting its workers (per URL)",
+        ours_jobs_cold,
+        batch=len(PARALLEL_KEYS),
+        group="parallel",
     ),
     Operation(
         "sigv2-query-ec2-describe-instances",
