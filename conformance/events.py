@@ -44,17 +44,17 @@ import signers.eventstream as _eventstream
 from signers import Credentials, InvalidOption, Request
 from signers.errors import InvalidEventStream
 
-from .diff import text_diff
-from .vectors import (
+from .case import (
     Vector,
     VectorError,
-    _context_credentials,
-    _context_str,
-    _context_unchecked,
-    _context_xfail,
-    _parse_timestamp,
-    _read_text,
+    context_credentials,
+    context_str,
+    context_unchecked,
+    context_xfail,
+    parse_timestamp,
+    read_text,
 )
+from .diff import text_diff
 
 __all__ = [
     "FEATURES",
@@ -120,7 +120,7 @@ def is_signing_case(path: Path) -> bool:
     """Whether ``path`` (a ``.json`` file outside any case folder) is an event signing case; a
     file that is not valid JSON is taken as one, so that its reader reports it."""
     try:
-        value = json.loads(_read_text(path))
+        value = json.loads(read_text(path))
     except (ValueError, OSError):
         return True
     return isinstance(value, dict) and "messages" in value and "seed_signature" in value
@@ -128,7 +128,7 @@ def is_signing_case(path: Path) -> bool:
 
 def _load_json(path: Path) -> Any:
     try:
-        return json.loads(_read_text(path))
+        return json.loads(read_text(path))
     except ValueError as exc:
         raise VectorError(f"{path.name}: not valid JSON ({exc})") from None
 
@@ -143,7 +143,7 @@ def _message_time(entry: Mapping[str, Any], where: str) -> Tuple[_dt.datetime, i
     value = entry.get("timestamp")
     if not isinstance(value, str):
         raise VectorError(f"{where}: 'timestamp' or 'epoch_nanoseconds' is missing")
-    at = _parse_timestamp(value, f"{where} timestamp")
+    at = parse_timestamp(value, f"{where} timestamp")
     return at, int((at - _EPOCH).total_seconds()) * 1000
 
 
@@ -180,11 +180,11 @@ def read_signing_case(path: Path, case: str, family: str) -> Vector:
     if not isinstance(data.get("seed_signature"), str) or not data["messages"]:
         raise VectorError(f"{path.name}: 'seed_signature' and at least one message are needed")
     for key in ("region", "service"):
-        if not _context_str(data, key):
+        if not context_str(data, key):
             raise VectorError(f"{path.name}: {key!r} is missing")
-    credentials = _context_credentials(data, path.name) if "credentials" in data else None
+    credentials = context_credentials(data, path.name) if "credentials" in data else None
     expected = _signing_expected(data)
-    unchecked = _context_unchecked(data, lambda s: bool(_SIGNING_STAGE.fullmatch(s)))
+    unchecked = context_unchecked(data, lambda s: bool(_SIGNING_STAGE.fullmatch(s)))
     initial = data.get("initial_request")
     request: Optional[Request] = None
     if initial is not None:
@@ -193,7 +193,7 @@ def read_signing_case(path: Path, case: str, family: str) -> Vector:
             request = Request(str(initial["method"]), str(initial["url"]), headers)
         except (KeyError, TypeError, ValueError) as exc:
             raise VectorError(f"{path.name}: 'initial_request' is not a request ({exc})") from None
-        time = _parse_timestamp(str(initial.get("timestamp")), "initial_request timestamp")
+        time = parse_timestamp(str(initial.get("timestamp")), "initial_request timestamp")
     else:
         time = _message_time(data["messages"][0], "messages[0]")[0]
     return _vector(
@@ -235,8 +235,8 @@ def _vector(
         requires=frozenset(requires | {f"{family}:{LOCATION}"}),
         source=source,
         format=kind,
-        xfail=_context_xfail(context, LOCATION),
-        description=_context_str(context, "description"),
+        xfail=context_xfail(context, LOCATION),
+        description=context_str(context, "description"),
         kind=kind,
         **fields,
     )
@@ -305,7 +305,7 @@ def _read_sdk_go(folder: Path, kind: str, name: str, case: str, family: str) -> 
     decoded = folder / "decoded" / kind / name
     if not decoded.is_file():
         raise VectorError(f"decoded/{kind}/{name} is missing")
-    text = _read_text(decoded)
+    text = read_text(decoded)
     entry = {"message": _load_json(decoded)} if kind == "positive" else {"error": text.strip()}
     return _framing_vector(family, case, source, source.read_bytes(), entry)
 

@@ -43,18 +43,18 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import signers
 from signers import Credentials, InvalidOption, Request, _crypto
 
-from .diff import text_diff
-from .vectors import (
+from .case import (
     Vector,
     VectorError,
-    _context_credentials,
-    _context_str,
-    _context_unchecked,
-    _context_xfail,
-    _parse_timestamp,
-    _read_context,
-    _read_text,
+    context_credentials,
+    context_str,
+    context_unchecked,
+    context_xfail,
+    parse_timestamp,
+    read_context,
+    read_text,
 )
+from .diff import text_diff
 
 __all__ = [
     "CASE_FILE",
@@ -139,12 +139,12 @@ def read_case(folder: Path, case: str, family: str) -> Vector:
     if scheme not in _SCHEMES:
         raise VectorError(f"{CASE_FILE}: 'scheme' is one of {', '.join(_SCHEMES)}")
     version = _SCHEMES[scheme]
-    credentials = _context_credentials(spec, CASE_FILE)
+    credentials = context_credentials(spec, CASE_FILE)
     stamp = sidecar.get("timestamp")
     if not isinstance(stamp, str):
         raise VectorError("context.json: 'timestamp' (the instant to presign at) is missing")
-    at = _parse_timestamp(stamp, "timestamp")
-    url = _context_str(spec, "url") or _context_str(sidecar, "url")
+    at = parse_timestamp(stamp, "timestamp")
+    url = context_str(spec, "url") or context_str(sidecar, "url")
     if not url:
         raise VectorError(f"{CASE_FILE} or context.json: 'url' (the form's action) is missing")
     policy_path = folder / "policy.json"
@@ -156,21 +156,21 @@ def read_case(folder: Path, case: str, family: str) -> Vector:
     expected: Dict[str, str] = {}
     for stage, name in (("string-to-sign", "policy-base64.txt"), ("signature", "signature.txt")):
         if (folder / name).is_file():
-            expected[stage] = _read_text(folder / name).strip()
+            expected[stage] = read_text(folder / name).strip()
     expected["policy"] = policy.decode("utf-8")
     if published:
         expected["fields"] = "".join(f"{name}: {value}\n" for name, value in published)
-    unchecked = _context_unchecked(sidecar, lambda stage: stage in STAGES)
+    unchecked = context_unchecked(sidecar, lambda stage: stage in STAGES)
     requires = {f"{family}:{LOCATION}", scheme} | set(_requires(sidecar))
     if credentials.token is not None:
         requires.add("session-token")
-    region = _context_str(spec, "region") or None
+    region = context_str(spec, "region") or None
     data = {
         "version": version,
         "url": url,
-        "bucket": _context_str(spec, "bucket") or None,
+        "bucket": context_str(spec, "bucket") or None,
         "region": region,
-        "date": _context_str(spec, "date") or None,
+        "date": context_str(spec, "date") or None,
         "policy": policy,
         "document": document,
         "published_fields": published,
@@ -190,8 +190,8 @@ def read_case(folder: Path, case: str, family: str) -> Vector:
         expected={s: t for s, t in expected.items() if s not in unchecked},
         source=folder,
         format="post-policy",
-        xfail=_context_xfail(sidecar, LOCATION),
-        description=_context_str(sidecar, "description") or _context_str(spec, "description"),
+        xfail=context_xfail(sidecar, LOCATION),
+        description=context_str(sidecar, "description") or context_str(spec, "description"),
         unchecked={s: why for s, why in unchecked.items() if s in expected},
         kind="post-policy",
         data=data,
@@ -200,7 +200,7 @@ def read_case(folder: Path, case: str, family: str) -> Vector:
 
 def _read_json(path: Path) -> Dict[str, Any]:
     try:
-        value = json.loads(_read_text(path))
+        value = json.loads(read_text(path))
     except ValueError as exc:
         raise VectorError(f"{path.name}: not valid JSON ({exc})") from None
     if not isinstance(value, dict):
@@ -211,7 +211,7 @@ def _read_json(path: Path) -> Dict[str, Any]:
 def _sidecar(folder: Path) -> Dict[str, Any]:
     if not (folder / "context.json").is_file():
         return {}
-    context = _read_context(folder / "context.json")
+    context = read_context(folder / "context.json")
     unknown = set(context) - _SIDECAR_KEYS
     if unknown:
         raise VectorError(
@@ -252,11 +252,11 @@ def _published_fields(folder: Path, spec: Mapping[str, Any]) -> Pairs:
     body_file = spec.get("body_file")
     if body_file is None:
         return []
-    content_type = _context_str(spec, "content_type")
+    content_type = context_str(spec, "content_type")
     _, _, boundary = content_type.partition("boundary=")
     if not boundary:
         raise VectorError(f"{CASE_FILE}: 'content_type' names no boundary")
-    return _form_fields(_read_text(folder / str(body_file)), boundary.strip('"'))
+    return _form_fields(read_text(folder / str(body_file)), boundary.strip('"'))
 
 
 def _form_fields(body: str, boundary: str) -> Pairs:
@@ -357,7 +357,7 @@ def _presign_arguments(vector: Vector) -> Dict[str, Any]:
     document = data["document"]
     at = vector.time
     assert at is not None
-    expiration = _parse_timestamp(document["expiration"], "policy.json expiration")
+    expiration = parse_timestamp(document["expiration"], "policy.json expiration")
     published = data["published_fields"]
     return {
         "url": data["url"],
@@ -395,8 +395,8 @@ def compare_policies(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> 
     as a multiset (see :func:`_normalized`); empty when they are the same policy."""
     problems: List[str] = []
     try:
-        want = _parse_timestamp(str(expected.get("expiration")), "expiration")
-        got: Optional[_dt.datetime] = _parse_timestamp(str(actual.get("expiration")), "expiration")
+        want = parse_timestamp(str(expected.get("expiration")), "expiration")
+        got: Optional[_dt.datetime] = parse_timestamp(str(actual.get("expiration")), "expiration")
     except VectorError as exc:
         want, got = _dt.datetime.min, None
         problems.append(f"expiration: {exc}")

@@ -23,6 +23,7 @@ from itertools import repeat
 from operator import contains, itemgetter
 from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple
 
+from ._arguments import resolve_credentials
 from ._encoding import uri_encode
 from .errors import InvalidRequest, SigningError
 from .model import Artifacts, Credentials, Header, Request, SignedRequest
@@ -81,9 +82,7 @@ def current_credentials() -> Credentials:
             "starts its workers with them)",
             field="credentials",
         )
-    from .credentials import resolve
-
-    return resolve(source)
+    return resolve_credentials(source)
 
 
 def encode_key(key: object) -> str:

@@ -36,6 +36,7 @@ from typing import (
 from urllib.parse import urlsplit
 
 from . import _crypto
+from ._arguments import check_request
 from ._multipart import MAX_FILE_BYTES, MAX_FORM_BYTES, FilePart, parse_multipart
 from ._post_conditions import (
     EXEMPT_V2,
@@ -60,7 +61,7 @@ from .errors import (
     InvalidToken,
     SignatureDoesNotMatch,
 )
-from .model import Credentials, Request, check_request
+from .model import Credentials, Request
 from .sigv4 import ALGORITHM
 
 __all__ = ["VerifiedPost", "verify_post", "verify_post_request", "Fields"]

@@ -30,6 +30,7 @@ from typing import (
 )
 
 from . import _crypto
+from ._arguments import check_arguments
 from ._core.sigv4 import (
     ALGORITHM,
     UNSIGNED_PAYLOAD_VALUE,
@@ -53,11 +54,11 @@ from ._encoding import (
 )
 from ._time import amz_date, parse_amz_date, request_time
 from .errors import AlreadySigned, InvalidRequest
-from .model import Artifacts, Credentials, Header, Request, SignedRequest, check_arguments
+from .model import Artifacts, Credentials, Header, Request, SignedRequest
 from .options import SigV4Options
 
 if TYPE_CHECKING:
-    from .model import CredentialsLike
+    from ._arguments import CredentialsLike
 
 __all__ = ["presign", "presign_many", "presign_query_form"]
 

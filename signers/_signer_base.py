@@ -16,12 +16,13 @@ from __future__ import annotations
 import datetime as _dt
 from typing import TYPE_CHECKING, Any, Callable, FrozenSet, Generic, Optional, Tuple, Type, TypeVar
 
+from ._arguments import resolve_credentials
 from ._lazy import lazy_module
 from .errors import InvalidOption
-from .model import Artifacts, Credentials, Request, SignedRequest, resolve_credentials
+from .model import Artifacts, Credentials, Request, SignedRequest
 
 if TYPE_CHECKING:
-    from .model import CredentialsLike
+    from ._arguments import CredentialsLike
 
 __all__ = ["ByPlacement", "OptionsSigner", "LegacySigner", "OnePass", "Preset"]
 

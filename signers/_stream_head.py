@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import List, Optional, Tuple
 
 from . import checksums
+from ._core.chunked import ECDSA_SIGNATURE_LENGTH, encoded_length
 from .errors import AlreadySigned, InvalidRequest
 from .model import Header, Request
-from .streaming import ECDSA_SIGNATURE_LENGTH, encoded_length
 
 __all__ = ["seed_headers", "declared_length", "wire_length"]
 

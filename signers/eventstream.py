@@ -44,6 +44,7 @@ from typing import (
 )
 
 from . import _crypto
+from ._arguments import check_request
 from ._eventstream_codec import (
     MAX_HEADER_NAME_LENGTH,
     MAX_HEADER_VALUE_LENGTH,
@@ -73,7 +74,7 @@ from .errors import (
     RequestTimeTooSkewed,
     SignatureDoesNotMatch,
 )
-from .model import Credentials, Request, SignedRequest, check_request
+from .model import Credentials, Request, SignedRequest
 
 if TYPE_CHECKING:
     from .sigv4 import SigV4Signer

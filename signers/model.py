@@ -22,9 +22,6 @@ __all__ = [
     "STREAM_BODY_MESSAGE",
     "is_stream",
     "Header",
-    "check_arguments",
-    "check_request",
-    "resolve_credentials",
     "check_access_key",
 ]
 
@@ -486,13 +483,6 @@ def check_access_key(value: str, *, field: str = "access_key") -> str:
     return value
 
 
-if TYPE_CHECKING:
-    from .credentials import CredentialProvider
-
-    #: What a signer takes as credentials: the value, or a provider of current ones.
-    CredentialsLike = Union["Credentials", CredentialProvider]
-
-
 class Credentials(_Frozen):
     """An access key, its secret, and an optional session token.  ``repr`` never shows secrets."""
 
@@ -676,46 +666,3 @@ class SignedRequest(
         return (
             f"SignedRequest(scheme={self.scheme!r}, url={redact(self.url)!r}, signature={MASK!r})"
         )
-
-
-def check_request(request: object) -> None:
-    """The type check of a request argument: one message, wherever a request is taken."""
-    if type(request) is not Request and not isinstance(request, Request):
-        raise InvalidRequest(
-            f"request: expected signers.Request, got {type(request).__name__}", field="request"
-        )
-
-
-def check_arguments(request: object, credentials: object, *, stream: bool = False) -> Credentials:
-    """The type checks every signer starts with (exact types first: they are the common case);
-    the credentials to sign with (a provider's current ones: :func:`resolve_credentials`).
-    A file-object body is refused unless ``stream`` (verification of an aws-chunked body)."""
-    check_request(request)
-    if not stream and is_stream(request[3]):  # type: ignore[index]
-        raise InvalidRequest(STREAM_BODY_MESSAGE, field="body")
-    if type(credentials) is Credentials:
-        return credentials
-    return resolve_credentials(credentials)
-
-
-def resolve_credentials(credentials: object) -> Credentials:
-    """``credentials`` when they are :class:`Credentials`; else a provider's current ones
-    (anything with a ``credentials()`` method, such as ``signers.credentials.default_chain()``,
-    asked now: refreshable credentials are refreshed when they are about to expire)."""
-    if isinstance(credentials, Credentials):
-        return credentials
-    method = getattr(credentials, "credentials", None)
-    if not callable(method):
-        raise InvalidCredentials(
-            "credentials: expected signers.Credentials or a provider with a credentials() "
-            f"method, got {type(credentials).__name__}",
-            field="credentials",
-        )
-    got = method()
-    if not isinstance(got, Credentials):
-        raise InvalidCredentials(
-            f"credentials: {type(credentials).__name__}.credentials() returned "
-            f"{type(got).__name__}, not signers.Credentials",
-            field="credentials",
-        )
-    return got

@@ -21,10 +21,11 @@ Credentials refuse to pickle (they hold a secret).  A worker gets them in one of
   arguments.  With ``spawn`` and ``forkserver`` those are pickled into the pipe between this
   process and its own child (never to a file, the command line or the environment); with
   ``fork`` the child inherits them in memory.
-* a provider (anything with ``credentials()`` that pickles, e.g. :class:`ChainCredentials`):
-  each worker resolves its own credentials, no secret crosses the process line, and a
-  refreshing source refreshes in each worker.  This is also the way for a cluster, where task
-  arguments travel over the network (:func:`presign_partition`).
+* a provider (anything with ``credentials()`` that pickles, e.g.
+  :class:`signers.credentials.ChainCredentials`): each worker resolves its own credentials, no
+  secret crosses the process line, and a refreshing source refreshes in each worker.  This is
+  also the way for a cluster, where task arguments travel over the network
+  (:func:`presign_partition`).
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ from typing import (
     Any,
     Callable,
     Deque,
-    Dict,
     Iterable,
     Iterator,
     List,
@@ -51,20 +51,20 @@ from typing import (
 )
 
 from . import _parallel_worker as _worker
+from ._arguments import check_arguments, resolve_credentials
 from ._time import resolve_time
 from .errors import InvalidCredentials, InvalidOption, InvalidRequest, InvalidTime
-from .model import Credentials, Header, Request, SignedRequest, check_arguments
+from .model import Credentials, Header, Request, SignedRequest
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
-    from .credentials import CredentialProvider
+    from ._arguments import CredentialProvider
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "DEFAULT_SIGNED_CHUNK_SIZE",
     "START_METHODS",
-    "ChainCredentials",
     "PresignPool",
     "default_jobs",
     "presign_many",
@@ -105,58 +105,9 @@ def _check_jobs(jobs: Optional[int]) -> int:
     return jobs
 
 
-# One credential chain per profile in each process, shared by the ChainCredentials there.
-_CHAINS: Dict[Optional[str], Any] = {}
-
-
-class ChainCredentials:
-    """A provider that pickles: each process that asks resolves the standard credential chain
-    (:func:`signers.credentials.default_chain`) for ``profile`` itself -- environment, shared
-    files, ``credential_process``, container or instance role -- and keeps it, refreshing as the
-    chain does.  Only the profile name crosses a process or machine boundary."""
-
-    __slots__ = ("profile",)
-    profile: Optional[str]
-
-    def __init__(self, profile: Optional[str] = None) -> None:
-        if profile is not None and not isinstance(profile, str):
-            raise InvalidCredentials(
-                f"profile: expected a profile name or None, got {type(profile).__name__}",
-                field="profile",
-            )
-        object.__setattr__(self, "profile", profile)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError("ChainCredentials is immutable")
-
-    def credentials(self) -> Credentials:
-        """This process's current credentials from the chain (built on first use)."""
-        chain_ = _CHAINS.get(self.profile)
-        if chain_ is None:
-            from .credentials import default_chain
-
-            chain_ = _CHAINS.setdefault(self.profile, default_chain(self.profile))
-        found: Credentials = chain_.credentials()
-        return found
-
-    def __reduce__(self) -> Tuple[Any, ...]:
-        return (ChainCredentials, (self.profile,))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ChainCredentials) and other.profile == self.profile
-
-    def __hash__(self) -> int:
-        return hash(("ChainCredentials", self.profile))
-
-    def __repr__(self) -> str:
-        return f"ChainCredentials(profile={self.profile!r})"
-
-
 def _credentials_now(source: Any) -> Credentials:
     # The credentials to check the arguments with, in this process.
-    from .credentials import resolve
-
-    return resolve(source)
+    return resolve_credentials(source)
 
 
 def _worker_source(source: Any, start_method: str) -> Any:
@@ -170,7 +121,7 @@ def _worker_source(source: Any, start_method: str) -> Any:
             raise InvalidCredentials(
                 f"credentials: the provider {type(source).__name__} cannot be sent to a worker "
                 f"process ({type(exc).__name__}); give Credentials, or a provider that pickles "
-                "such as signers.parallel.ChainCredentials(profile)",
+                "such as signers.credentials.ChainCredentials(profile)",
                 field="credentials",
             ) from None
     return source
@@ -492,8 +443,8 @@ def presign_partition(
     a distributed engine maps over partitions (Dask: ``bag.map_partitions(presign_partition,
     signer=..., ...)``).  ``at`` is required: read it once where the job is built, so that every
     partition signs at the same instant.  ``credentials`` is a provider each worker resolves
-    itself (:class:`ChainCredentials`) -- Credentials do not pickle, so they reach a remote
-    worker only if the engine ships them by its own means."""
+    itself (:class:`signers.credentials.ChainCredentials`) -- Credentials do not pickle, so they
+    reach a remote worker only if the engine ships them by its own means."""
     if at is None:
         raise InvalidTime(
             "at: presign_partition needs the batch's instant; read it once "

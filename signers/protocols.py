@@ -23,7 +23,7 @@ from typing import (
 from .model import Artifacts, Request, SignedRequest
 
 if TYPE_CHECKING:
-    from .model import CredentialsLike
+    from ._arguments import CredentialsLike
 
 __all__ = [
     "Signer",

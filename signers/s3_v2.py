@@ -42,6 +42,7 @@ import datetime as _dt
 from typing import Any, FrozenSet, List, Optional, Tuple
 
 from . import _crypto
+from ._arguments import check_arguments
 from ._core import s3_v2 as _core
 from ._core.s3_v2 import *  # noqa: F403  (the scheme's public stages and options, re-exported)
 from ._core.s3_v2 import (
@@ -67,7 +68,7 @@ from ._time import (
     rfc1123,
 )
 from .errors import AlreadySigned, InvalidOption, InvalidTime, SigningError
-from .model import Artifacts, Credentials, Header, Request, SignedRequest, check_arguments
+from .model import Artifacts, Credentials, Header, Request, SignedRequest
 
 __all__ = ["S3V2Signer", "S3V2QuerySigner", *_core.__all__]
 

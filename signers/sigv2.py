@@ -31,6 +31,7 @@ from operator import itemgetter
 from typing import Any, FrozenSet, List, Optional, Sequence, Tuple, Union
 
 from . import _crypto
+from ._arguments import check_arguments
 from ._core import sigv2 as _core
 from ._core.sigv2 import *  # noqa: F403  (the scheme's public stages and options, re-exported)
 from ._core.sigv2 import (
@@ -52,7 +53,7 @@ from ._encoding import uri_encode
 from ._signer_base import LegacySigner, OnePass
 from ._time import iso8601, keep_last, parse_iso8601, request_time, resolve_time
 from .errors import AlreadySigned, InvalidOption, InvalidRequest, InvalidTime
-from .model import Artifacts, Credentials, Header, Request, SignedRequest, check_arguments
+from .model import Artifacts, Credentials, Header, Request, SignedRequest
 
 __all__ = ["SigV2Signer", *_core.__all__]
 

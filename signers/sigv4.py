@@ -32,6 +32,7 @@ from typing import (
 )
 
 from . import _crypto, _query_form
+from ._arguments import check_arguments
 from ._core.sigv4 import (
     ALGORITHM,
     authorization_header,
@@ -59,11 +60,11 @@ from ._signer_base import ByPlacement as _ByPlacement
 from ._signer_base import OptionsSigner, Preset
 from ._time import amz_date, request_time, resolve_time, short_date
 from .errors import AlreadySigned, InvalidRequest
-from .model import Artifacts, Credentials, Header, Request, SignedRequest, check_arguments
+from .model import Artifacts, Credentials, Header, Request, SignedRequest
 from .options import SigV4Options
 
 if TYPE_CHECKING:
-    from .model import CredentialsLike
+    from ._arguments import CredentialsLike
     from .streaming import Body as StreamBody
     from .streaming import ChunkSigner, SignedStream
 

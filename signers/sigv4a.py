@@ -24,20 +24,22 @@ from __future__ import annotations
 import datetime as _dt
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Tuple, Union
 
+from ._arguments import check_arguments
 from ._core.sigv4 import ECDSA_ALGORITHM, region_set_scope
 from ._core.sigv4 import authorization_header as _authorization_header
 from ._core.sigv4 import string_to_sign as _string_to_sign
+from ._ecdsa_loader import MISSING_CRYPTOGRAPHY, ecdsa_backend
 from ._query_form import presign_query_form
 from ._signer_base import ByPlacement as _ByPlacement
 from ._signer_base import Preset
 from ._time import resolve_time, short_date
-from .errors import AlreadySigned, InvalidOption, InvalidRequest, MissingDependency
-from .model import Credentials, Request, SignedRequest, check_arguments
+from .errors import AlreadySigned, InvalidOption, InvalidRequest
+from .model import Credentials, Request, SignedRequest
 from .options import SigV4AOptions
 from .sigv4 import FEATURES, SigV4Family, sign_header_form
 
 if TYPE_CHECKING:
-    from .model import CredentialsLike
+    from ._arguments import CredentialsLike
 
 __all__ = [
     "ALGORITHM",
@@ -54,7 +56,6 @@ __all__ = [
 ]
 
 ALGORITHM = ECDSA_ALGORITHM
-MISSING_CRYPTOGRAPHY = "sigv4a needs the 'cryptography' package: pip install 'sigbridge[sigv4a]'"
 
 REGION_SET_HEADER = "X-Amz-Region-Set"
 _REGION_SET = "x-amz-region-set"
@@ -68,10 +69,7 @@ _FEATURE_SETS = (FEATURES | {"sigv4a:header", "aws-chunked"}, FEATURES | {"sigv4
 
 def require_cryptography() -> None:
     """Import the ECDSA backend, or raise :class:`MissingDependency` with what to install."""
-    try:
-        from . import _ecdsa  # noqa: F401
-    except ImportError:
-        raise MissingDependency(MISSING_CRYPTOGRAPHY, field="cryptography") from None
+    ecdsa_backend()
 
 
 # -- the pure stages -----------------------------------------------------------------------------

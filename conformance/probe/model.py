@@ -9,10 +9,7 @@ documented -- plus one function that builds the request (:class:`Sent`) from a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, FrozenSet, List, Optional, Tuple
-
-if TYPE_CHECKING:
-    from .context import Context
+from typing import Callable, FrozenSet, List, Optional, Tuple
 
 __all__ = [
     "ACCEPT",
@@ -108,7 +105,10 @@ class Answer:
         return None
 
 
-Builder = Callable[["Context"], Sent]
+#: What builds a probe's request: a function of the run's
+#: :class:`~conformance.probe.context.Context` (the one argument; the values here stay below the
+#: context, which sends them).
+Builder = Callable[..., Sent]
 
 
 @dataclass(frozen=True)

@@ -217,7 +217,8 @@ def _dask_variants(
     db: Any = importlib.import_module("dask.bag")
     distributed: Any = importlib.import_module("dask.distributed")
 
-    from ..parallel import ChainCredentials, presign_partition
+    from ..credentials import ChainCredentials
+    from ..parallel import presign_partition
 
     folder = tempfile.mkdtemp(prefix="sigbridge-bench-")
     keys_file = os.path.join(folder, "keys.txt")

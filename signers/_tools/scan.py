@@ -30,12 +30,10 @@ from __future__ import annotations
 import ast
 import io
 import os
-import re
 import tokenize
 from typing import (
     Dict,
     Iterable,
-    Iterator,
     List,
     NamedTuple,
     Optional,
@@ -43,6 +41,27 @@ from typing import (
     Set,
     Tuple,
     Union,
+)
+
+from .scan_rules import (
+    B64_FUNCTIONS,
+    BOTOCORE_V4,
+    HMAC_DIGESTS,
+    LEGACY_VERSIONS,
+    R_BOTO2,
+    R_QUERY,
+    R_S3,
+    REPLACEMENTS,
+    SKIP_DIRS,
+    Collector,
+    Finding,
+    boto_names,
+    botocore_finding,
+    constant_str,
+    mentions_aws,
+    sdk_finding,
+    string_findings,
+    tree_texts,
 )
 
 __all__ = [
@@ -56,20 +75,6 @@ __all__ = [
     "python_files",
     "REPLACEMENTS",
 ]
-
-
-class Finding(NamedTuple):
-    """One place to change: where, what, and the sigbridge (or SDK) call that replaces it."""
-
-    path: str
-    line: int
-    code: str
-    message: str
-    replacement: str
-
-    def text(self) -> str:
-        use = f"; use {self.replacement}" if self.replacement else ""
-        return f"{self.path}:{self.line}: [{self.code}] {self.message}{use}"
 
 
 class Skipped(NamedTuple):
@@ -91,212 +96,10 @@ class FileScan(NamedTuple):
     skipped: Optional[Skipped] = None
 
 
-_R_QUERY = 'signers.get_signer("sigv4", region=..., service=...).sign(request, credentials)'
-_R_S3 = 'signers.get_signer("sigv4", s3=True, region=..., service="s3").sign(request, credentials)'
-_R_PRESIGN = (
-    'signers.get_signer("sigv4-query", s3=True, region=..., service="s3", expires=...) '
-    "(signers.migrate(url, credentials) converts an existing URL)"
-)
-_R_CONFIG_S3 = 'Config(signature_version="s3v4")'
-#: botocore's legacy signer -> its SigV4 counterpart in botocore.auth.
-_BOTOCORE_V4 = {
-    "SigV2Auth": "SigV4Auth",
-    "HmacV1Auth": "S3SigV4Auth",
-    "HmacV1QueryAuth": "S3SigV4QueryAuth",
-    "HmacV1PostAuth": "S3SigV4PostAuth",
-}
-_R_BOTOCORE = (
-    "botocore.auth's SigV4 counterpart (SigV4Auth, S3SigV4Auth, S3SigV4QueryAuth, "
-    'S3SigV4PostAuth) or signers.get_signer("sigv4", ...)'
-)
-_R_CONFIG_V2 = 'Config(signature_version="v4") (botocore\'s default: or leave it out)'
-_R_BOTO2 = (
-    'boto3 (SigV4 by default; Config(signature_version="s3v4") for S3) or '
-    'signers.get_signer("sigv4", region=..., service=...)'
-)
-
-#: code -> the replacement shown with it (some codes pick a more specific one).
-REPLACEMENTS: Dict[str, str] = {
-    "sdk-signature-version": _R_CONFIG_S3,
-    "s3-v2-header": _R_S3,
-    "sigv2-parameter": _R_QUERY,
-    "sigv2-method": _R_QUERY,
-    "hand-rolled-hmac": _R_QUERY,
-    "botocore-legacy-auth": _R_BOTOCORE,
-    "boto2": _R_BOTO2,
-}
-
-# AWSAccessKeyId is both a query-API parameter and an S3 presigned one: which replacement fits
-# depends on whether the file also builds SignatureVersion=2 (resolved per file).
-_R_ACCESS_KEY = "<AWSAccessKeyId>"
-
-# Rule order decides which finding a line keeps.
-_PRIORITY = (
-    "sdk-signature-version",
-    "botocore-legacy-auth",
-    "s3-v2-header",
-    "hand-rolled-hmac",
-    "sigv2-parameter",
-    "sigv2-method",
-    "boto2",
-)
-
-_LEGACY_VERSIONS = {"s3", "v2", "s3-query", "s3-presign-post"}
-_HMAC_DIGESTS = {"sha1", "sha256"}
-_B64_FUNCTIONS = {"b64encode", "encodebytes", "encodestring", "standard_b64encode"}
-_SKIP_DIRS = {"__pycache__", "node_modules", "site-packages"}
-
-# AWS in a name or a string (words of identifiers split at '_', '.', '-' and case changes).
-_AWS_WORDS = re.compile(r"(?<![a-z0-9])(aws|amz|amazon|boto|botocore|s3|ec2|sqs|sdb|sts)(?![a-z])")
-_AWS_TEXT = ("amazonaws", "awsaccesskeyid", "x-amz-", "signatureversion")
-_CASE_CHANGE = re.compile(r"([a-z0-9])([A-Z])")
-
-_AUTH_TEMPLATE = re.compile(r"AWS (%s|\{[^{}]*\}):(%s|\{[^{}]*\})")
-_AUTH_HEADER = re.compile(r"(?im)^\s*Authorization:\s*AWS [^\s:]+:")
-_SIGNATURE_VERSION_2 = re.compile(r"\bSignatureVersion=2\b")
-
-
-# -- rules on one string -----------------------------------------------------------------------
-
-
-def _string_findings(value: str) -> List[Tuple[int, str, str, str]]:
-    """``(character offset, code, message, replacement)`` for what the string ``value`` shows."""
-    out: List[Tuple[int, str, str, str]] = []
-    if value == "AWS " or _AUTH_TEMPLATE.fullmatch(value):
-        out.append(
-            (0, "s3-v2-header", "builds S3's legacy 'Authorization: AWS key:signature'", _R_S3)
-        )
-    else:
-        match = _AUTH_HEADER.search(value)
-        if match is not None:
-            offset = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
-            out.append(
-                (
-                    offset,
-                    "s3-v2-header",
-                    "request template with 'Authorization: AWS key:sig'",
-                    _R_S3,
-                )
-            )
-    if value == "SignatureVersion" or _SIGNATURE_VERSION_2.search(value):
-        out.append((0, "sigv2-parameter", "builds a SigV2 request (SignatureVersion=2)", _R_QUERY))
-    if value == "AWSAccessKeyId" or "AWSAccessKeyId=" in value:
-        out.append(
-            (
-                0,
-                "sigv2-parameter",
-                "builds SigV2 / S3 presigned parameters (AWSAccessKeyId)",
-                _R_ACCESS_KEY,
-            )
-        )
-    if value == "SignatureMethod" or "SignatureMethod=" in value:
-        out.append((0, "sigv2-parameter", "builds SigV2 parameters (SignatureMethod)", _R_QUERY))
-    if value in ("HmacSHA1", "HmacSHA256") or re.search(r"\bHmacSHA(1|256)\b", value):
-        out.append((0, "sigv2-method", "SigV2 signature method (HmacSHA1/HmacSHA256)", _R_QUERY))
-    return out
-
-
-def _sdk_finding(value: str) -> Tuple[str, str, str]:
-    replacement = _R_CONFIG_V2 if value == "v2" else _R_CONFIG_S3
-    return (
-        "sdk-signature-version",
-        f"asks the SDK for Signature Version 2 (signature_version={value!r})",
-        replacement,
-    )
-
-
-def _mentions_aws(texts: Iterable[str]) -> bool:
-    """Whether any of ``texts`` (names and strings of a file) speaks of AWS."""
-    for text in texts:
-        lowered = text.lower()
-        if any(word in lowered for word in _AWS_TEXT):
-            return True
-        if _AWS_WORDS.search(_CASE_CHANGE.sub(r"\1_\2", text).lower()):
-            return True
-    return False
-
-
-def _tree_texts(tree: ast.AST, skip: Set[int]) -> Iterator[str]:
-    """Names and strings of the code (``skip``: the ids of docstrings and bare strings)."""
-    for node in ast.walk(tree):
-        if id(node) in skip:
-            continue
-        if isinstance(node, ast.Name):
-            yield node.id
-        elif isinstance(node, ast.Attribute):
-            yield node.attr
-        elif isinstance(node, ast.alias):
-            yield node.name
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            yield node.module
-        else:
-            text = _constant_str(node)
-            if text is not None:
-                yield text
-
-
-def _boto_names(tree: ast.AST) -> Set[str]:
-    """The local names bound to boto 2 modules or functions by the module's imports."""
-    names: Set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name == "boto" or alias.name.startswith("boto."):
-                    names.add(alias.asname or "boto")
-        elif isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            if module == "boto" or module.startswith("boto."):
-                names.update(alias.asname or alias.name for alias in node.names)
-    return names
-
-
-def _botocore_finding(name: str, imported: bool) -> Tuple[str, str, str]:
-    what = "imports" if imported else "signs with"
-    scheme = "SigV2" if name == "SigV2Auth" else "S3's legacy signature"
-    return (
-        "botocore-legacy-auth",
-        f"{what} botocore's {name} ({scheme})",
-        f'botocore.auth.{_BOTOCORE_V4[name]} or signers.get_signer("sigv4", ...)',
-    )
-
-
-# -- the syntax-tree pass ----------------------------------------------------------------------
-
-
-class _Collector:
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.found: Dict[int, Finding] = {}
-
-    def add(self, line: int, code: str, message: str, replacement: str) -> None:
-        previous = self.found.get(line)
-        if previous is not None and _PRIORITY.index(previous.code) <= _PRIORITY.index(code):
-            return
-        self.found[line] = Finding(self.path, line, code, message, replacement)
-
-    def results(self) -> List[Finding]:
-        findings = [self.found[line] for line in sorted(self.found)]
-        query_api = any("SignatureVersion" in f.message for f in findings)
-        access_key = _R_QUERY if query_api else _R_PRESIGN
-        return [
-            f._replace(replacement=access_key) if f.replacement == _R_ACCESS_KEY else f
-            for f in findings
-        ]
-
-
-def _constant_str(node: Optional[ast.AST]) -> Optional[str]:
-    if isinstance(node, ast.Constant):
-        if isinstance(node.value, str):
-            return node.value
-        if isinstance(node.value, bytes):
-            return node.value.decode("latin-1")
-    return None
-
-
 def _template(node: ast.JoinedStr) -> str:
     parts = []
     for value in node.values:
-        text = _constant_str(value)
+        text = constant_str(value)
         parts.append(text if text is not None else "{}")
     return "".join(parts)
 
@@ -316,7 +119,7 @@ def _mentions(node: ast.AST, names: Set[str]) -> Optional[str]:
             return sub.id
         if isinstance(sub, ast.Attribute) and sub.attr in names:
             return sub.attr
-        text = _constant_str(sub)
+        text = constant_str(sub)
         if text is not None and text.lower() in names:
             return text.lower()
     return None
@@ -333,7 +136,7 @@ def _hex_digest(call: ast.Call, parents: Dict[int, ast.AST]) -> bool:
     return isinstance(parent, ast.Attribute) and parent.attr == "hexdigest"
 
 
-def _scan_function(scope: ast.AST, collector: _Collector, parents: Dict[int, ast.AST]) -> None:
+def _scan_function(scope: ast.AST, collector: Collector, parents: Dict[int, ast.AST]) -> None:
     """Within one function: HMAC-SHA1/SHA256 whose digest is base64-encoded (the caller runs it
     only for a file that mentions AWS)."""
     hmac_calls: List[Tuple[ast.Call, str]] = []
@@ -345,10 +148,10 @@ def _scan_function(scope: ast.AST, collector: _Collector, parents: Dict[int, ast
         name = _dotted(node.func)
         last = name.rsplit(".", 1)[-1]
         if _is_hmac_call(node):
-            digest = _mentions(node, _HMAC_DIGESTS)
+            digest = _mentions(node, HMAC_DIGESTS)
             if digest is not None and not _hex_digest(node, parents):
                 hmac_calls.append((node, digest))
-        elif last in _B64_FUNCTIONS:
+        elif last in B64_FUNCTIONS:
             base64 = True
         elif last in ("sorted", "sort"):
             sorts = True
@@ -358,13 +161,13 @@ def _scan_function(scope: ast.AST, collector: _Collector, parents: Dict[int, ast
         algorithm = "HMAC-SHA1" if digest == "sha1" else "HMAC-SHA256"
         if sorts:
             message = f"hand-rolled SigV2 signature ({algorithm} + base64 over a sorted query)"
-            replacement = _R_QUERY
+            replacement = R_QUERY
         elif digest == "sha1":
             message = "hand-rolled S3 legacy signature (HMAC-SHA1 + base64)"
-            replacement = _R_S3
+            replacement = R_S3
         else:
             message = f"hand-rolled SigV2-style signature ({algorithm} + base64)"
-            replacement = _R_QUERY
+            replacement = R_QUERY
         collector.add(call.lineno, "hand-rolled-hmac", message, replacement)
 
 
@@ -390,10 +193,10 @@ def _string_line(node: ast.AST, value: str, offset: int) -> int:
 
 def scan_tree(tree: ast.AST, path: str) -> List[Finding]:
     """The findings in a parsed module."""
-    collector = _Collector(path)
+    collector = Collector(path)
     skip = _bare_strings(tree)
-    aws = _mentions_aws(_tree_texts(tree, skip))
-    boto = _boto_names(tree)
+    aws = mentions_aws(tree_texts(tree, skip))
+    boto = boto_names(tree)
     parents: Dict[int, ast.AST] = {}
     for node in ast.walk(tree):
         for child in ast.iter_child_nodes(node):
@@ -428,42 +231,42 @@ def scan_tree(tree: ast.AST, path: str) -> List[Finding]:
     return collector.results()
 
 
-def _scan_string(node: Union[ast.JoinedStr, ast.Constant], collector: _Collector) -> None:
+def _scan_string(node: Union[ast.JoinedStr, ast.Constant], collector: Collector) -> None:
     """A string literal (an f-string read as its template)."""
-    text = _template(node) if isinstance(node, ast.JoinedStr) else _constant_str(node)
+    text = _template(node) if isinstance(node, ast.JoinedStr) else constant_str(node)
     if text is not None:
-        for offset, code, message, replacement in _string_findings(text):
+        for offset, code, message, replacement in string_findings(text):
             collector.add(_string_line(node, text, offset), code, message, replacement)
 
 
-def _scan_code(node: ast.AST, collector: _Collector, boto: Set[str]) -> None:
+def _scan_code(node: ast.AST, collector: Collector, boto: Set[str]) -> None:
     """SDK options asking for SigV2, botocore's legacy signers, and boto 2 (``boto``: the names
     the module's imports bind to boto 2)."""
     if isinstance(node, ast.keyword):
-        value = _constant_str(node.value)
-        if node.arg == "signature_version" and value in _LEGACY_VERSIONS:
+        value = constant_str(node.value)
+        if node.arg == "signature_version" and value in LEGACY_VERSIONS:
             assert value is not None
-            collector.add(node.value.lineno, *_sdk_finding(value))
+            collector.add(node.value.lineno, *sdk_finding(value))
         elif node.arg == "calling_format":
             collector.add(
                 node.value.lineno,
                 "boto2",
                 "boto 2 S3 connection option (calling_format): S3's legacy signature",
-                _R_BOTO2,
+                R_BOTO2,
             )
     elif isinstance(node, ast.Dict):
         for key, value_node in zip(node.keys, node.values):
-            value = _constant_str(value_node)
-            if _constant_str(key) == "signature_version" and value in _LEGACY_VERSIONS:
+            value = constant_str(value_node)
+            if constant_str(key) == "signature_version" and value in LEGACY_VERSIONS:
                 assert value is not None
-                collector.add(value_node.lineno, *_sdk_finding(value))
+                collector.add(value_node.lineno, *sdk_finding(value))
     elif isinstance(node, ast.Assign):
-        value = _constant_str(node.value)
-        if value in _LEGACY_VERSIONS and any(
+        value = constant_str(node.value)
+        if value in LEGACY_VERSIONS and any(
             isinstance(t, ast.Attribute) and t.attr == "signature_version" for t in node.targets
         ):
             assert value is not None
-            collector.add(node.lineno, *_sdk_finding(value))
+            collector.add(node.lineno, *sdk_finding(value))
     elif isinstance(node, (ast.Import, ast.ImportFrom)):
         modules = (
             [alias.name for alias in node.names]
@@ -475,11 +278,11 @@ def _scan_code(node: ast.AST, collector: _Collector, boto: Set[str]) -> None:
                 node.lineno,
                 "boto2",
                 "boto 2 signs query APIs with SigV2 and S3 with its legacy scheme by default",
-                _R_BOTO2,
+                R_BOTO2,
             )
-        legacy = [a.name for a in node.names if a.name in _BOTOCORE_V4]
+        legacy = [a.name for a in node.names if a.name in BOTOCORE_V4]
         if isinstance(node, ast.ImportFrom) and node.module == "botocore.auth" and legacy:
-            code, message, replacement = _botocore_finding(legacy[0], imported=True)
+            code, message, replacement = botocore_finding(legacy[0], imported=True)
             if len(legacy) > 1:
                 message = f"imports botocore's {', '.join(legacy)} (SigV2 / S3's legacy signature)"
             collector.add(node.lineno, code, message, replacement)
@@ -487,8 +290,8 @@ def _scan_code(node: ast.AST, collector: _Collector, boto: Set[str]) -> None:
         name = _dotted(node.func)
         last = name.rsplit(".", 1)[-1]
         root = name.split(".", 1)[0]
-        if last in _BOTOCORE_V4:
-            collector.add(node.lineno, *_botocore_finding(last, imported=False))
+        if last in BOTOCORE_V4:
+            collector.add(node.lineno, *botocore_finding(last, imported=False))
         elif (
             last == "S3Connection"
             or name.startswith("boto.connect_")
@@ -498,7 +301,7 @@ def _scan_code(node: ast.AST, collector: _Collector, boto: Set[str]) -> None:
                 node.lineno,
                 "boto2",
                 f"boto 2 connection ({name or last}): SigV2 / S3 legacy signing by default",
-                _R_BOTO2,
+                R_BOTO2,
             )
 
 
@@ -578,7 +381,7 @@ def python_files(paths: Sequence[str]) -> Iterable[str]:
                 d
                 for d in dirs
                 if not d.startswith(".")
-                and d not in _SKIP_DIRS
+                and d not in SKIP_DIRS
                 and not _is_virtualenv(os.path.join(root, d))
             )
             for name in sorted(files):

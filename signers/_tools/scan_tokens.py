@@ -15,19 +15,19 @@ import re
 import tokenize
 from typing import Iterator, List, Optional, Sequence, Tuple
 
-from .scan import (
-    _B64_FUNCTIONS,
-    _BOTOCORE_V4,
-    _HMAC_DIGESTS,
-    _LEGACY_VERSIONS,
-    _R_BOTO2,
-    _R_QUERY,
+from .scan_rules import (
+    B64_FUNCTIONS,
+    BOTOCORE_V4,
+    HMAC_DIGESTS,
+    LEGACY_VERSIONS,
+    R_BOTO2,
+    R_QUERY,
+    Collector,
     Finding,
-    _botocore_finding,
-    _Collector,
-    _mentions_aws,
-    _sdk_finding,
-    _string_findings,
+    botocore_finding,
+    mentions_aws,
+    sdk_finding,
+    string_findings,
 )
 
 __all__ = ["scan_tokens"]
@@ -103,7 +103,7 @@ def _bare(tokens: Sequence[Tuple[int, str, int, str]], index: int) -> bool:
 
 def scan_tokens(text: str, path: str) -> List[Finding]:
     """The findings of a file read token by token (strings and names; comments never count)."""
-    collector = _Collector(path)
+    collector = Collector(path)
     tokens = _significant(text)
     names = {t[1] for t in tokens if t[0] == tokenize.NAME}
     strings = {
@@ -112,10 +112,10 @@ def scan_tokens(text: str, path: str) -> List[Finding]:
         if t[0] == tokenize.STRING and not _bare(tokens, i)
     }
     hand_rolled = (
-        _mentions_aws(names | strings)
+        mentions_aws(names | strings)
         and "hmac" in names
-        and bool(_HMAC_DIGESTS & (names | strings))
-        and bool(_B64_FUNCTIONS & names or "base64" in strings)
+        and bool(HMAC_DIGESTS & (names | strings))
+        and bool(B64_FUNCTIONS & names or "base64" in strings)
     )
     for i, (kind, value, line, _) in enumerate(tokens):
         previous = tokens[i - 1] if i else (tokenize.NEWLINE, "", 0, "")
@@ -124,7 +124,7 @@ def scan_tokens(text: str, path: str) -> List[Finding]:
             if _bare(tokens, i):
                 continue  # a docstring or bare string statement
             body = _literal_body(value)
-            for offset, code, message, replacement in _string_findings(body):
+            for offset, code, message, replacement in string_findings(body):
                 at = line + (body.count("\n", 0, offset) if offset else 0)
                 collector.add(at, code, message, replacement)
         elif kind == tokenize.NAME:
@@ -132,34 +132,34 @@ def scan_tokens(text: str, path: str) -> List[Finding]:
                 nxt = tokens[i + 2] if i + 2 < len(tokens) else None
                 if nxt is not None and nxt[0] == tokenize.STRING:
                     literal = _literal_body(nxt[1])
-                    if literal in _LEGACY_VERSIONS:
-                        collector.add(nxt[2], *_sdk_finding(literal))
+                    if literal in LEGACY_VERSIONS:
+                        collector.add(nxt[2], *sdk_finding(literal))
             elif value in ("import", "from") and following[1] == "boto":
                 collector.add(
                     line,
                     "boto2",
                     "boto 2 signs query APIs with SigV2 and S3 with its legacy scheme by default",
-                    _R_BOTO2,
+                    R_BOTO2,
                 )
             elif value.startswith("connect_") and previous[1] == "." and _root(tokens, i) == "boto":
                 collector.add(
                     line,
                     "boto2",
                     f"boto 2 connection ({value}): SigV2 / S3 legacy signing by default",
-                    _R_BOTO2,
+                    R_BOTO2,
                 )
-            elif value in _BOTOCORE_V4:
+            elif value in BOTOCORE_V4:
                 imported = any(t[1] == "import" for t in tokens[max(0, i - 8) : i])
-                collector.add(line, *_botocore_finding(value, imported=imported))
+                collector.add(line, *botocore_finding(value, imported=imported))
             elif value in ("S3Connection", "calling_format"):
                 collector.add(
-                    line, "boto2", f"boto 2 ({value}): S3's legacy signature by default", _R_BOTO2
+                    line, "boto2", f"boto 2 ({value}): S3's legacy signature by default", R_BOTO2
                 )
             elif value == "hmac" and hand_rolled and following[1] == ".":
                 collector.add(
                     line,
                     "hand-rolled-hmac",
                     "hand-rolled legacy signature (hmac + base64)",
-                    _R_QUERY,
+                    R_QUERY,
                 )
     return collector.results()

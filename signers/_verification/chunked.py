@@ -24,19 +24,7 @@ from hmac import compare_digest
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 from .. import _crypto, checksums
-from .._core.sigv4 import UNSIGNED_PAYLOAD_VALUE, is_hex_sha256
-from ..errors import (
-    BadDigest,
-    IncompleteBody,
-    InvalidArgument,
-    InvalidChunkSizeError,
-    InvalidOption,
-    MalformedTrailerError,
-    SignatureDoesNotMatch,
-    VerificationError,
-)
-from ..model import Artifacts, Credentials, Header, PayloadHash, Request, _is_token, is_stream
-from ..streaming import (
+from .._core.chunked import (
     ECDSA_PAYLOAD_ALGORITHM,
     ECDSA_SIGNATURE_LENGTH,
     ECDSA_TRAILER_ALGORITHM,
@@ -49,6 +37,19 @@ from ..streaming import (
     mode_of,
     trailer_string_to_sign,
 )
+from .._core.sigv4 import UNSIGNED_PAYLOAD_VALUE, is_hex_sha256
+from .._ecdsa_loader import ecdsa_backend
+from ..errors import (
+    BadDigest,
+    IncompleteBody,
+    InvalidArgument,
+    InvalidChunkSizeError,
+    InvalidOption,
+    MalformedTrailerError,
+    SignatureDoesNotMatch,
+    VerificationError,
+)
+from ..model import Artifacts, Credentials, Header, PayloadHash, Request, _is_token, is_stream
 
 __all__ = ["ChunkedPayload", "DEFAULT_MAX_CHUNK_SIZE", "open_payload"]
 
@@ -561,9 +562,7 @@ def open_payload(
 def _checker(artifacts: Artifacts, credentials: Credentials, sigv4a: bool) -> Check:
     parts = str(artifacts.credential_scope).split("/")
     if sigv4a:
-        from . import sigv4
-
-        ecdsa = sigv4._ecdsa()
+        ecdsa = ecdsa_backend()
         public = ecdsa.private_key(credentials.access_key, credentials.secret_key).public_key()
         return lambda sts, signature: bool(ecdsa.verify(public, sts.encode("utf-8"), signature))
     key = _crypto.signing_key(credentials.secret_key, parts[0], parts[1], parts[2])

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
+from .._arguments import check_request
 from .._core.sigv2 import FORM_CONTENT_TYPE as _FORM
 from .._core.sigv2 import SIGV2_PARAMETER_ORDER as _SIGV2_SINGLE
 from .._core.sigv2 import SIGV2_PARAMETERS as _SIGV2_SINGLE_SET
@@ -36,7 +37,7 @@ from ..errors import (
     MissingAuthenticationToken,
     UnsupportedAuthorization,
 )
-from ..model import Request, check_request
+from ..model import Request
 from .answers import ONLY_ONE
 
 __all__ = [

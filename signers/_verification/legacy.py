@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Callable, Optional
 
+from .._arguments import check_arguments
 from .._time import epoch_seconds, iso8601, resolve_time
 from ..errors import (
     AccessDenied,
@@ -24,7 +25,7 @@ from ..errors import (
     SigningError,
     UnknownScheme,
 )
-from ..model import Artifacts, Credentials, Request, check_arguments
+from ..model import Artifacts, Credentials, Request
 from . import s3_v2 as _s3_v2
 from . import sigv2 as _sigv2
 from .answers import check_max_skew, shown

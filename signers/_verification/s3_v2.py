@@ -36,6 +36,7 @@ from hmac import compare_digest
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .. import _crypto
+from .._arguments import check_request
 from .._core.s3_v2 import (
     S3V2Options,
     amz_query_pairs,
@@ -58,7 +59,7 @@ from ..errors import (
     SigningError,
     VerificationError,
 )
-from ..model import Artifacts, Credentials, Request, check_request
+from ..model import Artifacts, Credentials, Request
 from .answers import FLAVORS, MISMATCH, ONLY_ONE, shown, skew
 from .legacy_auth import (
     LegacyAuth,

@@ -35,6 +35,7 @@ from operator import itemgetter
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .. import _crypto
+from .._arguments import check_request
 from .._core.sigv2 import (
     SIGNATURE_METHODS,
     SIGV2_PARAMETER_ORDER,
@@ -61,7 +62,7 @@ from ..errors import (
     UnsupportedAuthorization,
     VerificationError,
 )
-from ..model import Artifacts, Credentials, Request, check_request
+from ..model import Artifacts, Credentials, Request
 from .answers import FLAVORS, ONLY_ONE, shown, skew
 from .legacy_auth import (
     LegacyAuth,

@@ -15,9 +15,11 @@ row, and ``None`` at the first doubt, after which the step-by-step path decides 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 from .. import _crypto
+from .._arguments import check_arguments
+from .._core.chunked import mode_of
 from .._core.sigv4 import (
     ALGORITHM,
     STREAMING_ECDSA_SIGNED,
@@ -31,6 +33,7 @@ from .._core.sigv4 import (
     is_hex_sha256,
     string_to_sign,
 )
+from .._ecdsa_loader import ecdsa_backend
 from .._encoding import (
     HEADER_BLANKS,
     canonical_path,
@@ -45,22 +48,12 @@ from ..errors import (
     AccessDenied,
     InvalidArgument,
     InvalidRequest,
-    MissingDependency,
     RequestTimeTooSkewed,
     SignatureDoesNotMatch,
     XAmzContentSHA256Mismatch,
 )
-from ..model import (
-    STREAM_BODY_MESSAGE,
-    Artifacts,
-    Credentials,
-    PayloadHash,
-    Request,
-    check_arguments,
-    is_stream,
-)
+from ..model import STREAM_BODY_MESSAGE, Artifacts, Credentials, PayloadHash, Request, is_stream
 from ..options import SigV4AOptions, SigV4Options
-from ..streaming import mode_of
 from .answers import FLAVORS, MISMATCH, Flavor, check_max_skew, shown, skew
 from .sigv4_parse import (
     ParsedAuth,
@@ -76,7 +69,6 @@ _CREDENTIAL_FORM = '"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request"'
 _SIGV4A_CREDENTIAL_FORM = '"<YOUR-AKID>/YYYYMMDD/SERVICE/aws4_request"'
 _REGION_SET = "x-amz-region-set"
 _ECDSA_MODES = (STREAMING_ECDSA_SIGNED, STREAMING_ECDSA_SIGNED_TRAILER)
-MISSING_CRYPTOGRAPHY = "sigv4a needs the 'cryptography' package: pip install 'sigbridge[sigv4a]'"
 
 
 def parse(request: Request, *, query: bool, s3: bool, sigv4a: bool = False) -> ParsedAuth:
@@ -350,7 +342,7 @@ def _signature_matches(
 ) -> Tuple[bool, str]:
     """Whether ``provided`` signs ``sts`` for ``credentials``, and the signature to report."""
     if parsed.sigv4a:
-        ecdsa = _ecdsa()
+        ecdsa = ecdsa_backend()
         key = ecdsa.private_key(credentials.access_key, credentials.secret_key)
         return ecdsa.verify(key.public_key(), sts.encode("utf-8"), provided), provided
     expected = _crypto.sigv4_signature(
@@ -398,15 +390,6 @@ def _check_signature(
         signed_headers=parsed.signed_headers,
         payload_hash=payload,
     )
-
-
-def _ecdsa() -> Any:
-    """:mod:`signers._ecdsa` (needs ``cryptography``), or :class:`MissingDependency`."""
-    try:
-        from .. import _ecdsa
-    except ImportError:
-        raise MissingDependency(MISSING_CRYPTOGRAPHY, field="cryptography") from None
-    return _ecdsa
 
 
 # -- the common case in one pass ----------------------------------------------------------------
@@ -585,7 +568,7 @@ def verify(
     sigv4a = isinstance(options, SigV4AOptions)
     query = options.placement == "query"
     if sigv4a:
-        _ecdsa()
+        ecdsa_backend()
     if parsed is None or parsed.location != options.placement or parsed.sigv4a != sigv4a:
         parsed = parse(request, query=query, s3=options.s3, sigv4a=sigv4a)
     if not sigv4a:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from ..errors import ConfigFileError, CredentialsError, CredentialsNotFound, CredentialsServiceError
 from ._assume_role import AssumeRoleProvider, WebIdentityProvider
-from ._chain import default_chain
+from ._chain import ChainCredentials, default_chain
 from ._config import SharedConfig
 from ._container import ContainerProvider
 from ._files import ConfigProvider, EnvironmentProvider, ProcessProvider, SharedCredentialsProvider
@@ -41,6 +41,7 @@ __all__ = [
     "ADVISORY_REFRESH",
     "MANDATORY_REFRESH",
     "AssumeRoleProvider",
+    "ChainCredentials",
     "ChainProvider",
     "ConfigFileError",
     "ConfigProvider",

@@ -19,8 +19,10 @@ and boto2's ``/etc/boto.cfg`` / ``~/.boto``) are not read.
 from __future__ import annotations
 
 import os
-from typing import List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from ..errors import InvalidCredentials
+from ..model import Credentials
 from ._assume_role import STS_TIMEOUT, AssumeRoleProvider, profile_providers
 from ._config import SharedConfig, resolve_profile_name
 from ._container import ContainerProvider
@@ -28,7 +30,7 @@ from ._files import EnvironmentProvider
 from ._imds import InstanceMetadataProvider
 from ._refresh import ChainProvider, Clock, RefreshingProvider
 
-__all__ = ["default_chain"]
+__all__ = ["ChainCredentials", "default_chain"]
 
 _HINT = "(set AWS_ACCESS_KEY_ID or configure a profile)"
 
@@ -72,3 +74,48 @@ def default_chain(
     providers.append(ContainerProvider(environ=env, clock=clock))
     providers.append(InstanceMetadataProvider(name, environ=env, config=shared, clock=clock))
     return ChainProvider(providers, name=f"default credential chain (profile {name!r})", hint=_HINT)
+
+
+# One credential chain per profile in each process, shared by the ChainCredentials there.
+_CHAINS: Dict[Optional[str], Any] = {}
+
+
+class ChainCredentials:
+    """A provider that pickles: each process that asks resolves the standard credential chain
+    (:func:`default_chain`) for ``profile`` itself -- environment, shared
+    files, ``credential_process``, container or instance role -- and keeps it, refreshing as the
+    chain does.  Only the profile name crosses a process or machine boundary."""
+
+    __slots__ = ("profile",)
+    profile: Optional[str]
+
+    def __init__(self, profile: Optional[str] = None) -> None:
+        if profile is not None and not isinstance(profile, str):
+            raise InvalidCredentials(
+                f"profile: expected a profile name or None, got {type(profile).__name__}",
+                field="profile",
+            )
+        object.__setattr__(self, "profile", profile)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("ChainCredentials is immutable")
+
+    def credentials(self) -> Credentials:
+        """This process's current credentials from the chain (built on first use)."""
+        chain_ = _CHAINS.get(self.profile)
+        if chain_ is None:
+            chain_ = _CHAINS.setdefault(self.profile, default_chain(self.profile))
+        found: Credentials = chain_.credentials()
+        return found
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (ChainCredentials, (self.profile,))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ChainCredentials) and other.profile == self.profile
+
+    def __hash__(self) -> int:
+        return hash(("ChainCredentials", self.profile))
+
+    def __repr__(self) -> str:
+        return f"ChainCredentials(profile={self.profile!r})"

@@ -23,12 +23,11 @@ from typing import (
     List,
     NamedTuple,
     Optional,
-    Protocol,
     Sequence,
     Tuple,
-    runtime_checkable,
 )
 
+from .._arguments import CredentialProvider, resolve_credentials
 from .._time import parse_iso8601
 from ..errors import (
     CredentialsError,
@@ -37,7 +36,7 @@ from ..errors import (
     InvalidTime,
     SigningError,
 )
-from ..model import Credentials, resolve_credentials
+from ..model import Credentials
 
 __all__ = [
     "ADVISORY_REFRESH",
@@ -68,15 +67,6 @@ Clock = Callable[[], _dt.datetime]
 def utc_now() -> _dt.datetime:
     """The default clock."""
     return _dt.datetime.now(_dt.timezone.utc)
-
-
-@runtime_checkable
-class CredentialProvider(Protocol):
-    """Anything that hands out the credentials to sign with now."""
-
-    def credentials(self) -> Credentials:
-        """The current credentials, refreshed first when they are about to expire."""
-        ...
 
 
 class Fetched(NamedTuple):
@@ -387,5 +377,5 @@ class ChainProvider:
 
 def resolve(credentials_or_provider: object) -> Credentials:
     """Credentials from a :class:`~signers.Credentials`, a provider, or anything with a
-    ``credentials()`` method (called once, now): :func:`signers.model.resolve_credentials`."""
+    ``credentials()`` method (called once, now): :func:`signers._arguments.resolve_credentials`."""
     return resolve_credentials(credentials_or_provider)

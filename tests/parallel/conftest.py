@@ -6,11 +6,11 @@ from typing import Iterator
 
 import pytest
 
-from signers import parallel
+from signers.credentials import _chain
 
 
 @pytest.fixture(autouse=True)
 def fresh_chains() -> Iterator[None]:
-    parallel._CHAINS.clear()
+    _chain._CHAINS.clear()
     yield
-    parallel._CHAINS.clear()
+    _chain._CHAINS.clear()

@@ -14,7 +14,7 @@ import pytest
 
 import signers
 from signers import Credentials, Request
-from signers.parallel import ChainCredentials
+from signers.credentials import ChainCredentials
 from tests._support import CREDS_TOKEN, SECRET, TOKEN, UTC
 from tests._support import VECTOR_TIME as AT
 

@@ -20,7 +20,8 @@ import pytest
 
 import signers
 from signers import Credentials, Request
-from signers.parallel import ChainCredentials, PresignPool, presign_many, presign_urls
+from signers.credentials import ChainCredentials
+from signers.parallel import PresignPool, presign_many, presign_urls
 from tests._support import CREDS, CREDS_TOKEN, DOC_CREDS, SECRET, UTC
 from tests._support import VECTOR_TIME as AT
 
