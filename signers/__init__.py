@@ -15,9 +15,10 @@ Everything public is re-exported here; submodules starting with ``_`` are privat
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, List
+from typing import TYPE_CHECKING, Dict
 
 from ._cache import set_cache_size
+from ._lazy import lazy_attributes
 from .errors import (
     AccessDenied,
     AlreadySigned,
@@ -122,7 +123,7 @@ __all__ = [
 
 # Verification and migration load on first use: most programs only sign, and ``import signers``
 # stays light (the benchmark suite measures it).
-_LAZY = {
+_LAZY: Dict[str, str] = {
     "migrate": "._tools.migrate",
     "MigrationError": "._tools.migrate",
     "MigrationResult": "._tools.migrate",
@@ -143,16 +144,4 @@ if TYPE_CHECKING:
     from .protocols import Signer, Verifier
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'signers' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(_LAZY, globals())

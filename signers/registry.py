@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional
 
 from . import _cache
 from ._cache import BoundedCache
+from ._lazy import lazy_attributes
 from .errors import InvalidOption, UnknownScheme
 
 __all__ = [
@@ -47,13 +48,8 @@ if TYPE_CHECKING:
     from .sigv4a import SigV4ASigner
 
 
-def __getattr__(name: str) -> object:
-    # ``signers.registry.Signer``: the protocol lives in signers.protocols (typing loads there)
-    if name == "Signer":
-        from .protocols import Signer
-
-        return Signer
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# ``signers.registry.Signer``: the protocol lives in signers.protocols (typing loads there)
+__getattr__, __dir__ = lazy_attributes({"Signer": ".protocols"}, globals())
 
 
 class SchemeInfo:

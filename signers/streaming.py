@@ -76,6 +76,7 @@ from ._core.sigv4 import (
     region_set_scope,
 )
 from ._ecdsa_loader import ecdsa_backend
+from ._lazy import lazy_attributes
 from ._stream_source import chunks_of
 from ._time import amz_date, resolve_time
 from .errors import InvalidCredentials, InvalidOption, InvalidRequest
@@ -559,10 +560,5 @@ def sign_stream(
     )
 
 
-def __getattr__(name: str) -> Any:
-    # The verifier's reader, loaded on first use (verification is a server's need).
-    if name == "ChunkedPayload":
-        from ._verification.chunked import ChunkedPayload
-
-        return ChunkedPayload
-    raise AttributeError(f"module 'signers.streaming' has no attribute {name!r}")
+# The verifier's reader, loaded on first use (verification is a server's need).
+__getattr__, __dir__ = lazy_attributes({"ChunkedPayload": "._verification.chunked"}, globals())
