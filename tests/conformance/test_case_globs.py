@@ -14,6 +14,9 @@ import pytest
 
 from signers.cli import main as sigbridge
 
+# heavy: botocore/hypothesis runs or whole-suite scans, left out of the quick loop
+pytestmark = pytest.mark.slow
+
 
 def _ids(capsys: Any, *argv: str) -> List[str]:
     assert sigbridge(["conformance", "--list", *argv]) == 0

@@ -15,6 +15,9 @@ import pytest
 
 from signers.cli import main as sigbridge
 
+# heavy: botocore/hypothesis runs or whole-suite scans, left out of the quick loop
+pytestmark = pytest.mark.slow
+
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 ENABLE = "pip install 'sigbridge[sigv4a]'"
 

@@ -10,6 +10,9 @@ from typing import Dict, Iterator, List, Set, Tuple
 
 import pytest
 
+# heavy: botocore/hypothesis runs or whole-suite scans, left out of the quick loop
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("signers", "conformance")
 

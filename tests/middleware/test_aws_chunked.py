@@ -18,6 +18,9 @@ from signers.middleware.wsgi import VerifyingMiddleware as WSGIMiddleware
 from tests.middleware.chunked import MODES, flip, framed, payload, signed_stream
 from tests.middleware.support import KEYS
 
+# heavy: botocore/hypothesis runs or whole-suite scans, left out of the quick loop
+pytestmark = pytest.mark.slow
+
 HOST = "127.0.0.1:8080"
 URL = f"http://{HOST}/bucket/dir/key.bin"
 DATA = payload(30_000)  # three 8 KiB chunks and a short last one

@@ -20,7 +20,7 @@ from ._reference import AK, SECRET, UTC, botocore_presigned_post  # noqa: E402
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW_SETTINGS = settings(
-    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 # Field names botocore users send (and presign_post accepts: nothing it adds itself).

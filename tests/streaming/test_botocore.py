@@ -28,6 +28,9 @@ import botocore.session
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 
+# heavy: botocore/hypothesis runs or whole-suite scans, left out of the quick loop
+pytestmark = pytest.mark.slow
+
 ENDPOINT = "https://127.0.0.1:9"
 
 

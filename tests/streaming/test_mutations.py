@@ -16,6 +16,9 @@ from signers import Request, SigningError
 from . import _reference as ref
 from ._support import MODES, payload, read_all, signed_stream, verified
 
+# heavy: botocore/hypothesis runs or whole-suite scans, left out of the quick loop
+pytestmark = pytest.mark.slow
+
 DATA = payload(8192 * 2 + 50)
 CHUNKS = ref.cut(DATA, [8192])
 PREFIXES = {b"".join(CHUNKS[:n]) for n in range(len(CHUNKS) + 1)}

@@ -24,6 +24,9 @@ from signers import Credentials, MigrationError, Request
 from signers.cli import main as sigbridge
 from tests.reference import legacy_reference as ref
 
+# heavy: botocore/hypothesis runs or whole-suite scans, left out of the quick loop
+pytestmark = pytest.mark.slow
+
 UTC = dt.timezone.utc
 AK = "AKIDEXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
