@@ -35,6 +35,7 @@ import subprocess
 import sys
 from typing import Any, Dict, List, NamedTuple, Tuple
 
+from .._cache import DEFAULT_SIZES
 from ..model import SignedRequest
 from .bench_ops_inputs import (
     ACCESS_KEY,
@@ -61,6 +62,7 @@ from .bench_ops_ours import (
     ours_bulk,
     ours_canonical_request,
     ours_key_cached,
+    ours_key_cycle,
     ours_key_derivation,
     ours_signed,
     ours_verify,
@@ -140,6 +142,9 @@ def _legacy_signature(signed: SignedRequest) -> str:
 _ECS = ("POST", ECS_URL, ECS_HEADERS, ECS_BODY)
 _S3_GET = ("GET", S3_URL, (), b"")
 _S3: Dict[str, Any] = {"region": REGION, "service": "s3", "s3": True}
+
+#: The signing-key cache's default size (the key-cycle rows cycle around it).
+KEY_CACHE_SIZE = DEFAULT_SIZES["signing-keys"]
 
 OPERATIONS: Tuple[Operation, ...] = (
     Operation(
@@ -350,6 +355,20 @@ OPERATIONS: Tuple[Operation, ...] = (
         "SigV4 signing key, cache hit",
         ours_key_cached,
         group="parts",
+    ),
+    *(
+        Operation(
+            f"sigv4-key-cycle-{count}",
+            f"SigV4 signing key, cycling over {count:,} secrets ({what}, cache of {size})",
+            ours_key_cycle(count),
+            group="parts",
+        )
+        for count, what in (
+            (KEY_CACHE_SIZE // 2, "they fit"),
+            (KEY_CACHE_SIZE + 1, "size + 1"),
+            (KEY_CACHE_SIZE * 2, "twice the size"),
+        )
+        for size in (KEY_CACHE_SIZE,)
     ),
     Operation(
         "sigv4-canonical-request",

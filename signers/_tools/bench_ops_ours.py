@@ -36,6 +36,7 @@ __all__ = [
     "ours_bulk",
     "ours_key_derivation",
     "ours_key_cached",
+    "ours_key_cycle",
     "ours_canonical_request",
     "ours_verify",
 ]
@@ -97,6 +98,25 @@ def ours_key_cached() -> Subject:
         return signing_key(SECRET_KEY, "20150830", REGION, "ecs")
 
     return Subject(run, lambda: run()[0].hex())
+
+
+def ours_key_cycle(count: int) -> Factory:
+    """Signing keys of ``count`` secrets taken in turn, as a server verifying many users' requests
+    asks for them: with a 512-entry cache, 256 fit, 513 is one more than the size (the cyclic
+    scan on which first-in-first-out and LRU caches miss every time), 1,024 is twice the size."""
+
+    def factory() -> Subject:
+        secrets = [f"{SECRET_KEY}{i:05d}" for i in range(count)]
+        position = [0]
+
+        def run() -> Any:
+            index = position[0]
+            position[0] = index + 1 if index + 1 < count else 0
+            return signing_key(secrets[index], "20150830", REGION, "ecs")
+
+        return Subject(run, lambda: signing_key(secrets[0], "20150830", REGION, "ecs")[0].hex())
+
+    return factory
 
 
 def ours_canonical_request() -> Subject:
