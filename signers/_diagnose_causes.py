@@ -586,27 +586,25 @@ def answer_causes(
     return causes
 
 
+# AWS's two time-window answers, each with the way the signing clock is off.
+_CLOCK_ANSWERS = (
+    (_EXPIRED, "before", "the signing clock is behind, or the request was sent late"),
+    (_NOT_YET, "after", "the signing clock is ahead"),
+)
+
+
 def _clock_causes(code: Optional[str], text: str) -> List[Cause]:
-    expired = _EXPIRED.search(text)
-    if expired is not None:
-        sent, _, server, minutes = expired.groups()
-        return [
-            Cause(
-                "clock-skew",
-                f"the request time {sent} is more than {minutes} min. before the server's clock "
-                f"({server}): the signing clock is behind, or the request was sent late",
-            )
-        ]
-    early = _NOT_YET.search(text)
-    if early is not None:
-        sent, _, server, minutes = early.groups()
-        return [
-            Cause(
-                "clock-skew",
-                f"the request time {sent} is more than {minutes} min. after the server's clock "
-                f"({server}): the signing clock is ahead",
-            )
-        ]
+    for pattern, side, why in _CLOCK_ANSWERS:
+        found = pattern.search(text)
+        if found is not None:
+            sent, _, server, minutes = found.groups()
+            return [
+                Cause(
+                    "clock-skew",
+                    f"the request time {sent} is more than {minutes} min. {side} the server's "
+                    f"clock ({server}): {why}",
+                )
+            ]
     if code == "RequestTimeTooSkewed":
         return [
             Cause(
