@@ -16,7 +16,7 @@ not take the others down.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, NamedTuple, Optional, Tuple
 
 from . import _cache
 from ._cache import BoundedCache
@@ -56,28 +56,16 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class SchemeInfo:
+class SchemeInfo(NamedTuple):
     """One registered name: the entry point, and what loading it gave (or why it failed)."""
 
-    __slots__ = ("description", "dist", "error", "factory", "features", "name", "target")
-
-    def __init__(
-        self,
-        name: str,
-        target: str,
-        description: str,
-        features: FrozenSet[str],
-        factory: Optional[Callable[..., Signer]],
-        error: Optional[str],
-        dist: Optional[str],
-    ) -> None:
-        self.name = name
-        self.target = target
-        self.description = description
-        self.features = features
-        self.factory = factory
-        self.error = error
-        self.dist = dist
+    name: str
+    target: str
+    description: str
+    features: FrozenSet[str]
+    factory: Optional[Callable[..., Signer]]
+    error: Optional[str]
+    dist: Optional[str]
 
     @property
     def is_alias(self) -> bool:
