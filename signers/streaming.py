@@ -49,25 +49,21 @@ from typing import (
 
 from . import _crypto, checksums
 from ._arguments import check_arguments, resolve_credentials
+from ._core import chunked as _chunked
+from ._core.chunked import *  # noqa: F403 (the aws-chunked stages, re-exported: its __all__)
 from ._core.chunked import (
     DEFAULT_CHUNK_SIZE,
     ECDSA_PAYLOAD_ALGORITHM,
-    ECDSA_SIGNATURE_LENGTH,
     ECDSA_TRAILER_ALGORITHM,
     MAX_CHUNK_SIZE,
     MIN_CHUNK_SIZE,
-    MODES,
     PAYLOAD_ALGORITHM,
     TRAILER_ALGORITHM,
     TRAILER_SIGNATURE,
-    canonical_trailers,
     chunk_string_to_sign,
     declaration,
-    encoded_length,
-    mode_of,
     pad_signature,
     trailer_string_to_sign,
-    unpad_signature,
 )
 from ._core.sigv4 import (
     ALGORITHM,
@@ -95,32 +91,15 @@ if TYPE_CHECKING:
     from ._verification.chunked import ChunkedPayload
 
 __all__ = [
-    "MODES",
-    "DEFAULT_CHUNK_SIZE",
-    "MIN_CHUNK_SIZE",
-    "MAX_CHUNK_SIZE",
-    "ECDSA_SIGNATURE_LENGTH",
-    "PAYLOAD_ALGORITHM",
-    "TRAILER_ALGORITHM",
-    "ECDSA_PAYLOAD_ALGORITHM",
-    "ECDSA_TRAILER_ALGORITHM",
-    "TRAILER_SIGNATURE",
     "ChunkSigner",
     "ChunkedPayload",
     "SignedStream",
     "StreamPart",
     "StreamSignature",
-    "canonical_trailers",
-    "chunk_string_to_sign",
-    "trailer_string_to_sign",
-    "declaration",
-    "mode_of",
-    "encoded_length",
-    "pad_signature",
-    "unpad_signature",
     "sign_stream",
     "chunk_signer",
 ]
+__all__ += _chunked.__all__  # the aws-chunked stages, re-exported
 
 _EMPTY_SHA256 = _crypto.EMPTY_SHA256
 _CRLF = b"\r\n"
