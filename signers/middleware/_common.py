@@ -146,6 +146,12 @@ class Wrapper(Generic[AppT]):
         max_skew = check_max_skew(max_skew)
         self.config = Config(lookup, region, service, schemes, options, max_skew, max_body, clock)
 
+    def decoded_body(self, payload: Any, lowered: Mapping[str, str]) -> DecodedBody:
+        """What the app reads of an aws-chunked body whose seed signature verified."""
+        config = self.config
+        length = declared_length(lowered)
+        return DecodedBody(payload, config.max_body, config.max_chunk_size, length)
+
     def __repr__(self) -> str:
         return f"VerifyingMiddleware({self.app!r}, {self.config!r})"
 

@@ -39,7 +39,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional
 
 from ..errors import VerificationError
 from ..model import Header, Request
-from ._common import (
+from ._common import (  # the names wsgi imports too: one implementation, two users
     DEFAULT_MAX_BODY,
     VERIFIED_KEY,
     Answer,
@@ -48,7 +48,6 @@ from ._common import (
     answer_for,
     check,
     chunked_mode,
-    declared_length,
     decoded_headers,
     incoming_url,
     refusal,
@@ -262,10 +261,7 @@ class VerifyingMiddleware(Wrapper[ASGIApp]):
         receive: Receive,
         send: Send,
     ) -> None:
-        config = self.config
-        body = DecodedBody(
-            payload, config.max_body, config.max_chunk_size, declared_length(lowered)
-        )
+        body = self.decoded_body(payload, lowered)
         exchange = _Streamed(body, receive, send, lambda err: answer_for(err, request, lowered))
         scope["headers"] = _decoded_scope(scope, lowered)
         try:

@@ -55,7 +55,6 @@ from ._common import (
     answer_for,
     check,
     chunked_mode,
-    declared_length,
     decoded_headers,
     incoming_url,
     missing_length,
@@ -196,9 +195,7 @@ class VerifyingMiddleware(Wrapper[WSGIApp]):
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
             return self.app(environ, start_response)
-        decoded = DecodedBody(
-            verified.payload, config.max_body, config.max_chunk_size, declared_length(lowered)
-        )
+        decoded = self.decoded_body(verified.payload, lowered)
         _decoded_environ(environ, lowered, decoded)
         return self._streamed(environ, start_response, decoded, request, lowered)
 
