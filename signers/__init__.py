@@ -15,9 +15,10 @@ Everything public is re-exported here; submodules starting with ``_`` are privat
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, List
+from typing import TYPE_CHECKING
 
 from ._cache import set_cache_size
+from ._lazy import lazy_exports
 from .errors import (
     AccessDenied,
     AlreadySigned,
@@ -143,16 +144,4 @@ if TYPE_CHECKING:
     from .protocols import Signer, Verifier
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'signers' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
