@@ -305,6 +305,7 @@ class EventStreamSigner:
         self._count = 0
         self._ended = False
 
+    # Read-only views of the chain's state (alike in shape to streaming.ChunkSigner's).
     @property
     def signature(self) -> str:
         """The latest signature (the seed before the first message)."""

@@ -35,7 +35,7 @@ from __future__ import annotations
 import collections
 import datetime as _dt
 import importlib
-from typing import (
+from typing import (  # (a list of names, like streaming's: not logic)
     Any,
     Callable,
     Collection,

@@ -55,6 +55,7 @@ _CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 class _StsProvider(ProfileProvider):
     """A profile's provider that calls STS (where, and how long to wait)."""
 
+    # ProfileProvider's keywords again (and WebIdentityProvider's below): listed to stay typed.
     def __init__(
         self,
         profile: Optional[str] = None,

@@ -171,6 +171,7 @@ class ProcessProvider(ProfileProvider):
 
     method = "custom-process"
 
+    # ProfileProvider's keywords again, and timeout: keywords are listed to stay typed.
     def __init__(
         self,
         profile: Optional[str] = None,
