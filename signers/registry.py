@@ -16,7 +16,7 @@ not take the others down.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional, Tuple
 
 from . import _cache
 from ._cache import BoundedCache
@@ -56,16 +56,29 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class SchemeInfo(NamedTuple):
+class SchemeInfo:
     """One registered name: the entry point, and what loading it gave (or why it failed)."""
 
-    name: str
-    target: str
-    description: str
-    features: FrozenSet[str]
-    factory: Optional[Callable[..., Signer]]
-    error: Optional[str]
-    dist: Optional[str]
+    # (A mutable record, not a NamedTuple: tests and plug-in hosts replace its factory.)
+    __slots__ = ("description", "dist", "error", "factory", "features", "name", "target")
+
+    def __init__(
+        self,
+        name: str,
+        target: str,
+        description: str,
+        features: FrozenSet[str],
+        factory: Optional[Callable[..., Signer]],
+        error: Optional[str],
+        dist: Optional[str],
+    ) -> None:
+        self.name = name
+        self.target = target
+        self.description = description
+        self.features = features
+        self.factory = factory
+        self.error = error
+        self.dist = dist
 
     @property
     def is_alias(self) -> bool:
