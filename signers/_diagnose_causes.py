@@ -539,6 +539,15 @@ def _used(parts: Optional[List[str]], index: int) -> str:
     return f"we used {parts[index]!r}, " if parts is not None else ""
 
 
+def _expected(part: str, used: str, expected: str, option: str) -> Cause:
+    """A scope part the answer names the right value of."""
+    return Cause(
+        "scope",
+        f"credential scope {part}: {used}the server expects {expected!r} "
+        f"(sign with --{option} / {option}={expected!r})",
+    )
+
+
 def answer_causes(
     code: Optional[str],
     message: Optional[str],
@@ -555,22 +564,12 @@ def answer_causes(
     causes: List[Cause] = []
     found = _SCOPED_SERVICE.search(text)
     if found is not None:
-        causes.append(
-            Cause(
-                "scope",
-                f"credential scope signing name (service): {_used(parts, 2)}the server expects "
-                f"{found.group(1)!r} (sign with --service / service={found.group(1)!r})",
-            )
-        )
+        used = _used(parts, 2)
+        causes.append(_expected("signing name (service)", used, found.group(1), "service"))
     wrong = _REGION_WRONG.search(text)
     if wrong is not None:
-        causes.append(
-            Cause(
-                "scope",
-                f"credential scope region: we used {wrong.group(1)!r}, the server expects "
-                f"{wrong.group(2)!r} (sign with --region / region={wrong.group(2)!r})",
-            )
-        )
+        used = f"we used {wrong.group(1)!r}, "
+        causes.append(_expected("region", used, wrong.group(2), "region"))
     region = _SCOPED_REGION.search(text)
     if region is not None and wrong is None:
         refused = region.group(1) or (parts[1] if parts is not None else None)
@@ -586,27 +585,25 @@ def answer_causes(
     return causes
 
 
+# AWS's two time-window answers, each with the way the signing clock is off.
+_CLOCK_ANSWERS = (
+    (_EXPIRED, "before", "the signing clock is behind, or the request was sent late"),
+    (_NOT_YET, "after", "the signing clock is ahead"),
+)
+
+
 def _clock_causes(code: Optional[str], text: str) -> List[Cause]:
-    expired = _EXPIRED.search(text)
-    if expired is not None:
-        sent, _, server, minutes = expired.groups()
-        return [
-            Cause(
-                "clock-skew",
-                f"the request time {sent} is more than {minutes} min. before the server's clock "
-                f"({server}): the signing clock is behind, or the request was sent late",
-            )
-        ]
-    early = _NOT_YET.search(text)
-    if early is not None:
-        sent, _, server, minutes = early.groups()
-        return [
-            Cause(
-                "clock-skew",
-                f"the request time {sent} is more than {minutes} min. after the server's clock "
-                f"({server}): the signing clock is ahead",
-            )
-        ]
+    for pattern, side, why in _CLOCK_ANSWERS:
+        found = pattern.search(text)
+        if found is not None:
+            sent, _, server, minutes = found.groups()
+            return [
+                Cause(
+                    "clock-skew",
+                    f"the request time {sent} is more than {minutes} min. {side} the server's "
+                    f"clock ({server}): {why}",
+                )
+            ]
     if code == "RequestTimeTooSkewed":
         return [
             Cause(

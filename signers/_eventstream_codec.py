@@ -28,17 +28,7 @@ import datetime as _dt
 import uuid as _uuid
 from enum import IntEnum
 from struct import Struct
-from typing import (
-    Any,
-    BinaryIO,
-    Iterable,
-    Iterator,
-    Mapping,
-    NamedTuple,
-    Optional,
-    Tuple,
-    Union,
-)
+from typing import Any, BinaryIO, Iterable, Iterator, Mapping, NamedTuple, Optional, Tuple, Union
 from zlib import crc32
 
 from .errors import InvalidEventStream, InvalidTime
@@ -134,6 +124,7 @@ class HeaderValue(_HeaderValueFields):
             raise _bad(f"boolean header value must be True or False, got {value!r}")
         return cls(HeaderType.BOOL_TRUE if value else HeaderType.BOOL_FALSE, value)
 
+    # One typed constructor per wire type: alike in shape, but each states its value's type.
     @classmethod
     def byte(cls, value: int) -> HeaderValue:
         return cls(HeaderType.BYTE, value)

@@ -189,19 +189,12 @@ def _parse_expiration(value: Any) -> _dt.datetime:
         or (fraction and (fraction[0] != "." or not fraction[1:].isdigit()))
     ):
         _bad(shown)
-    try:
-        return _dt.datetime(
-            int(text[0:4]),
-            int(text[5:7]),
-            int(text[8:10]),
-            int(text[11:13]),
-            int(text[14:16]),
-            int(text[17:19]),
-            int(fraction[1:7].ljust(6, "0")) if fraction else 0,
-            tzinfo=UTC,
-        )
+    try:  # (the shape is checked above: the standard parser only checks the values)
+        parsed = _dt.datetime.fromisoformat(text[:19])
     except ValueError:
         _bad(shown)
+    microsecond = int(fraction[1:7].ljust(6, "0")) if fraction else 0
+    return parsed.replace(microsecond=microsecond, tzinfo=UTC)
 
 
 def _parse_condition(item: Any) -> Condition:

@@ -66,6 +66,7 @@ from .sigv4 import ALGORITHM
 
 __all__ = ["VerifiedPost", "verify_post", "verify_post_request", "Fields"]
 
+# S3's POST form words (alike in shape only to other modules' blocks of constants)
 SERVICE = "s3"
 TERMINATOR = "aws4_request"
 FILENAME = "${filename}"
@@ -433,6 +434,7 @@ def _authentication(form: _Form, region: Optional[str]) -> Tuple[_Auth, frozense
     return auth, exempt
 
 
+# verify_post_request takes these keywords too: both entry points keep typed signatures.
 def verify_post(
     fields: Fields,
     lookup: Lookup,

@@ -427,7 +427,7 @@ class Hunk(NamedTuple):
     label: str  # what the lines are (e.g. "canonical URI"), "" when mixed
 
 
-class DiffReport:
+class DiffReport(NamedTuple):
     """Differences between our artifacts and the server's, with the likely causes.
 
     ``compared`` is false when the answer carried nothing to compare with (no canonical request
@@ -435,23 +435,11 @@ class DiffReport:
     answer's words name.
     """
 
-    __slots__ = ("causes", "code", "compared", "hunks", "message")
-
-    def __init__(
-        self,
-        hunks: List[Hunk],
-        causes: List[Cause],
-        *,
-        code: Optional[str] = None,
-        message: Optional[str] = None,
-        compared: bool = True,
-    ) -> None:
-        # (Plain attribute assignments: like registry.SchemeInfo's in shape only.)
-        self.hunks = hunks
-        self.causes = causes
-        self.code = code
-        self.message = message
-        self.compared = compared
+    hunks: List[Hunk]
+    causes: List[Cause]
+    code: Optional[str] = None
+    message: Optional[str] = None
+    compared: bool = True
 
     @property
     def equal(self) -> bool:

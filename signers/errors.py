@@ -238,6 +238,7 @@ class VerificationError(SigningError):
     json_code = "AccessDeniedException"
     default_stage = "verify"
 
+    # SigningError's keywords again, passed on: listed so that every raise site stays typed.
     def __init__(
         self,
         message: str,

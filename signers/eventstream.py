@@ -43,16 +43,12 @@ from typing import (
     overload,
 )
 
-from . import _crypto
+from . import _crypto, _eventstream_codec
 from ._arguments import check_request
+from ._eventstream_codec import *  # noqa: F403 (the framing, re-exported: its __all__)
 from ._eventstream_codec import (
-    MAX_HEADER_NAME_LENGTH,
-    MAX_HEADER_VALUE_LENGTH,
-    MAX_HEADERS_SIZE,
     MAX_MESSAGE_SIZE,
     MESSAGE_OVERHEAD,
-    PRELUDE_LENGTH,
-    Header,
     HeaderType,
     HeaderValue,
     Message,
@@ -80,21 +76,6 @@ if TYPE_CHECKING:
     from .sigv4 import SigV4Signer
 
 __all__ = [
-    # framing
-    "HeaderType",
-    "HeaderValue",
-    "Header",
-    "Message",
-    "encode_headers",
-    "encode_message",
-    "decode_message",
-    "iter_messages",
-    "MAX_MESSAGE_SIZE",
-    "MAX_HEADERS_SIZE",
-    "MAX_HEADER_NAME_LENGTH",
-    "MAX_HEADER_VALUE_LENGTH",
-    "PRELUDE_LENGTH",
-    "MESSAGE_OVERHEAD",
     # signing
     "ALGORITHM",
     "STREAMING_EVENTS_PAYLOAD",
@@ -112,6 +93,7 @@ __all__ = [
     "verify_stream",
     "verify_initial_request",
 ]
+__all__ += _eventstream_codec.__all__  # the framing, re-exported
 
 ALGORITHM = "AWS4-HMAC-SHA256-PAYLOAD"
 STREAMING_EVENTS_PAYLOAD = "STREAMING-AWS4-HMAC-SHA256-EVENTS"
@@ -323,6 +305,7 @@ class EventStreamSigner:
         self._count = 0
         self._ended = False
 
+    # Read-only views of the chain's state (alike in shape to streaming.ChunkSigner's).
     @property
     def signature(self) -> str:
         """The latest signature (the seed before the first message)."""
@@ -562,6 +545,7 @@ def verify_envelope(
     return envelope.payload, expected
 
 
+# The overloads tie raw= to what is yielded; they repeat the signature as typing requires.
 @overload
 def verify_stream(
     source: Source,
@@ -621,56 +605,44 @@ def verify_stream(
     credentials = _check_credentials(credentials)
     region = _check_scope_name(region, "region")
     service = _check_scope_name(service, "service")
-    reader = _Reader(source)
-    return _verified(
-        reader, prior, credentials, region, service, now, max_skew, raw, max_message_size
-    )
+    reader: Any = _Reader(source)
 
-
-def _verified(
-    reader: Any,
-    prior: str,
-    credentials: Credentials,
-    region: str,
-    service: str,
-    now: Optional[_dt.datetime],
-    max_skew: Optional[float],
-    raw: bool,
-    max_message_size: int,
-) -> Iterator[Any]:
-    number = 0
-    for envelope in iter_messages(reader, max_message_size=max_message_size):
-        number += 1
-        payload, prior = verify_envelope(
-            envelope,
-            prior_signature=prior,
-            credentials=credentials,
-            region=region,
-            service=service,
-            now=now,
-            max_skew=max_skew,
-            number=number,
-        )
-        if not payload:
-            if reader.read(1):
+    def verified(prior: str) -> Iterator[Any]:
+        number = 0
+        for envelope in iter_messages(reader, max_message_size=max_message_size):
+            number += 1
+            payload, prior = verify_envelope(
+                envelope,
+                prior_signature=prior,
+                credentials=credentials,
+                region=region,
+                service=service,
+                now=now,
+                max_skew=max_skew,
+                number=number,
+            )
+            if not payload:
+                if reader.read(1):
+                    raise InvalidEventStream(
+                        f"event stream: data after the final empty message (message {number})",
+                        field="event stream",
+                    )
+                return
+            if raw:
+                yield payload
+                continue
+            try:
+                inner = decode_message(payload, max_message_size=max_message_size)
+            except InvalidEventStream as exc:
                 raise InvalidEventStream(
-                    f"event stream: data after the final empty message (message {number})",
+                    f"event stream message {number}: its signed payload is not a message "
+                    f"({exc.message})",
                     field="event stream",
-                )
-            return
-        if raw:
-            yield payload
-            continue
-        try:
-            inner = decode_message(payload, max_message_size=max_message_size)
-        except InvalidEventStream as exc:
-            raise InvalidEventStream(
-                f"event stream message {number}: its signed payload is not a message "
-                f"({exc.message})",
-                field="event stream",
-            ) from None
-        yield inner
-    raise IncompleteSignature(
-        f"event stream: ended after {number} messages without the final empty message",
-        field="event stream",
-    )
+                ) from None
+            yield inner
+        raise IncompleteSignature(
+            f"event stream: ended after {number} messages without the final empty message",
+            field="event stream",
+        )
+
+    return verified(prior)

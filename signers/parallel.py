@@ -298,6 +298,7 @@ class PresignPool:
         batch = _Batch(signer, method, base_url, keys, self._credentials, at, headers)
         return self._run(batch, keys, _worker.SIGNED)
 
+    # presign_many's parameters again: each result form keeps its own typed, documented method.
     def presign_urls(
         self,
         signer: Any,

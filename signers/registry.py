@@ -55,6 +55,7 @@ __getattr__, __dir__ = lazy_attributes({"Signer": ".protocols"}, globals())
 class SchemeInfo:
     """One registered name: the entry point, and what loading it gave (or why it failed)."""
 
+    # (A mutable record, not a NamedTuple: tests and plug-in hosts replace its factory.)
     __slots__ = ("description", "dist", "error", "factory", "features", "name", "target")
 
     def __init__(

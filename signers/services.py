@@ -281,23 +281,29 @@ def _fixed_host(name: str, entries: List[Tuple[str, Optional[str]]]) -> _HostFac
     names = tuple(sorted({n for n, _ in entries}))
     regions = {r for _, r in entries}
     region = next(iter(regions)) if len(regions) == 1 else None
-    signing = {table.services[n].signing_name for n in names}
     if region is not None and table.is_region_named(name) and region not in name.split("."):
         source = f"endpoint {name} signs for {region} whatever region it names"
     elif region is not None:
         source = f"global endpoint {name} signs for {region}"
     else:
         source = f"global endpoint {name} names no region and signs for none fixed"
-    return _HostFacts(
-        True,
-        region,
-        source,
-        names,
-        next(iter(signing)) if len(signing) == 1 else None,
-        f"global endpoint {name}",
-        None,
-        True,
-    )
+    return _served(region, source, names, f"global endpoint {name}", None, fixed=True)
+
+
+def _served(
+    region: Optional[str],
+    region_source: str,
+    names: Tuple[str, ...],
+    service_source: str,
+    prefix: Optional[str],
+    *,
+    fixed: bool = False,
+) -> _HostFacts:
+    """An AWS host on which the services ``names`` answer: the signing name is fixed when they
+    all sign with the same one."""
+    signing = {_table().services[n].signing_name for n in names}
+    only = next(iter(signing)) if len(signing) == 1 else None
+    return _HostFacts(True, region, region_source, names, only, service_source, prefix, fixed)
 
 
 # S3's labels: s3, s3-fips, s3-REGION (legacy), s3-external-1, s3-accelerate, s3-accesspoint(-fips),
@@ -395,16 +401,7 @@ def _prefix_facts(name: str, labels: List[str]) -> _HostFacts:
     elif not names:
         prefix, names = _lookup(before)
     if names:
-        signing = {table.services[n].signing_name for n in names}
-        return _HostFacts(
-            True,
-            region,
-            source,
-            names,
-            next(iter(signing)) if len(signing) == 1 else None,
-            source,
-            prefix,
-        )
+        return _served(region, source, names, source, prefix)
     if len(before) == 1 and not after:
         # An AWS host whose prefix this table does not know (a service newer than it): botocore
         # itself signs with the endpoint prefix when a model names no signing name.

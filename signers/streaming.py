@@ -49,26 +49,8 @@ from typing import (
 
 from . import _crypto, checksums
 from ._arguments import check_arguments, resolve_credentials
-from ._core.chunked import (
-    DEFAULT_CHUNK_SIZE,
-    ECDSA_PAYLOAD_ALGORITHM,
-    ECDSA_SIGNATURE_LENGTH,
-    ECDSA_TRAILER_ALGORITHM,
-    MAX_CHUNK_SIZE,
-    MIN_CHUNK_SIZE,
-    MODES,
-    PAYLOAD_ALGORITHM,
-    TRAILER_ALGORITHM,
-    TRAILER_SIGNATURE,
-    canonical_trailers,
-    chunk_string_to_sign,
-    declaration,
-    encoded_length,
-    mode_of,
-    pad_signature,
-    trailer_string_to_sign,
-    unpad_signature,
-)
+from ._core import chunked as _chunked
+from ._core.chunked import *  # noqa: F403 (the aws-chunked stages, re-exported: its __all__)
 from ._core.sigv4 import (
     ALGORITHM,
     ECDSA_ALGORITHM,
@@ -96,32 +78,15 @@ if TYPE_CHECKING:
     from ._verification.chunked import ChunkedPayload
 
 __all__ = [
-    "MODES",
-    "DEFAULT_CHUNK_SIZE",
-    "MIN_CHUNK_SIZE",
-    "MAX_CHUNK_SIZE",
-    "ECDSA_SIGNATURE_LENGTH",
-    "PAYLOAD_ALGORITHM",
-    "TRAILER_ALGORITHM",
-    "ECDSA_PAYLOAD_ALGORITHM",
-    "ECDSA_TRAILER_ALGORITHM",
-    "TRAILER_SIGNATURE",
     "ChunkSigner",
     "ChunkedPayload",
     "SignedStream",
     "StreamPart",
     "StreamSignature",
-    "canonical_trailers",
-    "chunk_string_to_sign",
-    "trailer_string_to_sign",
-    "declaration",
-    "mode_of",
-    "encoded_length",
-    "pad_signature",
-    "unpad_signature",
     "sign_stream",
     "chunk_signer",
 ]
+__all__ += _chunked.__all__  # the aws-chunked stages, re-exported
 
 _EMPTY_SHA256 = _crypto.EMPTY_SHA256
 _CRLF = b"\r\n"
@@ -170,7 +135,7 @@ def _check_trailers(trailers: Union[Mapping[str, str], Iterable[Header]]) -> Lis
                 f"trailers: {name!r} is not a header name, or its value has CR, LF or NUL",
                 field="trailers",
             )
-        if lowered == TRAILER_SIGNATURE or lowered in seen:
+        if lowered == _chunked.TRAILER_SIGNATURE or lowered in seen:
             raise InvalidRequest(f"trailers: {name!r} given twice or reserved", field="trailers")
         seen.add(lowered)
     return pairs
@@ -227,12 +192,12 @@ class ChunkSigner:
         if ecdsa:
             _ecdsa = ecdsa_backend()
             key = _ecdsa.private_key(credentials.access_key, credentials.secret_key)
-            self._sign = lambda text: pad_signature(_ecdsa.sign(key, text.encode("utf-8")))
-            self._algorithms = (ECDSA_PAYLOAD_ALGORITHM, ECDSA_TRAILER_ALGORITHM)
+            self._sign = lambda text: _chunked.pad_signature(_ecdsa.sign(key, text.encode("utf-8")))
+            self._algorithms = (_chunked.ECDSA_PAYLOAD_ALGORITHM, _chunked.ECDSA_TRAILER_ALGORITHM)
         else:
             state = _crypto.signing_key(credentials.secret_key, parts[0], parts[1], parts[2])
             self._sign = lambda text: state.hexdigest(text.encode("utf-8"))
-            self._algorithms = (PAYLOAD_ALGORITHM, TRAILER_ALGORITHM)
+            self._algorithms = (_chunked.PAYLOAD_ALGORITHM, _chunked.TRAILER_ALGORITHM)
         self._prior, self._time, self._scope = seed_signature, request_time, scope
         self._state = "chunks"
 
@@ -251,7 +216,7 @@ class ChunkSigner:
         if self._state != "chunks":
             raise InvalidRequest("chunk: the final chunk is already signed", field="chunk")
         digest = _sha256(data).hexdigest() if len(data) else _EMPTY_SHA256
-        sts = chunk_string_to_sign(
+        sts = _chunked.chunk_string_to_sign(
             self._prior, digest, request_time=self._time, scope=self._scope,
             algorithm=self._algorithms[0],
         )  # fmt: skip
@@ -266,7 +231,7 @@ class ChunkSigner:
             raise InvalidRequest(
                 "trailer: signed only once, after the final 0-byte chunk", field="trailers"
             )
-        sts = trailer_string_to_sign(
+        sts = _chunked.trailer_string_to_sign(
             self._prior, _check_trailers(trailers), request_time=self._time, scope=self._scope,
             algorithm=self._algorithms[1],
         )  # fmt: skip
@@ -468,7 +433,7 @@ class SignedStream:
             return StreamPart("trailer", 0, None, None, (lines + "\r\n").encode("utf-8"))
         sts, signature = signer.sign_trailer(sent)
         self.last_signature = signature
-        lines += f"{TRAILER_SIGNATURE}:{signature}\r\n\r\n"
+        lines += f"{_chunked.TRAILER_SIGNATURE}:{signature}\r\n\r\n"
         return StreamPart("trailer", 0, sts, signature, lines.encode("utf-8"))
 
     def __repr__(self) -> str:
@@ -500,7 +465,7 @@ def sign_stream(
     at: Optional[_dt.datetime] = None,
     *,
     mode: str = "signed",
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    chunk_size: int = _chunked.DEFAULT_CHUNK_SIZE,
     checksum: Optional[str] = None,
     trailers: Union[Mapping[str, str], Iterable[Header]] = (),
 ) -> SignedStream:
@@ -508,7 +473,7 @@ def sign_stream(
     ``body`` (bytes, a binary file or an iterable of bytes); see ``SigV4Signer.sign_stream``."""
     credentials = check_arguments(request, credentials)
     ecdsa = _is_ecdsa(signer)
-    declared = declaration(mode, ecdsa=ecdsa)
+    declared = _chunked.declaration(mode, ecdsa=ecdsa)
     if signer.options.placement != "header":
         raise InvalidOption(
             "placement: aws-chunked bodies are signed in the Authorization header; use "
@@ -522,9 +487,10 @@ def sign_stream(
         )
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int):
         raise InvalidOption("chunk_size: expected an int", field="chunk_size")
-    if not MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE:
+    low, high = _chunked.MIN_CHUNK_SIZE, _chunked.MAX_CHUNK_SIZE
+    if not low <= chunk_size <= high:
         raise InvalidOption(
-            f"chunk_size: {chunk_size} is outside {MIN_CHUNK_SIZE} ... {MAX_CHUNK_SIZE} (S3 "
+            f"chunk_size: {chunk_size} is outside {low} ... {high} (S3 "
             "refuses a chunk under 8 KiB unless it is the last)",
             field="chunk_size",
         )

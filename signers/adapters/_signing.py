@@ -35,7 +35,7 @@ from __future__ import annotations
 import collections
 import datetime as _dt
 import importlib
-from typing import (
+from typing import (  # (a list of names, like streaming's: not logic)
     Any,
     Callable,
     Collection,
@@ -62,6 +62,7 @@ __all__ = [
     "Fed",
     "Signed",
     "Signing",
+    "SigningAuth",
     "require",
     "same_origin",
     "without",
@@ -426,6 +427,48 @@ def _chunked_options(
                 field="checksum",
             )
     return mode, chunk_size, checksum
+
+
+class SigningAuth:
+    """The constructor the adapters' ``AWSAuth`` share: :class:`Signing`'s settings by keyword,
+    the scheme's ``options`` (for a scheme name) as the other keywords.  ``adapter`` names the
+    adapter in error messages."""
+
+    adapter = "adapter"
+
+    # Signing's keywords again: listed so that callers see them typed (no typed forwarding).
+    def __init__(
+        self,
+        signer: Any,
+        credentials: Any,
+        *,
+        clock: Optional[Callable[[], _dt.datetime]] = None,
+        streaming: str = "unsigned",
+        chunked_mode: str = "signed",
+        chunk_size: int = _DEFAULT_CHUNK_SIZE,
+        checksum: Optional[str] = None,
+        retries: int = 0,
+        retry_statuses: Collection[int] = DEFAULT_RETRY_STATUSES,
+        backoff: float = 0.0,
+        **options: Any,
+    ) -> None:
+        self.signing = Signing(
+            signer,
+            credentials,
+            options,
+            adapter=self.adapter,
+            clock=clock,
+            streaming=streaming,
+            chunked_mode=chunked_mode,
+            chunk_size=chunk_size,
+            checksum=checksum,
+            retries=retries,
+            retry_statuses=retry_statuses,
+            backoff=backoff,
+        )
+
+    def __repr__(self) -> str:
+        return repr(self.signing)
 
 
 def without(headers: Iterable[Header], names: Collection[str]) -> List[Header]:

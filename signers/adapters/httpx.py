@@ -32,12 +32,18 @@ with the first hop's signature headers.
 
 from __future__ import annotations
 
-import datetime as _dt
 import time
-from typing import Any, AsyncIterator, Callable, Collection, Generator, Iterator, Optional, Union
+from typing import Any, AsyncIterator, Collection, Generator, Iterator, Optional, Union
 
 from ..errors import InvalidOption
-from ._signing import DEFAULT_RETRY_STATUSES, Fed, Signed, Signing, require, same_origin
+from ._signing import (
+    Fed,
+    Signed,
+    Signing,
+    SigningAuth,
+    require,
+    same_origin,
+)
 
 __all__ = ["AWSAuth"]
 
@@ -102,7 +108,7 @@ class _Wire(_SyncStream, _AsyncStream):  # type: ignore[misc]
             await close()
 
 
-class AWSAuth(_Auth):  # type: ignore[misc]
+class AWSAuth(_Auth, SigningAuth):  # type: ignore[misc]
     """Sign httpx's requests with ``signer`` (a signer, or a scheme name built with ``options``)
     and ``credentials`` (:class:`~signers.Credentials` or a provider).
 
@@ -116,37 +122,18 @@ class AWSAuth(_Auth):  # type: ignore[misc]
     requires_request_body = False  # a streamed body stays a stream
     requires_response_body = False
 
+    adapter = _ADAPTER
+
     def __init__(
         self,
         signer: Any,
         credentials: Any,
         *,
-        clock: Optional[Callable[[], _dt.datetime]] = None,
-        streaming: str = "unsigned",
-        chunked_mode: str = "signed",
-        chunk_size: int = 65536,
-        checksum: Optional[str] = None,
-        retries: int = 0,
-        retry_statuses: Collection[int] = DEFAULT_RETRY_STATUSES,
-        backoff: float = 0.0,
         follow_redirects: bool = False,
         max_redirects: int = 20,
-        **options: Any,
+        **settings: Any,
     ) -> None:
-        self.signing = Signing(
-            signer,
-            credentials,
-            options,
-            adapter=_ADAPTER,
-            clock=clock,
-            streaming=streaming,
-            chunked_mode=chunked_mode,
-            chunk_size=chunk_size,
-            checksum=checksum,
-            retries=retries,
-            retry_statuses=retry_statuses,
-            backoff=backoff,
-        )
+        super().__init__(signer, credentials, **settings)
         self.follow_redirects = bool(follow_redirects)
         self.max_redirects = max_redirects
 
@@ -166,6 +153,7 @@ class AWSAuth(_Auth):  # type: ignore[misc]
             except StopIteration:
                 return
 
+    # sync_auth_flow's twin: one driver cannot be both a generator and an async one.
     async def async_auth_flow(self, request: Any) -> AsyncIterator[Any]:
         flow = self._flow(request, asynchronous=True)
         step = next(flow)
@@ -236,9 +224,6 @@ class AWSAuth(_Auth):  # type: ignore[misc]
             body = _content(request)
             added = sign(request, body)
             response = yield request
-
-    def __repr__(self) -> str:
-        return repr(self.signing)
 
 
 def _sign_stream(signing: Signing, outgoing: Any, url: str, asynchronous: bool) -> Signed:

@@ -28,14 +28,13 @@ requests calls an auth once per request it prepares; what happens after (redirec
 
 from __future__ import annotations
 
-import datetime as _dt
 import time
-from typing import Any, Callable, Collection, List, Optional
+from typing import Any, Collection, List, Optional
 from urllib.parse import urljoin, urlsplit
 
 from ..errors import InvalidRequest
 from ..model import Header
-from ._signing import DEFAULT_RETRY_STATUSES, Signing, require, same_origin, without
+from ._signing import SigningAuth, require, same_origin, without
 
 __all__ = ["AWSAuth"]
 
@@ -167,7 +166,7 @@ class _Exchange:
 _AuthBase: Any = requests.auth.AuthBase
 
 
-class AWSAuth(_AuthBase):  # type: ignore[misc]
+class AWSAuth(_AuthBase, SigningAuth):  # type: ignore[misc]
     """Sign requests' requests with ``signer`` (a signer, or a scheme name built with
     ``options``) and ``credentials`` (:class:`~signers.Credentials` or a provider).
 
@@ -177,35 +176,7 @@ class AWSAuth(_AuthBase):  # type: ignore[misc]
     doubled per retry) the re-sends of transient failures.
     """
 
-    def __init__(
-        self,
-        signer: Any,
-        credentials: Any,
-        *,
-        clock: Optional[Callable[[], _dt.datetime]] = None,
-        streaming: str = "unsigned",
-        chunked_mode: str = "signed",
-        chunk_size: int = 65536,
-        checksum: Optional[str] = None,
-        retries: int = 0,
-        retry_statuses: Collection[int] = DEFAULT_RETRY_STATUSES,
-        backoff: float = 0.0,
-        **options: Any,
-    ) -> None:
-        self.signing = Signing(
-            signer,
-            credentials,
-            options,
-            adapter=_ADAPTER,
-            clock=clock,
-            streaming=streaming,
-            chunked_mode=chunked_mode,
-            chunk_size=chunk_size,
-            checksum=checksum,
-            retries=retries,
-            retry_statuses=retry_statuses,
-            backoff=backoff,
-        )
+    adapter = _ADAPTER
 
     def __call__(self, prepared: Any) -> Any:
         self.signing.refuse_signed(prepared.url, prepared.headers.items())
@@ -213,6 +184,3 @@ class AWSAuth(_AuthBase):  # type: ignore[misc]
         exchange.sign(prepared, prepared.method, prepared.url, _body(prepared.body))
         prepared.register_hook("response", exchange.on_response)
         return prepared
-
-    def __repr__(self) -> str:
-        return repr(self.signing)

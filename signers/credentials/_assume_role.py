@@ -24,9 +24,15 @@ from typing import List, Mapping, Optional, Sequence, Tuple, Union
 
 from ..errors import ConfigFileError, CredentialsError
 from ..model import Credentials
-from ._config import SharedConfig, env_value, resolve_profile_name
+from ._config import SharedConfig, env_value
 from ._container import ContainerProvider
-from ._files import ConfigProvider, EnvironmentProvider, ProcessProvider, SharedCredentialsProvider
+from ._files import (
+    ConfigProvider,
+    EnvironmentProvider,
+    ProcessProvider,
+    ProfileProvider,
+    SharedCredentialsProvider,
+)
 from ._imds import InstanceMetadataProvider
 from ._ini import display_path
 from ._refresh import ChainProvider, Clock, Fetched, RefreshingProvider
@@ -46,32 +52,24 @@ STS_TIMEOUT = 60.0
 _CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 
 
-class _StsProvider(RefreshingProvider):
-    """Shared parts: the profile, the shared files, and where STS is."""
+class _StsProvider(ProfileProvider):
+    """A profile's provider that calls STS (where, and how long to wait)."""
 
+    # ProfileProvider's keywords again (and WebIdentityProvider's below): listed to stay typed.
     def __init__(
         self,
-        profile: Optional[str],
+        profile: Optional[str] = None,
         *,
-        environ: Optional[Mapping[str, str]],
-        config: Optional[SharedConfig],
-        clock: Optional[Clock],
-        timeout: float,
-        sts_profile: Optional[str],
+        environ: Optional[Mapping[str, str]] = None,
+        config: Optional[SharedConfig] = None,
+        clock: Optional[Clock] = None,
+        timeout: float = STS_TIMEOUT,
+        sts_profile: Optional[str] = None,
     ) -> None:
-        super().__init__(clock=clock)
-        self._environ = os.environ if environ is None else environ
-        self.profile = resolve_profile_name(profile, self._environ)[0]
-        self._shared = config
+        super().__init__(profile, environ=environ, config=config, clock=clock)
         self._timeout = timeout
         self._sts_profile = sts_profile or self.profile
         self._session_name: Optional[str] = None
-
-    @property
-    def config(self) -> SharedConfig:
-        if self._shared is None:
-            self._shared = SharedConfig.load(self._environ)
-        return self._shared
 
     def _default_session_name(self) -> str:
         if self._session_name is None:
@@ -95,9 +93,6 @@ class _StsProvider(RefreshingProvider):
             timeout=self._timeout,
             secrets=secrets,
         )
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(profile={self.profile!r})"
 
 
 class WebIdentityProvider(_StsProvider):
@@ -256,27 +251,9 @@ class AssumeRoleProvider(_StsProvider):
 
     method = "assume-role"
 
-    def __init__(
-        self,
-        profile: Optional[str] = None,
-        *,
-        environ: Optional[Mapping[str, str]] = None,
-        config: Optional[SharedConfig] = None,
-        clock: Optional[Clock] = None,
-        timeout: float = STS_TIMEOUT,
-        sts_profile: Optional[str] = None,
-        visited: Sequence[str] = (),
-    ) -> None:
-        super().__init__(
-            profile,
-            environ=environ,
-            config=config,
-            clock=clock,
-            timeout=timeout,
-            sts_profile=sts_profile,
-        )
-        self._visited = list(visited) or [self.profile]
-        self._source_provider: Optional[_Source] = None
+    # The profiles followed so far to reach this one (loops are refused); set by the follower.
+    _visited: Sequence[str] = ()
+    _source_provider: Optional[_Source] = None
 
     @property
     def source(self) -> str:
@@ -336,10 +313,10 @@ class AssumeRoleProvider(_StsProvider):
                 source=where,
             )
         settings = config.profile(name)
-        if name in self._visited and (name != self.profile or not _has_static_keys(settings)):
-            loop = " -> ".join([*self._visited, name])
+        followed = list(self._visited) or [self.profile]
+        if name in followed and (name != self.profile or not _has_static_keys(settings)):
+            loop = " -> ".join([*followed, name])
             raise CredentialsError(f"{where}: source_profile loop: {loop}", source=where)
-        visited = [*self._visited, name]
         if _has_static_keys(settings) or not _is_role_profile(settings):
             # botocore: the source profile's own providers, without the environment.
             return _SourceChain(
@@ -355,15 +332,16 @@ class AssumeRoleProvider(_StsProvider):
                 name=f"source_profile {name!r}",
                 hint=f"(source_profile of profile {self.profile!r} must hold credentials)",
             )
-        return AssumeRoleProvider(
+        role = AssumeRoleProvider(
             name,
             environ=self._environ,
             config=config,
             clock=self.clock,
             timeout=self._timeout,
             sts_profile=self._sts_profile,
-            visited=visited,
         )
+        role._visited = [*followed, name]
+        return role
 
 
 class UnsupportedProfileProvider(RefreshingProvider):

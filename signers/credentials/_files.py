@@ -74,7 +74,7 @@ class EnvironmentProvider(RefreshingProvider):
         return "EnvironmentProvider()"
 
 
-class _ProfileProvider(RefreshingProvider):
+class ProfileProvider(RefreshingProvider):
     """A provider reading one profile of the shared files."""
 
     def __init__(
@@ -126,51 +126,52 @@ def _static_keys(section: Optional[Section], source: str) -> Optional[Fetched]:
     return Fetched(credentials, None)
 
 
-class SharedCredentialsProvider(_ProfileProvider):
-    """Static keys of ``[PROFILE]`` in the shared credentials file (``~/.aws/credentials``)."""
+class _StaticKeysProvider(ProfileProvider):
+    """Static keys of the profile's section in one of the shared files."""
 
-    method = "shared-credentials-file"
-
-    @property
-    def source(self) -> str:
-        return f"shared credentials file {self.config.credentials_path} [{self.profile}]"
-
-    def _nothing(self) -> str:
-        return "no aws_access_key_id in the profile"
-
-    def _fetch(self) -> Optional[Fetched]:
-        section = self.config.credentials_section(self.profile)
-        where = self.source
-        if section is not None and self.config.credentials_file is not None:
-            where = self.config.credentials_file.where(section.name, None)
-        return _static_keys(section, where)
-
-
-class ConfigProvider(_ProfileProvider):
-    """Static keys of the profile in the shared config file (``~/.aws/config``)."""
-
-    method = "config-file"
+    _in_credentials_file: bool  # else in the config file
 
     @property
     def source(self) -> str:
+        if self._in_credentials_file:
+            return f"shared credentials file {self.config.credentials_path} [{self.profile}]"
         return f"config file {self.config.config_path} (profile {self.profile!r})"
 
     def _nothing(self) -> str:
         return "no aws_access_key_id in the profile"
 
     def _fetch(self) -> Optional[Fetched]:
-        section = self.config.config_section(self.profile)
+        config = self.config
+        if self._in_credentials_file:
+            section, file = config.credentials_section(self.profile), config.credentials_file
+        else:
+            section, file = config.config_section(self.profile), config.config_file
         where = self.source
-        if section is not None and self.config.config_file is not None:
-            where = self.config.config_file.where(section.name, None)
+        if section is not None and file is not None:
+            where = file.where(section.name, None)
         return _static_keys(section, where)
 
 
-class ProcessProvider(_ProfileProvider):
+class SharedCredentialsProvider(_StaticKeysProvider):
+    """Static keys of ``[PROFILE]`` in the shared credentials file (``~/.aws/credentials``)."""
+
+    method = "shared-credentials-file"
+    _in_credentials_file = True
+
+
+class ConfigProvider(_StaticKeysProvider):
+    """Static keys of the profile in the shared config file (``~/.aws/config``)."""
+
+    method = "config-file"
+    _in_credentials_file = False
+
+
+class ProcessProvider(ProfileProvider):
     """Credentials printed by the profile's ``credential_process`` command."""
 
     method = "custom-process"
 
+    # ProfileProvider's keywords again, and timeout: keywords are listed to stay typed.
     def __init__(
         self,
         profile: Optional[str] = None,

@@ -255,6 +255,7 @@ class InstanceMetadataProvider(RefreshingProvider):
 
     method = "iam-role"
 
+    # The profile providers' keywords (a profile, environ, config, clock), listed to stay typed.
     def __init__(
         self,
         profile: Optional[str] = None,

@@ -21,7 +21,19 @@ from __future__ import annotations
 
 import datetime as _dt
 import secrets
-from typing import Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Generic,
+    Iterable,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Tuple,
+    TypeVar,
+)
 from urllib.parse import quote
 
 from .._core.sigv4 import STREAMING_EVENTS
@@ -46,6 +58,7 @@ __all__ = [
     "decoded_headers",
     "incoming_url",
     "refusal",
+    "Wrapper",
 ]
 
 #: The largest body verified (and so held in memory) by default: 5 MiB, as ``sigbridge serve``.
@@ -53,6 +66,8 @@ __all__ = [
 DEFAULT_MAX_BODY = 5 * 1024 * 1024
 #: Where the application finds the :class:`~signers.Verified` result (WSGI environ, ASGI scope).
 VERIFIED_KEY = "sigbridge.verified"
+
+AppT = TypeVar("AppT")
 
 
 class Answer(NamedTuple):
@@ -63,47 +78,18 @@ class Answer(NamedTuple):
     body: bytes
 
 
-class Config:
-    """What requests are verified against (``signers.verify``'s options) and the body cap."""
+class Config(NamedTuple):
+    """What requests are verified against (``signers.verify``'s options) and the body cap, as
+    :class:`Wrapper` checked them."""
 
-    __slots__ = (
-        "clock",
-        "lookup",
-        "max_body",
-        "max_skew",
-        "options",
-        "region",
-        "schemes",
-        "service",
-    )
-
-    def __init__(
-        self,
-        lookup: Lookup,
-        *,
-        region: Optional[str] = None,
-        service: Optional[str] = None,
-        schemes: Optional[Iterable[str]] = None,
-        options: Optional[Mapping[str, Mapping[str, Any]]] = None,
-        max_skew: float = 900,
-        max_body: int = DEFAULT_MAX_BODY,
-        clock: Optional[Callable[[], _dt.datetime]] = None,
-    ) -> None:
-        if not (isinstance(lookup, Mapping) or callable(lookup)):
-            raise InvalidOption(
-                f"lookup: expected a mapping or a callable, got {type(lookup).__name__}",
-                field="lookup",
-            )
-        if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 0:
-            raise InvalidOption("max_body: expected bytes >= 0", field="max_body")
-        self.lookup = lookup
-        self.region = region
-        self.service = service
-        self.schemes = None if schemes is None else tuple(schemes)
-        self.options = options
-        self.max_skew = check_max_skew(max_skew)
-        self.max_body = max_body
-        self.clock = clock
+    lookup: Lookup
+    region: Optional[str]
+    service: Optional[str]
+    schemes: Optional[Tuple[str, ...]]
+    options: Optional[Mapping[str, Mapping[str, Any]]]
+    max_skew: float
+    max_body: int
+    clock: Optional[Callable[[], _dt.datetime]]
 
     @property
     def max_chunk_size(self) -> int:
@@ -129,6 +115,45 @@ class Config:
             f"Config(region={self.region!r}, service={self.service!r}, schemes={self.schemes!r}, "
             f"max_skew={self.max_skew}, max_body={self.max_body})"
         )
+
+
+class Wrapper(Generic[AppT]):
+    """The app a middleware wraps and the :class:`Config` it verifies with: the one constructor
+    of the WSGI and the ASGI ``VerifyingMiddleware`` (their module docstrings tell the options)."""
+
+    def __init__(
+        self,
+        app: AppT,
+        lookup: Lookup,
+        *,
+        region: Optional[str] = None,
+        service: Optional[str] = None,
+        schemes: Optional[Iterable[str]] = None,
+        options: Optional[Mapping[str, Mapping[str, Any]]] = None,
+        max_skew: float = 900,
+        max_body: int = DEFAULT_MAX_BODY,
+        clock: Optional[Callable[[], _dt.datetime]] = None,
+    ) -> None:
+        if not (isinstance(lookup, Mapping) or callable(lookup)):
+            raise InvalidOption(
+                f"lookup: expected a mapping or a callable, got {type(lookup).__name__}",
+                field="lookup",
+            )
+        if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 0:
+            raise InvalidOption("max_body: expected bytes >= 0", field="max_body")
+        self.app = app
+        schemes = None if schemes is None else tuple(schemes)
+        max_skew = check_max_skew(max_skew)
+        self.config = Config(lookup, region, service, schemes, options, max_skew, max_body, clock)
+
+    def decoded_body(self, payload: Any, lowered: Mapping[str, str]) -> DecodedBody:
+        """What the app reads of an aws-chunked body whose seed signature verified."""
+        config = self.config
+        length = declared_length(lowered)
+        return DecodedBody(payload, config.max_body, config.max_chunk_size, length)
+
+    def __repr__(self) -> str:
+        return f"VerifyingMiddleware({self.app!r}, {self.config!r})"
 
 
 def refusal(

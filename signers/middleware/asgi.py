@@ -35,22 +35,19 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import datetime as _dt
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional
 
-from .._verification import Lookup
 from ..errors import VerificationError
 from ..model import Header, Request
-from ._common import (
+from ._common import (  # the names wsgi imports too: one implementation, two users
     DEFAULT_MAX_BODY,
     VERIFIED_KEY,
     Answer,
-    Config,
     DecodedBody,
+    Wrapper,
     answer_for,
     check,
     chunked_mode,
-    declared_length,
     decoded_headers,
     incoming_url,
     refusal,
@@ -220,33 +217,8 @@ def _decoded_scope(scope: Scope, lowered: Mapping[str, str]) -> List[Any]:
     return kept
 
 
-class VerifyingMiddleware:
+class VerifyingMiddleware(Wrapper[ASGIApp]):
     """Wrap the ASGI ``app``: see the module docstring for what it does and its options."""
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        lookup: Lookup,
-        *,
-        region: Optional[str] = None,
-        service: Optional[str] = None,
-        schemes: Optional[Iterable[str]] = None,
-        options: Optional[Mapping[str, Mapping[str, Any]]] = None,
-        max_skew: float = 900,
-        max_body: int = DEFAULT_MAX_BODY,
-        clock: Optional[Callable[[], _dt.datetime]] = None,
-    ) -> None:
-        self.app = app
-        self.config = Config(
-            lookup,
-            region=region,
-            service=service,
-            schemes=schemes,
-            options=options,
-            max_skew=max_skew,
-            max_body=max_body,
-            clock=clock,
-        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope.get("type")
@@ -289,10 +261,7 @@ class VerifyingMiddleware:
         receive: Receive,
         send: Send,
     ) -> None:
-        config = self.config
-        body = DecodedBody(
-            payload, config.max_body, config.max_chunk_size, declared_length(lowered)
-        )
+        body = self.decoded_body(payload, lowered)
         exchange = _Streamed(body, receive, send, lambda err: answer_for(err, request, lowered))
         scope["headers"] = _decoded_scope(scope, lowered)
         try:
@@ -306,9 +275,6 @@ class VerifyingMiddleware:
             await send({"type": "websocket.close", "code": 1008})
             return
         await _answer(answer, send)
-
-    def __repr__(self) -> str:
-        return f"VerifyingMiddleware({self.app!r}, {self.config!r})"
 
 
 async def _answer(answer: Answer, send: Send) -> None:

@@ -40,24 +40,21 @@ without one; S3's SigV2 signs that header, so run SigV2 S3 clients behind anothe
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import io
 import sys
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional
 
-from .._verification import Lookup
 from ..errors import VerificationError
 from ..model import Header, Request
 from ._common import (
     DEFAULT_MAX_BODY,
     VERIFIED_KEY,
     Answer,
-    Config,
     DecodedBody,
+    Wrapper,
     answer_for,
     check,
     chunked_mode,
-    declared_length,
     decoded_headers,
     incoming_url,
     missing_length,
@@ -176,33 +173,8 @@ def _decoded_environ(environ: Environ, lowered: Mapping[str, str], body: Decoded
         environ["CONTENT_LENGTH"] = length
 
 
-class VerifyingMiddleware:
+class VerifyingMiddleware(Wrapper[WSGIApp]):
     """Wrap the WSGI ``app``: see the module docstring for what it does and its options."""
-
-    def __init__(
-        self,
-        app: WSGIApp,
-        lookup: Lookup,
-        *,
-        region: Optional[str] = None,
-        service: Optional[str] = None,
-        schemes: Optional[Iterable[str]] = None,
-        options: Optional[Mapping[str, Mapping[str, Any]]] = None,
-        max_skew: float = 900,
-        max_body: int = DEFAULT_MAX_BODY,
-        clock: Optional[Callable[[], _dt.datetime]] = None,
-    ) -> None:
-        self.app = app
-        self.config = Config(
-            lookup,
-            region=region,
-            service=service,
-            schemes=schemes,
-            options=options,
-            max_skew=max_skew,
-            max_body=max_body,
-            clock=clock,
-        )
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         headers = _headers(environ)
@@ -223,9 +195,7 @@ class VerifyingMiddleware:
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
             return self.app(environ, start_response)
-        decoded = DecodedBody(
-            verified.payload, config.max_body, config.max_chunk_size, declared_length(lowered)
-        )
+        decoded = self.decoded_body(verified.payload, lowered)
         _decoded_environ(environ, lowered, decoded)
         return self._streamed(environ, start_response, decoded, request, lowered)
 
@@ -287,6 +257,3 @@ class VerifyingMiddleware:
             # (the app may have called start_response already: PEP 3333's error path)
             start_response(f"{answer.status} {reason}", answer.headers, exc_info)
         return [answer.body]
-
-    def __repr__(self) -> str:
-        return f"VerifyingMiddleware({self.app!r}, {self.config!r})"
