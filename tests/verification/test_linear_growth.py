@@ -29,7 +29,7 @@ KEYS = {CREDS.access_key: CREDS}
 LIMIT = 30.0  # well above linear (10-20), well below the quadratic paths (40-300)
 
 
-def _best(run: Callable[[], object], repeat: int = 3) -> float:
+def _best(run: Callable[[], object], repeat: int = 5) -> float:
     # The best of a few runs, the garbage collector paused (its full passes would add a cost
     # that depends on everything else alive in the process, not on the code measured).
     best = float("inf")
