@@ -73,6 +73,15 @@ from ._serving.gate import (
 )
 from ._serving.keys import load_credentials_file, parse_credential
 from ._serving.masking import masked
+from ._serving.post import (
+    FORM_ALLOWANCE,
+    check_form,
+    file_etag,
+    post_account,
+    post_address,
+    post_answer,
+    put_object,
+)
 from ._serving.shapes import Answer, md5_hasher, success
 from ._verification import Lookup, Verified, detect, verify
 from ._verification.http_answers import error_response
@@ -415,6 +424,11 @@ class _Handler(BoundedHandler):
         try:
             head, length = self._read_head()
             request = head
+            config = self.server.config
+            address = post_address(head, config.service, config.virtual_host_suffix)
+            if address is not None:
+                self._post_upload(head, length, address)
+                return
             declared = declared_sha256(head)
             chunked = declared is not None and declared.startswith("STREAMING-")
             streamed = self._check_size(head, length) or chunked
@@ -456,6 +470,51 @@ class _Handler(BoundedHandler):
             self.refuse(400, "InvalidRequest", exc.message)
         except Exception as exc:  # a bug must cost one answer, not the server
             self.refuse(500, "InternalError", f"internal error ({type(exc).__name__})")
+
+    def _post_upload(self, head: Request, length: int, address: Any) -> None:
+        """A browser POST upload (:mod:`signers._serving.post`): the form read as it arrives,
+        verified as S3 verifies it, then answered as S3 answers or sent upstream as a PutObject."""
+        config = self.server.config
+        limits = config.limits
+        if length > limits.max_upload + FORM_ALLOWANCE:
+            raise _Refusal(
+                400,
+                "EntityTooLarge",
+                f"Your proposed upload exceeds the maximum allowed size ({limits.max_upload} "
+                "bytes).",
+            )
+        self.send_continue()
+        chunks = self.body_chunks(length)
+        verified = check_form(
+            head,
+            chunks,
+            config.lookup,
+            bucket=address.bucket,
+            region=config.region,
+            now=config.clock() if config.clock is not None else None,
+            max_file=limits.max_upload,
+            schemes=config.schemes,
+        )
+        upload = verified.file
+        assert upload is not None
+        try:
+            for _ in chunks:  # the epilogue after the closing delimiter
+                pass
+            account = json.dumps(post_account(verified), separators=(",", ":"))
+            if config.upstream is None:
+                answer = post_answer(head, address, verified, file_etag(upload))
+                self._log(answer.status, "OK " + verified.scheme)
+                headers = [*answer.headers, (VERIFIED_HEADER, account)]
+                self._send(answer.status, headers, answer.body, secrets.token_hex(8).upper())
+                return
+            put, payload, source = put_object(
+                head, address, verified, upload, max_body=limits.max_body
+            )
+            admitted = _Admitted("sigv4", verified.region, "s3", {})
+            self._forward(put, admitted, upload.size, source, None, account, payload=payload,
+                          post=(head, address, verified))  # fmt: skip
+        finally:
+            upload.stream.close()
 
     def _go_on(
         self,
@@ -506,14 +565,21 @@ class _Handler(BoundedHandler):
         source: Optional[Iterable[bytes]],
         declared: Optional[str],
         account: str,
+        *,
+        payload: Optional[Body] = None,
+        post: Optional[Tuple[Request, Any, Any]] = None,
     ) -> None:
+        """Send ``request`` upstream and its answer back; ``payload`` given: how the body is
+        signed, ``source`` its chunks as they are; ``post``: the browser POST upload (request,
+        address, verified form) whose upstream PutObject this is, answered as S3 answers a POST."""
         upstream = self.server.config.upstream
         assert upstream is not None
-        payload: Body = request.body
-        chunks = None
-        if source is not None:
-            payload = PayloadHash(declared.lower()) if declared else UNSIGNED_PAYLOAD
-            chunks = checked_body(source, declared, md5_hasher())
+        chunks = source
+        if payload is None:
+            payload = request.body
+            if source is not None:
+                payload = PayloadHash(declared.lower()) if declared else UNSIGNED_PAYLOAD
+                chunks = checked_body(source, declared, md5_hasher())
         outgoing, headers, body = upstream.prepare(
             request,
             scheme=admitted.scheme,
@@ -525,10 +591,18 @@ class _Handler(BoundedHandler):
         )
         connection, response = upstream.exchange(outgoing, headers, body)
         try:
-            status = relay(self, response, [(VERIFIED_HEADER, account)])
+            if post is not None and 200 <= response.status < 300:
+                response.read()
+                answer = post_answer(*post, response.getheader("ETag") or '""')
+                request_id = response.getheader("x-amz-request-id") or secrets.token_hex(8)
+                status = answer.status
+                self._send(status, [*answer.headers, (VERIFIED_HEADER, account)], answer.body,
+                           request_id.upper())  # fmt: skip
+            else:
+                status = relay(self, response, [(VERIFIED_HEADER, account)])
         finally:
             upstream.release(connection, response)
-        self._log(status, "upstream " + admitted.scheme)
+        self._log(status, "upstream " + (post[2].scheme if post else admitted.scheme))
 
 
 def _decoded(head: Request, admitted: _Admitted) -> Tuple[Request, int, Iterable[bytes]]:
