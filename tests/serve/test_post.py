@@ -198,3 +198,26 @@ def test_post_uploads_reach_moto_as_put_object(signed: bool) -> None:
         listed = direct.list_objects_v2(Bucket="inbox")["Contents"]
         assert sorted(item["Key"] for item in listed) == ["uploads/large.bin", "uploads/small.bin"]
     assert logs.count("POST '/inbox' 204 upstream post-v4") == 2
+
+
+def test_a_virtual_hosted_post_upload() -> None:
+    # The bucket in the Host name (here an S3-style host sent to the loopback address).
+    with running(region=REGION) as (server, _):
+        host = "photos.s3.example.test"
+        fields = _form(f"http://{host}/", key="v.txt", bucket="photos")
+        answer = requests.post(
+            server.url + "/",
+            data=fields,
+            files={"file": ("v.txt", b"virtual")},
+            headers={"Host": host},
+            timeout=TIMEOUT,
+        )
+        assert answer.status_code == 204, answer.text
+        assert answer.headers["Location"] == f"http://{host}/v.txt"
+        assert account_of(answer.headers)["bucket"] == "photos"
+        other = _form(f"http://{host}/", key="v.txt", bucket="videos")
+        wrong = requests.post(
+            server.url + "/", data=other, files={"file": ("v.txt", b"x")},
+            headers={"Host": host}, timeout=TIMEOUT,
+        )  # fmt: skip
+        assert wrong.status_code == 403 and _code(wrong) == "AccessDenied"
