@@ -14,7 +14,7 @@ import datetime as dt
 import email.parser
 import email.policy
 import json
-from typing import Dict, Tuple
+from typing import Any, Dict, Tuple
 
 import pytest
 
@@ -78,10 +78,8 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _policy(fields: Dict[str, str]) -> Dict[str, object]:
-    document = json.loads(base64.b64decode(fields["policy"]))
-    assert isinstance(document, dict)
-    return document
+def _policy(fields: Dict[str, str]) -> Any:
+    return json.loads(base64.b64decode(fields["policy"]))
 
 
 def test_the_post_catalogue_is_registered_for_s3_only() -> None:
@@ -99,7 +97,7 @@ def test_accept_probes_are_signed_uploads(probe_id: str) -> None:
     assert sent.method == "POST" and sent.target == "/bucket/" and data
     assert _signature_holds(fields)
     conditions = _policy(fields)["conditions"]
-    assert {"bucket": "bucket"} in conditions and {"key": fields["key"]} in conditions  # type: ignore[operator]
+    assert {"bucket": "bucket"} in conditions and {"key": fields["key"]} in conditions
     assert sent.writes == (fields["key"],)
 
 
@@ -120,7 +118,7 @@ def test_each_refuse_probe_breaks_what_it_names() -> None:
     outside, _ = forms["post-v4/key-outside-policy"]
     assert (
         _signature_holds(outside) and {"key": outside["key"]} not in _policy(outside)["conditions"]
-    )  # type: ignore[operator]
+    )
     extra, _ = forms["post-v4/extra-field"]
     assert _signature_holds(extra) and "x-amz-meta-unsigned" in extra
     assert "x-amz-meta-unsigned" not in base64.b64decode(extra["policy"]).decode()
@@ -129,7 +127,7 @@ def test_each_refuse_probe_breaks_what_it_names() -> None:
         assert (
             _signature_holds(fields)
             and ["content-length-range", 1, 10] in _policy(fields)["conditions"]
-        )  # type: ignore[operator]
+        )
         assert (len(data) >= too) if too else data == b""
     anonymous, _ = forms["post-v4/anonymous"]
     assert set(anonymous) == {"key"}
