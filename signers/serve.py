@@ -93,7 +93,6 @@ from .errors import (
     SigningError,
     UnsupportedAuthorization,
     VerificationError,
-    XAmzContentSHA256Mismatch,
 )
 from .model import UNSIGNED_PAYLOAD, Body, Credentials, PayloadHash, Request
 
@@ -251,6 +250,16 @@ class _Admitted(NamedTuple):
     service: Optional[str]
     account: Dict[str, Any]
     payload: Any = None  # an aws-chunked body's reader (signers.streaming.ChunkedPayload)
+
+
+class _Incoming(NamedTuple):
+    """A request let in, as far as its body goes: ``source`` is the body still to be read (its
+    ``length`` bytes), whose SHA-256 must be ``declared`` when given."""
+
+    request: Request
+    length: int
+    source: Optional[Iterable[bytes]] = None
+    declared: Optional[str] = None
 
 
 class _Handler(BoundedHandler):
@@ -450,7 +459,7 @@ class _Handler(BoundedHandler):
                 self.send_continue()
                 request = head.replace(body=self.read_body(length))
                 admitted = self._admit(request)
-            self._go_on(request, admitted, length, source, check)
+            self._go_on(_Incoming(request, length, source, check), admitted)
         except _Refusal as refusal:
             if refusal.close or self.unread_body:
                 self.close_connection = True
@@ -458,7 +467,7 @@ class _Handler(BoundedHandler):
         except VerificationError as err:
             self._send_error(err, request)
         except PayloadMismatch as exc:
-            self._send_error(_mismatch(exc), request)
+            self._send_error(exc.as_error(), request)
         except UpstreamUnavailable as exc:
             self.close_connection = True
             self.refuse(503, "ServiceUnavailable", str(exc))
@@ -511,28 +520,22 @@ class _Handler(BoundedHandler):
                 head, address, verified, upload, max_body=limits.max_body
             )
             admitted = _Admitted("sigv4", verified.region, "s3", {})
-            self._forward(put, admitted, upload.size, source, None, account, payload=payload,
-                          post=(head, address, verified))  # fmt: skip
+            incoming = _Incoming(put, upload.size, source)
+            post = (head, address, verified)
+            self._forward(incoming, admitted, account, payload=payload, post=post)
         finally:
             upload.stream.close()
 
-    def _go_on(
-        self,
-        request: Request,
-        admitted: _Admitted,
-        length: int,
-        source: Optional[Iterable[bytes]],
-        declared: Optional[str],
-    ) -> None:
-        """Answer (or forward) a request let in; ``source`` is its body still to be read, whose
-        SHA-256 must be ``declared`` when given."""
+    def _go_on(self, incoming: _Incoming, admitted: _Admitted) -> None:
+        """Answer (or forward) a request let in."""
         account = json.dumps(admitted.account, separators=(",", ":"))
         if self.server.config.upstream is not None:
-            self._forward(request, admitted, length, source, declared, account)
+            self._forward(incoming, admitted, account)
             return
+        request = incoming.request
         md5 = md5_hasher()
-        if source is not None:
-            for _ in checked_body(source, declared, md5):
+        if incoming.source is not None:
+            for _ in checked_body(incoming.source, incoming.declared, md5):
                 pass
         elif isinstance(request.body, bytes):
             md5.update(request.body)
@@ -559,27 +562,24 @@ class _Handler(BoundedHandler):
 
     def _forward(
         self,
-        request: Request,
+        incoming: _Incoming,
         admitted: _Admitted,
-        length: int,
-        source: Optional[Iterable[bytes]],
-        declared: Optional[str],
         account: str,
         *,
         payload: Optional[Body] = None,
         post: Optional[Tuple[Request, Any, Any]] = None,
     ) -> None:
-        """Send ``request`` upstream and its answer back; ``payload`` given: how the body is
-        signed, ``source`` its chunks as they are; ``post``: the browser POST upload (request,
-        address, verified form) whose upstream PutObject this is, answered as S3 answers a POST."""
+        """Send the request upstream and its answer back; ``payload`` given: how the body is
+        signed (its chunks as they are); ``post``: the browser POST upload (request, address,
+        verified form) whose upstream PutObject this is, answered as S3 answers a POST."""
         upstream = self.server.config.upstream
         assert upstream is not None
-        chunks = source
+        request, length, chunks, declared = incoming
         if payload is None:
             payload = request.body
-            if source is not None:
+            if chunks is not None:
                 payload = PayloadHash(declared.lower()) if declared else UNSIGNED_PAYLOAD
-                chunks = checked_body(source, declared, md5_hasher())
+                chunks = checked_body(chunks, declared, md5_hasher())
         outgoing, headers, body = upstream.prepare(
             request,
             scheme=admitted.scheme,
@@ -634,17 +634,6 @@ def _decoded(head: Request, admitted: _Admitted) -> Tuple[Request, int, Iterable
 _CHUNKED_HEADERS = frozenset(
     {"x-amz-decoded-content-length", "x-amz-trailer", "x-amz-content-sha256", "content-length"}
 )
-
-
-def _mismatch(exc: PayloadMismatch) -> VerificationError:
-    return XAmzContentSHA256Mismatch(
-        "The provided 'x-amz-content-sha256' header does not match what was computed.",
-        field="x-amz-content-sha256",
-        details=[
-            ("ClientComputedContentSHA256", exc.declared),
-            ("S3ComputedContentSHA256", exc.actual),
-        ],
-    )
 
 
 class VerifyingServer(BoundedServer):

@@ -13,9 +13,15 @@ import argparse
 from typing import Callable, List, Optional, Tuple
 
 from ..errors import InvalidOption
-from ..serve import VerifyingServer, load_credentials_file
-from ._common import guarded
-from .serve import add_limit_arguments, limits_from_args, schemes_from_args, serve_until_stopped
+from ..serve import load_credentials_file
+from .serve import (
+    Ready,
+    add_limit_arguments,
+    limits_from_args,
+    schemes_from_args,
+    serve_until_stopped,
+    server_command,
+)
 
 __all__ = ["add_arguments", "run"]
 
@@ -74,19 +80,8 @@ def _listen(text: str) -> Tuple[str, int]:
     return host, int(port)
 
 
-def run(
-    args: argparse.Namespace, *, ready: Optional[Callable[[VerifyingServer], None]] = None
-) -> int:
+def _proxy(args: argparse.Namespace, ready: Ready) -> int:
     """Serve until interrupted.  ``ready`` (tests) receives the server once it listens."""
-
-    @guarded
-    def proxy(parsed: argparse.Namespace) -> int:
-        return _proxy(parsed, ready)
-
-    return proxy(args)
-
-
-def _proxy(args: argparse.Namespace, ready: Optional[Callable[[VerifyingServer], None]]) -> int:
     from ..proxy import make_proxy, startup_lines
 
     host, port = _listen(args.listen)
@@ -119,3 +114,6 @@ def _proxy(args: argparse.Namespace, ready: Optional[Callable[[VerifyingServer],
     if keys is not None:
         lines.insert(1, f"sigbridge proxy: checks legacy signatures against {len(keys)} key(s)")
     return serve_until_stopped(server, "\n".join(lines), ready)
+
+
+run = server_command(_proxy)

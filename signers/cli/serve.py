@@ -12,16 +12,10 @@ import argparse
 import sys
 from typing import Any, Callable, Dict, List, Optional
 
+from .. import serve as _server
 from ..errors import InvalidCredentials, InvalidOption
 from ..model import Credentials
 from ..serve import (
-    DEFAULT_BACKLOG,
-    DEFAULT_MAX_BODY,
-    DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_MAX_HEADER_BYTES,
-    DEFAULT_MAX_UPLOAD,
-    DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_TIMEOUT,
     UpstreamSigning,
     VerifyingServer,
     load_credentials_file,
@@ -37,6 +31,7 @@ __all__ = [
     "run",
     "schemes_from_args",
     "serve_until_stopped",
+    "server_command",
     "upstream_signing",
 ]
 
@@ -102,48 +97,48 @@ def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-body",
         type=int,
-        default=DEFAULT_MAX_BODY,
-        help=f"largest body held in memory to verify, in bytes (default {DEFAULT_MAX_BODY})",
+        default=_server.DEFAULT_MAX_BODY,
+        help="largest body held in memory to verify, in bytes (default %(default)s)",
     )
     parser.add_argument(
         "--max-upload",
         type=int,
-        default=DEFAULT_MAX_UPLOAD,
+        default=_server.DEFAULT_MAX_UPLOAD,
         help="largest body streamed, when its signature does not cover it (S3), in bytes "
-        f"(default {DEFAULT_MAX_UPLOAD})",
+        "(default %(default)s)",
     )
     parser.add_argument(
         "--max-header-bytes",
         type=int,
-        default=DEFAULT_MAX_HEADER_BYTES,
+        default=_server.DEFAULT_MAX_HEADER_BYTES,
         help="largest header section accepted, in bytes",
     )
     parser.add_argument(
         "--timeout",
         type=float,
-        default=DEFAULT_TIMEOUT,
-        help=f"longest wait for one read or write, and for an idle keep-alive connection, in "
-        f"seconds (default {DEFAULT_TIMEOUT:g})",
+        default=_server.DEFAULT_TIMEOUT,
+        help="longest wait for one read or write, and for an idle keep-alive connection, in "
+        "seconds (default %(default)g)",
     )
     parser.add_argument(
         "--request-timeout",
         type=float,
-        default=DEFAULT_REQUEST_TIMEOUT,
+        default=_server.DEFAULT_REQUEST_TIMEOUT,
         help="time allowed to receive a request's head, in seconds; its body gets one more "
-        f"second per 256 KiB (default {DEFAULT_REQUEST_TIMEOUT:g})",
+        "second per 256 KiB (default %(default)g)",
     )
     parser.add_argument(
         "--max-connections",
         type=int,
-        default=DEFAULT_MAX_CONNECTIONS,
+        default=_server.DEFAULT_MAX_CONNECTIONS,
         help="connections served at once (one thread each); more are answered 503 at once "
-        f"(default {DEFAULT_MAX_CONNECTIONS})",
+        "(default %(default)s)",
     )
     parser.add_argument(
         "--backlog",
         type=int,
-        default=DEFAULT_BACKLOG,
-        help=f"listen backlog: connections the kernel queues (default {DEFAULT_BACKLOG})",
+        default=_server.DEFAULT_BACKLOG,
+        help="listen backlog: connections the kernel queues (default %(default)s)",
     )
     parser.add_argument(
         "--upstream-payload",
@@ -156,7 +151,7 @@ def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--upstream-timeout",
         type=float,
-        default=DEFAULT_REQUEST_TIMEOUT,
+        default=_server.DEFAULT_REQUEST_TIMEOUT,
         help="longest wait for the upstream (connect, each read), in seconds",
     )
 
@@ -208,19 +203,27 @@ def schemes_from_args(text: Optional[str]) -> Optional[List[str]]:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
-def run(
-    args: argparse.Namespace, *, ready: Optional[Callable[[VerifyingServer], None]] = None
-) -> int:
+Ready = Optional[Callable[[VerifyingServer], None]]
+
+
+def server_command(body: Callable[[argparse.Namespace, Ready], int]) -> Callable[..., int]:
+    """A server command's ``run(args, *, ready=None)``: ``body`` guarded (bad input is one line
+    and exit status 2), serving until interrupted; ``ready`` (tests) receives the server once it
+    listens."""
+
+    def run(args: argparse.Namespace, *, ready: Ready = None) -> int:
+        def command(parsed: argparse.Namespace) -> int:
+            return body(parsed, ready)
+
+        command.__name__ = body.__name__.lstrip("_")
+        return guarded(command)(args)
+
+    run.__doc__ = body.__doc__
+    return run
+
+
+def _serve(args: argparse.Namespace, ready: Ready) -> int:
     """Serve until interrupted.  ``ready`` (tests) receives the server once it listens."""
-
-    @guarded
-    def serve(parsed: argparse.Namespace) -> int:
-        return _serve(parsed, ready)
-
-    return serve(args)
-
-
-def _serve(args: argparse.Namespace, ready: Optional[Callable[[VerifyingServer], None]]) -> int:
     _check_port(args)
     limits = limits_from_args(args)
     credentials = _serve_credentials(args)
@@ -282,3 +285,6 @@ def serve_until_stopped(
         server.server_close()
     sys.stdout.flush()
     return 0
+
+
+run = server_command(_serve)
