@@ -4,7 +4,7 @@ bucket-level path."""
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Tuple
+from typing import Iterable, Optional, Sequence, Tuple, Union
 
 from .._verification import detect
 from .._verification.answers import S3_SERVICES
@@ -14,6 +14,7 @@ from ..model import Request
 
 __all__ = [
     "bucket_with_slash",
+    "check_names",
     "check_schemes",
     "declared_sha256",
     "is_hex_sha256",
@@ -21,19 +22,27 @@ __all__ = [
 ]
 
 
+def check_names(
+    given: Union[str, Iterable[str]], known: Sequence[str], *, field: str, offer: str
+) -> Tuple[str, ...]:
+    """``given`` (one name or several) checked against ``known``: an unknown name, or none, is
+    an :class:`InvalidOption` naming ``field`` and saying ``offer`` with the known names."""
+    chosen = (given,) if isinstance(given, str) else tuple(given)
+    unknown = [name for name in chosen if name not in known]
+    if unknown or not chosen:
+        raise InvalidOption(
+            f"{field}: {', '.join(map(repr, unknown)) or 'none given'}; {offer}: "
+            f"{', '.join(known)}",
+            field=field,
+        )
+    return chosen
+
+
 def check_schemes(schemes: Optional[Iterable[str]]) -> Optional[Tuple[str, ...]]:
     """The accepted schemes, checked against the ones the detector names (``None``: all)."""
     if schemes is None:
         return None
-    chosen = tuple(schemes) if not isinstance(schemes, str) else (schemes,)
-    unknown = [name for name in chosen if name not in SCHEMES]
-    if unknown or not chosen:
-        raise InvalidOption(
-            f"schemes: {', '.join(map(repr, unknown)) or 'none given'}; choose from "
-            f"{', '.join(SCHEMES)}",
-            field="schemes",
-        )
-    return chosen
+    return check_names(schemes, SCHEMES, field="schemes", offer="choose from")
 
 
 def declared_sha256(request: Request) -> Optional[str]:

@@ -17,6 +17,7 @@ from ..serve import load_credentials_file
 from .serve import (
     Ready,
     add_limit_arguments,
+    add_virtual_host_suffix,
     limits_from_args,
     schemes_from_args,
     serve_until_stopped,
@@ -61,11 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--service",
         help="SigV4 signing name for SigV2 requests, e.g. ec2 (default: the upstream's host)",
     )
-    parser.add_argument(
-        "--virtual-host-suffix",
-        metavar="SUFFIX",
-        help="S3's legacy scheme: hosts <bucket>.SUFFIX address <bucket>",
-    )
+    add_virtual_host_suffix(parser)
     add_limit_arguments(parser)
     parser.add_argument("--quiet", action="store_true", help="no log lines")
 

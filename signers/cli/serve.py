@@ -27,6 +27,7 @@ from ._common import guarded
 __all__ = [
     "add_arguments",
     "add_limit_arguments",
+    "add_virtual_host_suffix",
     "limits_from_args",
     "run",
     "schemes_from_args",
@@ -54,11 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--region", help="the region this endpoint answers for (default: any)")
     parser.add_argument("--service", help="the signing name it answers for (default: any)")
-    parser.add_argument(
-        "--virtual-host-suffix",
-        metavar="SUFFIX",
-        help="S3's legacy scheme: hosts <bucket>.SUFFIX address <bucket> (custom endpoints)",
-    )
+    add_virtual_host_suffix(parser)
     parser.add_argument(
         "--max-skew", type=float, default=900, help="allowed clock skew in seconds (default 900)"
     )
@@ -92,54 +89,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no log lines")
 
 
+#: The limits ``serve`` and ``proxy`` share: (flag, type, default, help).
+_LIMIT_FLAGS = (
+    ("--max-body", int, _server.DEFAULT_MAX_BODY,
+     "largest body held in memory to verify, in bytes (default %(default)s)"),
+    ("--max-upload", int, _server.DEFAULT_MAX_UPLOAD,
+     "largest body streamed, when its signature does not cover it (S3), in bytes "
+     "(default %(default)s)"),
+    ("--max-header-bytes", int, _server.DEFAULT_MAX_HEADER_BYTES,
+     "largest header section accepted, in bytes"),
+    ("--timeout", float, _server.DEFAULT_TIMEOUT,
+     "longest wait for one read or write, and for an idle keep-alive connection, in seconds "
+     "(default %(default)g)"),
+    ("--request-timeout", float, _server.DEFAULT_REQUEST_TIMEOUT,
+     "time allowed to receive a request's head, in seconds; its body gets one more second per "
+     "256 KiB (default %(default)g)"),
+    ("--max-connections", int, _server.DEFAULT_MAX_CONNECTIONS,
+     "connections served at once (one thread each); more are answered 503 at once "
+     "(default %(default)s)"),
+    ("--backlog", int, _server.DEFAULT_BACKLOG,
+     "listen backlog: connections the kernel queues (default %(default)s)"),
+    ("--upstream-timeout", float, _server.DEFAULT_REQUEST_TIMEOUT,
+     "longest wait for the upstream (connect, each read), in seconds"),
+)  # fmt: skip
+
+
 def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
     """The robustness limits ``serve`` and ``proxy`` share."""
-    parser.add_argument(
-        "--max-body",
-        type=int,
-        default=_server.DEFAULT_MAX_BODY,
-        help="largest body held in memory to verify, in bytes (default %(default)s)",
-    )
-    parser.add_argument(
-        "--max-upload",
-        type=int,
-        default=_server.DEFAULT_MAX_UPLOAD,
-        help="largest body streamed, when its signature does not cover it (S3), in bytes "
-        "(default %(default)s)",
-    )
-    parser.add_argument(
-        "--max-header-bytes",
-        type=int,
-        default=_server.DEFAULT_MAX_HEADER_BYTES,
-        help="largest header section accepted, in bytes",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=_server.DEFAULT_TIMEOUT,
-        help="longest wait for one read or write, and for an idle keep-alive connection, in "
-        "seconds (default %(default)g)",
-    )
-    parser.add_argument(
-        "--request-timeout",
-        type=float,
-        default=_server.DEFAULT_REQUEST_TIMEOUT,
-        help="time allowed to receive a request's head, in seconds; its body gets one more "
-        "second per 256 KiB (default %(default)g)",
-    )
-    parser.add_argument(
-        "--max-connections",
-        type=int,
-        default=_server.DEFAULT_MAX_CONNECTIONS,
-        help="connections served at once (one thread each); more are answered 503 at once "
-        "(default %(default)s)",
-    )
-    parser.add_argument(
-        "--backlog",
-        type=int,
-        default=_server.DEFAULT_BACKLOG,
-        help="listen backlog: connections the kernel queues (default %(default)s)",
-    )
+    for flag, kind, default, text in _LIMIT_FLAGS:
+        parser.add_argument(flag, type=kind, default=default, help=text)
     parser.add_argument(
         "--upstream-payload",
         choices=("aws-chunked", "unsigned"),
@@ -148,11 +126,14 @@ def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
         "aws-chunked (each chunk signed; default) or unsigned (UNSIGNED-PAYLOAD, for stores "
         "that do not decode aws-chunked)",
     )
+
+
+def add_virtual_host_suffix(parser: argparse.ArgumentParser) -> None:
+    """``--virtual-host-suffix``, which S3's legacy scheme needs on a custom endpoint."""
     parser.add_argument(
-        "--upstream-timeout",
-        type=float,
-        default=_server.DEFAULT_REQUEST_TIMEOUT,
-        help="longest wait for the upstream (connect, each read), in seconds",
+        "--virtual-host-suffix",
+        metavar="SUFFIX",
+        help="S3's legacy scheme: hosts <bucket>.SUFFIX address <bucket> (custom endpoints)",
     )
 
 
@@ -164,19 +145,8 @@ def limits_from_args(args: argparse.Namespace) -> Dict[str, Any]:
         if not getattr(args, name) > 0:
             flag = "--" + name.replace("_", "-")
             raise InvalidOption(f"{flag}: must be positive", field=flag)
-    return {
-        name: getattr(args, name)
-        for name in (
-            "max_body",
-            "max_upload",
-            "max_header_bytes",
-            "timeout",
-            "request_timeout",
-            "max_connections",
-            "backlog",
-            "upstream_timeout",
-        )
-    }
+    names = [flag[2:].replace("-", "_") for flag, _, _, _ in _LIMIT_FLAGS]
+    return {name: getattr(args, name) for name in names}
 
 
 def _serve_credentials(args: argparse.Namespace) -> List[Credentials]:
