@@ -96,6 +96,7 @@ from .errors import (
 )
 from .model import UNSIGNED_PAYLOAD, Body, Credentials, PayloadHash, Request
 
+# The limits' defaults live in _serving.bounded (its own list); these are signers.serve's names.
 __all__ = [
     "DEFAULT_BACKLOG",
     "DEFAULT_MAX_BODY",
@@ -140,6 +141,7 @@ class ServerConfig:
         "virtual_host_suffix",
     )
 
+    # The first keywords are the middleware's (signers.middleware) on purpose: one vocabulary.
     def __init__(
         self,
         lookup: Lookup,
@@ -164,6 +166,7 @@ class ServerConfig:
         clock: Optional[Callable[[], _dt.datetime]] = None,
         log: Optional[Callable[[str], None]] = None,
     ) -> None:
+        # (plain attributes and a keyword pass-through to Limits: alike others by shape only)
         self.lookup = lookup
         self.json_account = json_account
         self.region = region
@@ -201,15 +204,7 @@ class ServerConfig:
         self.clock = clock
         self.log = log if log is not None else _log_to_stderr
 
-    @property
-    def max_body(self) -> int:
-        return self.limits.max_body
-
-    @property
-    def timeout(self) -> float:
-        return self.limits.timeout
-
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # (like the other option holders' reprs by shape only)
         return (
             f"ServerConfig(region={self.region!r}, service={self.service!r}, "
             f"max_skew={self.max_skew}, {self.limits!r}, schemes={self.schemes!r}, "
@@ -546,6 +541,7 @@ class _Handler(BoundedHandler):
             json_type = [("Content-Type", "application/json"), (VERIFIED_HEADER, account)]
             self._send(200, json_type, body, request_id)
             return
+        # (a keyword call, like _forward's upstream.prepare() by shape only)
         answer: Answer = success(
             request,
             scheme=admitted.scheme,

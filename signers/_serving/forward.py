@@ -194,6 +194,7 @@ def _without_parameters(query: str, names: Set[str]) -> str:
 class Upstream:
     """An upstream server: where requests go, how they are signed, and a pool of connections."""
 
+    # (a keyword-only constructor, like the middleware's by shape only)
     def __init__(
         self,
         url: str,

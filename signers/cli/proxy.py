@@ -56,6 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not check legacy signatures (only for a client no one else can reach)",
     )
+    # --region/--service mean the scope signed for here, the scope answered for in serve's.
     parser.add_argument("--profile", help="credential chain profile for SigV4 (default: as AWS)")
     parser.add_argument("--region", help="SigV4 region (default: the upstream's host, or AWS's)")
     parser.add_argument(
