@@ -48,6 +48,8 @@ from ._serving.bounded import (
     DEFAULT_MAX_UPLOAD,
     DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_TIMEOUT,
+    BadFraming,
+    BodyTooLarge,
     BoundedHandler,
     BoundedServer,
     ChunkReader,
@@ -68,6 +70,7 @@ from ._serving.gate import (
     bucket_with_slash,
     check_schemes,
     declared_sha256,
+    decoded_headers,
     is_hex_sha256,
     streamable,
 )
@@ -115,6 +118,9 @@ __all__ = [
     "load_credentials_file",
     "error_response",
 ]
+
+#: The length of a ``Transfer-Encoding: chunked`` body, unknown until it is read.
+CHUNKED = -1
 
 #: The response header that carries the verification account (JSON) of an accepted request.
 VERIFIED_HEADER = "x-sigbridge-verified"
@@ -329,21 +335,25 @@ class _Handler(BoundedHandler):
                 f"Your request header section exceeds the maximum allowed size "
                 f"({limits.max_header_bytes} bytes).",
             )
-        if headers.get("Transfer-Encoding") is not None:
-            raise _Refusal(
-                501,
-                "NotImplemented",
-                "A header you provided implies functionality that is not implemented "
-                "(Transfer-Encoding); send a Content-Length.",
-            )
+        encodings = headers.get_all("Transfer-Encoding") or []
+        if encodings:
+            if [e.strip().lower() for e in encodings] != ["chunked"]:
+                raise _Refusal(
+                    501,
+                    "NotImplemented",
+                    "A header you provided implies functionality that is not implemented "
+                    "(Transfer-Encoding other than chunked).",
+                )
+            if headers.get("Content-Length") is not None:  # RFC 9112 6.3: ambiguous framing
+                raise _Refusal(400, "InvalidRequest", "Transfer-Encoding with Content-Length")
         lengths = set(headers.get_all("Content-Length") or [])
-        length = 0
+        length = CHUNKED if encodings else 0
         if lengths:
             text = lengths.pop().strip()
             if lengths or not text.isdigit() or not text.isascii() or len(text) > 15:
                 raise _Refusal(400, "InvalidArgument", "Content-Length is not a single number")
             length = int(text)
-        self.unread_body = length > 0
+        self.unread_body = length != 0
         target = _wire(self.path)
         if target.startswith(("http://", "https://")):
             url = target
@@ -365,7 +375,7 @@ class _Handler(BoundedHandler):
         """Whether the body is streamed rather than held; refuses what is too large either way
         (before ``100 Continue``, as S3 does)."""
         limits = self.server.config.limits
-        if length <= limits.max_body:
+        if length <= limits.max_body:  # (CHUNKED too: an unannounced length is never streamed)
             return False
         limit = limits.max_upload if streamable(head) else limits.max_body
         if length > limit:
@@ -375,6 +385,10 @@ class _Handler(BoundedHandler):
                 f"Your proposed upload exceeds the maximum allowed size ({limit} bytes).",
             )
         return True
+
+    def _body(self, length: int, limit: int) -> Iterable[bytes]:
+        """The body as it arrives: ``length`` bytes, or a chunked one of ``limit`` at most."""
+        return self.chunked_body(limit) if length == CHUNKED else self.body_chunks(length)
 
     def _admit(self, request: Request) -> _Admitted:
         config = self.server.config
@@ -433,6 +447,7 @@ class _Handler(BoundedHandler):
             if address is not None:
                 self._post_upload(head, length, address)
                 return
+            limits = config.limits
             declared = declared_sha256(head)
             chunked = declared is not None and declared.startswith("STREAMING-")
             streamed = self._check_size(head, length) or chunked
@@ -440,7 +455,7 @@ class _Handler(BoundedHandler):
             check = None
             if chunked:
                 # the seed signature now; each chunk's as the payload is read, after 100 Continue
-                wire = io.BufferedReader(ChunkReader(self.body_chunks(length)))
+                wire = io.BufferedReader(ChunkReader(self._body(length, limits.max_upload)))
                 admitted = self._admit(head.replace(body=wire))
                 self.send_continue()
                 request, length, source = _decoded(head, admitted)
@@ -452,9 +467,15 @@ class _Handler(BoundedHandler):
                 check = declared if is_hex_sha256(declared) else None
             else:
                 self.send_continue()
-                request = head.replace(body=self.read_body(length))
+                body = b"".join(self._body(length, limits.max_body))
+                request, length = head.replace(body=body), len(body)
                 admitted = self._admit(request)
             self._go_on(_Incoming(request, length, source, check), admitted)
+        except BodyTooLarge as exc:
+            self.refuse(400, "EntityTooLarge", f"Your upload exceeds the maximum allowed size "
+                        f"({exc.limit} bytes).")  # fmt: skip
+        except BadFraming as exc:
+            self.refuse(400, "IncompleteBody", f"The chunked request body is malformed: {exc}")
         except _Refusal as refusal:
             if refusal.close or self.unread_body:
                 self.close_connection = True
@@ -488,7 +509,7 @@ class _Handler(BoundedHandler):
                 "bytes).",
             )
         self.send_continue()
-        chunks = self.body_chunks(length)
+        chunks = self._body(length, limits.max_upload + FORM_ALLOWANCE)
         verified = check_form(
             head,
             chunks,
@@ -611,25 +632,9 @@ def _decoded(head: Request, admitted: _Admitted) -> Tuple[Request, int, Iterable
             "MissingContentLength",
             "An aws-chunked upload needs x-amz-decoded-content-length (and a verified seed).",
         )
-    headers = []
-    for name, value in head.headers:
-        lowered = name.lower()
-        if lowered in _CHUNKED_HEADERS:
-            continue
-        if lowered == "content-encoding":
-            tokens = [t.strip() for t in value.split(",") if t.strip().lower() != "aws-chunked"]
-            if not any(tokens):
-                continue
-            value = ",".join(t for t in tokens if t)
-        headers.append((name, value))
+    headers = decoded_headers(head.headers)
     request = head.replace(headers=headers, body=UNSIGNED_PAYLOAD)
     return request, int(text), admitted.payload.iter_chunks()
-
-
-#: The headers that describe an aws-chunked body (none of them holds for the decoded payload).
-_CHUNKED_HEADERS = frozenset(
-    {"x-amz-decoded-content-length", "x-amz-trailer", "x-amz-content-sha256", "content-length"}
-)
 
 
 class VerifyingServer(BoundedServer):

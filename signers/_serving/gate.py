@@ -4,7 +4,7 @@ bucket-level path."""
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Sequence, Tuple, Union
+from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 from .._verification import detect
 from .._verification.answers import S3_SERVICES
@@ -17,6 +17,7 @@ __all__ = [
     "check_names",
     "check_schemes",
     "declared_sha256",
+    "decoded_headers",
     "is_hex_sha256",
     "streamable",
 ]
@@ -83,6 +84,37 @@ def bucket_with_slash(request: Request) -> Optional[Request]:
         return None
     base, sep, query = request.url.partition("?")
     return request.replace(url=base + "/" + sep + query)
+
+
+#: The headers that describe an aws-chunked body (none of them holds for the decoded payload);
+#: x-amz-sdk-checksum-algorithm announces the checksum trailer, which serve checks and consumes
+#: (sent on without it, S3 refuses the request and moto stores a checksum of the wire bytes).
+_CHUNKED_HEADERS = frozenset(
+    {
+        "x-amz-decoded-content-length",
+        "x-amz-trailer",
+        "x-amz-content-sha256",
+        "content-length",
+        "x-amz-sdk-checksum-algorithm",
+    }
+)
+
+
+def decoded_headers(headers: Sequence[Tuple[str, str]]) -> List[Tuple[str, str]]:
+    """An aws-chunked request's headers as its decoded payload's: without the headers that
+    describe the chunked body, and ``aws-chunked`` out of ``Content-Encoding``."""
+    out = []
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in _CHUNKED_HEADERS:
+            continue
+        if lowered == "content-encoding":
+            tokens = [t.strip() for t in value.split(",") if t.strip().lower() != "aws-chunked"]
+            if not any(tokens):
+                continue
+            value = ",".join(t for t in tokens if t)
+        out.append((name, value))
+    return out
 
 
 def is_hex_sha256(value: Optional[str]) -> bool:
