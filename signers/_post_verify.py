@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import (
     Any,
+    BinaryIO,
     Dict,
     Iterable,
     List,
@@ -32,6 +33,7 @@ from typing import (
     Sequence,
     Tuple,
     Union,
+    cast,
 )
 from urllib.parse import urlsplit
 
@@ -536,7 +538,8 @@ def verify_post_request(
     max_form_bytes: int = MAX_FORM_BYTES,
     max_file_bytes: int = MAX_FILE_BYTES,
 ) -> VerifiedPost:
-    """Parse a POST upload request (multipart/form-data) and :func:`verify_post` it.
+    """Parse a POST upload request (multipart/form-data) and :func:`verify_post` it; the body
+    is bytes or a binary file (read in chunks as the form is parsed).
 
     ``bucket``/``region`` default to what the request URL says (virtual-hosted or path-style;
     the region of an S3 endpoint).  The result carries the upload as :attr:`VerifiedPost.file`.
@@ -547,13 +550,14 @@ def verify_post_request(
             f"method: a browser upload is a POST, not {request.method!r}", field="method"
         )
     body = request.body
-    if not isinstance(body, bytes):
+    if not isinstance(body, bytes) and not callable(getattr(body, "read", None)):
         raise InvalidRequest(
-            "body: the request body (bytes) is needed to read the form", field="body"
+            "body: the request body (bytes or a binary file) is needed to read the form",
+            field="body",
         )
     fields, file = parse_multipart(
         request.header("content-type") or "",
-        body,
+        body if isinstance(body, bytes) else cast(BinaryIO, body),  # (checked above)
         max_form_bytes=max_form_bytes,
         max_file_bytes=max_file_bytes,
     )

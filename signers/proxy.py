@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, List, Optional, Union
 
+from ._serving.gate import check_names
 from ._verification import Lookup
 from ._verification.answers import S3_SERVICES
 from ._verification.legacy_auth import LEGACY_SCHEMES
@@ -39,18 +40,6 @@ from .model import Credentials
 from .serve import UpstreamSigning, VerifyingServer, make_server
 
 __all__ = ["LEGACY_SCHEMES", "make_proxy", "startup_lines"]
-
-
-def _accepted(accept: Iterable[str]) -> List[str]:
-    chosen = [accept] if isinstance(accept, str) else list(accept)
-    wrong = [name for name in chosen if name not in LEGACY_SCHEMES]
-    if wrong or not chosen:
-        raise InvalidOption(
-            f"accept: {', '.join(map(repr, wrong)) or 'none given'}; the proxy takes the legacy "
-            f"schemes: {', '.join(LEGACY_SCHEMES)}",
-            field="accept",
-        )
-    return chosen
 
 
 def _region(upstream: str, region: Optional[str], profile: Optional[str]) -> str:
@@ -64,7 +53,7 @@ def _region(upstream: str, region: Optional[str], profile: Optional[str]) -> str
     from .credentials import resolve_region
 
     found = resolve_region(profile, imds=False)
-    if found is None:
+    if found is None:  # (a one-line refusal naming the flag, like diagnose's by shape only)
         raise InvalidOption(
             f"region: the upstream's host names no region ({scope.reason}) and no profile or "
             "environment variable does; give --region",
@@ -107,7 +96,9 @@ def make_proxy(
         raise InvalidOption(
             "keys: give the legacy clients' keys, or trust_legacy=True (not both)", field="keys"
         )
-    chosen = _accepted(accept)
+    chosen = check_names(
+        accept, LEGACY_SCHEMES, field="accept", offer="the proxy takes the legacy schemes"
+    )
     region = _region(upstream, region, profile)
     if provider is None:
         from .credentials import default_chain

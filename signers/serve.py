@@ -48,6 +48,8 @@ from ._serving.bounded import (
     DEFAULT_MAX_UPLOAD,
     DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_TIMEOUT,
+    BadFraming,
+    BodyTooLarge,
     BoundedHandler,
     BoundedServer,
     ChunkReader,
@@ -68,11 +70,21 @@ from ._serving.gate import (
     bucket_with_slash,
     check_schemes,
     declared_sha256,
+    decoded_headers,
     is_hex_sha256,
     streamable,
 )
 from ._serving.keys import load_credentials_file, parse_credential
 from ._serving.masking import masked
+from ._serving.post import (
+    FORM_ALLOWANCE,
+    check_form,
+    file_etag,
+    post_account,
+    post_address,
+    post_answer,
+    put_object,
+)
 from ._serving.shapes import Answer, md5_hasher, success
 from ._verification import Lookup, Verified, detect, verify
 from ._verification.http_answers import error_response
@@ -84,10 +96,10 @@ from .errors import (
     SigningError,
     UnsupportedAuthorization,
     VerificationError,
-    XAmzContentSHA256Mismatch,
 )
 from .model import UNSIGNED_PAYLOAD, Body, Credentials, PayloadHash, Request
 
+# The limits' defaults live in _serving.bounded (its own list); these are signers.serve's names.
 __all__ = [
     "DEFAULT_BACKLOG",
     "DEFAULT_MAX_BODY",
@@ -106,6 +118,9 @@ __all__ = [
     "load_credentials_file",
     "error_response",
 ]
+
+#: The length of a ``Transfer-Encoding: chunked`` body, unknown until it is read.
+CHUNKED = -1
 
 #: The response header that carries the verification account (JSON) of an accepted request.
 VERIFIED_HEADER = "x-sigbridge-verified"
@@ -132,6 +147,7 @@ class ServerConfig:
         "virtual_host_suffix",
     )
 
+    # The first keywords are the middleware's (signers.middleware) on purpose: one vocabulary.
     def __init__(
         self,
         lookup: Lookup,
@@ -156,6 +172,7 @@ class ServerConfig:
         clock: Optional[Callable[[], _dt.datetime]] = None,
         log: Optional[Callable[[str], None]] = None,
     ) -> None:
+        # (plain attributes and a keyword pass-through to Limits: alike others by shape only)
         self.lookup = lookup
         self.json_account = json_account
         self.region = region
@@ -193,15 +210,7 @@ class ServerConfig:
         self.clock = clock
         self.log = log if log is not None else _log_to_stderr
 
-    @property
-    def max_body(self) -> int:
-        return self.limits.max_body
-
-    @property
-    def timeout(self) -> float:
-        return self.limits.timeout
-
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # (like the other option holders' reprs by shape only)
         return (
             f"ServerConfig(region={self.region!r}, service={self.service!r}, "
             f"max_skew={self.max_skew}, {self.limits!r}, schemes={self.schemes!r}, "
@@ -242,6 +251,16 @@ class _Admitted(NamedTuple):
     service: Optional[str]
     account: Dict[str, Any]
     payload: Any = None  # an aws-chunked body's reader (signers.streaming.ChunkedPayload)
+
+
+class _Incoming(NamedTuple):
+    """A request let in, as far as its body goes: ``source`` is the body still to be read (its
+    ``length`` bytes), whose SHA-256 must be ``declared`` when given."""
+
+    request: Request
+    length: int
+    source: Optional[Iterable[bytes]] = None
+    declared: Optional[str] = None
 
 
 class _Handler(BoundedHandler):
@@ -316,21 +335,25 @@ class _Handler(BoundedHandler):
                 f"Your request header section exceeds the maximum allowed size "
                 f"({limits.max_header_bytes} bytes).",
             )
-        if headers.get("Transfer-Encoding") is not None:
-            raise _Refusal(
-                501,
-                "NotImplemented",
-                "A header you provided implies functionality that is not implemented "
-                "(Transfer-Encoding); send a Content-Length.",
-            )
+        encodings = headers.get_all("Transfer-Encoding") or []
+        if encodings:
+            if [e.strip().lower() for e in encodings] != ["chunked"]:
+                raise _Refusal(
+                    501,
+                    "NotImplemented",
+                    "A header you provided implies functionality that is not implemented "
+                    "(Transfer-Encoding other than chunked).",
+                )
+            if headers.get("Content-Length") is not None:  # RFC 9112 6.3: ambiguous framing
+                raise _Refusal(400, "InvalidRequest", "Transfer-Encoding with Content-Length")
         lengths = set(headers.get_all("Content-Length") or [])
-        length = 0
+        length = CHUNKED if encodings else 0
         if lengths:
             text = lengths.pop().strip()
             if lengths or not text.isdigit() or not text.isascii() or len(text) > 15:
                 raise _Refusal(400, "InvalidArgument", "Content-Length is not a single number")
             length = int(text)
-        self.unread_body = length > 0
+        self.unread_body = length != 0
         target = _wire(self.path)
         if target.startswith(("http://", "https://")):
             url = target
@@ -352,7 +375,7 @@ class _Handler(BoundedHandler):
         """Whether the body is streamed rather than held; refuses what is too large either way
         (before ``100 Continue``, as S3 does)."""
         limits = self.server.config.limits
-        if length <= limits.max_body:
+        if length <= limits.max_body:  # (CHUNKED too: an unannounced length is never streamed)
             return False
         limit = limits.max_upload if streamable(head) else limits.max_body
         if length > limit:
@@ -362,6 +385,10 @@ class _Handler(BoundedHandler):
                 f"Your proposed upload exceeds the maximum allowed size ({limit} bytes).",
             )
         return True
+
+    def _body(self, length: int, limit: int) -> Iterable[bytes]:
+        """The body as it arrives: ``length`` bytes, or a chunked one of ``limit`` at most."""
+        return self.chunked_body(limit) if length == CHUNKED else self.body_chunks(length)
 
     def _admit(self, request: Request) -> _Admitted:
         config = self.server.config
@@ -415,6 +442,12 @@ class _Handler(BoundedHandler):
         try:
             head, length = self._read_head()
             request = head
+            config = self.server.config
+            address = post_address(head, config.service, config.virtual_host_suffix)
+            if address is not None:
+                self._post_upload(head, length, address)
+                return
+            limits = config.limits
             declared = declared_sha256(head)
             chunked = declared is not None and declared.startswith("STREAMING-")
             streamed = self._check_size(head, length) or chunked
@@ -422,7 +455,7 @@ class _Handler(BoundedHandler):
             check = None
             if chunked:
                 # the seed signature now; each chunk's as the payload is read, after 100 Continue
-                wire = io.BufferedReader(ChunkReader(self.body_chunks(length)))
+                wire = io.BufferedReader(ChunkReader(self._body(length, limits.max_upload)))
                 admitted = self._admit(head.replace(body=wire))
                 self.send_continue()
                 request, length, source = _decoded(head, admitted)
@@ -434,9 +467,15 @@ class _Handler(BoundedHandler):
                 check = declared if is_hex_sha256(declared) else None
             else:
                 self.send_continue()
-                request = head.replace(body=self.read_body(length))
+                body = b"".join(self._body(length, limits.max_body))
+                request, length = head.replace(body=body), len(body)
                 admitted = self._admit(request)
-            self._go_on(request, admitted, length, source, check)
+            self._go_on(_Incoming(request, length, source, check), admitted)
+        except BodyTooLarge as exc:
+            self.refuse(400, "EntityTooLarge", f"Your upload exceeds the maximum allowed size "
+                        f"({exc.limit} bytes).")  # fmt: skip
+        except BadFraming as exc:
+            self.refuse(400, "IncompleteBody", f"The chunked request body is malformed: {exc}")
         except _Refusal as refusal:
             if refusal.close or self.unread_body:
                 self.close_connection = True
@@ -444,7 +483,7 @@ class _Handler(BoundedHandler):
         except VerificationError as err:
             self._send_error(err, request)
         except PayloadMismatch as exc:
-            self._send_error(_mismatch(exc), request)
+            self._send_error(exc.as_error(), request)
         except UpstreamUnavailable as exc:
             self.close_connection = True
             self.refuse(503, "ServiceUnavailable", str(exc))
@@ -457,23 +496,62 @@ class _Handler(BoundedHandler):
         except Exception as exc:  # a bug must cost one answer, not the server
             self.refuse(500, "InternalError", f"internal error ({type(exc).__name__})")
 
-    def _go_on(
-        self,
-        request: Request,
-        admitted: _Admitted,
-        length: int,
-        source: Optional[Iterable[bytes]],
-        declared: Optional[str],
-    ) -> None:
-        """Answer (or forward) a request let in; ``source`` is its body still to be read, whose
-        SHA-256 must be ``declared`` when given."""
+    def _post_upload(self, head: Request, length: int, address: Any) -> None:
+        """A browser POST upload (:mod:`signers._serving.post`): the form read as it arrives,
+        verified as S3 verifies it, then answered as S3 answers or sent upstream as a PutObject."""
+        config = self.server.config
+        limits = config.limits
+        if length > limits.max_upload + FORM_ALLOWANCE:
+            raise _Refusal(
+                400,
+                "EntityTooLarge",
+                f"Your proposed upload exceeds the maximum allowed size ({limits.max_upload} "
+                "bytes).",
+            )
+        self.send_continue()
+        chunks = self._body(length, limits.max_upload + FORM_ALLOWANCE)
+        verified = check_form(
+            head,
+            chunks,
+            config.lookup,
+            bucket=address.bucket,
+            region=config.region,
+            now=config.clock() if config.clock is not None else None,
+            max_file=limits.max_upload,
+            schemes=config.schemes,
+        )
+        upload = verified.file
+        assert upload is not None
+        try:
+            for _ in chunks:  # the epilogue after the closing delimiter
+                pass
+            account = json.dumps(post_account(verified), separators=(",", ":"))
+            if config.upstream is None:
+                answer = post_answer(head, address, verified, file_etag(upload))
+                self._log(answer.status, "OK " + verified.scheme)
+                headers = [*answer.headers, (VERIFIED_HEADER, account)]
+                self._send(answer.status, headers, answer.body, secrets.token_hex(8).upper())
+                return
+            put, payload, source = put_object(
+                head, address, verified, upload, max_body=limits.max_body
+            )
+            admitted = _Admitted("sigv4", verified.region, "s3", {})
+            incoming = _Incoming(put, upload.size, source)
+            post = (head, address, verified)
+            self._forward(incoming, admitted, account, payload=payload, post=post)
+        finally:
+            upload.stream.close()
+
+    def _go_on(self, incoming: _Incoming, admitted: _Admitted) -> None:
+        """Answer (or forward) a request let in."""
         account = json.dumps(admitted.account, separators=(",", ":"))
         if self.server.config.upstream is not None:
-            self._forward(request, admitted, length, source, declared, account)
+            self._forward(incoming, admitted, account)
             return
+        request = incoming.request
         md5 = md5_hasher()
-        if source is not None:
-            for _ in checked_body(source, declared, md5):
+        if incoming.source is not None:
+            for _ in checked_body(incoming.source, incoming.declared, md5):
                 pass
         elif isinstance(request.body, bytes):
             md5.update(request.body)
@@ -484,6 +562,7 @@ class _Handler(BoundedHandler):
             json_type = [("Content-Type", "application/json"), (VERIFIED_HEADER, account)]
             self._send(200, json_type, body, request_id)
             return
+        # (a keyword call, like _forward's upstream.prepare() by shape only)
         answer: Answer = success(
             request,
             scheme=admitted.scheme,
@@ -500,20 +579,24 @@ class _Handler(BoundedHandler):
 
     def _forward(
         self,
-        request: Request,
+        incoming: _Incoming,
         admitted: _Admitted,
-        length: int,
-        source: Optional[Iterable[bytes]],
-        declared: Optional[str],
         account: str,
+        *,
+        payload: Optional[Body] = None,
+        post: Optional[Tuple[Request, Any, Any]] = None,
     ) -> None:
+        """Send the request upstream and its answer back; ``payload`` given: how the body is
+        signed (its chunks as they are); ``post``: the browser POST upload (request, address,
+        verified form) whose upstream PutObject this is, answered as S3 answers a POST."""
         upstream = self.server.config.upstream
         assert upstream is not None
-        payload: Body = request.body
-        chunks = None
-        if source is not None:
-            payload = PayloadHash(declared.lower()) if declared else UNSIGNED_PAYLOAD
-            chunks = checked_body(source, declared, md5_hasher())
+        request, length, chunks, declared = incoming
+        if payload is None:
+            payload = request.body
+            if chunks is not None:
+                payload = PayloadHash(declared.lower()) if declared else UNSIGNED_PAYLOAD
+                chunks = checked_body(chunks, declared, md5_hasher())
         outgoing, headers, body = upstream.prepare(
             request,
             scheme=admitted.scheme,
@@ -525,10 +608,18 @@ class _Handler(BoundedHandler):
         )
         connection, response = upstream.exchange(outgoing, headers, body)
         try:
-            status = relay(self, response, [(VERIFIED_HEADER, account)])
+            if post is not None and 200 <= response.status < 300:
+                response.read()
+                answer = post_answer(*post, response.getheader("ETag") or '""')
+                request_id = response.getheader("x-amz-request-id") or secrets.token_hex(8)
+                status = answer.status
+                self._send(status, [*answer.headers, (VERIFIED_HEADER, account)], answer.body,
+                           request_id.upper())  # fmt: skip
+            else:
+                status = relay(self, response, [(VERIFIED_HEADER, account)])
         finally:
             upstream.release(connection, response)
-        self._log(status, "upstream " + admitted.scheme)
+        self._log(status, "upstream " + (post[2].scheme if post else admitted.scheme))
 
 
 def _decoded(head: Request, admitted: _Admitted) -> Tuple[Request, int, Iterable[bytes]]:
@@ -541,36 +632,9 @@ def _decoded(head: Request, admitted: _Admitted) -> Tuple[Request, int, Iterable
             "MissingContentLength",
             "An aws-chunked upload needs x-amz-decoded-content-length (and a verified seed).",
         )
-    headers = []
-    for name, value in head.headers:
-        lowered = name.lower()
-        if lowered in _CHUNKED_HEADERS:
-            continue
-        if lowered == "content-encoding":
-            tokens = [t.strip() for t in value.split(",") if t.strip().lower() != "aws-chunked"]
-            if not any(tokens):
-                continue
-            value = ",".join(t for t in tokens if t)
-        headers.append((name, value))
+    headers = decoded_headers(head.headers)
     request = head.replace(headers=headers, body=UNSIGNED_PAYLOAD)
     return request, int(text), admitted.payload.iter_chunks()
-
-
-#: The headers that describe an aws-chunked body (none of them holds for the decoded payload).
-_CHUNKED_HEADERS = frozenset(
-    {"x-amz-decoded-content-length", "x-amz-trailer", "x-amz-content-sha256", "content-length"}
-)
-
-
-def _mismatch(exc: PayloadMismatch) -> VerificationError:
-    return XAmzContentSHA256Mismatch(
-        "The provided 'x-amz-content-sha256' header does not match what was computed.",
-        field="x-amz-content-sha256",
-        details=[
-            ("ClientComputedContentSHA256", exc.declared),
-            ("S3ComputedContentSHA256", exc.actual),
-        ],
-    )
 
 
 class VerifyingServer(BoundedServer):

@@ -5,7 +5,8 @@ module) with one builder function each; this module joins the tables and decides
 probe runs when the endpoint and installation offer everything it ``requires``; otherwise it is
 listed as skipped with the reason.  New probes are new rows, with a requirement that names the
 feature they need (:data:`REASONS` says how each one is read): the aws-chunked uploads of
-:mod:`.catalogue_chunked` require ``streaming``.
+:mod:`.catalogue_chunked` require ``streaming``; the browser POST uploads of
+:mod:`.catalogue_post` need only ``s3`` and ``bucket``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ CATALOGUES = (
     "catalogue_legacy",
     "catalogue_extra",
     "catalogue_chunked",
+    "catalogue_post",
     "catalogue_query",
 )
 

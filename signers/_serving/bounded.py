@@ -20,7 +20,8 @@ client hangs up.  Here:
 - **hang-ups**: one log line ("client hung up ..."), never a traceback; another exception in a
   worker is one line naming its type.
 
-The handler reads the body through :meth:`BoundedHandler.body_chunks` and sends
+The handler reads the body through :meth:`BoundedHandler.body_chunks` (a ``Transfer-Encoding:
+chunked`` one through :meth:`BoundedHandler.chunked_body`, bounded the same way) and sends
 ``100 Continue`` only when asked to (:meth:`BoundedHandler.send_continue`), so that an
 oversized or refused request is answered before the client sends its body.
 """
@@ -39,6 +40,8 @@ from ..errors import InvalidOption
 
 __all__ = [
     "BODY_MIN_RATE",
+    "BadFraming",
+    "BodyTooLarge",
     "DEFAULT_BACKLOG",
     "DEFAULT_MAX_BODY",
     "DEFAULT_MAX_CONNECTIONS",
@@ -67,6 +70,9 @@ BODY_MIN_RATE = 256 * 1024
 
 _LINGER_SECONDS = 2.0
 _CHUNK = 64 * 1024
+_HEX = b"0123456789abcdefABCDEF"
+_MAX_FRAMING_LINE = 4096
+_MAX_TRAILER_LINES = 64
 
 Log = Callable[[str], None]
 
@@ -191,6 +197,18 @@ class SocketWriter(io.RawIOBase):
         self._sock.sendall(data)
         with memoryview(data) as view:
             return view.nbytes
+
+
+class BadFraming(Exception):
+    """A ``Transfer-Encoding: chunked`` body whose framing is broken (the message says how)."""
+
+
+class BodyTooLarge(Exception):
+    """A body of unannounced length that grew past the limit it was read under."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the body exceeds {limit} bytes")
+        self.limit = limit
 
 
 class ChunkReader(io.RawIOBase):
@@ -521,6 +539,40 @@ class BoundedHandler(BaseHTTPRequestHandler):
 
     def read_body(self, length: int) -> bytes:
         return b"".join(self.body_chunks(length))
+
+    def chunked_body(self, limit: int) -> Iterator[bytes]:
+        """A ``Transfer-Encoding: chunked`` body (RFC 9112 section 7.1): the chunks' data as it
+        arrives, ``limit`` bytes at most (:class:`BodyTooLarge` past it); chunk extensions and
+        trailer fields are read and dropped.  Broken framing is a :class:`BadFraming`."""
+        self.unread_body = True
+        total = 0
+        while True:
+            size_text = self._framing_line().split(b";", 1)[0].strip()
+            if not size_text or len(size_text) > 15 or size_text.strip(_HEX):
+                raise BadFraming("a chunk size line is not hexadecimal")
+            size = int(size_text, 16)
+            if not size:
+                break
+            total += size
+            if total > limit:
+                raise BodyTooLarge(limit)
+            yield from self.body_chunks(size)
+            self.unread_body = True
+            if self._framing_line():
+                raise BadFraming("a chunk's data is not followed by CRLF")
+        for _ in range(_MAX_TRAILER_LINES):
+            if not self._framing_line():
+                self.unread_body = False
+                return
+        raise BadFraming(f"more than {_MAX_TRAILER_LINES} trailer lines")
+
+    def _framing_line(self) -> bytes:
+        line = self.rfile.readline(_MAX_FRAMING_LINE + 1)
+        if not line.endswith(b"\r\n"):
+            if not line:
+                raise ClientGone()
+            raise BadFraming("a chunk size or trailer line is too long or not ended by CRLF")
+        return line[:-2]
 
     def log_request(self, code: Any = "-", size: Any = "-") -> None:
         pass  # our own lines only: the request line (with its query) is never logged

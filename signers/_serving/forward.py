@@ -41,7 +41,8 @@ from urllib.parse import urlsplit
 from .._encoding import percent_decode_str
 from .._verification.answers import S3_SERVICES
 from .._verification.legacy_auth import LEGACY_SCHEMES
-from ..errors import InvalidOption
+from .._verification.sigv4_parse import QUERY_AUTH
+from ..errors import InvalidOption, XAmzContentSHA256Mismatch
 from ..model import UNSIGNED_PAYLOAD, Body, Credentials, Request
 from .shapes import s3_address
 
@@ -79,18 +80,8 @@ _NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length", "expect"}
 _SIGV4_HEADERS = frozenset(
     {"authorization", "x-amz-date", "x-amz-security-token", "x-amz-region-set"}
 )
-_SIGV4_PARAMETERS = frozenset(
-    {
-        "x-amz-algorithm",
-        "x-amz-credential",
-        "x-amz-date",
-        "x-amz-expires",
-        "x-amz-signedheaders",
-        "x-amz-signature",
-        "x-amz-security-token",
-        "x-amz-region-set",
-    }
-)
+#: The presigned SigV4 (and SigV4A) parameters, by lower-case name.
+_SIGV4_PARAMETERS = frozenset(QUERY_AUTH) | {"x-amz-region-set"}
 _CHUNK = 64 * 1024
 
 
@@ -110,6 +101,17 @@ class PayloadMismatch(Exception):
         super().__init__("x-amz-content-sha256 does not match the body")
         self.declared = declared
         self.actual = actual
+
+    def as_error(self) -> XAmzContentSHA256Mismatch:
+        """S3's answer to it."""
+        return XAmzContentSHA256Mismatch(
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            field="x-amz-content-sha256",
+            details=[
+                ("ClientComputedContentSHA256", self.declared),
+                ("S3ComputedContentSHA256", self.actual),
+            ],
+        )
 
 
 #: How a streamed S3 body without a declared hash is signed for the upstream.
@@ -192,6 +194,7 @@ def _without_parameters(query: str, names: Set[str]) -> str:
 class Upstream:
     """An upstream server: where requests go, how they are signed, and a pool of connections."""
 
+    # (a keyword-only constructor, like the middleware's by shape only)
     def __init__(
         self,
         url: str,

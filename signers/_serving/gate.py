@@ -4,7 +4,7 @@ bucket-level path."""
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 from .._verification import detect
 from .._verification.answers import S3_SERVICES
@@ -14,26 +14,36 @@ from ..model import Request
 
 __all__ = [
     "bucket_with_slash",
+    "check_names",
     "check_schemes",
     "declared_sha256",
+    "decoded_headers",
     "is_hex_sha256",
     "streamable",
 ]
+
+
+def check_names(
+    given: Union[str, Iterable[str]], known: Sequence[str], *, field: str, offer: str
+) -> Tuple[str, ...]:
+    """``given`` (one name or several) checked against ``known``: an unknown name, or none, is
+    an :class:`InvalidOption` naming ``field`` and saying ``offer`` with the known names."""
+    chosen = (given,) if isinstance(given, str) else tuple(given)
+    unknown = [name for name in chosen if name not in known]
+    if unknown or not chosen:
+        raise InvalidOption(
+            f"{field}: {', '.join(map(repr, unknown)) or 'none given'}; {offer}: "
+            f"{', '.join(known)}",
+            field=field,
+        )
+    return chosen
 
 
 def check_schemes(schemes: Optional[Iterable[str]]) -> Optional[Tuple[str, ...]]:
     """The accepted schemes, checked against the ones the detector names (``None``: all)."""
     if schemes is None:
         return None
-    chosen = tuple(schemes) if not isinstance(schemes, str) else (schemes,)
-    unknown = [name for name in chosen if name not in SCHEMES]
-    if unknown or not chosen:
-        raise InvalidOption(
-            f"schemes: {', '.join(map(repr, unknown)) or 'none given'}; choose from "
-            f"{', '.join(SCHEMES)}",
-            field="schemes",
-        )
-    return chosen
+    return check_names(schemes, SCHEMES, field="schemes", offer="choose from")
 
 
 def declared_sha256(request: Request) -> Optional[str]:
@@ -74,6 +84,37 @@ def bucket_with_slash(request: Request) -> Optional[Request]:
         return None
     base, sep, query = request.url.partition("?")
     return request.replace(url=base + "/" + sep + query)
+
+
+#: The headers that describe an aws-chunked body (none of them holds for the decoded payload);
+#: x-amz-sdk-checksum-algorithm announces the checksum trailer, which serve checks and consumes
+#: (sent on without it, S3 refuses the request and moto stores a checksum of the wire bytes).
+_CHUNKED_HEADERS = frozenset(
+    {
+        "x-amz-decoded-content-length",
+        "x-amz-trailer",
+        "x-amz-content-sha256",
+        "content-length",
+        "x-amz-sdk-checksum-algorithm",
+    }
+)
+
+
+def decoded_headers(headers: Sequence[Tuple[str, str]]) -> List[Tuple[str, str]]:
+    """An aws-chunked request's headers as its decoded payload's: without the headers that
+    describe the chunked body, and ``aws-chunked`` out of ``Content-Encoding``."""
+    out = []
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in _CHUNKED_HEADERS:
+            continue
+        if lowered == "content-encoding":
+            tokens = [t.strip() for t in value.split(",") if t.strip().lower() != "aws-chunked"]
+            if not any(tokens):
+                continue
+            value = ",".join(t for t in tokens if t)
+        out.append((name, value))
+    return out
 
 
 def is_hex_sha256(value: Optional[str]) -> bool:

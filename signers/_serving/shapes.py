@@ -33,6 +33,7 @@ from xml.sax.saxutils import escape
 
 from .._encoding import percent_decode_str
 from .._verification.answers import S3_SERVICES
+from .._verification.sigv4_parse import QUERY_AUTH
 from ..model import Request
 from ..s3_v2 import bucket_from_host
 
@@ -81,25 +82,16 @@ def _x(value: str) -> str:
 
 
 #: Query parameters that are not sub-resources: authentication, GetObject's overrides, ids.
-_NOT_SUB_RESOURCES = frozenset(
-    {
-        "x-amz-algorithm",
-        "x-amz-credential",
-        "x-amz-date",
-        "x-amz-expires",
-        "x-amz-signedheaders",
-        "x-amz-signature",
-        "x-amz-security-token",
-        "x-amz-content-sha256",
-        "x-amz-region-set",
-        "x-amz-user-agent",
-        "x-id",
-        "awsaccesskeyid",
-        "signature",
-        "expires",
-        "versionid",
-    }
-)
+_NOT_SUB_RESOURCES = frozenset(QUERY_AUTH) | {
+    "x-amz-content-sha256",
+    "x-amz-region-set",
+    "x-amz-user-agent",
+    "x-id",
+    "awsaccesskeyid",
+    "signature",
+    "expires",
+    "versionid",
+}
 
 
 #: ListObjects' parameters (a GET of a bucket with only these is a listing).

@@ -13,9 +13,16 @@ import argparse
 from typing import Callable, List, Optional, Tuple
 
 from ..errors import InvalidOption
-from ..serve import VerifyingServer, load_credentials_file
-from ._common import guarded
-from .serve import add_limit_arguments, limits_from_args, schemes_from_args, serve_until_stopped
+from ..serve import load_credentials_file
+from .serve import (
+    Ready,
+    add_limit_arguments,
+    add_virtual_host_suffix,
+    limits_from_args,
+    schemes_from_args,
+    serve_until_stopped,
+    server_command,
+)
 
 __all__ = ["add_arguments", "run"]
 
@@ -49,17 +56,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not check legacy signatures (only for a client no one else can reach)",
     )
+    # --region/--service mean the scope signed for here, the scope answered for in serve's.
     parser.add_argument("--profile", help="credential chain profile for SigV4 (default: as AWS)")
     parser.add_argument("--region", help="SigV4 region (default: the upstream's host, or AWS's)")
     parser.add_argument(
         "--service",
         help="SigV4 signing name for SigV2 requests, e.g. ec2 (default: the upstream's host)",
     )
-    parser.add_argument(
-        "--virtual-host-suffix",
-        metavar="SUFFIX",
-        help="S3's legacy scheme: hosts <bucket>.SUFFIX address <bucket>",
-    )
+    add_virtual_host_suffix(parser)
     add_limit_arguments(parser)
     parser.add_argument("--quiet", action="store_true", help="no log lines")
 
@@ -74,19 +78,8 @@ def _listen(text: str) -> Tuple[str, int]:
     return host, int(port)
 
 
-def run(
-    args: argparse.Namespace, *, ready: Optional[Callable[[VerifyingServer], None]] = None
-) -> int:
+def _proxy(args: argparse.Namespace, ready: Ready) -> int:
     """Serve until interrupted.  ``ready`` (tests) receives the server once it listens."""
-
-    @guarded
-    def proxy(parsed: argparse.Namespace) -> int:
-        return _proxy(parsed, ready)
-
-    return proxy(args)
-
-
-def _proxy(args: argparse.Namespace, ready: Optional[Callable[[VerifyingServer], None]]) -> int:
     from ..proxy import make_proxy, startup_lines
 
     host, port = _listen(args.listen)
@@ -119,3 +112,6 @@ def _proxy(args: argparse.Namespace, ready: Optional[Callable[[VerifyingServer],
     if keys is not None:
         lines.insert(1, f"sigbridge proxy: checks legacy signatures against {len(keys)} key(s)")
     return serve_until_stopped(server, "\n".join(lines), ready)
+
+
+run = server_command(_proxy)

@@ -12,16 +12,10 @@ import argparse
 import sys
 from typing import Any, Callable, Dict, List, Optional
 
+from .. import serve as _server
 from ..errors import InvalidCredentials, InvalidOption
 from ..model import Credentials
 from ..serve import (
-    DEFAULT_BACKLOG,
-    DEFAULT_MAX_BODY,
-    DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_MAX_HEADER_BYTES,
-    DEFAULT_MAX_UPLOAD,
-    DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_TIMEOUT,
     UpstreamSigning,
     VerifyingServer,
     load_credentials_file,
@@ -33,10 +27,12 @@ from ._common import guarded
 __all__ = [
     "add_arguments",
     "add_limit_arguments",
+    "add_virtual_host_suffix",
     "limits_from_args",
     "run",
     "schemes_from_args",
     "serve_until_stopped",
+    "server_command",
     "upstream_signing",
 ]
 
@@ -59,11 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--region", help="the region this endpoint answers for (default: any)")
     parser.add_argument("--service", help="the signing name it answers for (default: any)")
-    parser.add_argument(
-        "--virtual-host-suffix",
-        metavar="SUFFIX",
-        help="S3's legacy scheme: hosts <bucket>.SUFFIX address <bucket> (custom endpoints)",
-    )
+    add_virtual_host_suffix(parser)
     parser.add_argument(
         "--max-skew", type=float, default=900, help="allowed clock skew in seconds (default 900)"
     )
@@ -97,54 +89,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no log lines")
 
 
+#: The limits ``serve`` and ``proxy`` share: (flag, type, default, help).
+_LIMIT_FLAGS = (
+    ("--max-body", int, _server.DEFAULT_MAX_BODY,
+     "largest body held in memory to verify, in bytes (default %(default)s)"),
+    ("--max-upload", int, _server.DEFAULT_MAX_UPLOAD,
+     "largest body streamed, when its signature does not cover it (S3), in bytes "
+     "(default %(default)s)"),
+    ("--max-header-bytes", int, _server.DEFAULT_MAX_HEADER_BYTES,
+     "largest header section accepted, in bytes"),
+    ("--timeout", float, _server.DEFAULT_TIMEOUT,
+     "longest wait for one read or write, and for an idle keep-alive connection, in seconds "
+     "(default %(default)g)"),
+    ("--request-timeout", float, _server.DEFAULT_REQUEST_TIMEOUT,
+     "time allowed to receive a request's head, in seconds; its body gets one more second per "
+     "256 KiB (default %(default)g)"),
+    ("--max-connections", int, _server.DEFAULT_MAX_CONNECTIONS,
+     "connections served at once (one thread each); more are answered 503 at once "
+     "(default %(default)s)"),
+    ("--backlog", int, _server.DEFAULT_BACKLOG,
+     "listen backlog: connections the kernel queues (default %(default)s)"),
+    ("--upstream-timeout", float, _server.DEFAULT_REQUEST_TIMEOUT,
+     "longest wait for the upstream (connect, each read), in seconds"),
+)  # fmt: skip
+
+
 def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
     """The robustness limits ``serve`` and ``proxy`` share."""
-    parser.add_argument(
-        "--max-body",
-        type=int,
-        default=DEFAULT_MAX_BODY,
-        help=f"largest body held in memory to verify, in bytes (default {DEFAULT_MAX_BODY})",
-    )
-    parser.add_argument(
-        "--max-upload",
-        type=int,
-        default=DEFAULT_MAX_UPLOAD,
-        help="largest body streamed, when its signature does not cover it (S3), in bytes "
-        f"(default {DEFAULT_MAX_UPLOAD})",
-    )
-    parser.add_argument(
-        "--max-header-bytes",
-        type=int,
-        default=DEFAULT_MAX_HEADER_BYTES,
-        help="largest header section accepted, in bytes",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=DEFAULT_TIMEOUT,
-        help=f"longest wait for one read or write, and for an idle keep-alive connection, in "
-        f"seconds (default {DEFAULT_TIMEOUT:g})",
-    )
-    parser.add_argument(
-        "--request-timeout",
-        type=float,
-        default=DEFAULT_REQUEST_TIMEOUT,
-        help="time allowed to receive a request's head, in seconds; its body gets one more "
-        f"second per 256 KiB (default {DEFAULT_REQUEST_TIMEOUT:g})",
-    )
-    parser.add_argument(
-        "--max-connections",
-        type=int,
-        default=DEFAULT_MAX_CONNECTIONS,
-        help="connections served at once (one thread each); more are answered 503 at once "
-        f"(default {DEFAULT_MAX_CONNECTIONS})",
-    )
-    parser.add_argument(
-        "--backlog",
-        type=int,
-        default=DEFAULT_BACKLOG,
-        help=f"listen backlog: connections the kernel queues (default {DEFAULT_BACKLOG})",
-    )
+    for flag, kind, default, text in _LIMIT_FLAGS:
+        parser.add_argument(flag, type=kind, default=default, help=text)
+    # (argparse calls, alike each other by shape only)
     parser.add_argument(
         "--upstream-payload",
         choices=("aws-chunked", "unsigned"),
@@ -153,11 +127,14 @@ def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
         "aws-chunked (each chunk signed; default) or unsigned (UNSIGNED-PAYLOAD, for stores "
         "that do not decode aws-chunked)",
     )
+
+
+def add_virtual_host_suffix(parser: argparse.ArgumentParser) -> None:
+    """``--virtual-host-suffix``, which S3's legacy scheme needs on a custom endpoint."""
     parser.add_argument(
-        "--upstream-timeout",
-        type=float,
-        default=DEFAULT_REQUEST_TIMEOUT,
-        help="longest wait for the upstream (connect, each read), in seconds",
+        "--virtual-host-suffix",
+        metavar="SUFFIX",
+        help="S3's legacy scheme: hosts <bucket>.SUFFIX address <bucket> (custom endpoints)",
     )
 
 
@@ -169,19 +146,8 @@ def limits_from_args(args: argparse.Namespace) -> Dict[str, Any]:
         if not getattr(args, name) > 0:
             flag = "--" + name.replace("_", "-")
             raise InvalidOption(f"{flag}: must be positive", field=flag)
-    return {
-        name: getattr(args, name)
-        for name in (
-            "max_body",
-            "max_upload",
-            "max_header_bytes",
-            "timeout",
-            "request_timeout",
-            "max_connections",
-            "backlog",
-            "upstream_timeout",
-        )
-    }
+    names = [flag[2:].replace("-", "_") for flag, _, _, _ in _LIMIT_FLAGS]
+    return {name: getattr(args, name) for name in names}
 
 
 def _serve_credentials(args: argparse.Namespace) -> List[Credentials]:
@@ -208,19 +174,27 @@ def schemes_from_args(text: Optional[str]) -> Optional[List[str]]:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
-def run(
-    args: argparse.Namespace, *, ready: Optional[Callable[[VerifyingServer], None]] = None
-) -> int:
+Ready = Optional[Callable[[VerifyingServer], None]]
+
+
+def server_command(body: Callable[[argparse.Namespace, Ready], int]) -> Callable[..., int]:
+    """A server command's ``run(args, *, ready=None)``: ``body`` guarded (bad input is one line
+    and exit status 2), serving until interrupted; ``ready`` (tests) receives the server once it
+    listens."""
+
+    def run(args: argparse.Namespace, *, ready: Ready = None) -> int:
+        def command(parsed: argparse.Namespace) -> int:
+            return body(parsed, ready)
+
+        command.__name__ = body.__name__.lstrip("_")
+        return guarded(command)(args)
+
+    run.__doc__ = body.__doc__
+    return run
+
+
+def _serve(args: argparse.Namespace, ready: Ready) -> int:
     """Serve until interrupted.  ``ready`` (tests) receives the server once it listens."""
-
-    @guarded
-    def serve(parsed: argparse.Namespace) -> int:
-        return _serve(parsed, ready)
-
-    return serve(args)
-
-
-def _serve(args: argparse.Namespace, ready: Optional[Callable[[VerifyingServer], None]]) -> int:
     _check_port(args)
     limits = limits_from_args(args)
     credentials = _serve_credentials(args)
@@ -282,3 +256,6 @@ def serve_until_stopped(
         server.server_close()
     sys.stdout.flush()
     return 0
+
+
+run = server_command(_serve)

@@ -22,18 +22,13 @@ REGION = "eu-west-2"
 
 #: serve's known differences from AWS: probe -> verdict (none left; kept for the next one).
 KNOWN: Dict[str, str] = {}
-#: serve does not verify browser POST uploads (signers.verify_post is not wired into it).
-POST_PREFIX = "post-v"
-#: serve verifies an aws-chunked upload's seed but does not read its body through
-#: Verified.payload yet: the refusals of bad chunks are accepted (insecure) until it does.
-CHUNKED_PREFIX = "sigv4/chunked-"
 
 
 def _unexpected(found: Dict[str, str]) -> Dict[str, str]:
     out = {}
     for probe_id, text in found.items():
         verdict = text.split(":", 1)[0]
-        if KNOWN.get(probe_id) == verdict or probe_id.startswith((POST_PREFIX, CHUNKED_PREFIX)):
+        if KNOWN.get(probe_id) == verdict:
             continue
         out[probe_id] = text
     return out
@@ -48,6 +43,8 @@ def test_every_s3_probe_passes_against_serve() -> None:
     assert _unexpected(failures(result)) == {}
     ran = [o for o in result.outcomes if o.verdict != "skipped"]
     assert len(ran) >= 80
+    posts = {o.probe.id: o.verdict for o in ran if o.probe.id.startswith("post-v")}
+    assert len(posts) == 12 and set(posts.values()) == {"pass"}
     skipped = {o.probe.id for o in result.outcomes if o.verdict == "skipped"}
     assert skipped <= {"sigv4/host-default-port", "sigv4/wrong-token", "sigv4a/get-object",
                        "sigv4a/tamper-path"}  # fmt: skip
