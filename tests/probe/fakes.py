@@ -92,9 +92,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        # The request ends here, before a byte of the answer leaves: a client that has read the
+        # answer may send its next request before this thread would get back to _handle.
+        self._leave()
         self.end_headers()
         if self.command != "HEAD" and body:
             self.wfile.write(body)
+
+    def _leave(self) -> None:
+        if getattr(self, "_counted", False):
+            self._counted = False
+            with self.server.lock:
+                self.server.in_flight -= 1
 
     def _error(self, status: int, code: str) -> None:
         body = f"<Error><Code>{code}</Code><Message>{code}</Message></Error>".encode()
@@ -105,11 +114,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         with server.lock:
             server.in_flight += 1
             server.most_in_flight = max(server.most_in_flight, server.in_flight)
+        self._counted = True
         try:
             self._serve()
         finally:
-            with server.lock:
-                server.in_flight -= 1
+            self._leave()
 
     def _serve(self) -> None:
         server = self.server
