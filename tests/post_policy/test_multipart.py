@@ -242,6 +242,7 @@ def test_bad_arguments() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_parsing_time_grows_linearly_with_the_file() -> None:
     """The time at 10x the size is about 10x, not 100x (no rescans of the whole body)."""
     import time

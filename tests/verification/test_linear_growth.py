@@ -20,7 +20,7 @@ import pytest
 import signers
 from signers import Credentials, Request
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timing]
 
 AT = dt.datetime(2024, 5, 17, 12, 0, tzinfo=dt.timezone.utc)
 AMZ = "20240517T120000Z"
