@@ -23,7 +23,9 @@ Use it from code::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, List
+from typing import TYPE_CHECKING
+
+from .._package import lazy_exports
 
 __all__ = ["Probe", "ProbeConfig", "ProbeRun", "UsageError", "VERDICTS", "all_probes", "run"]
 
@@ -44,16 +46,4 @@ if TYPE_CHECKING:
     from .runner import ProbeRun, UsageError, run
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'conformance.probe' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
