@@ -41,10 +41,11 @@ from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Set, Tuple
 
 import signers
 import signers.eventstream as _eventstream
-from signers import Credentials, InvalidOption, Request
+from signers import Credentials, Request
 from signers.errors import InvalidEventStream
 
 from .case import (
+    Capability,
     Vector,
     VectorError,
     context_credentials,
@@ -52,6 +53,7 @@ from .case import (
     context_unchecked,
     context_xfail,
     parse_timestamp,
+    read_json,
     read_text,
 )
 from .diff import text_diff
@@ -83,16 +85,12 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
 
-class EventStreamAPI:
+class EventStreamAPI(Capability):
     """The capability ``eventstream``: :mod:`signers.eventstream`'s signing and framing."""
 
     name = "eventstream"
     description = "event streams: signers.eventstream message signatures and framing"
     features = FEATURES
-
-    def __init__(self, **options: Any) -> None:
-        if options:
-            raise InvalidOption(f"eventstream takes no options, got {', '.join(options)}")
 
     string_to_sign = staticmethod(_eventstream.string_to_sign)
     message_signature = staticmethod(_eventstream.message_signature)
@@ -124,13 +122,6 @@ def is_signing_case(path: Path) -> bool:
     except (ValueError, OSError):
         return True
     return isinstance(value, dict) and "messages" in value and "seed_signature" in value
-
-
-def _load_json(path: Path) -> Any:
-    try:
-        return json.loads(read_text(path))
-    except ValueError as exc:
-        raise VectorError(f"{path.name}: not valid JSON ({exc})") from None
 
 
 def _message_time(entry: Mapping[str, Any], where: str) -> Tuple[_dt.datetime, int]:
@@ -174,7 +165,7 @@ def _signing_expected(case: Mapping[str, Any]) -> Dict[str, str]:
 
 def read_signing_case(path: Path, case: str, family: str) -> Vector:
     """The event signing case in ``path``."""
-    data = _load_json(path)
+    data = read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
         raise VectorError(f"{path.name}: expected an object with a 'messages' list")
     if not isinstance(data.get("seed_signature"), str) or not data["messages"]:
@@ -306,7 +297,7 @@ def _read_sdk_go(folder: Path, kind: str, name: str, case: str, family: str) -> 
     if not decoded.is_file():
         raise VectorError(f"decoded/{kind}/{name} is missing")
     text = read_text(decoded)
-    entry = {"message": _load_json(decoded)} if kind == "positive" else {"error": text.strip()}
+    entry = {"message": read_json(decoded)} if kind == "positive" else {"error": text.strip()}
     return _framing_vector(family, case, source, source.read_bytes(), entry)
 
 
@@ -317,7 +308,7 @@ def _expected_json_cases(folder: Path, rel: str, family: str) -> Iterator[Tuple[
         if p.is_file() and p.name != _EXPECTED_JSON and not p.name.startswith(_NOT_CASES)
     }
     try:
-        cases = _load_json(folder / _EXPECTED_JSON)["cases"]
+        cases = read_json(folder / _EXPECTED_JSON)["cases"]
         if not isinstance(cases, dict):
             raise TypeError
     except (VectorError, KeyError, TypeError) as exc:

@@ -44,6 +44,7 @@ import signers
 from signers import Credentials, InvalidOption, Request, _crypto
 
 from .case import (
+    Capability,
     Vector,
     VectorError,
     context_credentials,
@@ -51,7 +52,7 @@ from .case import (
     context_unchecked,
     context_xfail,
     parse_timestamp,
-    read_context,
+    read_json_object,
     read_text,
 )
 from .diff import text_diff
@@ -91,16 +92,12 @@ _ADDED_CONDITIONS = frozenset(
 )
 
 
-class PostPolicyAPI:
+class PostPolicyAPI(Capability):
     """The capability ``post-policy``: the library's presigned POST, and its signing step."""
 
     name = "post-policy"
     description = "browser POST uploads: signers.presign_post, SigV4 and SigV2"
     features = FEATURES
-
-    def __init__(self, **options: Any) -> None:
-        if options:
-            raise InvalidOption(f"post-policy takes no options, got {', '.join(options)}")
 
     presign_post = staticmethod(signers.presign_post)
 
@@ -133,7 +130,7 @@ class PostPolicyAPI:
 
 def read_case(folder: Path, case: str, family: str) -> Vector:
     """The case in ``folder`` (which holds :data:`CASE_FILE`)."""
-    spec = _read_json(folder / CASE_FILE)
+    spec = read_json_object(folder / CASE_FILE)
     sidecar = _sidecar(folder)
     scheme = spec.get("scheme")
     if scheme not in _SCHEMES:
@@ -198,20 +195,10 @@ def read_case(folder: Path, case: str, family: str) -> Vector:
     )
 
 
-def _read_json(path: Path) -> Dict[str, Any]:
-    try:
-        value = json.loads(read_text(path))
-    except ValueError as exc:
-        raise VectorError(f"{path.name}: not valid JSON ({exc})") from None
-    if not isinstance(value, dict):
-        raise VectorError(f"{path.name}: expected a JSON object")
-    return value
-
-
 def _sidecar(folder: Path) -> Dict[str, Any]:
     if not (folder / "context.json").is_file():
         return {}
-    context = read_context(folder / "context.json")
+    context = read_json_object(folder / "context.json")
     unknown = set(context) - _SIDECAR_KEYS
     if unknown:
         raise VectorError(
