@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .. import junit
 from .model import ERROR, PASS, SKIPPED, VERDICTS, Answer, Outcome, Sent
@@ -165,10 +165,14 @@ def _failure_text(outcome: Outcome) -> str:
 
 
 def _sent_text(sent: Sent) -> str:
-    lines = [f"{sent.method} {sent.target} HTTP/1.1"]
-    lines += [f"{name}: {value}" for name, value in sent.headers]
-    if sent.body:
-        lines += ["", _body_text(sent.body)]
+    return _message_text(f"{sent.method} {sent.target} HTTP/1.1", sent.headers, sent.body)
+
+
+def _message_text(first_line: str, headers: Sequence[Tuple[str, str]], body: bytes) -> str:
+    """An HTTP message as text: its first line, its headers, and the start of its body."""
+    lines = [first_line, *(f"{name}: {value}" for name, value in headers)]
+    if body:
+        lines += ["", _body_text(body)]
     return "\n".join(lines)
 
 
@@ -178,11 +182,7 @@ def _body_text(body: bytes) -> str:
 
 
 def _answer_text(answer: Answer) -> str:
-    lines = [f"HTTP {answer.status} {answer.reason}"]
-    lines += [f"{name}: {value}" for name, value in answer.headers]
-    if answer.body:
-        lines += ["", _body_text(answer.body)]
-    return "\n".join(lines)
+    return _message_text(f"HTTP {answer.status} {answer.reason}", answer.headers, answer.body)
 
 
 _CSS = """
