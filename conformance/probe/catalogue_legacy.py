@@ -18,7 +18,7 @@ from signers import Credentials, Request
 
 from .catalogue_s3 import BODY, S3_ERRORS, WRONG_SECRET, _list_target
 from .context import UNKNOWN_ACCESS_KEY, Context, query_replace, replace_header
-from .model import ACCEPT, REFUSE, Probe, Sent
+from .model import Probe, Sent, Table
 
 __all__ = ["PROBES", "S3_V2"]
 
@@ -137,16 +137,8 @@ _OBJ = frozenset({"s3", "bucket"})
 _SDNM = ("SignatureDoesNotMatch",)
 
 
-def _a(id: str, summary: str, build: Callable[[Context], Sent]) -> Probe:
-    return Probe(id, ACCEPT, summary, build, S3_V2, requires=_OBJ)
-
-
-def _r(
-    id: str, summary: str, build: Callable[[Context], Sent], codes: Tuple[str, ...], status: int
-) -> Probe:
-    needs = _OBJ if "@service" not in id else frozenset({"s3"})
-    return Probe(id, REFUSE, summary, build, S3_ERRORS, codes, status, requires=needs)
-
+_TABLE = Table(_OBJ, S3_V2, S3_ERRORS, service_requires=frozenset({"s3"}))
+_a, _r = _TABLE.accept, _TABLE.refuse
 
 PROBES: List[Probe] = [
     _a("s3-v2/get-object", "GET an object", v2_get),

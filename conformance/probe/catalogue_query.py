@@ -15,8 +15,15 @@ from typing import Callable, List, Sequence, Tuple
 from signers import Credentials, Request
 
 from .catalogue_s3 import WRONG_SECRET
-from .context import UNKNOWN_ACCESS_KEY, Context, replace_header
-from .model import ACCEPT, LENIENT, REFUSE, NotApplicable, Probe, Sent
+from .context import (
+    UNKNOWN_ACCESS_KEY,
+    Context,
+    authorization,
+    flip_last,
+    replace_header,
+    with_authorization,
+)
+from .model import LENIENT, NotApplicable, Probe, Sent, Table
 
 __all__ = ["PROBES", "QUERY_ERRORS", "SIGV2"]
 
@@ -46,13 +53,6 @@ def _replace(sent: Sent, **changes: object) -> Sent:
     return dataclasses.replace(sent, **changes)  # type: ignore[arg-type]
 
 
-def _authorization(sent: Sent) -> str:
-    for name, value in sent.headers:
-        if name.lower() == "authorization":
-            return value
-    raise NotApplicable("the signed request has no Authorization header")
-
-
 def post_form(ctx: Context) -> Sent:
     return ctx.sent(ctx.sign("sigv4", _form(ctx)))
 
@@ -63,8 +63,7 @@ def get_query(ctx: Context) -> Sent:
 
 def no_spaces(ctx: Context) -> Sent:
     sent = ctx.sent(ctx.sign("sigv4", _form(ctx)))
-    value = _authorization(sent).replace(", ", ",")
-    return _replace(sent, headers=tuple(replace_header(sent.headers, "Authorization", value)))
+    return with_authorization(sent, authorization(sent).replace(", ", ","))
 
 
 def extra_unsigned(ctx: Context) -> Sent:
@@ -123,9 +122,7 @@ def tamper_method(ctx: Context) -> Sent:
 
 def tamper_signature(ctx: Context) -> Sent:
     sent = ctx.sent(ctx.sign("sigv4", _form(ctx)))
-    value = _authorization(sent)
-    value = value[:-1] + ("0" if value[-1] != "0" else "1")
-    return _replace(sent, headers=tuple(replace_header(sent.headers, "Authorization", value)))
+    return with_authorization(sent, flip_last(authorization(sent)))
 
 
 def credentials(scheme: str, kind: str) -> Callable[[Context], Sent]:
@@ -195,23 +192,8 @@ _SKEW = ("SignatureDoesNotMatch", "RequestTimeTooSkewed", "RequestExpired")
 _EXPIRED = ("AccessDenied", "SignatureDoesNotMatch")
 
 
-def _a(id: str, summary: str, build: Callable[[Context], Sent], source: str = SIGV4_QUERY) -> Probe:
-    return Probe(id, ACCEPT, summary, build, source, requires=_Q)
-
-
-def _r(
-    id: str,
-    summary: str,
-    build: Callable[[Context], Sent],
-    codes: Tuple[str, ...],
-    status: int,
-    *req: str,
-    if_accepted: str = "insecure",
-) -> Probe:
-    return Probe(
-        id, REFUSE, summary, build, QUERY_ERRORS, codes, status, if_accepted, _Q | frozenset(req)
-    )
-
+_TABLE = Table(_Q, SIGV4_QUERY, QUERY_ERRORS)
+_a, _r = _TABLE.accept, _TABLE.refuse
 
 PROBES: List[Probe] = [
     _a("sigv4/post-form", "the call as a form POST", post_form),
@@ -238,7 +220,7 @@ PROBES: List[Probe] = [
     _r("sigv4/unknown-key", "an access key the server does not know",
        credentials("sigv4", "unknown"), _TOKEN, 403),
     _r("sigv4/unexpected-token", "a session token no one issued, signed",
-       credentials("sigv4", "token"), _TOKEN, 403, "no-session-token"),
+       credentials("sigv4", "token"), _TOKEN, 403, QUERY_ERRORS, "no-session-token"),
     _r("anonymous/post-form", "no signature at all", anonymous, ("MissingAuthenticationToken",),
        403),
     _r("sigv4/skewed-past", "signed 20 minutes ago", skewed, _SKEW, 403),

@@ -17,8 +17,16 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 from signers import UNSIGNED_PAYLOAD, Credentials, Request
 
 from . import craft
-from .context import UNKNOWN_ACCESS_KEY, Context, query_replace, replace_header
-from .model import ACCEPT, LENIENT, REFUSE, NotApplicable, Probe, Sent
+from .context import (
+    UNKNOWN_ACCESS_KEY,
+    Context,
+    authorization,
+    flip_last,
+    query_replace,
+    replace_header,
+    with_authorization,
+)
+from .model import ACCEPT, LENIENT, NotApplicable, Probe, Sent, Table
 
 __all__ = ["PROBES", "BODY", "WRONG_SECRET", "S3_ERRORS"]
 
@@ -77,25 +85,10 @@ def _list_target(ctx: Context, prefix: str) -> str:
     return ctx.bucket_path() + "?max-keys=5&prefix=" + craft.encode_key(prefix, safe="")
 
 
-def _authorization(sent: Sent) -> str:
-    for name, value in sent.headers:
-        if name.lower() == "authorization":
-            return value
-    raise NotApplicable("the signed request has no Authorization header")
-
-
-def _with_authorization(sent: Sent, value: str) -> Sent:
-    return _replace(sent, headers=tuple(replace_header(sent.headers, "Authorization", value)))
-
-
 def _replace(sent: Sent, **changes: object) -> Sent:
     import dataclasses
 
     return dataclasses.replace(sent, **changes)  # type: ignore[arg-type]
-
-
-def _flip_last(text: str) -> str:
-    return text[:-1] + ("0" if text[-1:] != "0" else "1")
 
 
 def _key_probe(
@@ -192,7 +185,7 @@ def reserved_in_query(ctx: Context) -> Sent:
 
 def authorization_no_spaces(ctx: Context) -> Sent:
     sent = ctx.sent(ctx.sign("sigv4", _get_seed(ctx)))
-    return _with_authorization(sent, _authorization(sent).replace(", ", ","))
+    return with_authorization(sent, authorization(sent).replace(", ", ","))
 
 
 def signed_range(ctx: Context) -> Sent:
@@ -283,7 +276,7 @@ def tamper_body_and_hash(ctx: Context) -> Sent:
 
 def tamper_signature(ctx: Context) -> Sent:
     sent = ctx.sent(ctx.sign("sigv4", _get_seed(ctx)))
-    return _with_authorization(sent, _flip_last(_authorization(sent)))
+    return with_authorization(sent, flip_last(authorization(sent)))
 
 
 def unsigned_amz_header(ctx: Context) -> Sent:
@@ -308,8 +301,8 @@ def missing_date(ctx: Context) -> Sent:
 
 def malformed_authorization(ctx: Context) -> Sent:
     sent = ctx.sent(ctx.sign("sigv4", _get_seed(ctx)))
-    parts = [p for p in _authorization(sent).split(", ") if not p.startswith("SignedHeaders=")]
-    return _with_authorization(sent, ", ".join(parts))
+    parts = [p for p in authorization(sent).split(", ") if not p.startswith("SignedHeaders=")]
+    return with_authorization(sent, ", ".join(parts))
 
 
 def _wrong_secret() -> Callable[[Context], Credentials]:
@@ -438,23 +431,8 @@ _S3 = frozenset({"s3"})
 _OBJ = frozenset({"s3", "bucket"})
 
 
-def _a(id: str, summary: str, build: Callable[[Context], Sent], source: str, *req: str) -> Probe:
-    return Probe(id, ACCEPT, summary, build, source, requires=_OBJ | frozenset(req))
-
-
-def _r(
-    id: str,
-    summary: str,
-    build: Callable[[Context], Sent],
-    codes: Tuple[str, ...],
-    status: int,
-    source: str,
-    *req: str,
-    if_accepted: str = "insecure",
-) -> Probe:
-    needs = (_OBJ if "@service" not in id else _S3) | frozenset(req)
-    return Probe(id, REFUSE, summary, build, source, codes, status, if_accepted, needs)
-
+_TABLE = Table(_OBJ, service_requires=_S3)
+_a, _r = _TABLE.accept, _TABLE.refuse
 
 _NFC = unicodedata.normalize("NFC", "caf\u00e9-nfc.txt")
 _NFD = unicodedata.normalize("NFD", "caf\u00e9-nfd.txt")

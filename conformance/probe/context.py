@@ -7,6 +7,7 @@ registered with the run's :class:`~.wire.Redactor`, so that no report shows it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import threading
 from dataclasses import dataclass, field
@@ -337,6 +338,25 @@ def _set_pair(pairs: Sequence[Pair], name: str, value: Optional[str], *, fold: b
 def replace_header(headers: Sequence[Pair], name: str, value: Optional[str]) -> List[Pair]:
     """``headers`` with every ``name`` header set to ``value`` (dropped when ``None``)."""
     return _set_pair(headers, name, value, fold=True)
+
+
+def authorization(sent: Sent) -> str:
+    """The ``Authorization`` header a signed request carries."""
+    for name, value in sent.headers:
+        if name.lower() == "authorization":
+            return value
+    raise NotApplicable("the signed request has no Authorization header")
+
+
+def with_authorization(sent: Sent, value: str) -> Sent:
+    """``sent`` with its ``Authorization`` header changed to ``value`` (after signing)."""
+    headers = tuple(replace_header(sent.headers, "Authorization", value))
+    return dataclasses.replace(sent, headers=headers)
+
+
+def flip_last(text: str) -> str:
+    """``text`` with its last character changed (a signature one digit off)."""
+    return text[:-1] + ("0" if text[-1:] != "0" else "1")
 
 
 def query_replace(target: str, name: str, value: Optional[str]) -> str:

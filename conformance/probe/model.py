@@ -23,6 +23,7 @@ __all__ = [
     "SKIPPED",
     "VERDICTS",
     "Probe",
+    "Table",
     "Sent",
     "Answer",
     "Outcome",
@@ -143,6 +144,47 @@ class Probe:
         if self.kind == ACCEPT:
             return "accepted (2xx)"
         return f"{self.status} {' or '.join(self.codes)}"
+
+
+@dataclass(frozen=True)
+class Table:
+    """What the probes of one catalogue's table share: what they require, and where AWS documents
+    the behaviour when a row names no source.  A probe whose id holds ``@service`` (a credential
+    refused before any bucket is looked at) requires ``service_requires`` instead, when given."""
+
+    requires: FrozenSet[str]
+    accept_source: str = ""
+    refuse_source: str = ""
+    service_requires: Optional[FrozenSet[str]] = None
+
+    def accept(
+        self, id: str, summary: str, build: Builder, source: str = "", *requires: str
+    ) -> Probe:
+        """A probe of a request AWS accepts."""
+        needs = self._requires(id, requires)
+        return Probe(id, ACCEPT, summary, build, source or self.accept_source, requires=needs)
+
+    def refuse(
+        self,
+        id: str,
+        summary: str,
+        build: Builder,
+        codes: Tuple[str, ...],
+        status: int,
+        source: str = "",
+        *requires: str,
+        if_accepted: str = INSECURE,
+    ) -> Probe:
+        """A probe of a request AWS refuses with one of ``codes`` and ``status``."""
+        source = source or self.refuse_source
+        needs = self._requires(id, requires)
+        return Probe(id, REFUSE, summary, build, source, codes, status, if_accepted, needs)
+
+    def _requires(self, id: str, more: Tuple[str, ...]) -> FrozenSet[str]:
+        base = self.requires
+        if self.service_requires is not None and "@service" in id:
+            base = self.service_requires
+        return base | frozenset(more)
 
 
 @dataclass
