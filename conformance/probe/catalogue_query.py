@@ -21,6 +21,7 @@ from .context import (
     authorization,
     flip_last,
     replace_header,
+    signed,
     with_authorization,
 )
 from .model import LENIENT, NotApplicable, Probe, Sent, Table
@@ -53,12 +54,11 @@ def _replace(sent: Sent, **changes: object) -> Sent:
     return dataclasses.replace(sent, **changes)  # type: ignore[arg-type]
 
 
-def post_form(ctx: Context) -> Sent:
-    return ctx.sent(ctx.sign("sigv4", _form(ctx)))
-
-
-def get_query(ctx: Context) -> Sent:
-    return ctx.sent(ctx.sign("sigv4", _get(ctx)))
+post_form = signed("sigv4", _form)
+get_query = signed("sigv4", _get)
+presigned_get = signed("sigv4-query", _get, expires=900)
+sigv2_get = signed("sigv2", _get)
+sigv2_post = signed("sigv2", _form)
 
 
 def no_spaces(ctx: Context) -> Sent:
@@ -81,10 +81,6 @@ def expect_continue(ctx: Context) -> Sent:
     return ctx.crafted("POST", "/", ctx.craft_header("POST", "/", headers, body=body), body=body)
 
 
-def presigned_get(ctx: Context) -> Sent:
-    return ctx.sent(ctx.sign("sigv4-query", _get(ctx), expires=900))
-
-
 def presigned_before_midnight(ctx: Context) -> Sent:
     now = ctx.now()
     at = now.replace(hour=0, minute=0, second=0) - _dt.timedelta(seconds=10)
@@ -92,14 +88,6 @@ def presigned_before_midnight(ctx: Context) -> Sent:
     target = "/?" + _params(ctx)
     crafted = ctx.craft_presign("GET", target, at=at, expires=str(lifetime))
     return ctx.crafted("GET", "/?" + crafted.query, crafted)
-
-
-def sigv2_get(ctx: Context) -> Sent:
-    return ctx.sent(ctx.sign("sigv2", _get(ctx)))
-
-
-def sigv2_post(ctx: Context) -> Sent:
-    return ctx.sent(ctx.sign("sigv2", _form(ctx)))
 
 
 def tamper_body(ctx: Context) -> Sent:

@@ -17,7 +17,7 @@ import signers
 from signers import Credentials, Request, SignedRequest
 
 from . import craft
-from .model import NotApplicable, Sent, SetupFailed
+from .model import Builder, NotApplicable, Sent, SetupFailed
 from .wire import Endpoint, Redactor
 
 __all__ = ["ProbeConfig", "Context", "QueryOperation", "QUERY_OPERATIONS", "S3_SERVICES"]
@@ -338,6 +338,15 @@ def _set_pair(pairs: Sequence[Pair], name: str, value: Optional[str], *, fold: b
 def replace_header(headers: Sequence[Pair], name: str, value: Optional[str]) -> List[Pair]:
     """``headers`` with every ``name`` header set to ``value`` (dropped when ``None``)."""
     return _set_pair(headers, name, value, fold=True)
+
+
+def signed(scheme: str, request: Callable[[Context], Request], **options: Any) -> Builder:
+    """A probe's builder: ``request`` signed by ``scheme`` with ``options``, sent as signed."""
+
+    def build(ctx: Context) -> Sent:
+        return ctx.sent(ctx.sign(scheme, request(ctx), **options))
+
+    return build
 
 
 def authorization(sent: Sent) -> str:
