@@ -20,15 +20,8 @@ from ._package import lazy_exports
 __all__ = ["Job", "Result", "Run", "Vector", "VectorError", "load_vectors", "plan", "run", "scan"]
 
 _LAZY = {
-    "Job": ".runner",
-    "Result": ".runner",
-    "Run": ".runner",
-    "plan": ".runner",
-    "run": ".runner",
-    "Vector": ".vectors",
-    "VectorError": ".vectors",
-    "load_vectors": ".vectors",
-    "scan": ".vectors",
+    ".runner": ("Job", "Result", "Run", "plan", "run"),
+    ".vectors": ("Vector", "VectorError", "load_vectors", "scan"),
 }
 
 if TYPE_CHECKING:

@@ -11,16 +11,17 @@ It imports nothing from the harness: both packages import it from their ``__init
 from __future__ import annotations
 
 import argparse
-from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Tuple
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Sequence, Tuple
 
 __all__ = ["Command", "lazy_exports"]
 
 
 def lazy_exports(
-    package: str, lazy: Mapping[str, str], namespace: Dict[str, Any]
+    package: str, modules: Mapping[str, Sequence[str]], namespace: Dict[str, Any]
 ) -> Tuple[Callable[[str], Any], Callable[[], List[str]]]:
-    """The ``__getattr__`` and ``__dir__`` of ``package``, whose names ``lazy`` maps to the
-    (relative) module defining each; a loaded name is kept in the package's ``namespace``."""
+    """The ``__getattr__`` and ``__dir__`` of ``package``, whose ``modules`` (relative names)
+    define the names listed; a loaded name is kept in the package's ``namespace``."""
+    lazy = {name: module for module, names in modules.items() for name in names}
 
     def __getattr__(name: str) -> Any:
         module = lazy.get(name)

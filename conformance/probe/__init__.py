@@ -30,13 +30,10 @@ from .._package import lazy_exports
 __all__ = ["Probe", "ProbeConfig", "ProbeRun", "UsageError", "VERDICTS", "all_probes", "run"]
 
 _LAZY = {
-    "Probe": ".model",
-    "VERDICTS": ".model",
-    "ProbeConfig": ".context",
-    "ProbeRun": ".runner",
-    "UsageError": ".runner",
-    "run": ".runner",
-    "all_probes": ".catalogue",
+    ".model": ("Probe", "VERDICTS"),
+    ".context": ("ProbeConfig",),
+    ".runner": ("ProbeRun", "UsageError", "run"),
+    ".catalogue": ("all_probes",),
 }
 
 if TYPE_CHECKING:
