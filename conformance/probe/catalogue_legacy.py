@@ -16,6 +16,7 @@ from typing import Callable, List, Sequence, Tuple
 
 from signers import Credentials, Request
 
+from .builders import signed
 from .catalogue_s3 import BODY, S3_ERRORS, WRONG_SECRET, _list_target
 from .context import UNKNOWN_ACCESS_KEY, Context, query_replace, replace_header
 from .model import Probe, Sent, Table
@@ -37,8 +38,7 @@ def _put(ctx: Context, name: str, headers: Sequence[Pair]) -> Tuple[str, Request
     return key, ctx.request("PUT", ctx.object_path(key), headers, BODY)
 
 
-def v2_get(ctx: Context) -> Sent:
-    return ctx.sent(ctx.sign("s3-v2", _seed_request(ctx)))
+v2_get = signed("s3-v2", _seed_request)
 
 
 def v2_put(ctx: Context) -> Sent:
@@ -68,8 +68,7 @@ def v2_amz_date(ctx: Context) -> Sent:
     return ctx.sent(ctx.sign("s3-v2", request))
 
 
-def v2_presigned_get(ctx: Context) -> Sent:
-    return ctx.sent(ctx.sign("s3-v2-query", _seed_request(ctx), expires=900))
+v2_presigned_get = signed("s3-v2-query", _seed_request, expires=900)
 
 
 def v2_presigned_override(ctx: Context) -> Sent:

@@ -14,16 +14,9 @@ from typing import Callable, List, Sequence, Tuple
 
 from signers import Credentials, Request
 
+from .builders import authorization, flip_last, signed, with_authorization
 from .catalogue_s3 import WRONG_SECRET
-from .context import (
-    UNKNOWN_ACCESS_KEY,
-    Context,
-    authorization,
-    flip_last,
-    replace_header,
-    signed,
-    with_authorization,
-)
+from .context import UNKNOWN_ACCESS_KEY, Context, replace_header
 from .model import LENIENT, NotApplicable, Probe, Sent, Table
 
 __all__ = ["PROBES", "QUERY_ERRORS", "SIGV2"]

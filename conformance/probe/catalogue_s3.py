@@ -17,15 +17,8 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 from signers import UNSIGNED_PAYLOAD, Credentials, Request
 
 from . import craft
-from .context import (
-    UNKNOWN_ACCESS_KEY,
-    Context,
-    authorization,
-    flip_last,
-    query_replace,
-    replace_header,
-    with_authorization,
-)
+from .builders import authorization, flip_last, signed, with_authorization
+from .context import UNKNOWN_ACCESS_KEY, Context, query_replace, replace_header
 from .model import ACCEPT, LENIENT, NotApplicable, Probe, Sent, Table
 
 __all__ = ["PROBES", "BODY", "WRONG_SECRET", "S3_ERRORS"]
@@ -110,8 +103,7 @@ def _header_probe(headers: Sequence[Pair]) -> Callable[[Context], Sent]:
 # -- accept: the ordinary requests ---------------------------------------------------------------
 
 
-def get_object(ctx: Context) -> Sent:
-    return ctx.sent(ctx.sign("sigv4", _get_seed(ctx)))
+get_object = signed("sigv4", _get_seed)
 
 
 def head_object(ctx: Context) -> Sent:
@@ -197,8 +189,7 @@ def checksum_header(ctx: Context) -> Sent:
     return _signed_put(ctx, "checksum.txt", [("x-amz-checksum-crc32", crc)])
 
 
-def presigned_get(ctx: Context) -> Sent:
-    return ctx.sent(ctx.sign("sigv4-query", _get_seed(ctx), expires=900))
+presigned_get = signed("sigv4-query", _get_seed, expires=900)
 
 
 def _presigned_put(ctx: Context, name: str, headers: Sequence[Pair]) -> Sent:

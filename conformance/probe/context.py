@@ -7,7 +7,6 @@ registered with the run's :class:`~.wire.Redactor`, so that no report shows it.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import threading
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ import signers
 from signers import Credentials, Request, SignedRequest
 
 from . import craft
-from .model import Builder, NotApplicable, Sent, SetupFailed
+from .model import NotApplicable, Sent, SetupFailed
 from .wire import Endpoint, Redactor
 
 __all__ = ["ProbeConfig", "Context", "QueryOperation", "QUERY_OPERATIONS", "S3_SERVICES"]
@@ -338,34 +337,6 @@ def _set_pair(pairs: Sequence[Pair], name: str, value: Optional[str], *, fold: b
 def replace_header(headers: Sequence[Pair], name: str, value: Optional[str]) -> List[Pair]:
     """``headers`` with every ``name`` header set to ``value`` (dropped when ``None``)."""
     return _set_pair(headers, name, value, fold=True)
-
-
-def signed(scheme: str, request: Callable[[Context], Request], **options: Any) -> Builder:
-    """A probe's builder: ``request`` signed by ``scheme`` with ``options``, sent as signed."""
-
-    def build(ctx: Context) -> Sent:
-        return ctx.sent(ctx.sign(scheme, request(ctx), **options))
-
-    return build
-
-
-def authorization(sent: Sent) -> str:
-    """The ``Authorization`` header a signed request carries."""
-    for name, value in sent.headers:
-        if name.lower() == "authorization":
-            return value
-    raise NotApplicable("the signed request has no Authorization header")
-
-
-def with_authorization(sent: Sent, value: str) -> Sent:
-    """``sent`` with its ``Authorization`` header changed to ``value`` (after signing)."""
-    headers = tuple(replace_header(sent.headers, "Authorization", value))
-    return dataclasses.replace(sent, headers=headers)
-
-
-def flip_last(text: str) -> str:
-    """``text`` with its last character changed (a signature one digit off)."""
-    return text[:-1] + ("0" if text[-1:] != "0" else "1")
 
 
 def query_replace(target: str, name: str, value: Optional[str]) -> str:

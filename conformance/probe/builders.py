@@ -1,0 +1,43 @@
+"""What the catalogues build probes from: a request signed and sent as it is, and the changes
+made to a signed request after signing (its ``Authorization`` header, a signature one digit off).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable
+
+from signers import Request
+
+from .context import Context, replace_header
+from .model import Builder, NotApplicable, Sent
+
+__all__ = ["signed", "authorization", "with_authorization", "flip_last"]
+
+
+def signed(scheme: str, request: Callable[[Context], Request], **options: Any) -> Builder:
+    """A probe's builder: ``request`` signed by ``scheme`` with ``options``, sent as signed."""
+
+    def build(ctx: Context) -> Sent:
+        return ctx.sent(ctx.sign(scheme, request(ctx), **options))
+
+    return build
+
+
+def authorization(sent: Sent) -> str:
+    """The ``Authorization`` header a signed request carries."""
+    for name, value in sent.headers:
+        if name.lower() == "authorization":
+            return value
+    raise NotApplicable("the signed request has no Authorization header")
+
+
+def with_authorization(sent: Sent, value: str) -> Sent:
+    """``sent`` with its ``Authorization`` header changed to ``value`` (after signing)."""
+    headers = tuple(replace_header(sent.headers, "Authorization", value))
+    return dataclasses.replace(sent, headers=headers)
+
+
+def flip_last(text: str) -> str:
+    """``text`` with its last character changed (a signature one digit off)."""
+    return text[:-1] + ("0" if text[-1:] != "0" else "1")
