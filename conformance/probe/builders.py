@@ -12,7 +12,13 @@ from signers import Request
 from .context import Context, replace_header
 from .model import Builder, NotApplicable, Sent
 
-__all__ = ["signed", "authorization", "with_authorization", "flip_last"]
+__all__ = [
+    "signed",
+    "presigned_for_another_key",
+    "authorization",
+    "with_authorization",
+    "flip_last",
+]
 
 
 def signed(scheme: str, request: Callable[[Context], Request], **options: Any) -> Builder:
@@ -20,6 +26,19 @@ def signed(scheme: str, request: Callable[[Context], Request], **options: Any) -
 
     def build(ctx: Context) -> Sent:
         return ctx.sent(ctx.sign(scheme, request(ctx), **options))
+
+    return build
+
+
+def presigned_for_another_key(scheme: str, request: Callable[[Context], Request]) -> Builder:
+    """A builder: ``request`` (a GET of the seed object) presigned by ``scheme``, its query sent
+    with the path of another seed object."""
+
+    def build(ctx: Context) -> Sent:
+        other, _ = ctx.seed("seed-2.txt")
+        presigned = ctx.sign(scheme, request(ctx), expires=900)
+        query = presigned.request.target.partition("?")[2]
+        return ctx.sent(presigned, target=f"{ctx.object_path(other)}?{query}")
 
     return build
 

@@ -16,7 +16,7 @@ from typing import Callable, List, Sequence, Tuple
 
 from signers import Credentials, Request
 
-from .builders import signed
+from .builders import presigned_for_another_key, signed
 from .catalogue_s3 import BODY, S3_ERRORS, WRONG_SECRET, _list_target
 from .context import UNKNOWN_ACCESS_KEY, Context, query_replace, replace_header
 from .model import Probe, Sent, Table
@@ -118,11 +118,7 @@ def v2_presign_expired(ctx: Context) -> Sent:
     return ctx.sent(ctx.sign("s3-v2-query", _seed_request(ctx), at=at, expires=60))
 
 
-def v2_presign_tamper_path(ctx: Context) -> Sent:
-    other, _ = ctx.seed("seed-2.txt")
-    signed = ctx.sign("s3-v2-query", _seed_request(ctx), expires=900)
-    query = signed.request.target.partition("?")[2]
-    return ctx.sent(signed, target=f"{ctx.object_path(other)}?{query}")
+v2_presign_tamper_path = presigned_for_another_key("s3-v2-query", _seed_request)
 
 
 def v2_presign_tamper_expires(ctx: Context) -> Sent:

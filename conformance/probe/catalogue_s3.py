@@ -17,7 +17,13 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 from signers import UNSIGNED_PAYLOAD, Credentials, Request
 
 from . import craft
-from .builders import authorization, flip_last, signed, with_authorization
+from .builders import (
+    authorization,
+    flip_last,
+    presigned_for_another_key,
+    signed,
+    with_authorization,
+)
 from .context import UNKNOWN_ACCESS_KEY, Context, query_replace, replace_header
 from .model import ACCEPT, LENIENT, NotApplicable, Probe, Sent, Table
 
@@ -398,11 +404,7 @@ def presign_tamper_expires(ctx: Context) -> Sent:
     return ctx.sent(signed, target=query_replace(signed.request.target, "X-Amz-Expires", "1800"))
 
 
-def presign_tamper_path(ctx: Context) -> Sent:
-    other, _ = ctx.seed("seed-2.txt")
-    signed = ctx.sign("sigv4-query", _get_seed(ctx), expires=900)
-    query = signed.request.target.partition("?")[2]
-    return ctx.sent(signed, target=f"{ctx.object_path(other)}?{query}")
+presign_tamper_path = presigned_for_another_key("sigv4-query", _get_seed)
 
 
 def presign_added_override(ctx: Context) -> Sent:
