@@ -10,7 +10,7 @@ from typing import Any, Callable
 from signers import Request
 
 from .context import Context, replace_header
-from .model import Builder, NotApplicable, Sent
+from .model import Builder, NotApplicable, Sent, header_value
 
 __all__ = [
     "signed",
@@ -45,10 +45,10 @@ def presigned_for_another_key(scheme: str, request: Callable[[Context], Request]
 
 def authorization(sent: Sent) -> str:
     """The ``Authorization`` header a signed request carries."""
-    for name, value in sent.headers:
-        if name.lower() == "authorization":
-            return value
-    raise NotApplicable("the signed request has no Authorization header")
+    value = header_value(sent.headers, "authorization")
+    if value is None:
+        raise NotApplicable("the signed request has no Authorization header")
+    return value
 
 
 def with_authorization(sent: Sent, value: str) -> Sent:

@@ -9,7 +9,7 @@ documented -- plus one function that builds the request (:class:`Sent`) from a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, FrozenSet, List, Optional, Tuple
+from typing import Callable, FrozenSet, List, Optional, Sequence, Tuple
 
 __all__ = [
     "ACCEPT",
@@ -29,6 +29,7 @@ __all__ = [
     "Outcome",
     "NotApplicable",
     "SetupFailed",
+    "header_value",
 ]
 
 #: A correctly signed request that AWS accepts: a compatible server must accept it too.
@@ -60,6 +61,16 @@ class NotApplicable(Exception):
 
 class SetupFailed(Exception):
     """Raised by a probe's builder: what it builds on (a seed object) could not be made."""
+
+
+# Like signers.Request.header, over bare pairs: the probe's messages are not signers Requests.
+def header_value(headers: Sequence[Tuple[str, str]], name: str) -> Optional[str]:
+    """The first value of header ``name`` (case-insensitive) in ``headers``, or ``None``."""
+    key = name.lower()
+    for n, v in headers:
+        if n.lower() == key:
+            return v
+    return None
 
 
 @dataclass(frozen=True)
@@ -99,11 +110,7 @@ class Answer:
     string_to_sign: Optional[str] = None
 
     def header(self, name: str) -> Optional[str]:
-        key = name.lower()
-        for n, v in self.headers:
-            if n.lower() == key:
-                return v
-        return None
+        return header_value(self.headers, name)
 
 
 #: What builds a probe's request: a function of the run's
