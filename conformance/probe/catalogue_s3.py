@@ -16,14 +16,8 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 from signers import UNSIGNED_PAYLOAD, Credentials, Request
 
-from . import craft
-from .builders import (
-    authorization,
-    flip_last,
-    presigned_for_another_key,
-    signed,
-    with_authorization,
-)
+from . import builders, craft
+from .builders import authorization, flip_last, with_authorization
 from .context import UNKNOWN_ACCESS_KEY, Context, query_replace, replace_header
 from .model import ACCEPT, LENIENT, NotApplicable, Probe, Sent, Table
 
@@ -109,7 +103,7 @@ def _header_probe(headers: Sequence[Pair]) -> Callable[[Context], Sent]:
 # -- accept: the ordinary requests ---------------------------------------------------------------
 
 
-get_object = signed("sigv4", _get_seed)
+get_object = builders.signed("sigv4", _get_seed)
 
 
 def head_object(ctx: Context) -> Sent:
@@ -195,7 +189,7 @@ def checksum_header(ctx: Context) -> Sent:
     return _signed_put(ctx, "checksum.txt", [("x-amz-checksum-crc32", crc)])
 
 
-presigned_get = signed("sigv4-query", _get_seed, expires=900)
+presigned_get = builders.signed("sigv4-query", _get_seed, expires=900)
 
 
 def _presigned_put(ctx: Context, name: str, headers: Sequence[Pair]) -> Sent:
@@ -285,7 +279,7 @@ def host_not_signed(ctx: Context) -> Sent:
     key, _ = ctx.seed()
     target = ctx.object_path(key)
     signed = ["x-amz-content-sha256", "x-amz-date"]
-    if ctx.credentials.token is not None:
+    if ctx.config.credentials.token is not None:
         signed.append("x-amz-security-token")
     return ctx.crafted("GET", target, ctx.craft_header("GET", target, [], signed=signed))
 
@@ -303,7 +297,9 @@ def malformed_authorization(ctx: Context) -> Sent:
 
 
 def _wrong_secret() -> Callable[[Context], Credentials]:
-    return lambda ctx: Credentials(ctx.credentials.access_key, WRONG_SECRET, ctx.credentials.token)
+    return lambda ctx: Credentials(
+        ctx.config.credentials.access_key, WRONG_SECRET, ctx.config.credentials.token
+    )
 
 
 def _unknown_key() -> Callable[[Context], Credentials]:
@@ -330,17 +326,21 @@ def _anonymous(level: str) -> Callable[[Context], Sent]:
 
 
 def unexpected_token(ctx: Context) -> Sent:
-    if ctx.credentials.token is not None:
+    if ctx.config.credentials.token is not None:
         raise NotApplicable("the credentials carry a session token")
-    credentials = Credentials(ctx.credentials.access_key, ctx.credentials.secret_key, "probe-token")
+    credentials = Credentials(
+        ctx.config.credentials.access_key, ctx.config.credentials.secret_key, "probe-token"
+    )
     return ctx.sent(ctx.sign("sigv4", _get_seed(ctx), credentials=credentials))
 
 
 def wrong_token(ctx: Context) -> Sent:
-    token = ctx.credentials.token
+    token = ctx.config.credentials.token
     if token is None:
         raise NotApplicable("needs session credentials (--session-token)")
-    credentials = Credentials(ctx.credentials.access_key, ctx.credentials.secret_key, token[::-1])
+    credentials = Credentials(
+        ctx.config.credentials.access_key, ctx.config.credentials.secret_key, token[::-1]
+    )
     ctx.secret(token[::-1])
     return ctx.sent(ctx.sign("sigv4", _get_seed(ctx), credentials=credentials))
 
@@ -404,7 +404,7 @@ def presign_tamper_expires(ctx: Context) -> Sent:
     return ctx.sent(signed, target=query_replace(signed.request.target, "X-Amz-Expires", "1800"))
 
 
-presign_tamper_path = presigned_for_another_key("sigv4-query", _get_seed)
+presign_tamper_path = builders.presigned_for_another_key("sigv4-query", _get_seed)
 
 
 def presign_added_override(ctx: Context) -> Sent:
