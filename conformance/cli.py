@@ -32,6 +32,7 @@ class _Usage(Exception):
     """Bad usage: reported on one line, exit status 2."""
 
 
+# argparse declarations: alike other commands' only in shape (kept; no option is shared).
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the harness's options to ``parser`` (its own, or a ``sigbridge`` subcommand's)."""
     parser.add_argument(

@@ -50,6 +50,7 @@ def _crc32(data: bytes) -> str:
     return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode("ascii")
 
 
+# Keyword options defaulting to None: like PostPolicyAPI.sign_policy's in shape only (kept).
 def _signed(
     ctx: Context,
     name: str,
