@@ -66,7 +66,7 @@ def _signed(
     signer = ctx.signer("sigv4", unsigned_headers=["content-length"])
     request = Request("PUT", ctx.url(ctx.object_path(key)), [("Content-Type", "text/plain")])
     stream = signer.sign_stream(
-        request, ctx.config.credentials, chunked_body() if data is None else data, at or ctx.now(),
+        request, ctx.credentials, chunked_body() if data is None else data, at or ctx.now(),
         mode=mode, checksum=checksum, chunk_size=CHUNK_SIZE,
     )  # fmt: skip
     ctx.secret(stream.seed_signature)

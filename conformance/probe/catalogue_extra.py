@@ -63,12 +63,12 @@ def _post(
     key = ctx.key(name)
     post = signers.presign_post(
         ctx.url(ctx.bucket_path() + "/"),
-        ctx.config.credentials,
+        ctx.credentials,
         key=key,
         expires=expires,
         at=ctx.now() + at_offset,
         version=version,
-        region=ctx.config.region if version == 4 else None,
+        region=ctx.region if version == 4 else None,
         bucket=ctx.bucket,
     )
     fields = dict(post.fields)

@@ -101,7 +101,7 @@ def v2_credentials(kind: str, level: str) -> Callable[[Context], Sent]:
         if kind == "unknown":
             credentials = Credentials(UNKNOWN_ACCESS_KEY, WRONG_SECRET)
         else:
-            creds = ctx.config.credentials
+            creds = ctx.credentials
             credentials = Credentials(creds.access_key, WRONG_SECRET, creds.token)
         target = _list_target(ctx, ctx.run_prefix) if level == "bucket" else "/"
         return ctx.sent(ctx.sign("s3-v2", ctx.request("GET", target), credentials=credentials))

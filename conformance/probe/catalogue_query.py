@@ -108,7 +108,7 @@ def tamper_signature(ctx: Context) -> Sent:
 
 def credentials(scheme: str, kind: str) -> Callable[[Context], Sent]:
     def build(ctx: Context) -> Sent:
-        creds = ctx.config.credentials
+        creds = ctx.credentials
         if kind == "unknown":
             using = Credentials(UNKNOWN_ACCESS_KEY, WRONG_SECRET)
         elif kind == "wrong":

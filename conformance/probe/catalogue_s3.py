@@ -279,7 +279,7 @@ def host_not_signed(ctx: Context) -> Sent:
     key, _ = ctx.seed()
     target = ctx.object_path(key)
     signed = ["x-amz-content-sha256", "x-amz-date"]
-    if ctx.config.credentials.token is not None:
+    if ctx.credentials.token is not None:
         signed.append("x-amz-security-token")
     return ctx.crafted("GET", target, ctx.craft_header("GET", target, [], signed=signed))
 
@@ -297,9 +297,7 @@ def malformed_authorization(ctx: Context) -> Sent:
 
 
 def _wrong_secret() -> Callable[[Context], Credentials]:
-    return lambda ctx: Credentials(
-        ctx.config.credentials.access_key, WRONG_SECRET, ctx.config.credentials.token
-    )
+    return lambda ctx: Credentials(ctx.credentials.access_key, WRONG_SECRET, ctx.credentials.token)
 
 
 def _unknown_key() -> Callable[[Context], Credentials]:
@@ -326,21 +324,17 @@ def _anonymous(level: str) -> Callable[[Context], Sent]:
 
 
 def unexpected_token(ctx: Context) -> Sent:
-    if ctx.config.credentials.token is not None:
+    if ctx.credentials.token is not None:
         raise NotApplicable("the credentials carry a session token")
-    credentials = Credentials(
-        ctx.config.credentials.access_key, ctx.config.credentials.secret_key, "probe-token"
-    )
+    credentials = Credentials(ctx.credentials.access_key, ctx.credentials.secret_key, "probe-token")
     return ctx.sent(ctx.sign("sigv4", _get_seed(ctx), credentials=credentials))
 
 
 def wrong_token(ctx: Context) -> Sent:
-    token = ctx.config.credentials.token
+    token = ctx.credentials.token
     if token is None:
         raise NotApplicable("needs session credentials (--session-token)")
-    credentials = Credentials(
-        ctx.config.credentials.access_key, ctx.config.credentials.secret_key, token[::-1]
-    )
+    credentials = Credentials(ctx.credentials.access_key, ctx.credentials.secret_key, token[::-1])
     ctx.secret(token[::-1])
     return ctx.sent(ctx.sign("sigv4", _get_seed(ctx), credentials=credentials))
 

@@ -107,23 +107,34 @@ class Context:
 
     # -- basics ----------------------------------------------------------------------------------
 
+    # Shortcuts to the run's settings (alike other classes' forwarding properties only in shape).
+    @property
+    def credentials(self) -> Credentials:
+        return self.config.credentials
+
+    @property
+    def region(self) -> str:
+        return self.config.region
+
+    @property
+    def service(self) -> str:
+        return self.config.service
+
     def now(self) -> _dt.datetime:
         """The server's time as best known (the local clock corrected by the server's Date)."""
         now = _dt.datetime.now(_dt.timezone.utc) + self.clock_offset
         return now.replace(microsecond=0)
 
     def other_region(self) -> str:
-        return "eu-west-3" if self.config.region != "eu-west-3" else "ap-south-1"
+        return "eu-west-3" if self.region != "eu-west-3" else "ap-south-1"
 
     def other_service(self) -> str:
-        return "sqs" if self.config.service != "sqs" else "sns"
+        return "sqs" if self.service != "sqs" else "sns"
 
     def operation(self) -> QueryOperation:
-        found = QUERY_OPERATIONS.get(self.config.service)
+        found = QUERY_OPERATIONS.get(self.service)
         if found is None:
-            raise NotApplicable(
-                f"no harmless operation is known for service {self.config.service!r}"
-            )
+            raise NotApplicable(f"no harmless operation is known for service {self.service!r}")
         return found
 
     # -- addressing ------------------------------------------------------------------------------
@@ -181,12 +192,12 @@ class Context:
         """``signers.get_signer(scheme, ...)`` with this endpoint's scope (SigV4 family) and S3
         preset where they apply."""
         if scheme in ("sigv4", "sigv4-query"):
-            options.setdefault("region", self.config.region)
-            options.setdefault("service", self.config.service)
+            options.setdefault("region", self.region)
+            options.setdefault("service", self.service)
             options.setdefault("s3", self.config.s3)
         elif scheme in ("sigv4a", "sigv4a-query"):
-            options.setdefault("region_set", self.config.region)
-            options.setdefault("service", self.config.service)
+            options.setdefault("region_set", self.region)
+            options.setdefault("service", self.service)
             options.setdefault("s3", self.config.s3)
         elif scheme in ("s3-v2", "s3-v2-query"):
             options.setdefault("addressing", "path")
@@ -202,7 +213,7 @@ class Context:
         **options: Any,
     ) -> SignedRequest:
         signed: SignedRequest = self.signer(scheme, **options).sign(
-            request, credentials or self.config.credentials, at=at or self.now()
+            request, credentials or self.credentials, at=at or self.now()
         )
         self.secret(signed.artifacts.signature)
         return signed
@@ -239,10 +250,10 @@ class Context:
         """``sign`` with this endpoint's region, service, S3-ness, credentials and clock unless
         ``kw`` names others; the signature is registered as a secret."""
         path, _, query = target.partition("?")
-        kw.setdefault("region", self.config.region)
-        kw.setdefault("service", self.config.service)
+        kw.setdefault("region", self.region)
+        kw.setdefault("service", self.service)
         kw.setdefault("s3", self.config.s3)
-        credentials = kw.pop("credentials", self.config.credentials)
+        credentials = kw.pop("credentials", self.credentials)
         at = kw.pop("at", None) or self.now()
         crafted = sign(method, path, query, headers, credentials, at, **kw)
         self.secret(crafted.signature)

@@ -157,11 +157,11 @@ def features_of(ctx: Context) -> frozenset:  # type: ignore[type-arg]
     """What this endpoint and installation offer, as the probes' ``requires`` name them."""
     found = set(ctx.config.features)
     found.add("s3" if ctx.config.s3 else "query-api")
-    if not ctx.config.s3 and ctx.config.service not in QUERY_OPERATIONS:
+    if not ctx.config.s3 and ctx.service not in QUERY_OPERATIONS:
         found.discard("query-api")
     if ctx.bucket is not None:
         found.add("bucket")
-    found.add("session-token" if ctx.config.credentials.token else "no-session-token")
+    found.add("session-token" if ctx.credentials.token else "no-session-token")
     if ctx.endpoint.default_port:
         found.add("default-port")
     try:
@@ -189,10 +189,10 @@ def _signed_send(ctx: Context, method: str, target: str, body: bytes = b"") -> A
 def _create_bucket(ctx: Context, log: Log) -> bool:
     """Create the bucket; ``True`` when this run created it (and so removes it)."""
     body = b""
-    if ctx.config.region != "us-east-1":
+    if ctx.region != "us-east-1":
         body = (
             '<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
-            f"<LocationConstraint>{ctx.config.region}</LocationConstraint></CreateBucketConfiguration>"
+            f"<LocationConstraint>{ctx.region}</LocationConstraint></CreateBucketConfiguration>"
         ).encode("ascii")
     try:
         answer = _signed_send(ctx, "PUT", ctx.bucket_path(), body)
@@ -451,8 +451,8 @@ def run(
         say("warning: " + ctx.redactor(note))
     return ProbeRun(
         endpoint=ctx.endpoint.base,
-        region=ctx.config.region,
-        service=ctx.config.service,
+        region=ctx.region,
+        service=ctx.service,
         bucket=ctx.bucket,
         run_prefix=ctx.run_prefix,
         outcomes=outcomes,
