@@ -13,20 +13,15 @@ from :mod:`conformance.cli` without loading the harness.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, List
+from typing import TYPE_CHECKING
+
+from ._package import lazy_exports
 
 __all__ = ["Job", "Result", "Run", "Vector", "VectorError", "load_vectors", "plan", "run", "scan"]
 
 _LAZY = {
-    "Job": ".runner",
-    "Result": ".runner",
-    "Run": ".runner",
-    "plan": ".runner",
-    "run": ".runner",
-    "Vector": ".vectors",
-    "VectorError": ".vectors",
-    "load_vectors": ".vectors",
-    "scan": ".vectors",
+    ".runner": ("Job", "Result", "Run", "plan", "run"),
+    ".vectors": ("Vector", "VectorError", "load_vectors", "scan"),
 }
 
 if TYPE_CHECKING:
@@ -34,16 +29,4 @@ if TYPE_CHECKING:
     from .vectors import Vector, VectorError, load_vectors, scan
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'conformance' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

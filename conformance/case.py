@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, Mapping, Optional, Set, Tuple
 
-from signers import Credentials, Request
+from signers import Credentials, InvalidOption, Request
 
-__all__ = ["STAGES", "KINDS", "LOCATIONS", "Vector", "VectorError"]
+__all__ = ["STAGES", "KINDS", "LOCATIONS", "Capability", "Vector", "VectorError"]
 
 #: Stages in the order they are compared; the first one that differs is reported.
 STAGES = ("canonical-request", "string-to-sign", "signature", "authorization", "signed-request")
@@ -29,6 +29,19 @@ REQUEST = "request.txt"
 
 class VectorError(ValueError):
     """A vectors root or a case on disk that cannot be read; the message names the file."""
+
+
+class Capability:
+    """A library feature the harness runs like a signer (:func:`conformance.runner.capabilities`):
+    its name, one-line description and the features it covers; built without options."""
+
+    name = ""
+    description = ""
+    features: FrozenSet[str] = frozenset()
+
+    def __init__(self, **options: Any) -> None:
+        if options:
+            raise InvalidOption(f"{self.name} takes no options, got {', '.join(options)}")
 
 
 @dataclass(frozen=True)
@@ -98,14 +111,20 @@ def read_text(path: Path) -> str:
 # -- the aws-c-auth folder format --------------------------------------------------------------
 
 
-def read_context(path: Path) -> Dict[str, Any]:
+def read_json(path: Path) -> Any:
+    """The JSON document in ``path``; an error naming the file when it is not JSON."""
     try:
-        context = json.loads(read_text(path))
+        return json.loads(read_text(path))
     except ValueError as exc:
-        raise VectorError(f"{CONTEXT}: not valid JSON ({exc})") from None
-    if not isinstance(context, dict):
-        raise VectorError(f"{CONTEXT}: expected a JSON object")
-    return context
+        raise VectorError(f"{path.name}: not valid JSON ({exc})") from None
+
+
+def read_json_object(path: Path) -> Dict[str, Any]:
+    """The JSON object in ``path`` (``context.json``, a POST case's ``case.json``)."""
+    value = read_json(path)
+    if not isinstance(value, dict):
+        raise VectorError(f"{path.name}: expected a JSON object")
+    return value
 
 
 def context_str(context: Mapping[str, Any], key: str) -> str:

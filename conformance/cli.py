@@ -16,8 +16,11 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Dict, List, Sequence
 
+from ._package import Command
+
 if TYPE_CHECKING:
-    from .runner import Job
+    from .runner import Job, Run
+    from .vectors import Catalog
 
 __all__ = ["add_arguments", "run", "command", "HELP", "DESCRIPTION"]
 
@@ -29,6 +32,7 @@ class _Usage(Exception):
     """Bad usage: reported on one line, exit status 2."""
 
 
+# argparse declarations: alike other commands' only in shape (kept; no option is shared).
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the harness's options to ``parser`` (its own, or a ``sigbridge`` subcommand's)."""
     parser.add_argument(
@@ -108,8 +112,7 @@ def _run(args: argparse.Namespace) -> int:
 
     import signers
 
-    from . import report
-    from .runner import capabilities, plan, registered_signers, select
+    from .runner import capabilities, plan, registered_signers
     from .runner import run as run_jobs
     from .vectors import default_root, scan
 
@@ -118,25 +121,74 @@ def _run(args: argparse.Namespace) -> int:
     if not catalog.vectors and not catalog.problems:
         raise _Usage(f"--vectors: no vectors found in {str(root)!r}")
     if getattr(args, "signer", None):
-        from .external import run_command
-
-        return run_command(args, catalog, str(root))
+        try:
+            return _run_external(args, catalog, str(root))
+        except _Usage as exc:
+            raise _Usage(f"--signer: {exc}") from None
     jobs = plan(catalog, registered_signers() + capabilities())
-    schemes = _resolve_schemes(args.scheme, jobs)
+    chosen = _choose(jobs, _resolve_schemes(args.scheme, jobs), args.case)
+    if args.list_cases:
+        return _list(chosen)
+    result = run_jobs(chosen, root=str(root), load_errors=signers.load_errors())
+    return _report(args, result)
+
+
+def _run_external(args: argparse.Namespace, catalog: Catalog, root: str) -> int:
+    """``--signer COMMAND``: the same selection and reports, the program signing each case."""
+    from .external import ExternalSigner, SignerError, describe_hello, external_jobs, run_external
+    from .runner import Run
+
+    try:
+        signer = ExternalSigner(args.signer, timeout=args.signer_timeout)
+        hello = signer.start()
+    except (SignerError, ValueError) as exc:
+        raise _Usage(str(exc)) from None
+    try:
+        jobs = external_jobs(catalog, hello)
+        unknown = [s for s in args.scheme if s not in hello.schemes]
+        if unknown:
+            declared = ", ".join(hello.schemes)
+            raise _Usage(f"--scheme {unknown[0]!r}: the signer declares {declared}")
+        chosen = _choose(jobs, args.scheme, args.case)
+        if args.list_cases:
+            return _list(chosen)
+        result = Run([run_external(signer, job) for job in chosen], {}, root)
+    finally:
+        signer.close()
+    if signer.restarts:
+        print(
+            f"conformance: note: the signer was restarted {signer.restarts} time(s)",
+            file=sys.stderr,
+        )
+    return _report(args, result, heading=describe_hello(hello, signer.argv))
+
+
+def _choose(jobs: Sequence[Job], schemes: Sequence[str], cases: Sequence[str]) -> List[Job]:
+    """The jobs of ``schemes`` matching ``cases``; a pattern that matches nothing is an error."""
+    from .runner import select
+
     chosen = select(jobs, schemes=schemes)
-    for pattern in args.case:
+    for pattern in cases:
         if not select(chosen, cases=[pattern]):
             raise _Usage(f"--case {pattern!r} matches no case")
-    chosen = select(chosen, cases=args.case)
+    return select(chosen, cases=cases)
 
-    if args.list_cases:
-        for job in chosen:
-            state = "run" if job.skip is None and job.problem is None else "skip"
-            why = job.skip or job.problem or ""
-            print(f"{job.id}\t{state}" + (f"\t{why}" if why else ""))
-        return 0
 
-    result = run_jobs(chosen, root=str(root), load_errors=signers.load_errors())
+def _list(chosen: Sequence[Job]) -> int:
+    """``--list``: one line a job, whether it would run or be skipped and why."""
+    for job in chosen:
+        state = "run" if job.skip is None and job.problem is None else "skip"
+        why = job.skip or job.problem or ""
+        print(f"{job.id}\t{state}" + (f"\t{why}" if why else ""))
+    return 0
+
+
+def _report(args: argparse.Namespace, result: Run, heading: str = "") -> int:
+    """Write the JUnit XML, print the table (under ``heading``) or JSON; the exit status."""
+    from pathlib import Path
+
+    from . import report
+
     if args.junit_xml:
         try:
             Path(args.junit_xml).write_bytes(report.junit_xml(result))
@@ -145,6 +197,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print(report.to_json(result))
     else:
+        if heading:
+            print(heading)
         print(report.table(result, verbose=args.verbose > 0))
     return 0 if result.ok else 1
 
@@ -167,20 +221,5 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
 
-class _Command:
-    """``sigbridge conformance``: what the entry point hands the command line."""
-
-    help = HELP
-    description = DESCRIPTION
-
-    @staticmethod
-    def add_arguments(parser: argparse.ArgumentParser) -> None:
-        add_arguments(parser)
-
-    @staticmethod
-    def run(args: argparse.Namespace) -> int:
-        return run(args)
-
-
 #: The plug-in command (entry point ``conformance`` of the group ``sigbridge.commands``).
-command = _Command()
+command = Command(HELP, DESCRIPTION, add_arguments, run)

@@ -41,19 +41,11 @@ from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Set, Tuple
 
 import signers
 import signers.eventstream as _eventstream
-from signers import Credentials, InvalidOption, Request
+from signers import Credentials, Request
 from signers.errors import InvalidEventStream
 
-from .case import (
-    Vector,
-    VectorError,
-    context_credentials,
-    context_str,
-    context_unchecked,
-    context_xfail,
-    parse_timestamp,
-    read_text,
-)
+from . import case as _case
+from .case import Capability, Vector, VectorError
 from .diff import text_diff
 
 __all__ = [
@@ -83,16 +75,12 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
 
-class EventStreamAPI:
+class EventStreamAPI(Capability):
     """The capability ``eventstream``: :mod:`signers.eventstream`'s signing and framing."""
 
     name = "eventstream"
     description = "event streams: signers.eventstream message signatures and framing"
     features = FEATURES
-
-    def __init__(self, **options: Any) -> None:
-        if options:
-            raise InvalidOption(f"eventstream takes no options, got {', '.join(options)}")
 
     string_to_sign = staticmethod(_eventstream.string_to_sign)
     message_signature = staticmethod(_eventstream.message_signature)
@@ -120,17 +108,10 @@ def is_signing_case(path: Path) -> bool:
     """Whether ``path`` (a ``.json`` file outside any case folder) is an event signing case; a
     file that is not valid JSON is taken as one, so that its reader reports it."""
     try:
-        value = json.loads(read_text(path))
+        value = json.loads(_case.read_text(path))
     except (ValueError, OSError):
         return True
     return isinstance(value, dict) and "messages" in value and "seed_signature" in value
-
-
-def _load_json(path: Path) -> Any:
-    try:
-        return json.loads(read_text(path))
-    except ValueError as exc:
-        raise VectorError(f"{path.name}: not valid JSON ({exc})") from None
 
 
 def _message_time(entry: Mapping[str, Any], where: str) -> Tuple[_dt.datetime, int]:
@@ -143,7 +124,7 @@ def _message_time(entry: Mapping[str, Any], where: str) -> Tuple[_dt.datetime, i
     value = entry.get("timestamp")
     if not isinstance(value, str):
         raise VectorError(f"{where}: 'timestamp' or 'epoch_nanoseconds' is missing")
-    at = parse_timestamp(value, f"{where} timestamp")
+    at = _case.parse_timestamp(value, f"{where} timestamp")
     return at, int((at - _EPOCH).total_seconds()) * 1000
 
 
@@ -174,17 +155,17 @@ def _signing_expected(case: Mapping[str, Any]) -> Dict[str, str]:
 
 def read_signing_case(path: Path, case: str, family: str) -> Vector:
     """The event signing case in ``path``."""
-    data = _load_json(path)
+    data = _case.read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
         raise VectorError(f"{path.name}: expected an object with a 'messages' list")
     if not isinstance(data.get("seed_signature"), str) or not data["messages"]:
         raise VectorError(f"{path.name}: 'seed_signature' and at least one message are needed")
     for key in ("region", "service"):
-        if not context_str(data, key):
+        if not _case.context_str(data, key):
             raise VectorError(f"{path.name}: {key!r} is missing")
-    credentials = context_credentials(data, path.name) if "credentials" in data else None
+    credentials = _case.context_credentials(data, path.name) if "credentials" in data else None
     expected = _signing_expected(data)
-    unchecked = context_unchecked(data, lambda s: bool(_SIGNING_STAGE.fullmatch(s)))
+    unchecked = _case.context_unchecked(data, lambda s: bool(_SIGNING_STAGE.fullmatch(s)))
     initial = data.get("initial_request")
     request: Optional[Request] = None
     if initial is not None:
@@ -193,7 +174,7 @@ def read_signing_case(path: Path, case: str, family: str) -> Vector:
             request = Request(str(initial["method"]), str(initial["url"]), headers)
         except (KeyError, TypeError, ValueError) as exc:
             raise VectorError(f"{path.name}: 'initial_request' is not a request ({exc})") from None
-        time = parse_timestamp(str(initial.get("timestamp")), "initial_request timestamp")
+        time = _case.parse_timestamp(str(initial.get("timestamp")), "initial_request timestamp")
     else:
         time = _message_time(data["messages"][0], "messages[0]")[0]
     return _vector(
@@ -235,8 +216,8 @@ def _vector(
         requires=frozenset(requires | {f"{family}:{LOCATION}"}),
         source=source,
         format=kind,
-        xfail=context_xfail(context, LOCATION),
-        description=context_str(context, "description"),
+        xfail=_case.context_xfail(context, LOCATION),
+        description=_case.context_str(context, "description"),
         kind=kind,
         **fields,
     )
@@ -305,8 +286,8 @@ def _read_sdk_go(folder: Path, kind: str, name: str, case: str, family: str) -> 
     decoded = folder / "decoded" / kind / name
     if not decoded.is_file():
         raise VectorError(f"decoded/{kind}/{name} is missing")
-    text = read_text(decoded)
-    entry = {"message": _load_json(decoded)} if kind == "positive" else {"error": text.strip()}
+    text = _case.read_text(decoded)
+    entry = {"message": _case.read_json(decoded)} if kind == "positive" else {"error": text.strip()}
     return _framing_vector(family, case, source, source.read_bytes(), entry)
 
 
@@ -317,7 +298,7 @@ def _expected_json_cases(folder: Path, rel: str, family: str) -> Iterator[Tuple[
         if p.is_file() and p.name != _EXPECTED_JSON and not p.name.startswith(_NOT_CASES)
     }
     try:
-        cases = _load_json(folder / _EXPECTED_JSON)["cases"]
+        cases = _case.read_json(folder / _EXPECTED_JSON)["cases"]
         if not isinstance(cases, dict):
             raise TypeError
     except (VectorError, KeyError, TypeError) as exc:

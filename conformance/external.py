@@ -67,6 +67,7 @@ __all__ = [
     "not_carried",
     "external_jobs",
     "run_external",
+    "describe_hello",
 ]
 
 PROTOCOL = "sigbridge-signer"
@@ -502,60 +503,3 @@ def describe_hello(hello: Hello, argv: Sequence[str]) -> str:
     version = f" {hello.version}" if hello.version else ""
     schemes = ", ".join(hello.schemes)
     return f"signer: {hello.name}{version} (external: {' '.join(argv)}; schemes {schemes})"
-
-
-# -- the command ----------------------------------------------------------------------------------
-
-
-def run_command(args: Any, catalog: Catalog, root: str) -> int:
-    """``sigbridge conformance --signer COMMAND``: select, run, report; the exit status."""
-    import sys
-
-    from . import report
-    from .runner import Run, select
-
-    def usage(message: str) -> int:
-        print(f"conformance: error: --signer: {message}", file=sys.stderr)
-        return 2
-
-    try:
-        signer = ExternalSigner(args.signer, timeout=args.signer_timeout)
-        hello = signer.start()
-    except (SignerError, ValueError) as exc:
-        return usage(str(exc))
-    try:
-        jobs = external_jobs(catalog, hello)
-        unknown = [s for s in args.scheme if s not in hello.schemes]
-        if unknown:
-            return usage(f"--scheme {unknown[0]!r}: the signer declares {', '.join(hello.schemes)}")
-        chosen = select(jobs, schemes=args.scheme)
-        for pattern in args.case:
-            if not select(chosen, cases=[pattern]):
-                return usage(f"--case {pattern!r} matches no case")
-        chosen = select(chosen, cases=args.case)
-        if args.list_cases:
-            for job in chosen:
-                state = "run" if job.skip is None and job.problem is None else "skip"
-                why = job.skip or job.problem or ""
-                print(f"{job.id}\t{state}" + (f"\t{why}" if why else ""))
-            return 0
-        result = Run([run_external(signer, job) for job in chosen], {}, root)
-    finally:
-        signer.close()
-    if signer.restarts:
-        print(
-            f"conformance: note: the signer was restarted {signer.restarts} time(s)",
-            file=sys.stderr,
-        )
-    if args.junit_xml:
-        try:
-            with open(args.junit_xml, "wb") as handle:
-                handle.write(report.junit_xml(result))
-        except OSError as exc:
-            return usage(f"--junit-xml: cannot write {args.junit_xml!r}: {exc.strerror}")
-    if args.json:
-        print(report.to_json(result))
-    else:
-        print(describe_hello(hello, signer.argv))
-        print(report.table(result, verbose=args.verbose > 0))
-    return 0 if result.ok else 1

@@ -26,9 +26,9 @@ The case's key is the policy's: ``["starts-with", "$key", P]`` is presigned as `
 (the only prefix :func:`~signers.presign_post` signs), ``{"key": K}`` as ``K``.
 
 :class:`PostPolicyAPI` is what the harness runs a case with (the capability ``post-policy``):
-``presign_post`` is the library's, and ``sign_policy`` applies the library's signing step
-(:mod:`signers._crypto`, as ``presign_post`` composes it) to a given policy, which the POST module
-does not expose as a function of its own.
+``presign_post`` is the library's, and ``sign_policy`` signs a given policy independently of the
+library (the POST module exposes no signing step of its own): HMAC-SHA1 in base64 (SigV2), or the
+SigV4 key chain of :func:`conformance.probe.craft.signature`.
 """
 
 from __future__ import annotations
@@ -36,14 +36,17 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as _dt
+import hashlib
+import hmac
 import json
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import signers
-from signers import Credentials, InvalidOption, Request, _crypto
+from signers import Credentials, InvalidOption, Request
 
 from .case import (
+    Capability,
     Vector,
     VectorError,
     context_credentials,
@@ -51,10 +54,11 @@ from .case import (
     context_unchecked,
     context_xfail,
     parse_timestamp,
-    read_context,
+    read_json_object,
     read_text,
 )
 from .diff import text_diff
+from .probe.craft import signature
 
 __all__ = [
     "CASE_FILE",
@@ -91,16 +95,12 @@ _ADDED_CONDITIONS = frozenset(
 )
 
 
-class PostPolicyAPI:
+class PostPolicyAPI(Capability):
     """The capability ``post-policy``: the library's presigned POST, and its signing step."""
 
     name = "post-policy"
     description = "browser POST uploads: signers.presign_post, SigV4 and SigV2"
     features = FEATURES
-
-    def __init__(self, **options: Any) -> None:
-        if options:
-            raise InvalidOption(f"post-policy takes no options, got {', '.join(options)}")
 
     presign_post = staticmethod(signers.presign_post)
 
@@ -120,12 +120,13 @@ class PostPolicyAPI:
     ) -> str:
         """The form's signature of ``string_to_sign``: SigV4 (``date`` YYYYMMDD, ``region``)
         or SigV2 (``version=2``)."""
-        message = string_to_sign.encode("utf-8")
         if version == 2:
-            return _crypto.hmac_base64(credentials.secret_key, "sha1", message)
+            secret = credentials.secret_key.encode("utf-8")
+            digest = hmac.new(secret, string_to_sign.encode("utf-8"), hashlib.sha1).digest()
+            return base64.b64encode(digest).decode("ascii")
         if date is None or region is None:
             raise InvalidOption("sign_policy: SigV4 needs date= and region=")
-        return _crypto.signing_key(credentials.secret_key, date, region, "s3").hexdigest(message)
+        return signature(credentials.secret_key, date, region, "s3", string_to_sign)
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -133,7 +134,7 @@ class PostPolicyAPI:
 
 def read_case(folder: Path, case: str, family: str) -> Vector:
     """The case in ``folder`` (which holds :data:`CASE_FILE`)."""
-    spec = _read_json(folder / CASE_FILE)
+    spec = read_json_object(folder / CASE_FILE)
     sidecar = _sidecar(folder)
     scheme = spec.get("scheme")
     if scheme not in _SCHEMES:
@@ -198,20 +199,10 @@ def read_case(folder: Path, case: str, family: str) -> Vector:
     )
 
 
-def _read_json(path: Path) -> Dict[str, Any]:
-    try:
-        value = json.loads(read_text(path))
-    except ValueError as exc:
-        raise VectorError(f"{path.name}: not valid JSON ({exc})") from None
-    if not isinstance(value, dict):
-        raise VectorError(f"{path.name}: expected a JSON object")
-    return value
-
-
 def _sidecar(folder: Path) -> Dict[str, Any]:
     if not (folder / "context.json").is_file():
         return {}
-    context = read_context(folder / "context.json")
+    context = read_json_object(folder / "context.json")
     unknown = set(context) - _SIDECAR_KEYS
     if unknown:
         raise VectorError(

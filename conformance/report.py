@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from collections import Counter
 from typing import Any, Dict, List
 
+from . import junit
 from .runner import FAILED, PASSED, SKIPPED, STATUSES, XFAILED, XPASSED, Result, Run
 
 __all__ = ["counts", "table", "to_json", "junit_xml"]
@@ -108,68 +108,37 @@ def junit_xml(run: Run) -> bytes:
     ``skipped`` (as pytest writes them); plug-ins that failed to load are listed as skipped cases
     of a ``plug-ins`` suite (a note, as in the table: the other signers still ran).
     """
-    root = ET.Element("testsuites", name="sigbridge-conformance")
-    all_tests = all_failures = all_skipped = 0
-    groups = run.by_scheme()
-    for scheme, results in groups.items():
-        tally = counts(results)
-        failures = tally[FAILED] + tally[XPASSED]
-        skipped = tally[SKIPPED] + tally[XFAILED]
-        suite = ET.SubElement(
-            root,
-            "testsuite",
-            name=scheme,
-            tests=str(len(results)),
-            failures=str(failures),
-            errors="0",
-            skipped=str(skipped),
-            time=f"{sum(r.duration for r in results):.6f}",
-        )
-        all_tests += len(results)
-        all_failures += failures
-        all_skipped += skipped
-        for result in results:
-            name = result.id.split("::", 1)[1] if "::" in result.id else result.id
-            case = ET.SubElement(
-                suite,
-                "testcase",
-                classname=f"conformance.{scheme}",
-                name=name,
-                time=f"{result.duration:.6f}",
-            )
-            if result.status == FAILED:
-                failure = ET.SubElement(
-                    case, "failure", message=result.message, type=result.stage or "failure"
-                )
-                failure.text = result.diff or result.message
-            elif result.status == XPASSED:
-                ET.SubElement(case, "failure", message=result.message, type="xpass")
-            elif result.status == XFAILED:
-                ET.SubElement(case, "skipped", message=result.message, type="xfail")
-            elif result.status == SKIPPED:
-                ET.SubElement(case, "skipped", message=result.message)
-            else:
-                assert result.status == PASSED
+    suites = [
+        junit.Suite(scheme, [_junit_case(scheme, r) for r in results], timed=True)
+        for scheme, results in run.by_scheme().items()
+    ]
     if run.load_errors:
         # Not failures: a broken plug-in is a note, and the others ran (skipped, "not run").
-        n = len(run.load_errors)
-        suite = ET.SubElement(
-            root,
-            "testsuite",
-            name="plug-ins",
-            tests=str(n),
-            failures="0",
-            errors="0",
-            skipped=str(n),
-        )
-        for name, reason in sorted(run.load_errors.items()):
-            case = ET.SubElement(suite, "testcase", classname="conformance.plug-ins", name=name)
-            ET.SubElement(case, "skipped", message=f"failed to load: {reason}", type="load-error")
-        all_tests += n
-        all_skipped += n
-    root.set("tests", str(all_tests))
-    root.set("failures", str(all_failures))
-    root.set("errors", "0")
-    root.set("skipped", str(all_skipped))
-    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return data
+        notes = [
+            junit.Case(
+                "conformance.plug-ins",
+                name,
+                outcome="skipped",
+                message=f"failed to load: {reason}",
+                type="load-error",
+            )
+            for name, reason in sorted(run.load_errors.items())
+        ]
+        suites.append(junit.Suite("plug-ins", notes))
+    return junit.document("sigbridge-conformance", suites)
+
+
+def _junit_case(scheme: str, result: Result) -> junit.Case:
+    name = result.id.split("::", 1)[1] if "::" in result.id else result.id
+    case = junit.Case(f"conformance.{scheme}", name, result.duration, message=result.message)
+    if result.status == FAILED:
+        text = result.diff or result.message
+        return case._replace(outcome="failure", type=result.stage or "failure", text=text)
+    if result.status == XPASSED:
+        return case._replace(outcome="failure", type="xpass")
+    if result.status == XFAILED:
+        return case._replace(outcome="skipped", type="xfail")
+    if result.status == SKIPPED:
+        return case._replace(outcome="skipped")
+    assert result.status == PASSED
+    return case

@@ -170,7 +170,8 @@ def _check(factory: Callable[..., Any], vector: Vector) -> Tuple[Optional[str], 
         if stage == "signed-request":
             want, got = parse_http(expected), parse_http(render_signed(signed))
             if randomized is not None:
-                problem = _check_embedded_signatures(*randomized, vector, signed, want, got)
+                signatures = (_embedded_signature(want), _embedded_signature(got))
+                problem = _check_signatures(*randomized, vector, signed, stage, signatures)
                 if problem:
                     return stage, problem, ""
                 want, got = _mask_message(want), _mask_message(got)
@@ -185,7 +186,8 @@ def _check(factory: Callable[..., Any], vector: Vector) -> Tuple[Optional[str], 
             # Tokens on one line: the file's final newline (if any) is not part of them.
             expected = expected.strip()
         if randomized is not None and stage == "signature":
-            problem = _check_signatures(*randomized, vector, signed, expected)
+            signatures = (expected, signed.artifacts.signature)
+            problem = _check_signatures(*randomized, vector, signed, stage, signatures)
             if problem:
                 return stage, problem, ""
             continue
@@ -262,26 +264,40 @@ def _public_key(signer: Any, vector: Vector) -> Tuple[Optional[Tuple[str, str]],
     return published, ""
 
 
+#: Why a randomized signature fails, by stage and side: the signature stage's come from the stage
+#: file and the artifacts, the signed request's are read from the two signed requests.
+_DOES_NOT_VERIFY = {
+    ("signature", "expected"): "the expected signature does not verify with the public key "
+    "(a defect in the case)",
+    (
+        "signature",
+        "our",
+    ): "our signature does not verify over our string to sign with the public key",
+    ("signed-request", "expected"): "the expected signed request's signature does not verify "
+    "with the public key",
+    ("signed-request", "our"): "the our signed request's signature does not verify with the "
+    "public key",
+}
+
+
 def _check_signatures(
     verify_signature: Callable[..., bool],
     public_key: Tuple[str, str],
     vector: Vector,
     signed: SignedRequest,
-    expected: str,
+    stage: str,
+    signatures: Tuple[Optional[str], Optional[str]],
 ) -> str:
-    """The expected signature must verify over the expected string to sign, ours over ours."""
-    theirs, ours = _strings_to_sign(vector, signed)
-    if not verify_signature(theirs, expected, public_key):
-        return "the expected signature does not verify with the public key (a defect in the case)"
-    if not verify_signature(ours, signed.artifacts.signature, public_key):
-        return "our signature does not verify over our string to sign with the public key"
-    return ""
-
-
-def _strings_to_sign(vector: Vector, signed: SignedRequest) -> Tuple[str, str]:
-    """The case's string to sign (ours where it has none) and ours."""
+    """The expected signature must verify over the expected string to sign (ours where the case
+    has none), ours over ours; ``signatures``: the expected one and ours, as ``stage`` has them."""
     ours = signed.artifacts.string_to_sign
-    return vector.expected.get("string-to-sign", ours), ours
+    strings = (vector.expected.get("string-to-sign", ours), ours)
+    for label, string_to_sign, signature in zip(("expected", "our"), strings, signatures):
+        if signature is None:
+            return f"the {label} signed request carries no signature"
+        if not verify_signature(string_to_sign, signature, public_key):
+            return _DOES_NOT_VERIFY[stage, label]
+    return ""
 
 
 def _embedded_signature(message: HttpMessage) -> Optional[str]:
@@ -294,27 +310,6 @@ def _embedded_signature(message: HttpMessage) -> Optional[str]:
         if name.lower() == "x-amz-signature":
             return value
     return None
-
-
-# The same parameters as _check_signatures (a like shape, kept): the same check, with the
-# signatures read from the two signed requests instead of the stage files.
-def _check_embedded_signatures(
-    verify_signature: Callable[..., bool],
-    public_key: Tuple[str, str],
-    vector: Vector,
-    signed: SignedRequest,
-    want: HttpMessage,
-    got: HttpMessage,
-) -> str:
-    """The signatures the two signed requests carry verify (each over its string to sign)."""
-    theirs, ours = _strings_to_sign(vector, signed)
-    for label, message, sts in (("expected", want, theirs), ("our", got, ours)):
-        signature = _embedded_signature(message)
-        if signature is None:
-            return f"the {label} signed request carries no signature"
-        if not verify_signature(sts, signature, public_key):
-            return f"the {label} signed request's signature does not verify with the public key"
-    return ""
 
 
 def _mask_signature(text: str) -> str:

@@ -53,7 +53,7 @@ from .case import (
     context_unchecked,
     context_xfail,
     parse_amz_date,
-    read_context,
+    read_json_object,
     read_text,
 )
 
@@ -211,7 +211,7 @@ def _read_folder_case(folder: Path, case: str, family: str) -> List[Vector]:
         raise VectorError(f"{CONTEXT} is missing")
     if not request_path.is_file():
         raise VectorError(f"{REQUEST} is missing")
-    context = read_context(context_path)
+    context = read_json_object(context_path)
     request = Request.from_raw(request_path.read_bytes())
     credentials = context_credentials(context)
     time = context_time(context)
@@ -353,7 +353,7 @@ def _legacy_sidecar(folder: Path) -> Dict[str, Any]:
     """A sigbridge ``context.json`` beside an older-format case: only the harness's own keys."""
     if not (folder / CONTEXT).is_file():
         return {}
-    loaded = read_context(folder / CONTEXT)
+    loaded = read_json_object(folder / CONTEXT)
     unknown = set(loaded) - _SIDECAR_KEYS
     if unknown:
         raise VectorError(

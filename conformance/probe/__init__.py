@@ -23,18 +23,17 @@ Use it from code::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, List
+from typing import TYPE_CHECKING
+
+from .._package import lazy_exports
 
 __all__ = ["Probe", "ProbeConfig", "ProbeRun", "UsageError", "VERDICTS", "all_probes", "run"]
 
 _LAZY = {
-    "Probe": ".model",
-    "VERDICTS": ".model",
-    "ProbeConfig": ".context",
-    "ProbeRun": ".runner",
-    "UsageError": ".runner",
-    "run": ".runner",
-    "all_probes": ".catalogue",
+    ".model": ("Probe", "VERDICTS"),
+    ".context": ("ProbeConfig",),
+    ".runner": ("ProbeRun", "UsageError", "run"),
+    ".catalogue": ("all_probes",),
 }
 
 if TYPE_CHECKING:
@@ -44,16 +43,4 @@ if TYPE_CHECKING:
     from .runner import ProbeRun, UsageError, run
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'conformance.probe' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

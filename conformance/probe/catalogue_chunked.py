@@ -25,7 +25,7 @@ from typing import Any, Callable, List, Optional, Tuple
 from signers import Request
 
 from .context import Context, replace_header
-from .model import ACCEPT, REFUSE, Probe, Sent
+from .model import Probe, Sent, Table
 
 __all__ = ["PROBES", "S3_STREAMING", "S3_TRAILERS", "CHUNK_SIZE", "chunked_body"]
 
@@ -50,6 +50,7 @@ def _crc32(data: bytes) -> str:
     return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode("ascii")
 
 
+# Keyword options defaulting to None: like PostPolicyAPI.sign_policy's in shape only (kept).
 def _signed(
     ctx: Context,
     name: str,
@@ -137,20 +138,8 @@ _NEEDS = frozenset({"s3", "bucket", "streaming"})
 _SDNM = ("SignatureDoesNotMatch",)
 
 
-def _a(probe_id: str, summary: str, build: Callable[[Context], Sent], source: str) -> Probe:
-    return Probe(probe_id, ACCEPT, summary, build, source, requires=_NEEDS)
-
-
-def _r(
-    probe_id: str,
-    summary: str,
-    build: Callable[[Context], Sent],
-    codes: Tuple[str, ...],
-    status: int,
-    source: str,
-) -> Probe:
-    return Probe(probe_id, REFUSE, summary, build, source, codes, status, requires=_NEEDS)
-
+_TABLE = Table(_NEEDS)
+_a, _r = _TABLE.accept, _TABLE.refuse
 
 PROBES: List[Probe] = [
     _a("sigv4/chunked-signed", "aws-chunked PUT, every chunk signed (8 KiB chunks)",

@@ -16,9 +16,10 @@ from typing import Callable, List, Sequence, Tuple
 
 from signers import Credentials, Request
 
+from .builders import presigned_for_another_key, signed
 from .catalogue_s3 import BODY, S3_ERRORS, WRONG_SECRET, _list_target
 from .context import UNKNOWN_ACCESS_KEY, Context, query_replace, replace_header
-from .model import ACCEPT, REFUSE, Probe, Sent
+from .model import Probe, Sent, Table
 
 __all__ = ["PROBES", "S3_V2"]
 
@@ -37,8 +38,7 @@ def _put(ctx: Context, name: str, headers: Sequence[Pair]) -> Tuple[str, Request
     return key, ctx.request("PUT", ctx.object_path(key), headers, BODY)
 
 
-def v2_get(ctx: Context) -> Sent:
-    return ctx.sent(ctx.sign("s3-v2", _seed_request(ctx)))
+v2_get = signed("s3-v2", _seed_request)
 
 
 def v2_put(ctx: Context) -> Sent:
@@ -68,8 +68,7 @@ def v2_amz_date(ctx: Context) -> Sent:
     return ctx.sent(ctx.sign("s3-v2", request))
 
 
-def v2_presigned_get(ctx: Context) -> Sent:
-    return ctx.sent(ctx.sign("s3-v2-query", _seed_request(ctx), expires=900))
+v2_presigned_get = signed("s3-v2-query", _seed_request, expires=900)
 
 
 def v2_presigned_override(ctx: Context) -> Sent:
@@ -119,11 +118,7 @@ def v2_presign_expired(ctx: Context) -> Sent:
     return ctx.sent(ctx.sign("s3-v2-query", _seed_request(ctx), at=at, expires=60))
 
 
-def v2_presign_tamper_path(ctx: Context) -> Sent:
-    other, _ = ctx.seed("seed-2.txt")
-    signed = ctx.sign("s3-v2-query", _seed_request(ctx), expires=900)
-    query = signed.request.target.partition("?")[2]
-    return ctx.sent(signed, target=f"{ctx.object_path(other)}?{query}")
+v2_presign_tamper_path = presigned_for_another_key("s3-v2-query", _seed_request)
 
 
 def v2_presign_tamper_expires(ctx: Context) -> Sent:
@@ -137,16 +132,8 @@ _OBJ = frozenset({"s3", "bucket"})
 _SDNM = ("SignatureDoesNotMatch",)
 
 
-def _a(id: str, summary: str, build: Callable[[Context], Sent]) -> Probe:
-    return Probe(id, ACCEPT, summary, build, S3_V2, requires=_OBJ)
-
-
-def _r(
-    id: str, summary: str, build: Callable[[Context], Sent], codes: Tuple[str, ...], status: int
-) -> Probe:
-    needs = _OBJ if "@service" not in id else frozenset({"s3"})
-    return Probe(id, REFUSE, summary, build, S3_ERRORS, codes, status, requires=needs)
-
+_TABLE = Table(_OBJ, S3_V2, S3_ERRORS, service_requires=frozenset({"s3"}))
+_a, _r = _TABLE.accept, _TABLE.refuse
 
 PROBES: List[Probe] = [
     _a("s3-v2/get-object", "GET an object", v2_get),

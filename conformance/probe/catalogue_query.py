@@ -14,9 +14,10 @@ from typing import Callable, List, Sequence, Tuple
 
 from signers import Credentials, Request
 
+from .builders import authorization, flip_last, signed, with_authorization
 from .catalogue_s3 import WRONG_SECRET
 from .context import UNKNOWN_ACCESS_KEY, Context, replace_header
-from .model import ACCEPT, LENIENT, REFUSE, NotApplicable, Probe, Sent
+from .model import LENIENT, NotApplicable, Probe, Sent, Table
 
 __all__ = ["PROBES", "QUERY_ERRORS", "SIGV2"]
 
@@ -46,25 +47,16 @@ def _replace(sent: Sent, **changes: object) -> Sent:
     return dataclasses.replace(sent, **changes)  # type: ignore[arg-type]
 
 
-def _authorization(sent: Sent) -> str:
-    for name, value in sent.headers:
-        if name.lower() == "authorization":
-            return value
-    raise NotApplicable("the signed request has no Authorization header")
-
-
-def post_form(ctx: Context) -> Sent:
-    return ctx.sent(ctx.sign("sigv4", _form(ctx)))
-
-
-def get_query(ctx: Context) -> Sent:
-    return ctx.sent(ctx.sign("sigv4", _get(ctx)))
+post_form = signed("sigv4", _form)
+get_query = signed("sigv4", _get)
+presigned_get = signed("sigv4-query", _get, expires=900)
+sigv2_get = signed("sigv2", _get)
+sigv2_post = signed("sigv2", _form)
 
 
 def no_spaces(ctx: Context) -> Sent:
     sent = ctx.sent(ctx.sign("sigv4", _form(ctx)))
-    value = _authorization(sent).replace(", ", ",")
-    return _replace(sent, headers=tuple(replace_header(sent.headers, "Authorization", value)))
+    return with_authorization(sent, authorization(sent).replace(", ", ","))
 
 
 def extra_unsigned(ctx: Context) -> Sent:
@@ -82,10 +74,6 @@ def expect_continue(ctx: Context) -> Sent:
     return ctx.crafted("POST", "/", ctx.craft_header("POST", "/", headers, body=body), body=body)
 
 
-def presigned_get(ctx: Context) -> Sent:
-    return ctx.sent(ctx.sign("sigv4-query", _get(ctx), expires=900))
-
-
 def presigned_before_midnight(ctx: Context) -> Sent:
     now = ctx.now()
     at = now.replace(hour=0, minute=0, second=0) - _dt.timedelta(seconds=10)
@@ -93,14 +81,6 @@ def presigned_before_midnight(ctx: Context) -> Sent:
     target = "/?" + _params(ctx)
     crafted = ctx.craft_presign("GET", target, at=at, expires=str(lifetime))
     return ctx.crafted("GET", "/?" + crafted.query, crafted)
-
-
-def sigv2_get(ctx: Context) -> Sent:
-    return ctx.sent(ctx.sign("sigv2", _get(ctx)))
-
-
-def sigv2_post(ctx: Context) -> Sent:
-    return ctx.sent(ctx.sign("sigv2", _form(ctx)))
 
 
 def tamper_body(ctx: Context) -> Sent:
@@ -123,9 +103,7 @@ def tamper_method(ctx: Context) -> Sent:
 
 def tamper_signature(ctx: Context) -> Sent:
     sent = ctx.sent(ctx.sign("sigv4", _form(ctx)))
-    value = _authorization(sent)
-    value = value[:-1] + ("0" if value[-1] != "0" else "1")
-    return _replace(sent, headers=tuple(replace_header(sent.headers, "Authorization", value)))
+    return with_authorization(sent, flip_last(authorization(sent)))
 
 
 def credentials(scheme: str, kind: str) -> Callable[[Context], Sent]:
@@ -195,23 +173,8 @@ _SKEW = ("SignatureDoesNotMatch", "RequestTimeTooSkewed", "RequestExpired")
 _EXPIRED = ("AccessDenied", "SignatureDoesNotMatch")
 
 
-def _a(id: str, summary: str, build: Callable[[Context], Sent], source: str = SIGV4_QUERY) -> Probe:
-    return Probe(id, ACCEPT, summary, build, source, requires=_Q)
-
-
-def _r(
-    id: str,
-    summary: str,
-    build: Callable[[Context], Sent],
-    codes: Tuple[str, ...],
-    status: int,
-    *req: str,
-    if_accepted: str = "insecure",
-) -> Probe:
-    return Probe(
-        id, REFUSE, summary, build, QUERY_ERRORS, codes, status, if_accepted, _Q | frozenset(req)
-    )
-
+_TABLE = Table(_Q, SIGV4_QUERY, QUERY_ERRORS)
+_a, _r = _TABLE.accept, _TABLE.refuse
 
 PROBES: List[Probe] = [
     _a("sigv4/post-form", "the call as a form POST", post_form),
@@ -238,7 +201,7 @@ PROBES: List[Probe] = [
     _r("sigv4/unknown-key", "an access key the server does not know",
        credentials("sigv4", "unknown"), _TOKEN, 403),
     _r("sigv4/unexpected-token", "a session token no one issued, signed",
-       credentials("sigv4", "token"), _TOKEN, 403, "no-session-token"),
+       credentials("sigv4", "token"), _TOKEN, 403, QUERY_ERRORS, "no-session-token"),
     _r("anonymous/post-form", "no signature at all", anonymous, ("MissingAuthenticationToken",),
        403),
     _r("sigv4/skewed-past", "signed 20 minutes ago", skewed, _SKEW, 403),

@@ -16,9 +16,10 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 from signers import UNSIGNED_PAYLOAD, Credentials, Request
 
-from . import craft
+from . import builders, craft
+from .builders import authorization, flip_last, with_authorization
 from .context import UNKNOWN_ACCESS_KEY, Context, query_replace, replace_header
-from .model import ACCEPT, LENIENT, REFUSE, NotApplicable, Probe, Sent
+from .model import ACCEPT, LENIENT, NotApplicable, Probe, Sent, Table
 
 __all__ = ["PROBES", "BODY", "WRONG_SECRET", "S3_ERRORS"]
 
@@ -77,25 +78,10 @@ def _list_target(ctx: Context, prefix: str) -> str:
     return ctx.bucket_path() + "?max-keys=5&prefix=" + craft.encode_key(prefix, safe="")
 
 
-def _authorization(sent: Sent) -> str:
-    for name, value in sent.headers:
-        if name.lower() == "authorization":
-            return value
-    raise NotApplicable("the signed request has no Authorization header")
-
-
-def _with_authorization(sent: Sent, value: str) -> Sent:
-    return _replace(sent, headers=tuple(replace_header(sent.headers, "Authorization", value)))
-
-
 def _replace(sent: Sent, **changes: object) -> Sent:
     import dataclasses
 
     return dataclasses.replace(sent, **changes)  # type: ignore[arg-type]
-
-
-def _flip_last(text: str) -> str:
-    return text[:-1] + ("0" if text[-1:] != "0" else "1")
 
 
 def _key_probe(
@@ -117,8 +103,7 @@ def _header_probe(headers: Sequence[Pair]) -> Callable[[Context], Sent]:
 # -- accept: the ordinary requests ---------------------------------------------------------------
 
 
-def get_object(ctx: Context) -> Sent:
-    return ctx.sent(ctx.sign("sigv4", _get_seed(ctx)))
+get_object = builders.signed("sigv4", _get_seed)
 
 
 def head_object(ctx: Context) -> Sent:
@@ -192,7 +177,7 @@ def reserved_in_query(ctx: Context) -> Sent:
 
 def authorization_no_spaces(ctx: Context) -> Sent:
     sent = ctx.sent(ctx.sign("sigv4", _get_seed(ctx)))
-    return _with_authorization(sent, _authorization(sent).replace(", ", ","))
+    return with_authorization(sent, authorization(sent).replace(", ", ","))
 
 
 def signed_range(ctx: Context) -> Sent:
@@ -204,8 +189,7 @@ def checksum_header(ctx: Context) -> Sent:
     return _signed_put(ctx, "checksum.txt", [("x-amz-checksum-crc32", crc)])
 
 
-def presigned_get(ctx: Context) -> Sent:
-    return ctx.sent(ctx.sign("sigv4-query", _get_seed(ctx), expires=900))
+presigned_get = builders.signed("sigv4-query", _get_seed, expires=900)
 
 
 def _presigned_put(ctx: Context, name: str, headers: Sequence[Pair]) -> Sent:
@@ -283,7 +267,7 @@ def tamper_body_and_hash(ctx: Context) -> Sent:
 
 def tamper_signature(ctx: Context) -> Sent:
     sent = ctx.sent(ctx.sign("sigv4", _get_seed(ctx)))
-    return _with_authorization(sent, _flip_last(_authorization(sent)))
+    return with_authorization(sent, flip_last(authorization(sent)))
 
 
 def unsigned_amz_header(ctx: Context) -> Sent:
@@ -308,8 +292,8 @@ def missing_date(ctx: Context) -> Sent:
 
 def malformed_authorization(ctx: Context) -> Sent:
     sent = ctx.sent(ctx.sign("sigv4", _get_seed(ctx)))
-    parts = [p for p in _authorization(sent).split(", ") if not p.startswith("SignedHeaders=")]
-    return _with_authorization(sent, ", ".join(parts))
+    parts = [p for p in authorization(sent).split(", ") if not p.startswith("SignedHeaders=")]
+    return with_authorization(sent, ", ".join(parts))
 
 
 def _wrong_secret() -> Callable[[Context], Credentials]:
@@ -414,11 +398,7 @@ def presign_tamper_expires(ctx: Context) -> Sent:
     return ctx.sent(signed, target=query_replace(signed.request.target, "X-Amz-Expires", "1800"))
 
 
-def presign_tamper_path(ctx: Context) -> Sent:
-    other, _ = ctx.seed("seed-2.txt")
-    signed = ctx.sign("sigv4-query", _get_seed(ctx), expires=900)
-    query = signed.request.target.partition("?")[2]
-    return ctx.sent(signed, target=f"{ctx.object_path(other)}?{query}")
+presign_tamper_path = builders.presigned_for_another_key("sigv4-query", _get_seed)
 
 
 def presign_added_override(ctx: Context) -> Sent:
@@ -438,23 +418,8 @@ _S3 = frozenset({"s3"})
 _OBJ = frozenset({"s3", "bucket"})
 
 
-def _a(id: str, summary: str, build: Callable[[Context], Sent], source: str, *req: str) -> Probe:
-    return Probe(id, ACCEPT, summary, build, source, requires=_OBJ | frozenset(req))
-
-
-def _r(
-    id: str,
-    summary: str,
-    build: Callable[[Context], Sent],
-    codes: Tuple[str, ...],
-    status: int,
-    source: str,
-    *req: str,
-    if_accepted: str = "insecure",
-) -> Probe:
-    needs = (_OBJ if "@service" not in id else _S3) | frozenset(req)
-    return Probe(id, REFUSE, summary, build, source, codes, status, if_accepted, needs)
-
+_TABLE = Table(_OBJ, service_requires=_S3)
+_a, _r = _TABLE.accept, _TABLE.refuse
 
 _NFC = unicodedata.normalize("NFC", "caf\u00e9-nfc.txt")
 _NFD = unicodedata.normalize("NFD", "caf\u00e9-nfd.txt")

@@ -15,6 +15,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Mapping, Optional
 
+from .._package import Command
+
 if TYPE_CHECKING:
     from signers import Credentials
 
@@ -35,6 +37,7 @@ class _Usage(Exception):
     """Bad usage: one line on stderr, exit status 2."""
 
 
+# argparse declarations: alike other commands' only in shape (kept; no option is shared).
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("url", nargs="?", metavar="URL", help="the endpoint, scheme://host[:port]")
     parser.add_argument("--access-key", help="access key id (default: $AWS_ACCESS_KEY_ID)")
@@ -206,20 +209,5 @@ def run(args: argparse.Namespace, environ: Optional[Mapping[str, str]] = None) -
         return 130
 
 
-class _Command:
-    """``sigbridge probe``: what the entry point hands the command line."""
-
-    help = HELP
-    description = DESCRIPTION
-
-    @staticmethod
-    def add_arguments(parser: argparse.ArgumentParser) -> None:
-        add_arguments(parser)
-
-    @staticmethod
-    def run(args: argparse.Namespace) -> int:
-        return run(args)
-
-
 #: The plug-in command (entry point ``probe`` of the group ``sigbridge.commands``).
-command = _Command()
+command = Command(HELP, DESCRIPTION, add_arguments, run)

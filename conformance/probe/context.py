@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 import signers
 from signers import Credentials, Request, SignedRequest
@@ -107,6 +107,7 @@ class Context:
 
     # -- basics ----------------------------------------------------------------------------------
 
+    # Shortcuts to the run's settings (alike other classes' forwarding properties only in shape).
     @property
     def credentials(self) -> Credentials:
         return self.config.credentials
@@ -229,37 +230,38 @@ class Context:
     ) -> craft.Crafted:
         """:func:`.craft.sign_header` for ``target`` on this endpoint (``Host`` first: the
         endpoint's, or ``host``)."""
-        path, _, query = target.partition("?")
-        kw.setdefault("region", self.region)
-        kw.setdefault("service", self.service)
-        kw.setdefault("s3", self.config.s3)
         kw.setdefault("payload_hash", craft.sha256_hex(body))
-        credentials = kw.pop("credentials", self.credentials)
-        at = kw.pop("at", None) or self.now()
-        crafted = craft.sign_header(
-            method, path, query, [("Host", host or self.endpoint.host_header), *headers],
-            credentials, at, **kw,
-        )  # fmt: skip
-        self.secret(crafted.signature)
-        return crafted
+        host_header = ("Host", host or self.endpoint.host_header)
+        return self._craft(craft.sign_header, method, target, [host_header, *headers], kw)
 
     def craft_presign(self, method: str, target: str, **kw: Any) -> craft.Crafted:
+        """:func:`.craft.presign` for ``target`` on this endpoint (``Host`` first)."""
+        headers = [("Host", self.endpoint.host_header), *kw.pop("headers", ())]
+        return self._craft(craft.presign, method, target, headers, kw)
+
+    def _craft(
+        self,
+        sign: Callable[..., craft.Crafted],
+        method: str,
+        target: str,
+        headers: Sequence[Pair],
+        kw: Dict[str, Any],
+    ) -> craft.Crafted:
+        """``sign`` with this endpoint's region, service, S3-ness, credentials and clock unless
+        ``kw`` names others; the signature is registered as a secret."""
         path, _, query = target.partition("?")
         kw.setdefault("region", self.region)
         kw.setdefault("service", self.service)
         kw.setdefault("s3", self.config.s3)
-        headers = kw.pop("headers", ())
         credentials = kw.pop("credentials", self.credentials)
         at = kw.pop("at", None) or self.now()
-        crafted = craft.presign(
-            method, path, query, [("Host", self.endpoint.host_header), *headers],
-            credentials, at, **kw,
-        )  # fmt: skip
+        crafted = sign(method, path, query, headers, credentials, at, **kw)
         self.secret(crafted.signature)
         return crafted
 
     # -- building what goes on the wire ----------------------------------------------------------
 
+    # Keyword overrides defaulting to None: like the middleware's in shape only (kept).
     def sent(
         self,
         source: Any,
@@ -315,12 +317,15 @@ class Context:
         )
 
 
-def replace_header(headers: Sequence[Pair], name: str, value: Optional[str]) -> List[Pair]:
-    """``headers`` with every ``name`` header set to ``value`` (dropped when ``None``)."""
+def _set_pair(pairs: Sequence[Pair], name: str, value: Optional[str], *, fold: bool) -> List[Pair]:
+    """``pairs`` with the first ``name`` set to ``value`` (added last when absent) and the other
+    ``name`` pairs dropped; every ``name`` pair dropped when ``value`` is ``None``.  ``fold``:
+    names compare case-insensitively (headers)."""
+    key = name.lower() if fold else name
     out: List[Pair] = []
     done = False
-    for n, v in headers:
-        if n.lower() == name.lower():
+    for n, v in pairs:
+        if (n.lower() if fold else n) == key:
             if value is not None and not done:
                 out.append((n, value))
                 done = True
@@ -331,20 +336,14 @@ def replace_header(headers: Sequence[Pair], name: str, value: Optional[str]) -> 
     return out
 
 
+def replace_header(headers: Sequence[Pair], name: str, value: Optional[str]) -> List[Pair]:
+    """``headers`` with every ``name`` header set to ``value`` (dropped when ``None``)."""
+    return _set_pair(headers, name, value, fold=True)
+
+
 def query_replace(target: str, name: str, value: Optional[str]) -> str:
     """``target`` with query parameter ``name`` set to ``value`` (dropped when ``None``)."""
     path, _, query = target.partition("?")
-    pairs = craft.split_query(query)
-    out = []
-    done = False
-    for n, v in pairs:
-        if n == name:
-            if value is not None and not done:
-                out.append((n, value))
-                done = True
-            continue
-        out.append((n, v))
-    if value is not None and not done:
-        out.append((name, value))
+    out = _set_pair(craft.split_query(query), name, value, fold=False)
     text = "&".join(n if v == "" else f"{n}={v}" for n, v in out)
     return path + ("?" + text if text else "")

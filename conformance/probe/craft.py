@@ -180,6 +180,8 @@ def sign_header(
     return Crafted(query, tuple(sent), creq, sts, sig)
 
 
+# The same request and key parameters as sign_header (kept): the two placements of one
+# hand-made signature take one request; their options differ.
 def presign(
     method: str,
     path: str,

@@ -9,7 +9,7 @@ documented -- plus one function that builds the request (:class:`Sent`) from a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, FrozenSet, List, Optional, Tuple
+from typing import Callable, FrozenSet, List, Optional, Sequence, Tuple
 
 __all__ = [
     "ACCEPT",
@@ -23,11 +23,13 @@ __all__ = [
     "SKIPPED",
     "VERDICTS",
     "Probe",
+    "Table",
     "Sent",
     "Answer",
     "Outcome",
     "NotApplicable",
     "SetupFailed",
+    "header_value",
 ]
 
 #: A correctly signed request that AWS accepts: a compatible server must accept it too.
@@ -59,6 +61,16 @@ class NotApplicable(Exception):
 
 class SetupFailed(Exception):
     """Raised by a probe's builder: what it builds on (a seed object) could not be made."""
+
+
+# Like signers.Request.header, over bare pairs: the probe's messages are not signers Requests.
+def header_value(headers: Sequence[Tuple[str, str]], name: str) -> Optional[str]:
+    """The first value of header ``name`` (case-insensitive) in ``headers``, or ``None``."""
+    key = name.lower()
+    for n, v in headers:
+        if n.lower() == key:
+            return v
+    return None
 
 
 @dataclass(frozen=True)
@@ -98,11 +110,7 @@ class Answer:
     string_to_sign: Optional[str] = None
 
     def header(self, name: str) -> Optional[str]:
-        key = name.lower()
-        for n, v in self.headers:
-            if n.lower() == key:
-                return v
-        return None
+        return header_value(self.headers, name)
 
 
 #: What builds a probe's request: a function of the run's
@@ -143,6 +151,47 @@ class Probe:
         if self.kind == ACCEPT:
             return "accepted (2xx)"
         return f"{self.status} {' or '.join(self.codes)}"
+
+
+@dataclass(frozen=True)
+class Table:
+    """What the probes of one catalogue's table share: what they require, and where AWS documents
+    the behaviour when a row names no source.  A probe whose id holds ``@service`` (a credential
+    refused before any bucket is looked at) requires ``service_requires`` instead, when given."""
+
+    requires: FrozenSet[str]
+    accept_source: str = ""
+    refuse_source: str = ""
+    service_requires: Optional[FrozenSet[str]] = None
+
+    def accept(
+        self, id: str, summary: str, build: Builder, source: str = "", *requires: str
+    ) -> Probe:
+        """A probe of a request AWS accepts."""
+        needs = self._requires(id, requires)
+        return Probe(id, ACCEPT, summary, build, source or self.accept_source, requires=needs)
+
+    def refuse(
+        self,
+        id: str,
+        summary: str,
+        build: Builder,
+        codes: Tuple[str, ...],
+        status: int,
+        source: str = "",
+        *requires: str,
+        if_accepted: str = INSECURE,
+    ) -> Probe:
+        """A probe of a request AWS refuses with one of ``codes`` and ``status``."""
+        source = source or self.refuse_source
+        needs = self._requires(id, requires)
+        return Probe(id, REFUSE, summary, build, source, codes, status, if_accepted, needs)
+
+    def _requires(self, id: str, more: Tuple[str, ...]) -> FrozenSet[str]:
+        base = self.requires
+        if self.service_requires is not None and "@service" in id:
+            base = self.service_requires
+        return base | frozenset(more)
 
 
 @dataclass

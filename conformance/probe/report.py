@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import html
 import json
-import xml.etree.ElementTree as ET
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from .. import junit
 from .model import ERROR, PASS, SKIPPED, VERDICTS, Answer, Outcome, Sent
 from .runner import ProbeRun
 
@@ -136,42 +136,23 @@ def to_json(run: ProbeRun) -> str:
 
 def junit_xml(run: ProbeRun) -> bytes:
     """A ``testsuite`` per scheme; verdicts other than pass are failures (``error`` an error)."""
-    root = ET.Element("testsuites", name="sigbridge-probe")
-    groups: Dict[str, List[Outcome]] = {}
+    groups: Dict[str, List[junit.Case]] = {}
     for outcome in run.outcomes:
-        groups.setdefault(outcome.probe.scheme, []).append(outcome)
-    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for scheme, outcomes in groups.items():
-        suite = ET.SubElement(root, "testsuite", name=scheme)
-        tally = {"tests": len(outcomes), "failures": 0, "errors": 0, "skipped": 0}
-        for outcome in outcomes:
-            name = outcome.probe.id.split("/", 1)[-1]
-            case = ET.SubElement(
-                suite,
-                "testcase",
-                classname=f"probe.{scheme}",
-                name=name,
-                time=f"{outcome.seconds:.6f}",
-            )
-            if outcome.verdict == SKIPPED:
-                ET.SubElement(case, "skipped", message=outcome.detail)
-                tally["skipped"] += 1
-            elif outcome.verdict == ERROR:
-                ET.SubElement(case, "error", message=outcome.detail, type=ERROR)
-                tally["errors"] += 1
-            elif outcome.verdict != PASS:
-                failure = ET.SubElement(
-                    case, "failure", message=outcome.detail, type=outcome.verdict
-                )
-                failure.text = _failure_text(outcome)
-                tally["failures"] += 1
-        for key, value in tally.items():
-            suite.set(key, str(value))
-            totals[key] += value
-    for key, value in totals.items():
-        root.set(key, str(value))
-    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return data
+        groups.setdefault(outcome.probe.scheme, []).append(_junit_case(outcome))
+    suites = [junit.Suite(scheme, cases) for scheme, cases in groups.items()]
+    return junit.document("sigbridge-probe", suites)
+
+
+def _junit_case(outcome: Outcome) -> junit.Case:
+    scheme, name = outcome.probe.scheme, outcome.probe.id.split("/", 1)[-1]
+    case = junit.Case(f"probe.{scheme}", name, outcome.seconds, message=outcome.detail)
+    if outcome.verdict == SKIPPED:
+        return case._replace(outcome="skipped")
+    if outcome.verdict == ERROR:
+        return case._replace(outcome="error", type=ERROR)
+    if outcome.verdict != PASS:
+        return case._replace(outcome="failure", type=outcome.verdict, text=_failure_text(outcome))
+    return case
 
 
 def _failure_text(outcome: Outcome) -> str:
@@ -184,10 +165,14 @@ def _failure_text(outcome: Outcome) -> str:
 
 
 def _sent_text(sent: Sent) -> str:
-    lines = [f"{sent.method} {sent.target} HTTP/1.1"]
-    lines += [f"{name}: {value}" for name, value in sent.headers]
-    if sent.body:
-        lines += ["", _body_text(sent.body)]
+    return _message_text(f"{sent.method} {sent.target} HTTP/1.1", sent.headers, sent.body)
+
+
+def _message_text(first_line: str, headers: Sequence[Tuple[str, str]], body: bytes) -> str:
+    """An HTTP message as text: its first line, its headers, and the start of its body."""
+    lines = [first_line, *(f"{name}: {value}" for name, value in headers)]
+    if body:
+        lines += ["", _body_text(body)]
     return "\n".join(lines)
 
 
@@ -197,11 +182,7 @@ def _body_text(body: bytes) -> str:
 
 
 def _answer_text(answer: Answer) -> str:
-    lines = [f"HTTP {answer.status} {answer.reason}"]
-    lines += [f"{name}: {value}" for name, value in answer.headers]
-    if answer.body:
-        lines += ["", _body_text(answer.body)]
-    return "\n".join(lines)
+    return _message_text(f"HTTP {answer.status} {answer.reason}", answer.headers, answer.body)
 
 
 _CSS = """

@@ -143,8 +143,15 @@ _CORAL_CREQ = re.compile(r"The Canonical String for this request should have bee
 _CORAL_STS = re.compile(r"The String-to-Sign should have been\n'(.*?)'\n", re.S)
 
 
-def _xml_text(raw: bytes) -> str:
-    return html.unescape(raw.decode("utf-8", "replace"))
+#: What an XML error answer carries, in :class:`Answer`'s order: code, message, the server's
+#: canonical request and string to sign.
+_XML_FIELDS = (_XML_CODE, _XML_MESSAGE, _XML_CREQ, _XML_STS)
+
+
+def _xml_element(pattern: re.Pattern[bytes], body: bytes) -> Optional[str]:
+    """The unescaped text of the element ``pattern`` finds in ``body``, or ``None``."""
+    found = pattern.search(body)
+    return html.unescape(found.group(1).decode("utf-8", "replace")) if found else None
 
 
 def read_answer(
@@ -169,18 +176,7 @@ def read_answer(
             if isinstance(text, str):
                 message = text
     elif stripped.startswith(b"<"):
-        found = _XML_CODE.search(body)
-        if found:
-            code = _xml_text(found.group(1))
-        found = _XML_MESSAGE.search(body)
-        if found:
-            message = _xml_text(found.group(1))
-        found = _XML_CREQ.search(body)
-        if found:
-            creq = _xml_text(found.group(1))
-        found = _XML_STS.search(body)
-        if found:
-            sts = _xml_text(found.group(1))
+        code, message, creq, sts = (_xml_element(pattern, body) for pattern in _XML_FIELDS)
     if code is None:
         for name, value in headers:
             if name.lower() in ("x-amzn-errortype", "x-amz-error-code"):

@@ -156,18 +156,11 @@ def _received(signed: SignedRequest) -> Tuple[str, str, Headers, Body]:
     return request.method, request.url, headers, body
 
 
-# The same request parameters as ours_signed (kept): verify starts from what signing was given.
 def ours_verify(
-    scheme: str,
-    method: str,
-    url: str,
-    headers: Headers = (),
-    body: bytes = b"",
-    *,
-    dispatch: Optional[Dict[str, Any]] = None,
-    **options: object,
+    scheme: str, *request: Any, dispatch: Optional[Dict[str, Any]] = None, **options: object
 ) -> Factory:
-    """Verify what ``scheme`` signed: from the received request to the verdict.
+    """Verify what ``scheme`` signed: from the received request to the verdict.  ``request`` is
+    what :func:`ours_signed` signs (method, URL, headers, body), given to :class:`Request` as is.
 
     The request is signed once, outside the timing; ``run`` builds the :class:`Request` a server
     builds from what it received and verifies it at the signing instant, with the signer's
@@ -178,7 +171,7 @@ def ours_verify(
     def factory() -> Subject:
         signer = get_signer(scheme, **options)
         credentials = _credentials()
-        signed = signer.sign(Request(method, url, headers, body), credentials, AT)
+        signed = signer.sign(Request(*request), credentials, AT)
         r_method, r_url, r_headers, r_body = _received(signed)
         if dispatch is None:
             verify = cast("Verifier", signer).verify

@@ -31,6 +31,9 @@ import re
 import sys
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
+# The host labels' FIPS and dual-stack markers are dropped as the library drops them.
+from ..services import _strip as strip_decorations
+
 __all__ = ["build", "render", "render_operations", "main", "FIELDS", "OPERATIONS_FILE"]
 
 #: Column names of a service row in ``services.json``.
@@ -162,16 +165,6 @@ class _Partitions:
         return any(p.match(label) for p in self.patterns)
 
 
-def _strip_decorations(labels: Iterable[str]) -> List[str]:
-    """Drop the FIPS and dual-stack markers: ``x-fips``/``fips.x``/``x.dualstack`` -> ``x``."""
-    out = []
-    for label in labels:
-        if label in ("fips", "dualstack"):
-            continue
-        out.append(label[: -len("-fips")] if label.endswith("-fips") else label)
-    return out
-
-
 def _prefix_of(labels: List[str], partitions: _Partitions) -> Tuple[Optional[str], Optional[str]]:
     """``(host prefix, region label)`` of a host's labels before the DNS suffix."""
     index = next(
@@ -179,8 +172,8 @@ def _prefix_of(labels: List[str], partitions: _Partitions) -> Tuple[Optional[str
     )
     if index is None:
         return None, None
-    before = [label for label in _strip_decorations(labels[:index]) if "{" not in label]
-    after = _strip_decorations(labels[index + 1 :])
+    before = [label for label in strip_decorations(labels[:index]) if "{" not in label]
+    after = strip_decorations(labels[index + 1 :])
     if after and not before:
         return ".".join(after), labels[index]
     return (".".join(before) or None), labels[index]
@@ -209,7 +202,7 @@ def _template_prefix(url: str) -> Optional[str]:
             kept = ["*" + tail] if simple else []
             continue
         kept.append(label)
-    kept = _strip_decorations(kept)
+    kept = strip_decorations(kept)
     if kept and kept[-1].startswith("*") and kept[-1].endswith("-fips"):
         kept[-1] = kept[-1][: -len("-fips")]
     return ".".join(kept) or None

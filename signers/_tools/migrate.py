@@ -172,6 +172,8 @@ class MigrationResult(_Frozen):
     """
 
     __slots__ = ("_token", "account", "at", "options", "original", "request", "scheme", "signed")
+    # The order __init__ sets them in.
+    _FIELDS = ("scheme", "original", "request", "options", "signed", "account", "at", "_token")
     scheme: str
     original: Request
     request: Request
@@ -193,15 +195,10 @@ class MigrationResult(_Frozen):
         at: _dt.datetime,
         token: Optional[str],
     ) -> None:
-        setattr_ = object.__setattr__
-        setattr_(self, "scheme", scheme)
-        setattr_(self, "original", original)
-        setattr_(self, "request", request)
-        setattr_(self, "options", types.MappingProxyType(dict(options)))
-        setattr_(self, "signed", signed)
-        setattr_(self, "account", account)
-        setattr_(self, "at", at)
-        setattr_(self, "_token", token)
+        frozen = types.MappingProxyType(dict(options))
+        values = (scheme, original, request, frozen, signed, account, at, token)
+        for name, value in zip(self._FIELDS, values):
+            object.__setattr__(self, name, value)
 
     @property
     def signer(self) -> str:
@@ -223,6 +220,7 @@ class MigrationResult(_Frozen):
         credentials = _with_token(credentials, self._token)
         return self.sigv4_signer().sign(self.request, credentials, self.at if at is None else at)
 
+    # An f-string of the fields: like ServerConfig's __repr__ in shape only (kept).
     def __repr__(self) -> str:
         return (
             f"MigrationResult(scheme={self.scheme!r}, signer={self.signer!r}, "

@@ -50,15 +50,10 @@ class MigrationError(SigningError):
     """
 
     def __init__(
-        self,
-        message: str,
-        *,
-        code: Optional[str] = None,
-        field: Optional[str] = None,
-        stage: Optional[str] = None,
-        string_to_sign: Optional[str] = None,
+        self, message: str, *, code: Optional[str] = None, **context: Optional[str]
     ) -> None:
-        super().__init__(message, field=field, stage=stage, string_to_sign=string_to_sign)
+        # ``context``: what every SigningError carries (field, stage, string_to_sign)
+        super().__init__(message, **context)
         self.code = code
 
 

@@ -15,13 +15,8 @@ import re
 import tokenize
 from typing import Iterator, List, Optional, Sequence, Tuple
 
+from . import scan_rules as rules
 from .scan_rules import (
-    B64_FUNCTIONS,
-    BOTOCORE_V4,
-    HMAC_DIGESTS,
-    LEGACY_VERSIONS,
-    R_BOTO2,
-    R_QUERY,
     Collector,
     Finding,
     botocore_finding,
@@ -114,8 +109,8 @@ def scan_tokens(text: str, path: str) -> List[Finding]:
     hand_rolled = (
         mentions_aws(names | strings)
         and "hmac" in names
-        and bool(HMAC_DIGESTS & (names | strings))
-        and bool(B64_FUNCTIONS & names or "base64" in strings)
+        and bool(rules.HMAC_DIGESTS & (names | strings))
+        and bool(rules.B64_FUNCTIONS & names or "base64" in strings)
     )
     for i, (kind, value, line, _) in enumerate(tokens):
         previous = tokens[i - 1] if i else (tokenize.NEWLINE, "", 0, "")
@@ -132,34 +127,37 @@ def scan_tokens(text: str, path: str) -> List[Finding]:
                 nxt = tokens[i + 2] if i + 2 < len(tokens) else None
                 if nxt is not None and nxt[0] == tokenize.STRING:
                     literal = _literal_body(nxt[1])
-                    if literal in LEGACY_VERSIONS:
+                    if literal in rules.LEGACY_VERSIONS:
                         collector.add(nxt[2], *sdk_finding(literal))
             elif value in ("import", "from") and following[1] == "boto":
                 collector.add(
                     line,
                     "boto2",
                     "boto 2 signs query APIs with SigV2 and S3 with its legacy scheme by default",
-                    R_BOTO2,
+                    rules.R_BOTO2,
                 )
             elif value.startswith("connect_") and previous[1] == "." and _root(tokens, i) == "boto":
                 collector.add(
                     line,
                     "boto2",
                     f"boto 2 connection ({value}): SigV2 / S3 legacy signing by default",
-                    R_BOTO2,
+                    rules.R_BOTO2,
                 )
-            elif value in BOTOCORE_V4:
+            elif value in rules.BOTOCORE_V4:
                 imported = any(t[1] == "import" for t in tokens[max(0, i - 8) : i])
                 collector.add(line, *botocore_finding(value, imported=imported))
             elif value in ("S3Connection", "calling_format"):
                 collector.add(
-                    line, "boto2", f"boto 2 ({value}): S3's legacy signature by default", R_BOTO2
+                    line,
+                    "boto2",
+                    f"boto 2 ({value}): S3's legacy signature by default",
+                    rules.R_BOTO2,
                 )
             elif value == "hmac" and hand_rolled and following[1] == ".":
                 collector.add(
                     line,
                     "hand-rolled-hmac",
                     "hand-rolled legacy signature (hmac + base64)",
-                    R_QUERY,
+                    rules.R_QUERY,
                 )
     return collector.results()

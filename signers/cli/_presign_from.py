@@ -24,12 +24,12 @@ import sys
 import time
 from collections import deque
 from itertools import chain
-from typing import IO, Any, Deque, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import IO, Any, Deque, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple
 
 from .. import _parallel_worker as _worker
 from .._time import resolve_time
 from ..errors import InvalidRequest
-from ..model import UNSIGNED_PAYLOAD, Body, Credentials, Header, Request
+from ..model import UNSIGNED_PAYLOAD, Body, Credentials, Request
 from ._common import (
     EXIT_USAGE,
     UsageError,
@@ -63,10 +63,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         lines = read_lines(handle)
         progress = Progress(sys.stderr, total) if _is_terminal(sys.stderr) else None
-        if args.url is None:
-            refused = _run_urls(args, lines, credentials, at, jobs, progress)
-        else:
-            refused = _run_keys(args, lines, credentials, at, jobs, progress)
+        shared = _Run(lines, credentials, at, jobs, progress)
+        refused = (_run_urls if args.url is None else _run_keys)(args, shared)
         if progress is not None:
             progress.finish()
     finally:
@@ -165,17 +163,21 @@ class _Report:
         sys.stderr.write(f"sigbridge: error: line {number}: {message}\n")
 
 
+class _Run(NamedTuple):
+    """What every line of one ``--from`` run shares: the lines, one set of credentials, one
+    instant, the number of processes and the progress line (on a terminal)."""
+
+    lines: _Lines
+    credentials: Credentials
+    at: _dt.datetime
+    jobs: int
+    progress: Optional[Progress]
+
+
 # -- keys under a base URL ------------------------------------------------------------------------
 
 
-def _run_keys(
-    args: argparse.Namespace,
-    lines: _Lines,
-    credentials: Credentials,
-    at: _dt.datetime,
-    jobs: int,
-    progress: Optional[Progress],
-) -> int:
+def _run_keys(args: argparse.Namespace, run: _Run) -> int:
     if getattr(args, "data", None) is not None or getattr(args, "unsigned_payload", False):
         raise UsageError(
             "sigbridge presign: with BASE_URL and --from, every URL is presigned with an empty "
@@ -187,17 +189,24 @@ def _run_keys(
         from ._resolve import retarget
 
         base = retarget(base, args.endpoint_url)
-    report = _Report(progress)
-    keys = chain.from_iterable(_good_keys(lines, report))
-    method, base_url, headers = base.method, base.url, base.headers
-    if jobs == 1:
-        texts = _texts_here(signer, method, base_url, headers, at, keys, credentials)
-        _write(texts, lines, progress)
+    report = _Report(run.progress)
+    keys = chain.from_iterable(_good_keys(run.lines, report))
+    batch = (signer, base.method, base.url, base.headers, run.at)
+    if run.jobs == 1:  # the URLs of each chunk of keys as text, signed in this process
+        from ..parallel import DEFAULT_CHUNK_SIZE
+        from ..parallel import _chunks as chunks_of
+
+        texts: Iterator[str] = (
+            _worker.lines_of([s.url for s in _worker.signed_keys(*batch, chunk, run.credentials)])
+            for chunk in chunks_of(keys, DEFAULT_CHUNK_SIZE)
+        )
+        _write(texts, run.lines, run.progress)
         return report.count
     from ..parallel import PresignPool
 
-    with PresignPool(credentials, jobs=jobs) as pool:
-        _write(pool.url_lines(signer, method, base_url, keys, at, headers=headers), lines, progress)
+    with PresignPool(run.credentials, jobs=run.jobs) as pool:
+        texts = pool.url_lines(signer, base.method, base.url, keys, run.at, headers=base.headers)
+        _write(texts, run.lines, run.progress)
     return report.count
 
 
@@ -214,24 +223,6 @@ def _good_keys(lines: _Lines, report: _Report) -> Iterator[List[str]]:
             yield good  # type: ignore[misc]
         else:
             yield block  # type: ignore[misc]
-
-
-def _texts_here(
-    signer: Any,
-    method: str,
-    base_url: str,
-    headers: Tuple[Header, ...],
-    at: _dt.datetime,
-    keys: Iterable[str],
-    credentials: Credentials,
-) -> Iterator[str]:
-    # the URLs of each chunk of keys as text, signed in this process
-    from ..parallel import DEFAULT_CHUNK_SIZE
-    from ..parallel import _chunks as chunks_of
-
-    for chunk in chunks_of(keys, DEFAULT_CHUNK_SIZE):
-        signed = _worker.signed_keys(signer, method, base_url, headers, at, chunk, credentials)
-        yield _worker.lines_of([result.url for result in signed])
 
 
 def _write(texts: Iterable[str], lines: _Lines, progress: Optional[Progress]) -> None:
@@ -306,27 +297,22 @@ class LineSigner:
         return found
 
 
-def _run_urls(
-    args: argparse.Namespace,
-    lines: _Lines,
-    credentials: Credentials,
-    at: _dt.datetime,
-    jobs: int,
-    progress: Optional[Progress],
-) -> int:
+def _run_urls(args: argparse.Namespace, run: _Run) -> int:
     signer = LineSigner(args)
-    report = _Report(progress)
+    report = _Report(run.progress)
     numbers: Deque[List[int]] = deque()
-    chunks = _url_chunks(lines, report, numbers)
-    if jobs == 1:
-        results: Iterator[Any] = (_worker.sign_lines(signer, at, c, credentials) for c in chunks)
-        _write_signed(results, numbers, report, lines, progress)
+    chunks = _url_chunks(run.lines, report, numbers)
+    if run.jobs == 1:
+        results: Iterator[Any] = (
+            _worker.sign_lines(signer, run.at, c, run.credentials) for c in chunks
+        )
+        _write_signed(results, numbers, report, run.lines, run.progress)
         return report.count
     from ..parallel import PresignPool
 
-    with PresignPool(credentials, jobs=jobs) as pool:
-        results = pool.ordered(_worker.sign_chunk, (signer, at), chunks)
-        _write_signed(results, numbers, report, lines, progress)
+    with PresignPool(run.credentials, jobs=run.jobs) as pool:
+        results = pool.ordered(_worker.sign_chunk, (signer, run.at), chunks)
+        _write_signed(results, numbers, report, run.lines, run.progress)
     return report.count
 
 

@@ -140,6 +140,7 @@ def context_of(args: argparse.Namespace) -> Context:
     return context
 
 
+# Keyword options with defaults: like diagnose.diff_canonical's in shape only (kept).
 def resolve_scope(
     request: Request,
     context: Context,

@@ -21,6 +21,7 @@ import json
 from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from .._time import amz_date, amz_instant
+from .._verification.sigv4_parse import QUERY_AUTH
 from ..errors import InvalidRequest
 from ..model import Request
 from ._common import (
@@ -40,14 +41,8 @@ __all__ = ["add_arguments", "run"]
 
 # What signing adds, dropped from a request given as it was sent (lower-case names).
 _SIGNING_HEADERS = ("authorization", "x-amz-date")
-_SIGNING_QUERY = (
-    "x-amz-algorithm",
-    "x-amz-credential",
-    "x-amz-date",
-    "x-amz-expires",
-    "x-amz-signedheaders",
-    "x-amz-signature",
-)
+# The presigned parameters but the session token, which the request as sent already carries.
+_SIGNING_QUERY = frozenset(QUERY_AUTH) - {"x-amz-security-token"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
