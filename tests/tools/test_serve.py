@@ -273,10 +273,16 @@ def test_garbage_requests_get_clean_answers():
                 b"EntityTooLarge",
             ),
             (b"PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n", 400, b"InvalidArgument"),
+            # a chunked body is read (to its end) and the request judged: unsigned here
             (
                 b"PUT / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-                501,
-                b"NotImplemented",
+                403,
+                b"MissingAuthenticationToken",
+            ),
+            (
+                b"PUT / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n",
+                400,
+                b"IncompleteBody",
             ),
             (b"GET / HTTP/1.1\r\n\r\n", 400, b"Missing required header: Host"),
             (b"NONSENSE\r\n\r\n", 400, b"BadRequest"),
