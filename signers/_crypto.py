@@ -152,7 +152,13 @@ def sigv4_signature(
     state = _signing_key_of((secret_key, date, region, service, "AWS4"))
     if state is None:
         state = signing_key(secret_key, date, region, service)
-    return _hmac_of(state, string_to_sign).hexdigest()  # type: ignore[no-any-return]
+    # (_hmac_of's steps written out: one call fewer on every SigV4 signature, measured on 3.11)
+    _, inner_state, outer_state = state
+    inner = inner_state.copy()
+    inner.update(string_to_sign)
+    outer = outer_state.copy()
+    outer.update(inner.digest())
+    return outer.hexdigest()  # type: ignore[no-any-return]
 
 
 def secret_key_state(secret_key: str, algorithm: str) -> SigningKey:

@@ -336,11 +336,12 @@ def header_block(merged: Mapping[str, str]) -> Tuple[str, str]:
     """``(canonical headers, signed headers)`` of merged headers: ``name:value\\n`` lines and the
     names joined with ``;``, sorted by name."""
     names = sorted(merged)
-    if not names:
-        return "", ""
-    # (map and zip: the lines are built at C speed, without a Python frame per header)
-    lines = "\n".join(map(":".join, zip(names, map(merged.__getitem__, names))))
-    return lines + "\n", ";".join(names)
+    # (a plain loop: fewer instructions than map/zip or a comprehension for the usual handful
+    # of headers, measured on 3.11)
+    lines: List[str] = []
+    for name in names:
+        lines.append(f"{name}:{merged[name]}\n")
+    return "".join(lines), ";".join(names)
 
 
 def canonical_headers(
