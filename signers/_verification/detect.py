@@ -132,7 +132,8 @@ def detect(request: Request) -> Detected:
     and another :class:`~signers.errors.VerificationError` when it mixes schemes or the
     Authorization header is of no known type.
     """
-    check_request(request)
+    if type(request) is not Request:
+        check_request(request)
     query = named_pairs(request.query) if request.query else []  # (values decoded where read)
     authorizations = request.header_values("authorization")
     if authorizations:

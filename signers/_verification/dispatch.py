@@ -33,7 +33,7 @@ from .answers import FLAVORS, is_s3_service
 from .chunked import DEFAULT_MAX_CHUNK_SIZE, ChunkedPayload, open_payload
 from .detect import Detected, decoded_pairs, detect, form_pairs
 from .legacy_auth import LEGACY_SCHEMES
-from .sigv4_parse import ParsedAuth
+from .sigv4_parse import ParsedAuth, parse_authorization_header, parse_presigned_query
 
 __all__ = [
     "Verified",
@@ -304,7 +304,8 @@ def _verify_sigv4_family(
     region set must cover."""
     query = scheme.endswith("-query")
     sigv4a = scheme in SIGV4A_SCHEMES
-    parsed: ParsedAuth = _sigv4.parse(request, query=query, s3=s3, sigv4a=sigv4a)
+    parse = parse_presigned_query if query else parse_authorization_header
+    parsed: ParsedAuth = parse(request, s3=s3, sigv4a=sigv4a)
     if not sigv4a:
         scheme_options.setdefault("region", region or parsed.region)
     elif "region" not in scheme_options:
