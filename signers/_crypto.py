@@ -123,8 +123,12 @@ def signing_key(
     secret_key: str, date: str, region: str, service: str, prefix: str = "AWS4"
 ) -> SigningKey:
     """The cached :class:`SigningKey` of a scope: ``signing_key(...).hexdigest(string_to_sign)``."""
+    cache_key = (secret_key, date, region, service, prefix)
+    found = _signing_key_of(cache_key)  # (a hit without building the closure below: measured)
+    if found is not None:
+        return found
     return _SIGNING_KEYS.get_or_make(
-        (secret_key, date, region, service, prefix),
+        cache_key,
         lambda: prepare_key(
             derive_signing_key_uncached(secret_key, date, region, service, prefix=prefix)
         ),

@@ -115,7 +115,10 @@ def _peek_sigv4_scope(credential: str) -> Tuple[str, Optional[str], Optional[str
 def _sigv4_credential(value: str) -> str:
     # The Credential component of an Authorization header, found loosely; strict parsing is the
     # verifier's job and reports the precise error.
-    for piece in value.partition(" ")[2].split(","):
+    rest = value.partition(" ")[2]
+    if rest.startswith("Credential="):  # (as signers write it: the first piece, found in C)
+        return rest[11:].partition(",")[0].strip(HEADER_BLANKS)
+    for piece in rest.split(","):
         key, _, component = piece.strip(HEADER_BLANKS).partition("=")
         if key.strip(HEADER_BLANKS) == "Credential":
             return component.strip(HEADER_BLANKS)
@@ -154,8 +157,12 @@ def _from_authorization(
             "the Authorization header appears more than once", field="Authorization"
         )
     value = authorizations[0].strip(HEADER_BLANKS)
-    if any(
-        n == "Signature" or n.lower() in ("x-amz-algorithm", "x-amz-signature") for n, _ in query
+    if (
+        query
+        and any(
+            n == "Signature" or n.lower() in ("x-amz-algorithm", "x-amz-signature")
+            for n, _ in query
+        )
     ) or _form_has_signature(request):
         raise InvalidArgument(ONLY_ONE, field="Authorization")
     algorithm = value.partition(" ")[0]
