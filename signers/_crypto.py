@@ -178,7 +178,13 @@ def hmac_base64(secret_key: str, algorithm: str, message: bytes) -> str:
     state = _secret_key_of((secret_key, algorithm))
     if state is None:
         state = secret_key_state(secret_key, algorithm)
-    return _b2a_base64(_hmac_of(state, message).digest(), newline=False).decode("ascii")
+    # (_hmac_of's steps written out, as in sigv4_signature: one call fewer a signature, measured)
+    _, inner_state, outer_state = state
+    inner = inner_state.copy()
+    inner.update(message)
+    outer = outer_state.copy()
+    outer.update(inner.digest())
+    return _b2a_base64(outer.digest(), newline=False).decode("ascii")
 
 
 def clear_signing_key_cache() -> None:
