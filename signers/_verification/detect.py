@@ -83,9 +83,11 @@ def decoded_pairs(raw: str) -> List[Tuple[str, str]]:
 
 def form_pairs(request: Request, *, decoded: bool = True) -> List[Tuple[str, str]]:
     """The pairs of an ``application/x-www-form-urlencoded`` body, else ``[]``."""
-    content_type = (request.header("content-type") or "").split(";")[0].strip(HEADER_BLANKS).lower()
     body = request.body
-    if content_type != _FORM or not isinstance(body, bytes) or not body:
+    if not isinstance(body, bytes) or not body:  # (no form without a body: no header lookup)
+        return []
+    content_type = (request.header("content-type") or "").split(";")[0].strip(HEADER_BLANKS).lower()
+    if content_type != _FORM:
         return []
     text = body.decode("latin-1")
     return decoded_pairs(text) if decoded else named_pairs(text)
@@ -198,7 +200,9 @@ def _from_legacy_parameters(request: Request, query: List[Tuple[str, str]]) -> D
     # SigV2 parameters may sit in the URL query and in a form body (whatever the method, as the
     # signer reads them); together they are signed.
     form = form_pairs(request, decoded=False)
-    all_names = {n for n, _ in query} | {n for n, _ in form}
+    all_names = {n for n, _ in query}
+    if form:
+        all_names.update(n for n, _ in form)
     # The SigV2 parameters, each with its (raw) values, in one pass.
     sigv2_values: Dict[str, List[str]] = {}
     for name, raw_value in query + form:
