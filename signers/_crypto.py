@@ -123,8 +123,12 @@ def signing_key(
     secret_key: str, date: str, region: str, service: str, prefix: str = "AWS4"
 ) -> SigningKey:
     """The cached :class:`SigningKey` of a scope: ``signing_key(...).hexdigest(string_to_sign)``."""
+    cache_key = (secret_key, date, region, service, prefix)
+    found = _signing_key_of(cache_key)  # (a hit without building the closure below: measured)
+    if found is not None:
+        return found
     return _SIGNING_KEYS.get_or_make(
-        (secret_key, date, region, service, prefix),
+        cache_key,
         lambda: prepare_key(
             derive_signing_key_uncached(secret_key, date, region, service, prefix=prefix)
         ),
@@ -152,7 +156,13 @@ def sigv4_signature(
     state = _signing_key_of((secret_key, date, region, service, "AWS4"))
     if state is None:
         state = signing_key(secret_key, date, region, service)
-    return _hmac_of(state, string_to_sign).hexdigest()  # type: ignore[no-any-return]
+    # (_hmac_of's steps written out: one call fewer on every SigV4 signature, measured on 3.11)
+    _, inner_state, outer_state = state
+    inner = inner_state.copy()
+    inner.update(string_to_sign)
+    outer = outer_state.copy()
+    outer.update(inner.digest())
+    return outer.hexdigest()  # type: ignore[no-any-return]
 
 
 def secret_key_state(secret_key: str, algorithm: str) -> SigningKey:
@@ -168,7 +178,13 @@ def hmac_base64(secret_key: str, algorithm: str, message: bytes) -> str:
     state = _secret_key_of((secret_key, algorithm))
     if state is None:
         state = secret_key_state(secret_key, algorithm)
-    return _b2a_base64(_hmac_of(state, message).digest(), newline=False).decode("ascii")
+    # (_hmac_of's steps written out, as in sigv4_signature: one call fewer a signature, measured)
+    _, inner_state, outer_state = state
+    inner = inner_state.copy()
+    inner.update(message)
+    outer = outer_state.copy()
+    outer.update(inner.digest())
+    return _b2a_base64(outer.digest(), newline=False).decode("ascii")
 
 
 def clear_signing_key_cache() -> None:

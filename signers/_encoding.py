@@ -286,10 +286,18 @@ _BLANKS_TO_SPACE = {ord(c): " " for c in HEADER_BLANKS}
 def trim_header_value(value: str) -> str:
     """Trim a header value and collapse inner runs of whitespace to one space (SigV4 rule).
 
-    The rule is written once, in :func:`merge_headers`, which every signing and verification
-    path uses; this is the same rule for a single value.
+    Whitespace is what AWS's own signer (aws-c-auth) takes for it: space, tab, vertical tab and
+    form feed; any other character (U+00A0, U+3000, U+0085, U+001C-1F ...) is data and signed.
+    :func:`merge_headers` applies the same test and the same :func:`_collapse` to every value.
     """
-    return merge_headers(((":", value),))[":"]  # type: ignore[index]
+    if "  " in value or "\t" in value or "\x0b" in value or "\x0c" in value:
+        return _collapse(value)
+    return value.strip(HEADER_BLANKS)
+
+
+def _collapse(value: str) -> str:
+    # trimmed, each inner run of blanks one space
+    return " ".join(filter(None, value.translate(_BLANKS_TO_SPACE).split(" ")))
 
 
 def merge_headers(
@@ -311,11 +319,9 @@ def merge_headers(
             return None
         if key in exclude:
             continue
-        # The SigV4 rule: trim, and collapse inner runs of whitespace to one space.  Whitespace
-        # is what AWS's own signer (aws-c-auth) takes for it: space, tab, vertical tab and form
-        # feed; any other character (U+00A0, U+3000, U+0085, U+001C-1F ...) is data and signed.
+        # trim_header_value (the SigV4 rule) written out: a call per header fewer, measured
         if "  " in value or "\t" in value or "\x0b" in value or "\x0c" in value:
-            value = " ".join(filter(None, value.translate(_BLANKS_TO_SPACE).split(" ")))
+            value = _collapse(value)
         else:
             value = value.strip(HEADER_BLANKS)
         if key not in merged:
@@ -336,11 +342,12 @@ def header_block(merged: Mapping[str, str]) -> Tuple[str, str]:
     """``(canonical headers, signed headers)`` of merged headers: ``name:value\\n`` lines and the
     names joined with ``;``, sorted by name."""
     names = sorted(merged)
-    if not names:
-        return "", ""
-    # (map and zip: the lines are built at C speed, without a Python frame per header)
-    lines = "\n".join(map(":".join, zip(names, map(merged.__getitem__, names))))
-    return lines + "\n", ";".join(names)
+    # (a plain loop: fewer instructions than map/zip or a comprehension for the usual handful
+    # of headers, measured on 3.11)
+    lines: List[str] = []
+    for name in names:
+        lines.append(f"{name}:{merged[name]}\n")
+    return "".join(lines), ";".join(names)
 
 
 def canonical_headers(

@@ -128,7 +128,8 @@ def split_url(url: object) -> Tuple[str, str, str, str]:
     """``(scheme, authority, path, query)`` of an absolute http(s) URL, checked."""
     if not isinstance(url, str):
         raise InvalidRequest(f"url: expected str, got {type(url).__name__}", field="url")
-    if "\r" in url or "\n" in url or "\0" in url or unencodable(url):
+    # (unencodable only for non-ASCII: no call on the common path)
+    if "\r" in url or "\n" in url or "\0" in url or (not url.isascii() and unencodable(url)):
         raise InvalidRequest("url: contains CR, LF, NUL or a lone surrogate", field="url")
     scheme, sep, rest = url.partition("://")
     if not sep or not scheme:

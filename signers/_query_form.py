@@ -14,6 +14,7 @@ The signer is :class:`signers.sigv4.SigV4Signer` with ``placement="query"`` (the
 from __future__ import annotations
 
 import datetime as _dt
+from hashlib import sha256 as _sha256
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -50,6 +51,7 @@ from ._encoding import (
     canonical_query,
     canonical_query_pairs_of,
     header_block,
+    merge_headers,
     uri_encode,
 )
 from ._time import amz_date, parse_amz_date, request_time
@@ -170,9 +172,12 @@ def presign(
     method, url, headers, body, http_scheme, authority, path, query = request
     if query and mentions_signing_query(query):
         return None
-    merged = signing_headers(request, opts.unsigned_headers, _SPECIAL_HEADERS)
+    # (signing_headers written out: a call fewer, measured)
+    merged = merge_headers(headers, opts.unsigned_headers, _SPECIAL_HEADERS)
     if merged is None:
         return None
+    if "host" not in merged:
+        merged["host"] = request.host_header if ":" in authority else authority
     request_time_text, date = request_time(at)
     payload = UNSIGNED_PAYLOAD_VALUE if opts.s3 else body_hash(body)
     block, signed = header_block(merged)
@@ -188,7 +193,7 @@ def presign(
         signed_params = "&".join([n + "=" + v for n, v in pairs])
     canonical = canonical_request(
         method,
-        canonical_path(path, opts.normalize_path, opts.double_encode),
+        "/" if path == "/" else canonical_path(path, opts.normalize_path, opts.double_encode),
         signed_params,
         block,
         signed,
@@ -198,7 +203,12 @@ def presign(
     signature = _crypto.sigv4_signature(
         credentials.secret_key, date, opts.region, opts.service, sts.encode("utf-8")
     )
-    new_query = f"{query}&{url_params}{signature}" if query else url_params + signature
+    if query:
+        new_query = f"{query}&{url_params}{signature}"
+        new_url = f"{url}&{url_params}{signature}"
+    else:  # (_with_query written out: a call fewer, measured)
+        new_query = url_params + signature
+        new_url = url + new_query if url.endswith("?") else f"{url}?{new_query}"
     return _tuple_new(
         SignedRequest,
         (
@@ -206,7 +216,7 @@ def presign(
                 Request,
                 (
                     method,
-                    _with_query(url, query, url_params + signature),
+                    new_url,
                     headers,
                     body,
                     http_scheme,
@@ -309,7 +319,17 @@ def _presign_bulk(
     # already canonical: the canonical path is the prefix's, canonicalized once, plus the key.
     per_segment = not normalize and not double_encode
     canonical_prefix = canonical_path(path_prefix, False, False)
-    secret, region, service = credentials.secret_key, opts.region, opts.service
+    # The parts of the canonical request and of the string to sign that every key shares, cut
+    # from what the stage functions give for a placeholder URI (NUL: no canonical URI holds
+    # one) and an empty canonical request: per key, two concatenations and a hash (measured:
+    # a call fewer each per URL).
+    canonical_head, canonical_tail = canonical_request(
+        method, "\0", signed_params, block, signed, payload
+    ).split("\0")
+    sts_head = string_to_sign(request_time_text, scope, "")[:-64]
+    hexdigest = _crypto.signing_key(
+        credentials.secret_key, date, opts.region, opts.service
+    ).hexdigest
     for key in keys:
         encoded_key = _encode_key(key)
         path = path_prefix + encoded_key
@@ -318,9 +338,10 @@ def _presign_bulk(
             if per_segment
             else canonical_path(path, normalize, double_encode)
         )
-        canonical = canonical_request(method, uri, signed_params, block, signed, payload)
-        sts = string_to_sign(request_time_text, scope, canonical)
-        signature = _crypto.sigv4_signature(secret, date, region, service, sts.encode("utf-8"))
+        canonical = canonical_head + uri + canonical_tail
+        sts = sts_head + _sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest()
+        signature = hexdigest(sts.encode("utf-8"))
+        # (the result built as presign() builds it, written out here: no call per URL, measured)
         query = url_query + signature
         yield _tuple_new(
             SignedRequest,

@@ -223,7 +223,12 @@ def _normalize_headers(headers: Union[Mapping[str, str], Iterable[Header]]) -> T
                     break
                 if len(known) < _KNOWN_TOKENS_MAX:
                     known.add(name)
-            if "\r" in value or "\n" in value or "\0" in value or unencodable(value):
+            if (
+                "\r" in value
+                or "\n" in value
+                or "\0" in value
+                or (not value.isascii() and unencodable(value))  # (no call for ASCII)
+            ):
                 break
         else:
             return pairs if type(pairs) is tuple else tuple(pairs)

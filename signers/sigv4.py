@@ -17,6 +17,7 @@ One signer, :class:`SigV4Signer`, covers both placements of the signature: ``pla
 from __future__ import annotations
 
 import datetime as _dt
+from hashlib import sha256 as _sha256
 from typing import (
     TYPE_CHECKING,
     Callable,
@@ -44,7 +45,6 @@ from ._core.sigv4 import (
     headers_to_sign,
     mentions_signing_query,
     refuse_signed,
-    signing_headers,
     string_to_sign,
 )
 from ._encoding import (
@@ -53,6 +53,7 @@ from ._encoding import (
     canonical_query,
     canonical_query_of,
     header_block,
+    merge_headers,
 )
 from ._encoding import trim_header_value as _trim
 from ._lazy import lazy_module
@@ -325,8 +326,9 @@ class SigV4Signer(SigV4Family):
         ):
             credentials = check_arguments(request, credentials)
         opts = self.options
-        if "%" in request[7]:
-            check_query(request[7])
+        method, url, headers, body, scheme, authority, path, query = request
+        if query and "%" in query:
+            check_query(query)
         if opts.placement == "query":
             presigned = _query_form.presign(self._scheme, opts, request, credentials, at)
             if presigned is None:
@@ -334,14 +336,19 @@ class SigV4Signer(SigV4Family):
             return presigned
         # The header form of the common case in one pass over the headers, through the same
         # stage functions as sign_header_form (which _sign_general runs for every other case).
-        method, url, headers, body, scheme, authority, path, query = request
+        # (signing_headers and body_hash written out here: a call fewer each, measured)
         if opts.general_only or (query and mentions_signing_query(query)):
             return self._sign_general(request, credentials, at)
-        merged = signing_headers(request, opts.unsigned_headers, _SPECIAL_HEADERS)
+        merged = merge_headers(headers, opts.unsigned_headers, _SPECIAL_HEADERS)
         if merged is None:
             return self._sign_general(request, credentials, at)
+        if "host" not in merged:
+            merged["host"] = request.host_header if ":" in authority else authority
         request_time_text, date = request_time(at)
-        payload = body_hash(body)
+        if type(body) is bytes:
+            payload = _sha256(body).hexdigest() if body else _crypto.EMPTY_SHA256
+        else:
+            payload = body_hash(body)
         token = credentials.token
         merged["x-amz-date"] = request_time_text
         if token is not None and opts.token_signed:
@@ -351,7 +358,7 @@ class SigV4Signer(SigV4Family):
         block, signed = header_block(merged)
         canonical = canonical_request(
             method,
-            canonical_path(path, opts.normalize_path, opts.double_encode),
+            "/" if path == "/" else canonical_path(path, opts.normalize_path, opts.double_encode),
             canonical_query_of(query) if query else "",
             block,
             signed,

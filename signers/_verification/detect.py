@@ -83,9 +83,11 @@ def decoded_pairs(raw: str) -> List[Tuple[str, str]]:
 
 def form_pairs(request: Request, *, decoded: bool = True) -> List[Tuple[str, str]]:
     """The pairs of an ``application/x-www-form-urlencoded`` body, else ``[]``."""
-    content_type = (request.header("content-type") or "").split(";")[0].strip(HEADER_BLANKS).lower()
     body = request.body
-    if content_type != _FORM or not isinstance(body, bytes) or not body:
+    if not isinstance(body, bytes) or not body:  # (no form without a body: no header lookup)
+        return []
+    content_type = (request.header("content-type") or "").split(";")[0].strip(HEADER_BLANKS).lower()
+    if content_type != _FORM:
         return []
     text = body.decode("latin-1")
     return decoded_pairs(text) if decoded else named_pairs(text)
@@ -115,7 +117,10 @@ def _peek_sigv4_scope(credential: str) -> Tuple[str, Optional[str], Optional[str
 def _sigv4_credential(value: str) -> str:
     # The Credential component of an Authorization header, found loosely; strict parsing is the
     # verifier's job and reports the precise error.
-    for piece in value.partition(" ")[2].split(","):
+    rest = value.partition(" ")[2]
+    if rest.startswith("Credential="):  # (as signers write it: the first piece, found in C)
+        return rest[11:].partition(",")[0].strip(HEADER_BLANKS)
+    for piece in rest.split(","):
         key, _, component = piece.strip(HEADER_BLANKS).partition("=")
         if key.strip(HEADER_BLANKS) == "Credential":
             return component.strip(HEADER_BLANKS)
@@ -132,7 +137,8 @@ def detect(request: Request) -> Detected:
     and another :class:`~signers.errors.VerificationError` when it mixes schemes or the
     Authorization header is of no known type.
     """
-    check_request(request)
+    if type(request) is not Request:
+        check_request(request)
     query = named_pairs(request.query) if request.query else []  # (values decoded where read)
     authorizations = request.header_values("authorization")
     if authorizations:
@@ -153,8 +159,12 @@ def _from_authorization(
             "the Authorization header appears more than once", field="Authorization"
         )
     value = authorizations[0].strip(HEADER_BLANKS)
-    if any(
-        n == "Signature" or n.lower() in ("x-amz-algorithm", "x-amz-signature") for n, _ in query
+    if (
+        query
+        and any(
+            n == "Signature" or n.lower() in ("x-amz-algorithm", "x-amz-signature")
+            for n, _ in query
+        )
     ) or _form_has_signature(request):
         raise InvalidArgument(ONLY_ONE, field="Authorization")
     algorithm = value.partition(" ")[0]
@@ -190,7 +200,9 @@ def _from_legacy_parameters(request: Request, query: List[Tuple[str, str]]) -> D
     # SigV2 parameters may sit in the URL query and in a form body (whatever the method, as the
     # signer reads them); together they are signed.
     form = form_pairs(request, decoded=False)
-    all_names = {n for n, _ in query} | {n for n, _ in form}
+    all_names = {n for n, _ in query}
+    if form:
+        all_names.update(n for n, _ in form)
     # The SigV2 parameters, each with its (raw) values, in one pass.
     sigv2_values: Dict[str, List[str]] = {}
     for name, raw_value in query + form:

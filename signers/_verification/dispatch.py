@@ -33,7 +33,7 @@ from .answers import FLAVORS, is_s3_service
 from .chunked import DEFAULT_MAX_CHUNK_SIZE, ChunkedPayload, open_payload
 from .detect import Detected, decoded_pairs, detect, form_pairs
 from .legacy_auth import LEGACY_SCHEMES
-from .sigv4_parse import ParsedAuth
+from .sigv4_parse import ParsedAuth, parse_authorization_header, parse_presigned_query
 
 __all__ = [
     "Verified",
@@ -44,6 +44,8 @@ __all__ = [
     "SIGV4A_SCHEMES",
     "LEGACY_SCHEMES",
 ]
+
+_tuple_new = tuple.__new__  # (a NamedTuple without its Python __new__: measured)
 
 Lookup = Union[Mapping[str, Credentials], Callable[[str], Optional[Credentials]]]
 
@@ -271,7 +273,10 @@ def _verified(
     payload: Tuple[Optional[ChunkedPayload], bool] = (None, False),
 ) -> Verified:
     signed = artifacts.signed_headers
-    return Verified(
+    # The frozen dataclass's fields set at once (its __init__ sets them one object.__setattr__
+    # at a time: measured on every signers.verify); the same value as Verified(...).
+    verified: Verified = object.__new__(Verified)
+    vars(verified).update(
         scheme=detected.scheme,
         access_key=detected.access_key,
         artifacts=artifacts,
@@ -280,9 +285,10 @@ def _verified(
         signed_headers=tuple(signed.split(";")) if signed else (),
         request_time=request_time,
         expires_at=expires_at,
-        payload=payload[0],
         payload_checked=payload[1],
+        payload=payload[0],
     )
+    return verified
 
 
 def _verify_sigv4_family(
@@ -304,7 +310,8 @@ def _verify_sigv4_family(
     region set must cover."""
     query = scheme.endswith("-query")
     sigv4a = scheme in SIGV4A_SCHEMES
-    parsed: ParsedAuth = _sigv4.parse(request, query=query, s3=s3, sigv4a=sigv4a)
+    parse = parse_presigned_query if query else parse_authorization_header
+    parsed: ParsedAuth = parse(request, s3=s3, sigv4a=sigv4a)
     if not sigv4a:
         scheme_options.setdefault("region", region or parsed.region)
     elif "region" not in scheme_options:
@@ -328,7 +335,7 @@ def _verify_sigv4_family(
         request_time=parsed.request_time_text, sigv4a=sigv4a, max_chunk_size=max_chunk_size,
     )  # fmt: skip
     return _verified(
-        Detected(scheme, parsed.access_key, parsed.region, parsed.service),
+        _tuple_new(Detected, (scheme, parsed.access_key, parsed.region, parsed.service)),
         artifacts,
         request_time,
         None if expires is None else plus_seconds(request_time, expires),
@@ -364,7 +371,7 @@ def _verify_legacy(
         max_lifetime=max_lifetime,
     )
     return _verified(
-        Detected(detected.scheme, parsed.access_key, None, detected.service),
+        _tuple_new(Detected, (detected.scheme, parsed.access_key, None, detected.service)),
         artifacts,
         parsed.request_time,
         parsed.expires_at,

@@ -149,7 +149,12 @@ def verify(
     own, and a URL that works until 2286 is a credential nobody can revoke short of rotating the
     key.  Raises a :class:`~signers.errors.VerificationError` carrying AWS's code otherwise.
     """
-    credentials = check_arguments(request, credentials)
+    if (
+        type(request) is not Request
+        or type(credentials) is not Credentials
+        or type(request[3]) is not bytes
+    ):
+        credentials = check_arguments(request, credentials)
     when = resolve_time(now, field="now")
     allowed = check_max_skew(max_skew)
     lifetime = check_max_lifetime(max_lifetime)
@@ -162,7 +167,8 @@ def verify(
     try:
         if parsed is None or parsed.scheme != scheme:
             parsed = _parse(scheme, request)
-        _check_lifetime(parsed, when, lifetime)
+        if parsed.expires_text and parsed.request_time is None:  # (else nothing to check)
+            _check_lifetime(parsed, when, lifetime)
         # The one-pass checks for a request that passes them all, else every check in turn
         # (which reports the failure).
         try:

@@ -15,6 +15,8 @@ row, and ``None`` at the first doubt, after which the step-by-step path decides 
 from __future__ import annotations
 
 import datetime as _dt
+from hashlib import sha256 as _sha256
+from hmac import compare_digest as _compare_digest
 from typing import Dict, Optional, Sequence, Tuple
 
 from .. import _crypto
@@ -43,6 +45,7 @@ from .._encoding import (
     merge_headers,
     percent_decode_str,
 )
+from .._encoding import trim_header_value as _trim
 from .._time import amz_date, iso8601, resolve_time
 from ..errors import (
     AccessDenied,
@@ -399,50 +402,6 @@ def _check_signature(
 # on valid and mutated requests.
 
 
-def _fast_checks(
-    options: SigV4Options,
-    parsed: ParsedAuth,
-    values: Dict[str, str],
-    credentials: Credentials,
-    now: _dt.datetime,
-    max_skew: float,
-) -> bool:
-    """Time, signed headers, scope, access key and session token, as the step-by-step checks."""
-    (_, access_key, date, region, service, terminator, _, names, _, when, when_text, expires,
-     token, _, _, _, _) = parsed  # fmt: skip
-    allowed = skew(max_skew)
-    age = now - when
-    if expires is None:
-        if abs(age) > allowed:
-            return False
-    # (whole seconds on both sides: resolve_time and parse_amz_date drop microseconds)
-    elif age.days * 86400 + age.seconds > expires or -age > allowed:
-        return False
-    if "host" not in names:
-        return False
-    if options.s3:
-        for key in values:
-            if key.startswith("x-amz-") and key not in names and key != "x-amz-content-sha256":
-                return False
-    if (
-        terminator != TERMINATOR
-        or date != when_text[:8]
-        or region != options.region
-        or service != options.service
-        or access_key != credentials.access_key
-    ):
-        return False
-    expected_token = credentials.token
-    if expected_token is None and token is None:
-        return True
-    return (
-        expected_token is not None
-        and token is not None
-        and token.isascii()
-        and _crypto.constant_time_equal(token, expected_token)
-    )
-
-
 def _fast_payload(request: Request, parsed: ParsedAuth, s3: bool) -> Optional[str]:
     """:func:`_payload_hash` for a request that passes it, else ``None``."""
     declared = parsed.content_sha256
@@ -458,6 +417,15 @@ def _fast_payload(request: Request, parsed: ParsedAuth, s3: bool) -> Optional[st
             return UNSIGNED_PAYLOAD_VALUE
         return body_hash(body)
     declared = declared.strip(HEADER_BLANKS)
+    if type(body) is bytes:  # (a whole body, the usual: the tests below, in that order)
+        if declared in STREAMING_PAYLOADS:
+            return declared if declared not in _ECDSA_MODES else None
+        if declared == UNSIGNED_PAYLOAD_VALUE:
+            return declared
+        if not is_hex_sha256(declared):
+            return None
+        actual = _sha256(body).hexdigest() if body else _crypto.EMPTY_SHA256
+        return declared if actual == declared else None
     if declared in STREAMING_PAYLOADS:
         # (this path is SigV4's: an ECDSA mode, or a file body of an event stream, is judged by
         # the step-by-step path)
@@ -487,14 +455,6 @@ def _fast_canonical_query(
     return "&".join(map("=".join, sorted(pairs)))
 
 
-def _listed_values_block(request: Request, values: Dict[str, str], names: Sequence[str]) -> str:
-    """:func:`_listed_headers_block` of a request whose headers are all single (``values``)."""
-    merged = merge_headers([(name, values[name]) for name in names if name in values]) or {}
-    if "host" not in merged:
-        merged["host"] = request.host_header
-    return header_block(merged)[0]
-
-
 def _verify_fast(
     options: SigV4Options,
     request: Request,
@@ -503,45 +463,105 @@ def _verify_fast(
     now: _dt.datetime,
     max_skew: float,
 ) -> Optional[Artifacts]:
-    """The artifacts of a request that passes every check, else ``None``."""
+    """The artifacts of a request that passes every check, else ``None``: time, signed headers,
+    scope, access key and session token as the step-by-step checks, then the signature
+    (:func:`_fast_signature`)."""
     if type(request) is not Request or type(credentials) is not Credentials:
         return None
-    if parsed.algorithm != ALGORITHM:
+    (_, access_key, date, region, service, terminator, _, names, _, when, when_text, expires,
+     token, _, values, _, algorithm) = parsed  # fmt: skip
+    if algorithm != ALGORITHM:
         return None
-    values = parsed.header_values
     if values is None:
         values = single_values(request)
         if values is None:
             return None
-    names = parsed.header_names
-    for name in names:
-        if name not in values and name != "host":
-            return None  # (signed as empty: the step-by-step path reports the mismatch)
-    if not _fast_checks(options, parsed, values, credentials, now, max_skew):
+    allowed = skew(max_skew)
+    age = now - when
+    if expires is None:
+        if abs(age) > allowed:
+            return None
+    # (whole seconds on both sides: resolve_time and parse_amz_date drop microseconds)
+    elif age.days * 86400 + age.seconds > expires or -age > allowed:
         return None
-    payload = _fast_payload(request, parsed, options.s3)
-    query = _fast_canonical_query(options, request, parsed)
-    if payload is None or query is None:
+    if "host" not in names:
         return None
+    if options.s3:
+        for key in values:
+            if key.startswith("x-amz-") and key not in names and key != "x-amz-content-sha256":
+                return None
+    if (
+        terminator != TERMINATOR
+        or date != when_text[:8]
+        or region != options.region
+        or service != options.service
+        or access_key != credentials.access_key
+    ):
+        return None
+    expected_token = credentials.token
+    if (expected_token is not None or token is not None) and (
+        expected_token is None
+        or token is None
+        or not token.isascii()
+        or not _crypto.constant_time_equal(token, expected_token)
+    ):
+        return None
+    return _fast_signature(options, request, credentials, parsed, values)
+
+
+def _fast_signature(
+    options: SigV4Options,
+    request: Request,
+    credentials: Credentials,
+    parsed: ParsedAuth,
+    values: Dict[str, str],
+) -> Optional[Artifacts]:
+    """The canonical request over exactly the headers listed, and the signature compared."""
+    (location, _, date, region, service, _, signed_headers, names, provided, _, when_text, _,
+     _, declared, _, _, _) = parsed  # fmt: skip
+    method, _, _, body, _, _, path, query = request
+    payload: Optional[str]
+    canonical_query_string: Optional[str]
+    if location == "header":
+        # (_fast_canonical_query's answer, and for a bytes body without a declared hash
+        # _fast_payload's, written out: a call fewer each)
+        canonical_query_string = canonical_query_of(query) if query else ""
+        if declared is None and type(body) is bytes:
+            payload = _sha256(body).hexdigest() if body else _crypto.EMPTY_SHA256
+        else:
+            payload = _fast_payload(request, parsed, options.s3)
+    else:
+        payload = _fast_payload(request, parsed, options.s3)
+        canonical_query_string = _fast_canonical_query(options, request, parsed)
+    if payload is None or canonical_query_string is None:
+        return None
+    # The listed headers, each single (the caller checked), trimmed, in order (header_block's
+    # lines, written out over the values found: no merged dict to build, measured).
+    lines = []
+    for name in sorted(names):
+        value = values.get(name)
+        if value is None:
+            if name != "host":
+                return None  # (signed as empty: the step-by-step path reports the mismatch)
+            value = request.host_header
+        lines.append(f"{name}:{_trim(value)}\n")
     creq = canonical_request(
-        request.method,
-        canonical_path(request.path, options.normalize_path, options.double_encode),
-        query,
-        _listed_values_block(request, values, names),
-        parsed.signed_headers,
+        method,
+        "/" if path == "/" else canonical_path(path, options.normalize_path, options.double_encode),
+        canonical_query_string,
+        "".join(lines),
+        signed_headers,
         payload,
     )
-    date, region, service = parsed.date, parsed.region, parsed.service
     scope = f"{date}/{region}/{service}/{TERMINATOR}"
-    sts = string_to_sign(parsed.request_time_text, scope, creq)
+    sts = string_to_sign(when_text, scope, creq)
     signature = _crypto.sigv4_signature(
         credentials.secret_key, date, region, service, sts.encode("utf-8")
     )
-    provided = parsed.signature
     # (compare_digest takes ASCII text; equal to ours, the signature is 64 hex digits)
-    if not provided.isascii() or not _crypto.constant_time_equal(provided, signature):
+    if not provided.isascii() or not _compare_digest(provided, signature):
         return None
-    return _tuple_new(Artifacts, (creq, sts, signature, scope, parsed.signed_headers, payload))
+    return _tuple_new(Artifacts, (creq, sts, signature, scope, signed_headers, payload))
 
 
 # -- verification ------------------------------------------------------------------------------
@@ -562,7 +582,8 @@ def verify(
     ``parsed`` is this request's parse when the caller (the dispatcher) already has it, made
     with the same flavor.
     """
-    credentials = check_arguments(request, credentials, stream=True)
+    if type(request) is not Request or type(credentials) is not Credentials:
+        credentials = check_arguments(request, credentials, stream=True)
     when = resolve_time(now, field="now")
     allowed = check_max_skew(max_skew)
     sigv4a = isinstance(options, SigV4AOptions)

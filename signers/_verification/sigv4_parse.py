@@ -514,6 +514,7 @@ def parse_presigned_query(
         ) from None
     text = found.get("x-amz-expires")
     expires = None if text is None else _parse_expires(text)
+    # (alike in shape to the header parse's record: each names every field of ParsedAuth)
     return ParsedAuth(
         location="query",
         access_key=access_key,
