@@ -176,3 +176,27 @@ def readme_section(heading: str) -> str:
 def python_blocks(text: str) -> List[str]:
     """The fenced ``python`` code blocks of ``text``, in order."""
     return re.findall(r"```python\n(.*?)```", text, re.S)
+
+
+def empty_aws_environment(monkeypatch: Any, tmp_path: Path, *, config_files: bool = False) -> Path:
+    """An AWS environment with nothing of the machine's: no AWS_* / BOTO_* variable or proxy
+    setting, a HOME of its own with an empty ``.aws``, instance metadata off (nothing may reach
+    the network).  ``config_files``: also point AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE
+    into that HOME.  Returns the HOME."""
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "BOTO_")) or name.lower() in (
+            "http_proxy",
+            "https_proxy",
+            "all_proxy",
+            "no_proxy",
+        ):
+            monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    if config_files:
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(home / ".aws" / "config"))
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / ".aws" / "credentials"))
+    return home

@@ -4,49 +4,22 @@ clients pointed at it, urllib and raw-socket exchanges.  Nothing leaves the mach
 from __future__ import annotations
 
 import contextlib
-import json
 import socket
-import threading
 import urllib.error
 import urllib.request
 
 import pytest
 
-from signers import Credentials
-from signers.serve import make_server
-from tests._support import AK, SECRET, TOKEN
+from tests._support import AK, SECRET
+
+# the server in a thread, its keys and the account it reports are serve's own test support
+from tests.serve.support import AK2, TIMEOUT, running  # noqa: F401
+from tests.serve.support import account_of as verified_account  # noqa: F401
 
 pytest.importorskip("botocore")
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
-
-TIMEOUT = 5
-#: A second access key, the server's temporary (session-token) credentials.
-AK2 = "ASIATEMPORARY"
-
-
-@contextlib.contextmanager
-def running(**config):
-    """A server on a free loopback port, in a thread, stopped (and joined) on exit."""
-    logs = []
-    config.setdefault("log", logs.append)
-    credentials = config.pop(
-        "credentials", [Credentials(AK, SECRET), Credentials(AK2, SECRET, TOKEN)]
-    )
-    server = make_server("127.0.0.1", 0, credentials=credentials, **config)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield server, logs
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(TIMEOUT)
-        assert not thread.is_alive()
-        text = "\n".join(logs)
-        assert SECRET not in text and TOKEN not in text and "Signature=" not in text
 
 
 def botocore_client(
@@ -85,11 +58,6 @@ def http_fetch(url, headers=None, method="GET", data=None):
 def http_get(url, headers=None, method="GET", data=None):
     status, _, body = http_fetch(url, headers, method, data)
     return status, body
-
-
-def verified_account(headers):
-    """The verification account a 2xx answer of serve carries in x-sigbridge-verified."""
-    return json.loads(headers["x-sigbridge-verified"])
 
 
 def raw_exchange(server, data, *, read=True):
