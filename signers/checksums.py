@@ -20,7 +20,7 @@ import importlib
 import threading
 import zlib
 from binascii import b2a_base64
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple, Union
 
 from .errors import InvalidOption, InvalidRequest, MissingDependency
 
@@ -48,6 +48,16 @@ _BY_KEY = {name.lower(): name for name in ALGORITHMS}
 
 Buffer = Union[bytes, bytearray, memoryview]
 _CrcFunction = Callable[[Any, int], int]
+
+
+class _HashObject(Protocol):
+    # What a Checksum uses of a hashlib object (hashlib.new(...)).
+    def update(self, __data: Buffer) -> None: ...
+
+    def digest(self) -> bytes: ...
+
+    def copy(self) -> _HashObject: ...
+
 
 # crc64nvme() entered awscrt.checksums in 0.21.6 (Sept. 2024), but until 0.23.7 (Jan. 2025) it
 # crashed on x86 machines with AVX disabled; botocore too uses it only from 0.23.4 on.  An older
@@ -102,7 +112,9 @@ class Checksum:
 
     __slots__ = ("_crc", "_hash", "_value", "backend", "digest_size", "name")
 
-    def __init__(self, name: str, backend: str, crc: Optional[_CrcFunction], hash_: Any) -> None:
+    def __init__(
+        self, name: str, backend: str, crc: Optional[_CrcFunction], hash_: Optional[_HashObject]
+    ) -> None:
         self.name = name
         self.backend = backend
         self.digest_size = _DIGEST_SIZES[name]
@@ -117,14 +129,13 @@ class Checksum:
         if self._crc is not None:
             self._value = self._crc(data, self._value)
         else:
-            self._hash.update(data)
+            self._hash.update(data)  # type: ignore[union-attr]  # (set when _crc is None)
 
     def digest(self) -> bytes:
         """The checksum so far, big-endian (the bytes S3 base64-encodes)."""
         if self._crc is not None:
             return self._value.to_bytes(self.digest_size, "big")
-        digest: bytes = self._hash.digest()
-        return digest
+        return self._hash.digest()  # type: ignore[union-attr]  # (set when _crc is None)
 
     def b64digest(self) -> str:
         """The header value: base64 of :meth:`digest`, e.g. ``"sOO8/Q=="``."""

@@ -56,7 +56,6 @@ from ._eventstream_codec import (
     decode_message,
     encode_headers,
     encode_message,
-    iter_messages,
 )
 from ._time import UTC, amz_date, resolve_time
 from .errors import (
@@ -587,7 +586,7 @@ def verify_stream(
     max_skew: Optional[float] = 900,
     raw: bool = False,
     max_message_size: int = MAX_MESSAGE_SIZE,
-) -> Iterator[Any]:
+) -> Iterator[Union[Message, bytes]]:
     """Verify a signed event stream, yielding each inner message only once its envelope's
     signature checked; the stream must end with the final empty envelope and nothing after.
 
@@ -598,18 +597,18 @@ def verify_stream(
     :class:`~signers.errors.InvalidEventStream`; a stream cut at a message boundary raises
     :class:`~signers.errors.IncompleteSignature`.
     """
-    from ._eventstream_codec import _Reader
+    from ._eventstream_codec import _messages, _Reader
 
     # Arguments are checked here, at the call; the generator below does the reading.
     prior = _check_hex(seed_signature, "seed_signature", exact=64)
     credentials = _check_credentials(credentials)
     region = _check_scope_name(region, "region")
     service = _check_scope_name(service, "service")
-    reader: Any = _Reader(source)
+    reader = _Reader(source)
 
-    def verified(prior: str) -> Iterator[Any]:
+    def verified(prior: str) -> Iterator[Union[Message, bytes]]:
         number = 0
-        for envelope in iter_messages(reader, max_message_size=max_message_size):
+        for envelope in _messages(reader, max_message_size):
             number += 1
             payload, prior = verify_envelope(
                 envelope,

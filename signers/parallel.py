@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
     from ._arguments import CredentialProvider
+    from .protocols import Signer
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -105,7 +106,7 @@ def _check_jobs(jobs: Optional[int]) -> int:
     return jobs
 
 
-def _credentials_now(source: Any) -> Credentials:
+def _credentials_now(source: CredentialsSource) -> Credentials:
     # The credentials to check the arguments with, in this process.
     return resolve_credentials(source)
 
@@ -134,7 +135,7 @@ class _Batch:
 
     def __init__(
         self,
-        signer: Any,
+        signer: Signer,
         method: str,
         base_url: str,
         keys: Iterable[str],
@@ -167,7 +168,7 @@ class _Batch:
         self.signer, self.method, self.base_url, self.at = signer, method, base_url, when
         self.headers = Request(method, base_url, headers).headers
 
-    def arguments(self, form: str) -> Tuple[Any, ...]:
+    def arguments(self, form: str) -> Tuple[object, ...]:
         return (self.signer, self.method, self.base_url, self.headers, self.at, form)
 
     def here(self, keys: List[str], credentials: Credentials) -> Iterator[SignedRequest]:
@@ -284,7 +285,7 @@ class PresignPool:
 
     def presign_many(
         self,
-        signer: Any,
+        signer: Signer,
         method: str,
         base_url: str,
         keys: Iterable[str],
@@ -301,7 +302,7 @@ class PresignPool:
     # presign_many's parameters again: each result form keeps its own typed, documented method.
     def presign_urls(
         self,
-        signer: Any,
+        signer: Signer,
         method: str,
         base_url: str,
         keys: Iterable[str],
@@ -315,7 +316,7 @@ class PresignPool:
 
     def url_lines(
         self,
-        signer: Any,
+        signer: Signer,
         method: str,
         base_url: str,
         keys: Iterable[str],
@@ -356,7 +357,7 @@ class PresignPool:
                 raise error
 
     def ordered(
-        self, function: Callable[..., _T], fixed: Tuple[Any, ...], chunks: Iterable[Any]
+        self, function: Callable[..., _T], fixed: Tuple[object, ...], chunks: Iterable[object]
     ) -> Iterator[_T]:
         """``function(*fixed, chunk)`` on the workers for each chunk, the results in the order
         of the chunks, at most two tasks per worker in flight (the chunks are read as results
@@ -380,7 +381,7 @@ class PresignPool:
 
 
 def presign_many(
-    signer: Any,
+    signer: Signer,
     method: str,
     base_url: str,
     keys: Iterable[str],
@@ -402,7 +403,7 @@ def presign_many(
 
 
 def presign_urls(
-    signer: Any,
+    signer: Signer,
     method: str,
     base_url: str,
     keys: Iterable[str],
@@ -433,7 +434,7 @@ def _closing(pool: PresignPool, results: Iterator[_T]) -> Iterator[_T]:
 def presign_partition(
     keys: Iterable[str],
     *,
-    signer: Any,
+    signer: Signer,
     method: str,
     base_url: str,
     credentials: CredentialsSource,

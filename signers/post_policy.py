@@ -23,7 +23,7 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import json
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import _crypto
 from ._multipart import FilePart, parse_multipart
@@ -60,10 +60,15 @@ __all__ = [
     "parse_multipart",
     "FilePart",
     "MAX_EXPIRES",
+    "PolicyCondition",
 ]
 
 #: The longest a SigV4 signature (so a presigned POST) is good for: seven days.
 MAX_EXPIRES = 604800
+#: A condition of ``presign_post(conditions=...)``, in the policy's JSON shapes:
+#: ``{"field": "value"}`` (exact match), ``["eq" or "starts-with", "$field", "value"]``, or
+#: ``["content-length-range", min, max]``.
+PolicyCondition = Union[Mapping[str, str], Sequence[Union[str, int]]]
 _REDACTED = "<redacted>"
 # Fields that carry a secret-derived value; repr shows none of them.
 _SECRET_FIELDS = frozenset({"x-amz-signature", "signature", TOKEN})
@@ -126,7 +131,7 @@ def _user_fields(fields: Optional[Mapping[str, str]]) -> Dict[str, str]:
     return dict(fields)
 
 
-def _user_conditions(conditions: Optional[Sequence[Any]]) -> List[Any]:
+def _user_conditions(conditions: Optional[Sequence[PolicyCondition]]) -> List[PolicyCondition]:
     if conditions is None:
         return []
     if isinstance(conditions, (str, bytes, Mapping)) or not isinstance(conditions, Sequence):
@@ -194,7 +199,7 @@ def presign_post(
     *,
     key: str,
     fields: Optional[Mapping[str, str]] = None,
-    conditions: Optional[Sequence[Any]] = None,
+    conditions: Optional[Sequence[PolicyCondition]] = None,
     expires: int = 3600,
     at: Optional[_dt.datetime] = None,
     version: int = 4,

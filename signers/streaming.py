@@ -59,7 +59,7 @@ from ._core.sigv4 import (
 )
 from ._ecdsa_loader import ecdsa_backend
 from ._lazy import lazy_attributes
-from ._stream_source import chunks_of
+from ._stream_source import Chunk, chunks_of
 from ._time import amz_date, resolve_time
 from .errors import InvalidCredentials, InvalidOption, InvalidRequest
 from .model import (
@@ -271,7 +271,7 @@ def chunk_signer(
     )
 
 
-def _is_ecdsa(signer: Any) -> bool:
+def _is_ecdsa(signer: object) -> bool:
     return isinstance(getattr(signer, "options", None), SigV4AOptions)
 
 
@@ -302,7 +302,7 @@ class SignedStream:
         *,
         signed: SignedRequest,
         mode: str,
-        chunks: Iterator[Any],
+        chunks: Iterator[Chunk],
         signer: Optional[ChunkSigner],
         checksum: Optional[str],
         checksum_value: Optional[str],
@@ -411,7 +411,7 @@ class SignedStream:
         if self.mode != "signed":
             yield trailer
 
-    def _chunk_part(self, signer: Optional[ChunkSigner], data: Any, size: int) -> StreamPart:
+    def _chunk_part(self, signer: Optional[ChunkSigner], data: Chunk, size: int) -> StreamPart:
         if signer is None:
             head = b"%x\r\n" % size
             return StreamPart("chunk" if size else "final", size, None, None, _wire(head, data))
@@ -420,7 +420,9 @@ class SignedStream:
         head = b"%x;chunk-signature=%s\r\n" % (size, signature.encode("ascii"))
         return StreamPart("chunk" if size else "final", size, sts, signature, _wire(head, data))
 
-    def _trailer_part(self, signer: Optional[ChunkSigner], running: Any) -> StreamPart:
+    def _trailer_part(
+        self, signer: Optional[ChunkSigner], running: Optional[checksums.Checksum]
+    ) -> StreamPart:
         sent: List[Header] = []
         if running is not None:
             self.checksum_value = running.b64digest()
@@ -443,7 +445,7 @@ class SignedStream:
         )
 
 
-def _wire(head: bytes, data: Any) -> bytes:
+def _wire(head: bytes, data: Chunk) -> bytes:
     # one copy of the data: the framing and the chunk joined at C speed
     return b"".join((head, data, _CRLF)) if len(data) else head
 

@@ -22,7 +22,7 @@ import base64
 import datetime as _dt
 import json
 import secrets
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
 import signers
 from signers import Credentials
@@ -30,6 +30,9 @@ from signers import Credentials
 from .catalogue_s3 import BODY, S3_ERRORS
 from .context import UNKNOWN_ACCESS_KEY, Context
 from .model import ACCEPT, REFUSE, Probe, Sent
+
+if TYPE_CHECKING:
+    from signers.post_policy import PolicyCondition
 
 __all__ = ["PROBES", "S3_POST", "S3_POST_V2", "S3_POST_POLICY", "multipart"]
 
@@ -39,7 +42,7 @@ S3_POST_POLICY = (
     "https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html"
 )
 #: The range the size probes sign: BODY is longer than its maximum.
-_RANGE = ["content-length-range", 1, 10]
+_RANGE: PolicyCondition = ["content-length-range", 1, 10]
 
 FieldChange = Callable[[Dict[str, str]], None]
 
@@ -82,7 +85,7 @@ def _post(
     change: FieldChange = lambda fields: None,
     writes: Tuple[str, ...] = (),
     credentials: Optional[Credentials] = None,
-    conditions: Sequence[object] = (),
+    conditions: Sequence[PolicyCondition] = (),
     data: bytes = BODY,
 ) -> Sent:
     key = ctx.key(name)
