@@ -94,16 +94,13 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _check_jobs(jobs: Optional[int]) -> int:
-    if jobs is None:
-        return default_jobs()
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+def _check_count(value: Optional[int], field: str, unit: str, when_none: str = "") -> None:
+    # jobs and chunk_size: None (a default) or a whole number, at least 1
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
         raise InvalidOption(
-            f"jobs: expected a whole number of processes, at least 1 (or None for one per CPU), "
-            f"got {jobs!r}",
-            field="jobs",
+            f"{field}: expected a whole number of {unit}, at least 1{when_none}, got {value!r}",
+            field=field,
         )
-    return jobs
 
 
 def _credentials_now(source: CredentialsSource) -> Credentials:
@@ -213,19 +210,14 @@ class PresignPool:
         start_method: str = "spawn",
         chunk_size: Optional[int] = None,
     ) -> None:
-        self.jobs = _check_jobs(jobs)
+        _check_count(jobs, "jobs", "processes", " (or None for one per CPU)")
+        self.jobs = default_jobs() if jobs is None else jobs
         if start_method not in START_METHODS:
             raise InvalidOption(
                 f"start_method: expected one of {', '.join(START_METHODS)}, got {start_method!r}",
                 field="start_method",
             )
-        if chunk_size is not None and (
-            isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1
-        ):
-            raise InvalidOption(
-                f"chunk_size: expected a whole number of keys, at least 1, got {chunk_size!r}",
-                field="chunk_size",
-            )
+        _check_count(chunk_size, "chunk_size", "keys")
         self.start_method, self.chunk_size = start_method, chunk_size
         self._source = credentials
         self._credentials = _credentials_now(credentials)  # a bad source fails here, early
