@@ -12,6 +12,7 @@ __all__ = [
     "CredentialProvider",
     "CredentialsLike",
     "check_arguments",
+    "check_credentials",
     "check_request",
     "resolve_credentials",
 ]
@@ -36,6 +37,17 @@ def check_request(request: object) -> None:
         raise InvalidRequest(
             f"request: expected signers.Request, got {type(request).__name__}", field="request"
         )
+
+
+def check_credentials(credentials: object) -> Credentials:
+    """The type check of a credentials argument where a provider is not taken (a chain of
+    chunk or event signatures, a POST policy): one message, wherever it is made."""
+    if not isinstance(credentials, Credentials):
+        raise InvalidCredentials(
+            f"credentials: expected signers.Credentials, got {type(credentials).__name__}",
+            field="credentials",
+        )
+    return credentials
 
 
 def check_arguments(request: object, credentials: object, *, stream: bool = False) -> Credentials:

@@ -44,7 +44,7 @@ from typing import (
 )
 
 from . import _crypto, _eventstream_codec
-from ._arguments import check_request
+from ._arguments import check_credentials, check_request
 from ._eventstream_codec import *  # noqa: F403 (the framing, re-exported: its __all__)
 from ._eventstream_codec import (
     MAX_MESSAGE_SIZE,
@@ -210,15 +210,6 @@ def _check_scope_name(value: object, field: str) -> str:
     return value
 
 
-def _check_credentials(credentials: object) -> Credentials:
-    if not isinstance(credentials, Credentials):
-        raise InvalidCredentials(
-            f"credentials: expected signers.Credentials, got {type(credentials).__name__}",
-            field="credentials",
-        )
-    return credentials
-
-
 def _inner_bytes(inner: object) -> bytes:
     if isinstance(inner, Message):
         return encode_message(inner)
@@ -249,7 +240,7 @@ def sign_message(
     ``:date`` then ``:chunk-signature``.
     """
     prior = _check_hex(prior_signature, "prior_signature", exact=64)
-    credentials = _check_credentials(credentials)
+    credentials = check_credentials(credentials)
     region = _check_scope_name(region, "region")
     service = _check_scope_name(service, "service")
     payload = _inner_bytes(inner)
@@ -298,7 +289,7 @@ class EventStreamSigner:
         self, seed_signature: str, *, credentials: Credentials, region: str, service: str
     ) -> None:
         self._prior = _check_hex(seed_signature, "seed_signature", exact=64)
-        self._credentials = _check_credentials(credentials)
+        self._credentials = check_credentials(credentials)
         self._region = _check_scope_name(region, "region")
         self._service = _check_scope_name(service, "service")
         self._count = 0
@@ -506,7 +497,7 @@ def verify_envelope(
     if not isinstance(envelope, Message):
         raise InvalidRequest(f"{where}: expected a Message, got {type(envelope).__name__}")
     prior = _check_hex(prior_signature, "prior_signature", exact=64)
-    credentials = _check_credentials(credentials)
+    credentials = check_credentials(credentials)
     date_value, sent = _envelope_parts(envelope, where)
     try:
         signed_at = date_value.datetime
@@ -601,7 +592,7 @@ def verify_stream(
 
     # Arguments are checked here, at the call; the generator below does the reading.
     prior = _check_hex(seed_signature, "seed_signature", exact=64)
-    credentials = _check_credentials(credentials)
+    credentials = check_credentials(credentials)
     region = _check_scope_name(region, "region")
     service = _check_scope_name(service, "service")
     reader = _Reader(source)

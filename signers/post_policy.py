@@ -26,6 +26,7 @@ import json
 from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import _crypto
+from ._arguments import check_credentials
 from ._multipart import FilePart, parse_multipart
 from ._post_conditions import parse_policy
 from ._post_verify import (
@@ -43,7 +44,6 @@ from ._post_verify import (
 from ._time import amz_date, iso8601, resolve_time
 from .errors import (
     AlreadySigned,
-    InvalidCredentials,
     InvalidOption,
     InvalidPolicyDocument,
     InvalidTime,
@@ -162,11 +162,7 @@ def _check_arguments(
     bucket: Optional[str],
 ) -> Tuple[str, Optional[str]]:
     """presign_post's arguments checked; ``(bucket, region)`` (the region ``None`` for SigV2)."""
-    if not isinstance(credentials, Credentials):
-        raise InvalidCredentials(
-            f"credentials: expected signers.Credentials, got {type(credentials).__name__}",
-            field="credentials",
-        )
+    check_credentials(credentials)
     if not isinstance(key, str) or not key:
         raise InvalidOption(f"key: expected a non-empty str, got {key!r}", field="key")
     if isinstance(expires, bool) or not isinstance(expires, int):

@@ -48,7 +48,7 @@ from typing import (
 )
 
 from . import _crypto, checksums
-from ._arguments import check_arguments, resolve_credentials
+from ._arguments import check_arguments, check_credentials, resolve_credentials
 from ._core import chunked as _chunked
 from ._core.chunked import *  # noqa: F403 (the aws-chunked stages, re-exported: its __all__)
 from ._core.sigv4 import (
@@ -61,7 +61,7 @@ from ._ecdsa_loader import ecdsa_backend
 from ._lazy import lazy_attributes
 from ._stream_source import Chunk, chunks_of
 from ._time import amz_date, resolve_time
-from .errors import InvalidCredentials, InvalidOption, InvalidRequest
+from .errors import InvalidOption, InvalidRequest
 from .model import (
     UNSIGNED_PAYLOAD,
     Credentials,
@@ -163,11 +163,7 @@ class ChunkSigner:
         scope: str,
         algorithm: str = ALGORITHM,
     ) -> None:
-        if not isinstance(credentials, Credentials):
-            raise InvalidCredentials(
-                f"credentials: expected signers.Credentials, got {type(credentials).__name__}",
-                field="credentials",
-            )
+        check_credentials(credentials)
         if isinstance(request_time, _dt.datetime):
             request_time = amz_date(resolve_time(request_time, field="request_time"))
         parts = scope.split("/") if isinstance(scope, str) else []
