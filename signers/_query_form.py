@@ -17,7 +17,6 @@ import datetime as _dt
 from hashlib import sha256 as _sha256
 from typing import (
     TYPE_CHECKING,
-    Any,
     Callable,
     Dict,
     Iterable,
@@ -165,7 +164,11 @@ def _with_query(url: str, query: str, tail: str) -> str:
 
 
 def presign(
-    scheme: str, opts: SigV4Options, request: Request, credentials: Credentials, at: Any
+    scheme: str,
+    opts: SigV4Options,
+    request: Request,
+    credentials: Credentials,
+    at: Optional[_dt.datetime],
 ) -> Optional[SignedRequest]:
     """The presigned form of the common case in one pass, through the same stage functions as
     :func:`presign_query_form`; ``None`` for the other cases (the general path)."""
@@ -236,7 +239,7 @@ def presign(
 def presign_many(
     scheme: str,
     opts: SigV4Options,
-    sign: Callable[[Request, Credentials, Any], SignedRequest],
+    sign: Callable[[Request, Credentials, Optional[_dt.datetime]], SignedRequest],
     method: str,
     base_url: str,
     keys: Iterable[str],
@@ -284,7 +287,7 @@ def presign_many(
 
 
 def _presign_each(
-    sign: Callable[[Request, Credentials, Any], SignedRequest],
+    sign: Callable[[Request, Credentials, Optional[_dt.datetime]], SignedRequest],
     method: str,
     prefix: str,
     keys: Iterable[str],

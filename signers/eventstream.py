@@ -34,9 +34,9 @@ import hmac
 from hashlib import sha256 as _sha256
 from typing import (
     TYPE_CHECKING,
-    Any,
     Iterator,
     Literal,
+    NoReturn,
     Optional,
     Tuple,
     Union,
@@ -347,14 +347,16 @@ class EventStreamSigner:
             f"messages_signed={self._count}, ended={self._ended})"
         )
 
-    def __reduce__(self) -> Any:
+    def __reduce__(self) -> NoReturn:
         raise TypeError("EventStreamSigner is not picklable (it holds credentials)")
 
 
 # -- the initial HTTP request ---------------------------------------------------------------------
 
 
-def _sigv4_signer(signer: Any, region: Optional[str], service: Optional[str]) -> Any:
+def _sigv4_signer(
+    signer: Optional[SigV4Signer], region: Optional[str], service: Optional[str]
+) -> SigV4Signer:
     if signer is not None:
         if region is not None or service is not None:
             raise InvalidOption(

@@ -34,13 +34,13 @@ from hashlib import sha256 as _sha256
 from typing import (
     IO,
     TYPE_CHECKING,
-    Any,
     Callable,
     Iterable,
     Iterator,
     List,
     Mapping,
     NamedTuple,
+    NoReturn,
     Optional,
     Protocol,
     Tuple,
@@ -238,7 +238,7 @@ class ChunkSigner:
     def __repr__(self) -> str:
         return f"ChunkSigner(scope={self._scope!r}, state={self._state!r})"
 
-    def __reduce__(self) -> Any:
+    def __reduce__(self) -> NoReturn:
         raise TypeError("ChunkSigner is not picklable (it holds a signing key)")
 
 
