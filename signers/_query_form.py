@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from hashlib import sha256 as _sha256
-from typing import (
+from typing import (  # (a list of names, as sigv4's is: not logic)
     TYPE_CHECKING,
     Callable,
     Dict,
@@ -80,6 +80,7 @@ _QUERY_PARAMS = (
 )
 
 
+# The header form's parameters (sigv4.sign_header_form): the two forms are called alike.
 def presign_query_form(
     scheme: str,
     opts: SigV4Options,
@@ -143,6 +144,7 @@ def presign_query_form(
     tail = "&".join([n + "=" + v for n, v in encoded])
     return SignedRequest(
         request=request._evolve(_with_query(request.url, request.query, tail), request.headers),
+        # (the record by field name, as the header form builds it: alike it by shape only)
         artifacts=Artifacts(
             canonical_request=creq,
             string_to_sign=sts,

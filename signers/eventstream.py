@@ -211,6 +211,7 @@ def _check_scope_name(value: object, field: str) -> str:
 
 
 def _inner_bytes(inner: object) -> bytes:
+    # (the house's accept-or-refuse type check: alike others by shape only)
     if isinstance(inner, Message):
         return encode_message(inner)
     if isinstance(inner, (bytes, bytearray, memoryview)):
@@ -341,6 +342,7 @@ class EventStreamSigner:
         self._ended = True
         return envelope
 
+    # (state in a repr, as ChunkedPayload's: alike by shape only)
     def __repr__(self) -> str:
         return (
             f"EventStreamSigner(region={self._region!r}, service={self._service!r}, "
@@ -372,6 +374,7 @@ def _sigv4_signer(
     return get_signer("sigv4", region=region, service=service)
 
 
+# (a signer's parameter list: alike others by shape only)
 def sign_initial_request(
     request: Request,
     credentials: Credentials,
@@ -416,6 +419,7 @@ def sign_initial_request(
     return signed, seed
 
 
+# (a verifier's parameter list: alike others by shape only)
 def verify_initial_request(
     request: Request,
     credentials: Credentials,

@@ -306,6 +306,7 @@ class SignedStream:
         decoded_length: Optional[int],
         content_length: Optional[int],
     ) -> None:
+        # A reader with state, not a record (alike registry's, serve's __init__ by shape only).
         self.signed = signed
         self.mode = mode
         self.checksum = checksum
@@ -321,6 +322,7 @@ class SignedStream:
         self._parts: Optional[Iterator[StreamPart]] = None
         self._buffer = b""
 
+    # Views of the signed head (alike other classes' forwarding properties only in shape).
     @property
     def request(self) -> Request:
         """The signed request head (headers to send)."""
@@ -455,6 +457,7 @@ def _length_error(declared: int, got: str) -> InvalidRequest:
 # -- sign_stream ---------------------------------------------------------------------------------
 
 
+# (a signer's parameter list: alike the verifiers' by shape only)
 def sign_stream(
     signer: StreamSigner,
     request: Request,
