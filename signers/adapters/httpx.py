@@ -50,6 +50,7 @@ from ..errors import InvalidOption
 from ._signing import (
     Fed,
     Signed,
+    SignerArg,
     Signing,
     SigningAuth,
     require,
@@ -59,6 +60,8 @@ from ._signing import (
 if TYPE_CHECKING:  # (httpx is an optional extra, imported at run time by require)
     from httpx import Request as _Request
     from httpx import Response as _Response
+
+    from .._arguments import CredentialsLike
 
 __all__ = ["AWSAuth"]
 
@@ -141,14 +144,15 @@ class AWSAuth(_Auth, SigningAuth):  # type: ignore[misc]
 
     def __init__(
         self,
-        signer: Any,
-        credentials: Any,
+        signer: SignerArg,
+        credentials: CredentialsLike,
         *,
         follow_redirects: bool = False,
         max_redirects: int = 20,
-        **settings: Any,
+        **settings: object,
     ) -> None:
-        super().__init__(signer, credentials, **settings)
+        # SigningAuth's keywords, passed on as given (it checks each one)
+        super().__init__(signer, credentials, **settings)  # type: ignore[arg-type]
         self.follow_redirects = bool(follow_redirects)
         self.max_redirects = max_redirects
 
