@@ -38,7 +38,19 @@ import json
 import secrets
 import socket
 import sys
-from typing import Any, Callable, Dict, Iterable, Mapping, NamedTuple, Optional, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Tuple,
+    Union,
+    cast,
+)
 
 from ._serving.bounded import (
     DEFAULT_BACKLOG,
@@ -98,6 +110,11 @@ from .errors import (
     VerificationError,
 )
 from .model import UNSIGNED_PAYLOAD, Body, Credentials, PayloadHash, Request
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ._serving.keywords import ServerKeywords
 
 # The limits' defaults live in _serving.bounded (its own list); these are signers.serve's names.
 __all__ = [
@@ -167,7 +184,7 @@ class ServerConfig:
         upstream: Optional[str] = None,
         upstream_signing: Optional[UpstreamSigning] = None,
         upstream_timeout: float = DEFAULT_REQUEST_TIMEOUT,
-        options: Optional[Mapping[str, Mapping[str, Any]]] = None,
+        options: Optional[Mapping[str, Mapping[str, object]]] = None,
         json_account: bool = False,
         clock: Optional[Callable[[], _dt.datetime]] = None,
         log: Optional[Callable[[str], None]] = None,
@@ -191,7 +208,8 @@ class ServerConfig:
         self.trust = trust
         self.options = options
         legacy = dict((options or {}).get("s3-v2", {}))
-        self.virtual_host_suffix: Optional[str] = legacy.get("virtual_host_suffix")
+        suffix = cast(Optional[str], legacy.get("virtual_host_suffix"))  # (as given)
+        self.virtual_host_suffix = suffix
         self.upstream: Optional[Upstream] = None
         if upstream is not None:
             self.upstream = Upstream(
@@ -657,7 +675,7 @@ def make_server(
     port: int = 0,
     *,
     credentials: Union[Lookup, Iterable[Credentials]],
-    **config: Any,  # ServerConfig's keywords, passed on as given
+    **config: Unpack[ServerKeywords],
 ) -> VerifyingServer:
     """A :class:`VerifyingServer` bound to ``host:port`` (``0`` = a free port).
 
