@@ -580,12 +580,9 @@ class _Handler(BoundedHandler):
             json_type = [("Content-Type", "application/json"), (VERIFIED_HEADER, account)]
             self._send(200, json_type, body, request_id)
             return
-        # (a keyword call, like _forward's upstream.prepare() by shape only)
         answer: Answer = success(
             request,
-            scheme=admitted.scheme,
-            service=admitted.service,
-            region=admitted.region,
+            admitted,
             account=body,
             request_id=request_id,
             body_md5=md5.hexdigest(),
@@ -616,13 +613,7 @@ class _Handler(BoundedHandler):
                 payload = PayloadHash(declared.lower()) if declared else UNSIGNED_PAYLOAD
                 chunks = checked_body(chunks, declared, md5_hasher())
         outgoing, headers, body = upstream.prepare(
-            request,
-            scheme=admitted.scheme,
-            region=admitted.region,
-            service=admitted.service,
-            payload=payload,
-            length=length,
-            source=chunks,
+            request, admitted, payload=payload, length=length, source=chunks
         )
         connection, response = upstream.exchange(outgoing, headers, body)
         try:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import secrets
-from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, List, NamedTuple, Optional, Protocol, Sequence, Tuple
 from xml.sax.saxutils import escape
 
 from .._encoding import percent_decode_str
@@ -37,7 +37,7 @@ from .._verification.sigv4_parse import QUERY_AUTH
 from ..model import Request
 from ..s3_v2 import bucket_from_host
 
-__all__ = ["Answer", "S3Address", "md5_hasher", "s3_address", "s3_operation", "success"]
+__all__ = ["Answer", "S3Address", "Scoped", "md5_hasher", "s3_address", "s3_operation", "success"]
 
 Header = Tuple[str, str]
 
@@ -45,6 +45,17 @@ _S3_XMLNS = ' xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 #: REST services whose answers are XML (an empty body parses; ``{}`` would not).
 _REST_XML_SERVICES = frozenset({"route53", "cloudfront", "s3-control", "s3control"})
+
+
+class Scoped(Protocol):
+    """What a verified request was signed with, as its answer and its forwarding read it."""
+
+    @property
+    def scheme(self) -> str: ...
+    @property
+    def region(self) -> Optional[str]: ...
+    @property
+    def service(self) -> Optional[str]: ...
 
 
 class Answer(NamedTuple):
@@ -302,16 +313,14 @@ def _query_answer(action: str, service: Optional[str], host: str, request_id: st
 
 def success(
     request: Request,
+    scope: Scoped,
     *,
-    scheme: str,
-    service: Optional[str],
-    region: Optional[str],
     account: bytes,
     request_id: str,
     body_md5: Optional[str] = None,
     virtual_host_suffix: Optional[str] = None,
 ) -> Answer:
-    """The answer to a request that verified (see the module's docstring).
+    """The answer to a request that verified with ``scope`` (see the module's docstring).
 
     ``account`` is the verification account (JSON), GetObject's content; ``body_md5`` the hex
     MD5 of the body received (an object's ETag).
@@ -321,9 +330,10 @@ def success(
         return Answer(200, [("Content-Type", content_type)], b"{}")
     if request.has_header("x-amz-target"):
         return Answer(200, [("Content-Type", "application/x-amz-json-1.1")], b"{}")
-    if scheme.startswith("s3-") or service in S3_SERVICES:
+    service = scope.service
+    if scope.scheme.startswith("s3-") or service in S3_SERVICES:
         address = s3_address(request, virtual_host_suffix)
-        return _s3_answer(request, address, account, body_md5, region)
+        return _s3_answer(request, address, account, body_md5, scope.region)
     action = _action(request)
     if action:
         return _query_answer(action, service, request.host, request_id)
