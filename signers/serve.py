@@ -85,6 +85,7 @@ from ._serving.gate import (
     decoded_headers,
     is_hex_sha256,
     streamable,
+    verify_with,
 )
 from ._serving.keys import load_credentials_file, parse_credential
 from ._serving.masking import masked
@@ -98,7 +99,7 @@ from ._serving.post import (
     put_object,
 )
 from ._serving.shapes import Answer, md5_hasher, success
-from ._verification import Lookup, Verified, detect, verify
+from ._verification import Lookup, Verified, detect
 from ._verification.http_answers import error_response
 from ._verification.http_answers import protocol_of as _protocol
 from .errors import (
@@ -441,17 +442,7 @@ class _Handler(BoundedHandler):
         )
 
     def _verify(self, request: Request) -> Verified:
-        config = self.server.config
-        return verify(
-            request,
-            config.lookup,
-            now=config.clock() if config.clock is not None else None,
-            max_skew=config.max_skew,
-            region=config.region,
-            service=config.service,
-            schemes=config.schemes,
-            options=config.options,
-        )
+        return verify_with(self.server.config, request)
 
     # -- one request ---------------------------------------------------------------------------
 
@@ -582,7 +573,9 @@ class _Handler(BoundedHandler):
             return
         answer: Answer = success(
             request,
-            admitted,
+            scheme=admitted.scheme,
+            service=admitted.service,
+            region=admitted.region,
             account=body,
             request_id=request_id,
             body_md5=md5.hexdigest(),

@@ -35,7 +35,19 @@ import http.client
 import socket
 import ssl
 import threading
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Protocol,
+    Set,
+    Tuple,
+    Union,
+)
 from urllib.parse import urlsplit
 
 from .._encoding import percent_decode_str
@@ -44,7 +56,7 @@ from .._verification.legacy_auth import LEGACY_SCHEMES
 from .._verification.sigv4_parse import QUERY_AUTH
 from ..errors import InvalidOption, XAmzContentSHA256Mismatch
 from ..model import UNSIGNED_PAYLOAD, Body, Credentials, Request
-from .shapes import Scoped, s3_address
+from .shapes import Scope, s3_address
 
 if TYPE_CHECKING:
     from ..credentials import CredentialProvider
@@ -189,6 +201,13 @@ def _without_parameters(query: str, names: Set[str]) -> str:
         if piece and percent_decode_str(name).lower() not in names:
             kept.append(piece)
     return "&".join(kept)
+
+
+class Scoped(Scope, Protocol):
+    """What a verified request was signed with: its scheme, region and service."""
+
+    @property
+    def scheme(self) -> str: ...
 
 
 class Upstream:

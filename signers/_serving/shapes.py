@@ -37,7 +37,15 @@ from .._verification.sigv4_parse import QUERY_AUTH
 from ..model import Request
 from ..s3_v2 import bucket_from_host
 
-__all__ = ["Answer", "S3Address", "Scoped", "md5_hasher", "s3_address", "s3_operation", "success"]
+__all__ = [
+    "Answer",
+    "S3Address",
+    "Scope",
+    "md5_hasher",
+    "s3_address",
+    "s3_operation",
+    "success",
+]
 
 Header = Tuple[str, str]
 
@@ -47,11 +55,9 @@ _XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _REST_XML_SERVICES = frozenset({"route53", "cloudfront", "s3-control", "s3control"})
 
 
-class Scoped(Protocol):
-    """What a verified request was signed with, as its answer and its forwarding read it."""
+class Scope(Protocol):
+    """A region and a service (``None``: not known, or any)."""
 
-    @property
-    def scheme(self) -> str: ...
     @property
     def region(self) -> Optional[str]: ...
     @property
@@ -313,14 +319,16 @@ def _query_answer(action: str, service: Optional[str], host: str, request_id: st
 
 def success(
     request: Request,
-    scope: Scoped,
     *,
+    scheme: str,
+    service: Optional[str],
+    region: Optional[str],
     account: bytes,
     request_id: str,
     body_md5: Optional[str] = None,
     virtual_host_suffix: Optional[str] = None,
 ) -> Answer:
-    """The answer to a request that verified with ``scope`` (see the module's docstring).
+    """The answer to a request that verified (see the module's docstring).
 
     ``account`` is the verification account (JSON), GetObject's content; ``body_md5`` the hex
     MD5 of the body received (an object's ETag).
@@ -330,10 +338,9 @@ def success(
         return Answer(200, [("Content-Type", content_type)], b"{}")
     if request.has_header("x-amz-target"):
         return Answer(200, [("Content-Type", "application/x-amz-json-1.1")], b"{}")
-    service = scope.service
-    if scope.scheme.startswith("s3-") or service in S3_SERVICES:
+    if scheme.startswith("s3-") or service in S3_SERVICES:
         address = s3_address(request, virtual_host_suffix)
-        return _s3_answer(request, address, account, body_md5, scope.region)
+        return _s3_answer(request, address, account, body_md5, region)
     action = _action(request)
     if action:
         return _query_answer(action, service, request.host, request_id)

@@ -37,7 +37,8 @@ from typing import (
 from urllib.parse import quote
 
 from .._core.sigv4 import STREAMING_EVENTS
-from .._verification import Lookup, Verified, verify
+from .._serving.gate import verify_with
+from .._verification import Lookup, Verified
 from .._verification.answers import check_max_skew
 from .._verification.http_answers import error_response, protocol_of
 from ..errors import InvalidOption, SigningError, VerificationError
@@ -98,17 +99,7 @@ class Config(NamedTuple):
         return min(MAX_CHUNK_SIZE, max(MIN_CHUNK_SIZE, self.max_body))
 
     def verify(self, request: Request) -> Verified:
-        return verify(
-            request,
-            self.lookup,
-            now=None if self.clock is None else self.clock(),
-            max_skew=self.max_skew,
-            region=self.region,
-            service=self.service,
-            schemes=self.schemes,
-            options=self.options,
-            max_chunk_size=self.max_chunk_size,
-        )
+        return verify_with(self, request, max_chunk_size=self.max_chunk_size)
 
     def __repr__(self) -> str:
         return (
