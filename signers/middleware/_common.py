@@ -87,7 +87,7 @@ class Config(NamedTuple):
     region: Optional[str]
     service: Optional[str]
     schemes: Optional[Tuple[str, ...]]
-    options: Optional[Mapping[str, Mapping[str, Any]]]
+    options: Optional[Mapping[str, Mapping[str, object]]]
     max_skew: float
     max_body: int
     clock: Optional[Callable[[], _dt.datetime]]
@@ -112,6 +112,7 @@ class Wrapper(Generic[AppT]):
     """The app a middleware wraps and the :class:`Config` it verifies with: the one constructor
     of the WSGI and the ASGI ``VerifyingMiddleware`` (their module docstrings tell the options)."""
 
+    # (signers.verify's keywords, the public vocabulary: alike its signature by shape only)
     def __init__(
         self,
         app: AppT,
@@ -120,7 +121,7 @@ class Wrapper(Generic[AppT]):
         region: Optional[str] = None,
         service: Optional[str] = None,
         schemes: Optional[Iterable[str]] = None,
-        options: Optional[Mapping[str, Mapping[str, Any]]] = None,
+        options: Optional[Mapping[str, Mapping[str, object]]] = None,
         max_skew: float = 900,
         max_body: int = DEFAULT_MAX_BODY,
         clock: Optional[Callable[[], _dt.datetime]] = None,
