@@ -115,7 +115,7 @@ from .model import UNSIGNED_PAYLOAD, Body, Credentials, PayloadHash, Request
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ._serving.keywords import ServerKeywords
+    from ._serving.keywords import LimitKeywords, ServerKeywords
 
 # The limits' defaults live in _serving.bounded (its own list); these are signers.serve's names.
 __all__ = [
@@ -166,6 +166,7 @@ class ServerConfig:
     )
 
     # The first keywords are the middleware's (signers.middleware) on purpose: one vocabulary.
+    # The limits (max_body, timeout, ...: LimitKeywords) go to Limits, which checks them.
     def __init__(
         self,
         lookup: Lookup,
@@ -173,13 +174,6 @@ class ServerConfig:
         region: Optional[str] = None,
         service: Optional[str] = None,
         max_skew: float = 900,
-        max_body: int = DEFAULT_MAX_BODY,
-        max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
-        timeout: float = DEFAULT_TIMEOUT,
-        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
-        max_connections: int = DEFAULT_MAX_CONNECTIONS,
-        backlog: int = DEFAULT_BACKLOG,
-        max_upload: int = DEFAULT_MAX_UPLOAD,
         schemes: Optional[Iterable[str]] = None,
         trust: bool = False,
         upstream: Optional[str] = None,
@@ -189,22 +183,15 @@ class ServerConfig:
         json_account: bool = False,
         clock: Optional[Callable[[], _dt.datetime]] = None,
         log: Optional[Callable[[str], None]] = None,
+        **limits: Unpack[LimitKeywords],
     ) -> None:
-        # (plain attributes and a keyword pass-through to Limits: alike others by shape only)
+        # (plain attributes: alike other records' __init__ by shape only)
         self.lookup = lookup
         self.json_account = json_account
         self.region = region
         self.service = service
         self.max_skew = max_skew
-        self.limits = Limits(
-            timeout=timeout,
-            request_timeout=request_timeout,
-            max_connections=max_connections,
-            backlog=backlog,
-            max_header_bytes=max_header_bytes,
-            max_body=max_body,
-            max_upload=max_upload,
-        )
+        self.limits = Limits(**limits)
         self.schemes = check_schemes(schemes)
         self.trust = trust
         self.options = options
@@ -218,7 +205,7 @@ class ServerConfig:
                 timeout=upstream_timeout,
                 signing=upstream_signing,
                 virtual_host_suffix=self.virtual_host_suffix,
-                max_idle=max_connections,
+                max_idle=self.limits.max_connections,
             )
         elif upstream_signing is not None:
             raise InvalidOption("upstream_signing: give an upstream to sign for", field="upstream")

@@ -1,9 +1,10 @@
-"""The keywords ``make_server`` and ``make_proxy`` pass on to :class:`signers.serve.ServerConfig`,
-as ``TypedDict`` s, so that a type checker reads ``make_server(..., max_body=...)`` against
-``ServerConfig``'s own types (``**config: Unpack[ServerKeywords]``) rather than ``Any``.
+"""The keywords ``ServerConfig``, ``make_server`` and ``make_proxy`` pass on, as ``TypedDict`` s,
+so that a type checker reads ``make_server(..., max_body=...)`` against the types of what takes
+them (``**config: Unpack[ServerKeywords]``) rather than ``Any``.
 
-They list what ``ServerConfig.__init__`` takes after ``lookup``; the defaults and the checks are
-``ServerConfig``'s (and :class:`signers._serving.bounded.Limits`').
+:class:`LimitKeywords` are :class:`signers._serving.bounded.Limits`' (``ServerConfig`` passes
+them on: the defaults and the checks are ``Limits``'); the others are what
+``ServerConfig.__init__`` takes after ``lookup``.
 """
 
 from __future__ import annotations
@@ -14,20 +15,25 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Optional, TypedDi
 if TYPE_CHECKING:
     from .forward import UpstreamSigning
 
-__all__ = ["ProxyKeywords", "ServerKeywords"]
+__all__ = ["LimitKeywords", "ProxyKeywords", "ServerKeywords"]
 
 
-class ProxyKeywords(TypedDict, total=False):
-    """What ``make_proxy`` passes on: the limits, the clock and the log, the schemes' options."""
+class LimitKeywords(TypedDict, total=False):
+    """The bounds of the server (``Limits``' keywords)."""
 
-    max_skew: float
-    max_body: int
-    max_header_bytes: int
     timeout: float
     request_timeout: float
     max_connections: int
     backlog: int
+    max_header_bytes: int
+    max_body: int
     max_upload: int
+
+
+class ProxyKeywords(LimitKeywords, total=False):
+    """What ``make_proxy`` passes on: the limits, the clock and the log, the schemes' options."""
+
+    max_skew: float
     upstream_timeout: float
     options: Optional[Mapping[str, Mapping[str, object]]]
     json_account: bool
