@@ -64,6 +64,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HOP_BY_HOP",
     "PayloadMismatch",
+    "Scoped",
     "Upstream",
     "UpstreamCut",
     "UpstreamSigning",

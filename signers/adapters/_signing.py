@@ -67,6 +67,7 @@ __all__ = [
     "STREAMING_MODES",
     "Fed",
     "Signed",
+    "SignerArg",
     "SignerObject",
     "Signing",
     "SigningAuth",
