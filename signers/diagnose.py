@@ -451,6 +451,7 @@ class DiffReport(NamedTuple):
         return [c.name for c in self.causes]
 
     def as_dict(self) -> Dict[str, object]:
+        # (a field-by-field dict, like signers.Verified.as_dict by shape only)
         return {
             "equal": self.equal,
             "compared": self.compared,

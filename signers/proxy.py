@@ -28,7 +28,7 @@ Library use::
 
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Optional, Union
+from typing import TYPE_CHECKING, Iterable, List, Optional, Union
 
 from ._serving.gate import check_names
 from ._verification import Lookup
@@ -38,6 +38,12 @@ from .endpoints import infer_scope
 from .errors import InvalidOption
 from .model import Credentials
 from .serve import UpstreamSigning, VerifyingServer, make_server
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ._arguments import CredentialProvider
+    from ._serving.keywords import ProxyKeywords
 
 __all__ = ["LEGACY_SCHEMES", "make_proxy", "startup_lines"]
 
@@ -76,12 +82,12 @@ def make_proxy(
     keys: Union[Lookup, Iterable[Credentials], None] = None,
     trust_legacy: bool = False,
     accept: Iterable[str] = LEGACY_SCHEMES,
-    provider: Any = None,
+    provider: Optional[CredentialProvider] = None,
     profile: Optional[str] = None,
     region: Optional[str] = None,
     service: Optional[str] = None,
     streamed: str = "aws-chunked",
-    **config: Any,  # ServerConfig's limits, log, clock, options
+    **config: Unpack[ProxyKeywords],  # ServerConfig's limits, log, clock, options
 ) -> VerifyingServer:
     """A bounded server on ``host:port`` that takes the legacy schemes in and sends SigV4 out.
 

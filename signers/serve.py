@@ -38,7 +38,19 @@ import json
 import secrets
 import socket
 import sys
-from typing import Any, Callable, Dict, Iterable, Mapping, NamedTuple, Optional, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Tuple,
+    Union,
+    cast,
+)
 
 from ._serving.bounded import (
     DEFAULT_BACKLOG,
@@ -73,6 +85,7 @@ from ._serving.gate import (
     decoded_headers,
     is_hex_sha256,
     streamable,
+    verify_with,
 )
 from ._serving.keys import load_credentials_file, parse_credential
 from ._serving.masking import masked
@@ -86,7 +99,7 @@ from ._serving.post import (
     put_object,
 )
 from ._serving.shapes import Answer, md5_hasher, success
-from ._verification import Lookup, Verified, detect, verify
+from ._verification import Lookup, Verified, detect
 from ._verification.http_answers import error_response
 from ._verification.http_answers import protocol_of as _protocol
 from .errors import (
@@ -98,6 +111,11 @@ from .errors import (
     VerificationError,
 )
 from .model import UNSIGNED_PAYLOAD, Body, Credentials, PayloadHash, Request
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ._serving.keywords import LimitKeywords, ServerKeywords
 
 # The limits' defaults live in _serving.bounded (its own list); these are signers.serve's names.
 __all__ = [
@@ -148,6 +166,7 @@ class ServerConfig:
     )
 
     # The first keywords are the middleware's (signers.middleware) on purpose: one vocabulary.
+    # The limits (max_body, timeout, ...: LimitKeywords) go to Limits, which checks them.
     def __init__(
         self,
         lookup: Lookup,
@@ -155,43 +174,30 @@ class ServerConfig:
         region: Optional[str] = None,
         service: Optional[str] = None,
         max_skew: float = 900,
-        max_body: int = DEFAULT_MAX_BODY,
-        max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
-        timeout: float = DEFAULT_TIMEOUT,
-        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
-        max_connections: int = DEFAULT_MAX_CONNECTIONS,
-        backlog: int = DEFAULT_BACKLOG,
-        max_upload: int = DEFAULT_MAX_UPLOAD,
         schemes: Optional[Iterable[str]] = None,
         trust: bool = False,
         upstream: Optional[str] = None,
         upstream_signing: Optional[UpstreamSigning] = None,
         upstream_timeout: float = DEFAULT_REQUEST_TIMEOUT,
-        options: Optional[Mapping[str, Mapping[str, Any]]] = None,
+        options: Optional[Mapping[str, Mapping[str, object]]] = None,
         json_account: bool = False,
         clock: Optional[Callable[[], _dt.datetime]] = None,
         log: Optional[Callable[[str], None]] = None,
+        **limits: Unpack[LimitKeywords],
     ) -> None:
-        # (plain attributes and a keyword pass-through to Limits: alike others by shape only)
+        # (plain attributes: alike other records' __init__ by shape only)
         self.lookup = lookup
         self.json_account = json_account
         self.region = region
         self.service = service
         self.max_skew = max_skew
-        self.limits = Limits(
-            timeout=timeout,
-            request_timeout=request_timeout,
-            max_connections=max_connections,
-            backlog=backlog,
-            max_header_bytes=max_header_bytes,
-            max_body=max_body,
-            max_upload=max_upload,
-        )
+        self.limits = Limits(**limits)
         self.schemes = check_schemes(schemes)
         self.trust = trust
         self.options = options
         legacy = dict((options or {}).get("s3-v2", {}))
-        self.virtual_host_suffix: Optional[str] = legacy.get("virtual_host_suffix")
+        suffix = cast(Optional[str], legacy.get("virtual_host_suffix"))  # (as given)
+        self.virtual_host_suffix = suffix
         self.upstream: Optional[Upstream] = None
         if upstream is not None:
             self.upstream = Upstream(
@@ -199,7 +205,7 @@ class ServerConfig:
                 timeout=upstream_timeout,
                 signing=upstream_signing,
                 virtual_host_suffix=self.virtual_host_suffix,
-                max_idle=max_connections,
+                max_idle=self.limits.max_connections,
             )
         elif upstream_signing is not None:
             raise InvalidOption("upstream_signing: give an upstream to sign for", field="upstream")
@@ -423,17 +429,7 @@ class _Handler(BoundedHandler):
         )
 
     def _verify(self, request: Request) -> Verified:
-        config = self.server.config
-        return verify(
-            request,
-            config.lookup,
-            now=config.clock() if config.clock is not None else None,
-            max_skew=config.max_skew,
-            region=config.region,
-            service=config.service,
-            schemes=config.schemes,
-            options=config.options,
-        )
+        return verify_with(self.server.config, request)
 
     # -- one request ---------------------------------------------------------------------------
 
@@ -562,7 +558,6 @@ class _Handler(BoundedHandler):
             json_type = [("Content-Type", "application/json"), (VERIFIED_HEADER, account)]
             self._send(200, json_type, body, request_id)
             return
-        # (a keyword call, like _forward's upstream.prepare() by shape only)
         answer: Answer = success(
             request,
             scheme=admitted.scheme,
@@ -598,13 +593,7 @@ class _Handler(BoundedHandler):
                 payload = PayloadHash(declared.lower()) if declared else UNSIGNED_PAYLOAD
                 chunks = checked_body(chunks, declared, md5_hasher())
         outgoing, headers, body = upstream.prepare(
-            request,
-            scheme=admitted.scheme,
-            region=admitted.region,
-            service=admitted.service,
-            payload=payload,
-            length=length,
-            source=chunks,
+            request, admitted, payload=payload, length=length, source=chunks
         )
         connection, response = upstream.exchange(outgoing, headers, body)
         try:
@@ -657,7 +646,7 @@ def make_server(
     port: int = 0,
     *,
     credentials: Union[Lookup, Iterable[Credentials]],
-    **config: Any,  # ServerConfig's keywords, passed on as given
+    **config: Unpack[ServerKeywords],
 ) -> VerifyingServer:
     """A :class:`VerifyingServer` bound to ``host:port`` (``0`` = a free port).
 

@@ -35,7 +35,19 @@ import http.client
 import socket
 import ssl
 import threading
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Protocol,
+    Set,
+    Tuple,
+    Union,
+)
 from urllib.parse import urlsplit
 
 from .._encoding import percent_decode_str
@@ -44,7 +56,7 @@ from .._verification.legacy_auth import LEGACY_SCHEMES
 from .._verification.sigv4_parse import QUERY_AUTH
 from ..errors import InvalidOption, XAmzContentSHA256Mismatch
 from ..model import UNSIGNED_PAYLOAD, Body, Credentials, Request
-from .shapes import s3_address
+from .shapes import Scope, s3_address
 
 if TYPE_CHECKING:
     from ..credentials import CredentialProvider
@@ -52,6 +64,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HOP_BY_HOP",
     "PayloadMismatch",
+    "Scoped",
     "Upstream",
     "UpstreamCut",
     "UpstreamSigning",
@@ -191,6 +204,13 @@ def _without_parameters(query: str, names: Set[str]) -> str:
     return "&".join(kept)
 
 
+class Scoped(Scope, Protocol):
+    """What a verified request was signed with: its scheme, region and service."""
+
+    @property
+    def scheme(self) -> str: ...
+
+
 class Upstream:
     """An upstream server: where requests go, how they are signed, and a pool of connections."""
 
@@ -244,10 +264,8 @@ class Upstream:
     def prepare(
         self,
         request: Request,
+        scope: Scoped,
         *,
-        scheme: str,
-        region: Optional[str],
-        service: Optional[str],
         payload: Body,
         length: int,
         source: Optional[Iterable[bytes]] = None,
@@ -255,16 +273,18 @@ class Upstream:
         """``(request to send, its headers as sent, its body)``: re-addressed, stripped, maybe
         signed.
 
-        ``payload`` is the body (bytes) or how a streamed body is signed (a
-        :class:`~signers.model.PayloadHash` or ``UNSIGNED_PAYLOAD``); ``length`` its size and
-        ``source`` its chunks as they arrive.  Signed for S3, a streamed body without a declared
-        hash goes up aws-chunked (each chunk signed) rather than ``UNSIGNED-PAYLOAD``.
+        ``scope`` is what the request verified with; ``payload`` the body (bytes) or how a
+        streamed body is signed (a :class:`~signers.model.PayloadHash` or ``UNSIGNED_PAYLOAD``);
+        ``length`` its size and ``source`` its chunks as they arrive.  Signed for S3, a streamed
+        body without a declared hash goes up aws-chunked (each chunk signed) rather than
+        ``UNSIGNED-PAYLOAD``.
         """
+        scheme, service = scope.scheme, scope.service
         moved = self._readdressed(request, payload, s3=_is_s3(scheme, service))
         if scheme in LEGACY_SCHEMES:
             stripped, options = self._legacy(moved, scheme)
         else:
-            stripped, options = self._sigv4(moved, region, service)
+            stripped, options = self._sigv4(moved, scope.region, service)
         body: Union[bytes, Iterable[bytes]] = (
             stripped.body if isinstance(stripped.body, bytes) else source or b""
         )

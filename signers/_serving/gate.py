@@ -1,18 +1,23 @@
 """What the gate reads from a request before it verifies it: the schemes a server takes, whether a
 body may be streamed, the payload hash a client declared, and the second form of a legacy
-bucket-level path."""
+bucket-level path; and the one call to ``signers.verify`` with a server's or a middleware's
+settings (:func:`verify_with`)."""
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional, Sequence, Tuple, Union
+import datetime as _dt
+from typing import Callable, Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple, Union
 
-from .._verification import detect
+from .._verification import Lookup, Verified, detect, verify
 from .._verification.answers import S3_SERVICES
+from .._verification.chunked import DEFAULT_MAX_CHUNK_SIZE
 from .._verification.detect import SCHEMES
 from ..errors import InvalidOption, SigningError
 from ..model import Request
+from .shapes import Scope
 
 __all__ = [
+    "VerifySettings",
     "bucket_with_slash",
     "check_names",
     "check_schemes",
@@ -20,7 +25,41 @@ __all__ = [
     "decoded_headers",
     "is_hex_sha256",
     "streamable",
+    "verify_with",
 ]
+
+
+class VerifySettings(Scope, Protocol):
+    """What ``sigbridge serve``'s config and the middlewares' config verify with."""
+
+    @property
+    def lookup(self) -> Lookup: ...
+    @property
+    def clock(self) -> Optional[Callable[[], _dt.datetime]]: ...
+    @property
+    def max_skew(self) -> float: ...
+    @property
+    def schemes(self) -> Optional[Tuple[str, ...]]: ...
+    @property
+    def options(self) -> Optional[Mapping[str, Mapping[str, object]]]: ...
+
+
+def verify_with(
+    settings: VerifySettings, request: Request, *, max_chunk_size: int = DEFAULT_MAX_CHUNK_SIZE
+) -> Verified:
+    """``signers.verify(request, ...)`` with ``settings``' lookup, clock (now), scope, schemes and
+    options."""
+    return verify(
+        request,
+        settings.lookup,
+        now=None if settings.clock is None else settings.clock(),
+        max_skew=settings.max_skew,
+        region=settings.region,
+        service=settings.service,
+        schemes=settings.schemes,
+        options=settings.options,
+        max_chunk_size=max_chunk_size,
+    )
 
 
 def check_names(

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import secrets
-from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, List, NamedTuple, Optional, Protocol, Sequence, Tuple
 from xml.sax.saxutils import escape
 
 from .._encoding import percent_decode_str
@@ -37,7 +37,15 @@ from .._verification.sigv4_parse import QUERY_AUTH
 from ..model import Request
 from ..s3_v2 import bucket_from_host
 
-__all__ = ["Answer", "S3Address", "md5_hasher", "s3_address", "s3_operation", "success"]
+__all__ = [
+    "Answer",
+    "S3Address",
+    "Scope",
+    "md5_hasher",
+    "s3_address",
+    "s3_operation",
+    "success",
+]
 
 Header = Tuple[str, str]
 
@@ -45,6 +53,15 @@ _S3_XMLNS = ' xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 #: REST services whose answers are XML (an empty body parses; ``{}`` would not).
 _REST_XML_SERVICES = frozenset({"route53", "cloudfront", "s3-control", "s3control"})
+
+
+class Scope(Protocol):
+    """A region and a service (``None``: not known, or any)."""
+
+    @property
+    def region(self) -> Optional[str]: ...
+    @property
+    def service(self) -> Optional[str]: ...
 
 
 class Answer(NamedTuple):

@@ -36,6 +36,7 @@ import collections
 import datetime as _dt
 import importlib
 from typing import (  # (a list of names, like streaming's: not logic)
+    TYPE_CHECKING,
     Any,
     Callable,
     Collection,
@@ -47,6 +48,7 @@ from typing import (  # (a list of names, like streaming's: not logic)
     Mapping,
     NamedTuple,
     Optional,
+    Protocol,
     Tuple,
     Union,
 )
@@ -54,13 +56,19 @@ from urllib.parse import urlsplit
 
 from .._http import DEFAULT_PORTS
 from ..errors import AlreadySigned, InvalidOption, InvalidRequest, MissingDependency
-from ..model import UNSIGNED_PAYLOAD, Body, Credentials, Header, Request
+from ..model import UNSIGNED_PAYLOAD, Body, Credentials, Header, Request, SignedRequest
+
+if TYPE_CHECKING:
+    from .._arguments import CredentialsLike
+    from ..streaming import SignedStream
 
 __all__ = [
     "DEFAULT_RETRY_STATUSES",
     "STREAMING_MODES",
     "Fed",
     "Signed",
+    "SignerArg",
+    "SignerObject",
     "Signing",
     "SigningAuth",
     "require",
@@ -123,6 +131,19 @@ def same_origin(first: str, second: str) -> bool:
         return False
 
 
+class SignerObject(Protocol):
+    """What an adapter uses of a signer object: ``sign`` (and, for aws-chunked uploads, a
+    ``sign_stream`` like :meth:`signers.sigv4.SigV4Signer.sign_stream`, checked when built)."""
+
+    def sign(
+        self, request: Request, credentials: CredentialsLike, at: Optional[_dt.datetime] = None
+    ) -> SignedRequest: ...
+
+
+#: A signer as the adapters take it: an object, or a scheme name built with the options.
+SignerArg = Union[str, SignerObject]
+
+
 class Signed(NamedTuple):
     """One signed attempt: the URL to send (a presigned URL carries the signature) and the
     headers signing added or changed, to set on the outgoing request.  For an aws-chunked body,
@@ -133,7 +154,7 @@ class Signed(NamedTuple):
     url: str
     headers: Tuple[Header, ...]
     removed: FrozenSet[str] = frozenset()
-    stream: Any = None
+    stream: Any = None  # (a SignedStream)
 
     @property
     def names(self) -> FrozenSet[str]:
@@ -221,9 +242,9 @@ class Signing:
 
     def __init__(
         self,
-        signer: Any,
-        credentials: Any,
-        options: Mapping[str, Any],
+        signer: SignerArg,
+        credentials: CredentialsLike,
+        options: Mapping[str, object],
         *,
         adapter: str,
         clock: Optional[Callable[[], _dt.datetime]] = None,
@@ -280,7 +301,7 @@ class Signing:
         options_value = getattr(signer, "options", None)
         self.placement = str(getattr(options_value, "placement", "header"))
 
-    def _check_source(self, credentials: Any) -> None:
+    def _check_source(self, credentials: object) -> None:
         if not isinstance(credentials, Credentials) and not callable(
             getattr(credentials, "credentials", None)
         ):
@@ -351,7 +372,9 @@ class Signing:
         if declared and not any(n.lower() == "x-amz-decoded-content-length" for n, _ in pairs):
             pairs.append(("x-amz-decoded-content-length", declared[0]))  # (the data's length)
         request = Request(method, url.partition("#")[0], pairs)
-        stream = self.signer.sign_stream(
+        # (not part of SignerObject: _chunked_options checked the signer has it)
+        sign_stream: Callable[..., SignedStream] = getattr(self.signer, "sign_stream")  # noqa: B009
+        stream = sign_stream(
             request, self.credentials(), body, self.now(), mode=self.chunked_mode,
             chunk_size=self.chunk_size, checksum=self.checksum,
         )  # fmt: skip
@@ -382,7 +405,7 @@ class Signing:
 
 def _chunked_options(
     adapter: str,
-    signer: Any,
+    signer: object,
     streaming: str,
     mode: str,
     chunk_size: int,
@@ -439,8 +462,8 @@ class SigningAuth:
     # Signing's keywords again: listed so that callers see them typed (no typed forwarding).
     def __init__(
         self,
-        signer: Any,
-        credentials: Any,
+        signer: SignerArg,
+        credentials: CredentialsLike,
         *,
         clock: Optional[Callable[[], _dt.datetime]] = None,
         streaming: str = "unsigned",
@@ -450,7 +473,7 @@ class SigningAuth:
         retries: int = 0,
         retry_statuses: Collection[int] = DEFAULT_RETRY_STATUSES,
         backoff: float = 0.0,
-        **options: Any,
+        **options: object,
     ) -> None:
         self.signing = Signing(
             signer,

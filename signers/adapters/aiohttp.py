@@ -29,10 +29,15 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import weakref
-from typing import Any, Callable, Collection, Iterable, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, List, Optional
 
 from ..errors import InvalidOption, MissingDependency
-from ._signing import DEFAULT_RETRY_STATUSES, Signing, require, same_origin
+from ._signing import DEFAULT_RETRY_STATUSES, SignerArg, Signing, require, same_origin
+
+if TYPE_CHECKING:  # (aiohttp is an optional extra, imported at run time by require)
+    from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
+
+    from .._arguments import CredentialsLike
 
 __all__ = ["AWSAuth"]
 
@@ -82,8 +87,8 @@ class AWSAuth:
 
     def __init__(
         self,
-        signer: Any,
-        credentials: Any,
+        signer: SignerArg,
+        credentials: CredentialsLike,
         *,
         origins: Optional[Iterable[str]] = None,
         clock: Optional[Callable[[], _dt.datetime]] = None,
@@ -91,7 +96,7 @@ class AWSAuth:
         retries: int = 0,
         retry_statuses: Collection[int] = DEFAULT_RETRY_STATUSES,
         backoff: float = 0.0,
-        **options: Any,
+        **options: object,
     ) -> None:
         if streaming == "aws-chunked":
             raise InvalidOption(
@@ -133,7 +138,7 @@ class AWSAuth:
         self._signed[request] = signed.names
         return signed.names
 
-    async def __call__(self, request: Any, handler: Callable[[Any], Any]) -> Any:
+    async def __call__(self, request: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
         url = str(request.url)
         if not self.signs_for(url):
             return await handler(request)

@@ -33,17 +33,35 @@ with the first hop's signature headers.
 from __future__ import annotations
 
 import time
-from typing import Any, AsyncIterator, Collection, Generator, Iterator, Optional, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncGenerator,
+    AsyncIterator,
+    Collection,
+    Generator,
+    Iterator,
+    Optional,
+    Union,
+    cast,
+)
 
 from ..errors import InvalidOption
 from ._signing import (
     Fed,
     Signed,
+    SignerArg,
     Signing,
     SigningAuth,
     require,
     same_origin,
 )
+
+if TYPE_CHECKING:  # (httpx is an optional extra, imported at run time by require)
+    from httpx import Request as _Request
+    from httpx import Response as _Response
+
+    from .._arguments import CredentialsLike
 
 __all__ = ["AWSAuth"]
 
@@ -52,7 +70,7 @@ httpx = require("httpx", "httpx", "signers.adapters.httpx")
 _ADAPTER = "signers.adapters.httpx.AWSAuth"
 
 # The flow below yields a request to send, or a number of seconds to wait before the next one.
-_Step = Union[Any, float]
+_Step = Union["_Request", float]
 
 
 def _content(request: Any) -> Optional[bytes]:
@@ -126,35 +144,26 @@ class AWSAuth(_Auth, SigningAuth):  # type: ignore[misc]
 
     def __init__(
         self,
-        signer: Any,
-        credentials: Any,
+        signer: SignerArg,
+        credentials: CredentialsLike,
         *,
         follow_redirects: bool = False,
         max_redirects: int = 20,
-        **settings: Any,
+        **settings: object,
     ) -> None:
-        super().__init__(signer, credentials, **settings)
+        # SigningAuth's keywords, passed on as given (it checks each one)
+        super().__init__(signer, credentials, **settings)  # type: ignore[arg-type]
         self.follow_redirects = bool(follow_redirects)
         self.max_redirects = max_redirects
 
     # -- httpx's entry points: the one flow, with a sleep of the right kind ---------------------
 
-    def sync_auth_flow(self, request: Any) -> Generator[Any, Any, None]:
+    def sync_auth_flow(self, request: _Request) -> Generator[_Request, _Response, None]:
+        # The flow itself sleeps between sync attempts; only the async driver below awaits.
         flow = self._flow(request, asynchronous=False)
-        step = next(flow)
-        while True:
-            if isinstance(step, float):
-                time.sleep(step)
-                step = flow.send(None)
-                continue
-            response = yield step
-            try:
-                step = flow.send(response)
-            except StopIteration:
-                return
+        yield from cast("Generator[_Request, _Response, None]", flow)  # (it yields no pause)
 
-    # sync_auth_flow's twin: one driver cannot be both a generator and an async one.
-    async def async_auth_flow(self, request: Any) -> AsyncIterator[Any]:
+    async def async_auth_flow(self, request: _Request) -> AsyncGenerator[_Request, _Response]:
         flow = self._flow(request, asynchronous=True)
         step = next(flow)
         while True:
@@ -162,7 +171,7 @@ class AWSAuth(_Auth, SigningAuth):  # type: ignore[misc]
                 import anyio  # (httpx's own dependency; works under asyncio and trio)
 
                 await anyio.sleep(step)
-                step = flow.send(None)
+                step = next(flow)
                 continue
             response = yield step
             try:
@@ -172,7 +181,7 @@ class AWSAuth(_Auth, SigningAuth):  # type: ignore[misc]
 
     # -- the flow ------------------------------------------------------------------------------
 
-    def _flow(self, request: Any, *, asynchronous: bool) -> Generator[_Step, Any, None]:
+    def _flow(self, request: _Request, *, asynchronous: bool) -> Generator[_Step, _Response, None]:
         signing = self.signing
         signing.refuse_signed(str(request.url), request.headers.multi_items())
         origin = str(request.url)
@@ -210,8 +219,10 @@ class AWSAuth(_Auth, SigningAuth):  # type: ignore[misc]
             if body is not None and signing.retry(response.status_code, attempt):
                 attempt += 1
                 delay = signing.delay(attempt)
-                if delay:
-                    yield delay
+                if delay and asynchronous:
+                    yield delay  # (awaited by async_auth_flow)
+                elif delay:
+                    time.sleep(delay)
                 added = sign(request, body)
                 response = yield request
                 continue

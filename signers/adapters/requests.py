@@ -29,14 +29,14 @@ requests calls an auth once per request it prepares; what happens after (redirec
 from __future__ import annotations
 
 import time
-from typing import Any, Collection, List, Optional
+from typing import Any, Callable, Collection, List, MutableMapping, Optional, Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from ..errors import InvalidRequest
 from ..model import Header
 from ._signing import SigningAuth, require, same_origin, without
 
-__all__ = ["AWSAuth"]
+__all__ = ["AWSAuth", "PreparedLike"]
 
 requests = require("requests", "requests", "signers.adapters.requests")
 
@@ -166,6 +166,20 @@ class _Exchange:
 _AuthBase: Any = requests.auth.AuthBase
 
 
+class PreparedLike(Protocol):
+    """What the adapter uses of a ``requests.PreparedRequest`` (requests ships no type hints)."""
+
+    method: str
+    url: str
+    headers: MutableMapping[str, str]
+    body: object
+
+    def register_hook(self, event: str, hook: Callable[..., object]) -> None: ...
+
+
+_Prepared = TypeVar("_Prepared", bound=PreparedLike)
+
+
 class AWSAuth(_AuthBase, SigningAuth):  # type: ignore[misc]
     """Sign requests' requests with ``signer`` (a signer, or a scheme name built with
     ``options``) and ``credentials`` (:class:`~signers.Credentials` or a provider).
@@ -178,7 +192,7 @@ class AWSAuth(_AuthBase, SigningAuth):  # type: ignore[misc]
 
     adapter = _ADAPTER
 
-    def __call__(self, prepared: Any) -> Any:
+    def __call__(self, prepared: _Prepared) -> _Prepared:
         self.signing.refuse_signed(prepared.url, prepared.headers.items())
         exchange = _Exchange(self, prepared.url)
         exchange.sign(prepared, prepared.method, prepared.url, _body(prepared.body))

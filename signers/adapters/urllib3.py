@@ -26,10 +26,26 @@ callable again for each hop.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Callable, Dict, FrozenSet, Iterable, Optional, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterable,
+    Mapping,
+    Optional,
+    Tuple,
+    Union,
+    cast,
+)
 
 from ..errors import InvalidOption
-from ._signing import Signing, require
+from ._signing import SignerArg, Signing, require
+
+if TYPE_CHECKING:  # (urllib3 is an optional extra, imported at run time by require)
+    from urllib3.util import Retry
+
+    from .._arguments import CredentialsLike
 
 __all__ = ["AUTH_HEADERS", "AWSAuth"]
 
@@ -49,7 +65,7 @@ AUTH_HEADERS: FrozenSet[str] = frozenset(
 )
 
 
-def _body(body: Any) -> Optional[bytes]:
+def _body(body: object) -> Optional[bytes]:
     if body is None:
         return b""
     if isinstance(body, (bytes, bytearray, memoryview)):
@@ -67,11 +83,11 @@ class AWSAuth:
 
     def __init__(
         self,
-        signer: Any,
-        credentials: Any,
+        signer: SignerArg,
+        credentials: CredentialsLike,
         *,
         clock: Optional[Callable[[], _dt.datetime]] = None,
-        **options: Any,
+        **options: object,
     ) -> None:
         self.signing = Signing(signer, credentials, options, adapter=_ADAPTER, clock=clock)
 
@@ -79,8 +95,8 @@ class AWSAuth:
         self,
         method: Union[str, bytes],
         url: Union[str, bytes],
-        body: Any = None,
-        headers: Optional[Any] = None,
+        body: object = None,
+        headers: Union[Mapping[str, str], Iterable[Tuple[str, str]], None] = None,
     ) -> Dict[str, str]:
         if isinstance(method, bytes):
             method = method.decode("ascii")
@@ -97,13 +113,13 @@ class AWSAuth:
             )
         return dict(signed.headers)
 
-    def retry(self, **kwargs: Any) -> Any:
+    def retry(self, **kwargs: object) -> Retry:
         """A ``urllib3.Retry(**kwargs)`` whose redirects to another host drop the headers
         signing adds (:data:`AUTH_HEADERS`), as urllib3 drops ``Authorization``."""
         urllib3 = require("urllib3", "urllib3", "signers.adapters.urllib3")
         base = urllib3.util.Retry.DEFAULT_REMOVE_HEADERS_ON_REDIRECT
         kwargs.setdefault("remove_headers_on_redirect", set(base) | AUTH_HEADERS)
-        return urllib3.util.Retry(**kwargs)
+        return cast("Retry", urllib3.util.Retry(**kwargs))
 
     def __repr__(self) -> str:
         return repr(self.signing)

@@ -110,6 +110,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="on an answer outside 2xx write no body (AWS's code and message still go to "
         "standard error); the exit status is 1 either way",
     )
+    # (argparse flags: alike other commands' by shape only)
     parser.add_argument(
         "--insecure", action="store_true", help="do not verify the server's TLS certificate"
     )

@@ -90,6 +90,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 #: The limits ``serve`` and ``proxy`` share: (flag, type, default, help).
+# (rows of data: alike each other by shape only)
 _LIMIT_FLAGS = (
     ("--max-body", int, _server.DEFAULT_MAX_BODY,
      "largest body held in memory to verify, in bytes (default %(default)s)"),

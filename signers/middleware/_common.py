@@ -37,7 +37,8 @@ from typing import (
 from urllib.parse import quote
 
 from .._core.sigv4 import STREAMING_EVENTS
-from .._verification import Lookup, Verified, verify
+from .._serving.gate import verify_with
+from .._verification import Lookup, Verified
 from .._verification.answers import check_max_skew
 from .._verification.http_answers import error_response, protocol_of
 from ..errors import InvalidOption, SigningError, VerificationError
@@ -86,7 +87,7 @@ class Config(NamedTuple):
     region: Optional[str]
     service: Optional[str]
     schemes: Optional[Tuple[str, ...]]
-    options: Optional[Mapping[str, Mapping[str, Any]]]
+    options: Optional[Mapping[str, Mapping[str, object]]]
     max_skew: float
     max_body: int
     clock: Optional[Callable[[], _dt.datetime]]
@@ -98,17 +99,7 @@ class Config(NamedTuple):
         return min(MAX_CHUNK_SIZE, max(MIN_CHUNK_SIZE, self.max_body))
 
     def verify(self, request: Request) -> Verified:
-        return verify(
-            request,
-            self.lookup,
-            now=None if self.clock is None else self.clock(),
-            max_skew=self.max_skew,
-            region=self.region,
-            service=self.service,
-            schemes=self.schemes,
-            options=self.options,
-            max_chunk_size=self.max_chunk_size,
-        )
+        return verify_with(self, request, max_chunk_size=self.max_chunk_size)
 
     def __repr__(self) -> str:
         return (
@@ -121,6 +112,7 @@ class Wrapper(Generic[AppT]):
     """The app a middleware wraps and the :class:`Config` it verifies with: the one constructor
     of the WSGI and the ASGI ``VerifyingMiddleware`` (their module docstrings tell the options)."""
 
+    # (signers.verify's keywords, the public vocabulary: alike its signature by shape only)
     def __init__(
         self,
         app: AppT,
@@ -129,7 +121,7 @@ class Wrapper(Generic[AppT]):
         region: Optional[str] = None,
         service: Optional[str] = None,
         schemes: Optional[Iterable[str]] = None,
-        options: Optional[Mapping[str, Mapping[str, Any]]] = None,
+        options: Optional[Mapping[str, Mapping[str, object]]] = None,
         max_skew: float = 900,
         max_body: int = DEFAULT_MAX_BODY,
         clock: Optional[Callable[[], _dt.datetime]] = None,

@@ -39,20 +39,8 @@ from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional
 
 from ..errors import VerificationError
 from ..model import Header, Request
-from ._common import (  # the names wsgi imports too: one implementation, two users
-    DEFAULT_MAX_BODY,
-    VERIFIED_KEY,
-    Answer,
-    DecodedBody,
-    Wrapper,
-    answer_for,
-    check,
-    chunked_mode,
-    decoded_headers,
-    incoming_url,
-    refusal,
-    too_large,
-)
+from . import _common  # (the one implementation the two middlewares share)
+from ._common import DEFAULT_MAX_BODY, VERIFIED_KEY
 
 __all__ = ["DEFAULT_MAX_BODY", "VERIFIED_KEY", "VerifyingMiddleware"]
 
@@ -79,7 +67,7 @@ def _url(scope: Scope, headers: Mapping[str, str]) -> str:
     if raw_path:
         raw_target = _text(raw_path) + (f"?{query}" if query else "")
     path = str(scope.get("root_path", "")) + str(scope.get("path", "/"))
-    return incoming_url(
+    return _common.incoming_url(
         str(scheme), host, raw_target, path.encode("utf-8").decode("latin-1"), query
     )
 
@@ -90,11 +78,13 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise refusal(400, "IncompleteBody", "The client went away before sending the body.")
+            raise _common.refusal(
+                400, "IncompleteBody", "The client went away before sending the body."
+            )
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise too_large(limit)
+            raise _common.too_large(limit)
         parts.append(chunk)
         if not message.get("more_body", False):
             return b"".join(parts)
@@ -170,10 +160,10 @@ class _Streamed:
 
     def __init__(
         self,
-        body: DecodedBody,
+        body: _common.DecodedBody,
         receive: Receive,
         send: Send,
-        answer: Callable[[VerificationError], Answer],
+        answer: Callable[[VerificationError], _common.Answer],
     ) -> None:
         self.body = body
         self._receive = receive
@@ -209,7 +199,7 @@ class _Streamed:
 
 def _decoded_scope(scope: Scope, lowered: Mapping[str, str]) -> List[Any]:
     """The scope's headers as the app sees a decoded aws-chunked body (see the docstring)."""
-    changes = decoded_headers(lowered)
+    changes = _common.decoded_headers(lowered)
     kept = [(k, v) for k, v in scope.get("headers", ()) if _text(k).lower() not in changes]
     for name, value in changes.items():
         if value is not None:
@@ -217,7 +207,7 @@ def _decoded_scope(scope: Scope, lowered: Mapping[str, str]) -> List[Any]:
     return kept
 
 
-class VerifyingMiddleware(Wrapper[ASGIApp]):
+class VerifyingMiddleware(_common.Wrapper[ASGIApp]):
     """Wrap the ASGI ``app``: see the module docstring for what it does and its options."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -231,15 +221,17 @@ class VerifyingMiddleware(Wrapper[ASGIApp]):
         body: Any = b""
         mode = None
         try:
-            mode = chunked_mode(lowered, self.config.max_body) if kind == "http" else None
+            mode = _common.chunked_mode(lowered, self.config.max_body) if kind == "http" else None
             if mode is not None:
                 body = WireSource(receive, asyncio.get_running_loop())
             elif kind == "http":
                 body = await _read_body(receive, self.config.max_body)
         except VerificationError as err:
-            await self._refuse(kind, answer_for(err, None, lowered), send)
+            await self._refuse(kind, _common.answer_for(err, None, lowered), send)
             return
-        verified, answer, request = check(self.config, method, _url(scope, lowered), headers, body)
+        verified, answer, request = _common.check(
+            self.config, method, _url(scope, lowered), headers, body
+        )
         if answer is not None:
             await self._refuse(kind, answer, send)
             return
@@ -262,7 +254,9 @@ class VerifyingMiddleware(Wrapper[ASGIApp]):
         send: Send,
     ) -> None:
         body = self.decoded_body(payload, lowered)
-        exchange = _Streamed(body, receive, send, lambda err: answer_for(err, request, lowered))
+        exchange = _Streamed(
+            body, receive, send, lambda err: _common.answer_for(err, request, lowered)
+        )
         scope["headers"] = _decoded_scope(scope, lowered)
         try:
             await self.app(scope, exchange.receive, exchange.send)
@@ -270,14 +264,14 @@ class VerifyingMiddleware(Wrapper[ASGIApp]):
             source.abandon()
 
     @staticmethod
-    async def _refuse(kind: str, answer: Answer, send: Send) -> None:
+    async def _refuse(kind: str, answer: _common.Answer, send: Send) -> None:
         if kind == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
         await _answer(answer, send)
 
 
-async def _answer(answer: Answer, send: Send) -> None:
+async def _answer(answer: _common.Answer, send: Send) -> None:
     headers = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in answer.headers]
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     await send({"type": "http.response.body", "body": answer.body})

@@ -46,21 +46,8 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optio
 
 from ..errors import VerificationError
 from ..model import Header, Request
-from ._common import (
-    DEFAULT_MAX_BODY,
-    VERIFIED_KEY,
-    Answer,
-    DecodedBody,
-    Wrapper,
-    answer_for,
-    check,
-    chunked_mode,
-    decoded_headers,
-    incoming_url,
-    missing_length,
-    refusal,
-    too_large,
-)
+from . import _common  # (the one implementation the two middlewares share)
+from ._common import DEFAULT_MAX_BODY, VERIFIED_KEY
 
 __all__ = ["DEFAULT_MAX_BODY", "VERIFIED_KEY", "VerifyingMiddleware"]
 
@@ -102,7 +89,7 @@ def _url(environ: Environ, headers: Mapping[str, str]) -> str:
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     raw_target = raw.encode("latin-1").decode("utf-8", "surrogateescape") if raw else None
     path = str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", ""))
-    return incoming_url(
+    return _common.incoming_url(
         str(environ.get("wsgi.url_scheme", "http")),
         host,
         raw_target,
@@ -118,13 +105,13 @@ def _read_body(environ: Environ, limit: int) -> bytes:
         return b""
     if text:
         if not text.isdigit():
-            raise refusal(400, "InvalidArgument", "Content-Length is not a number")
+            raise _common.refusal(400, "InvalidArgument", "Content-Length is not a number")
         length = int(text)
         if length > limit:
-            raise too_large(limit)
+            raise _common.too_large(limit)
         body = stream.read(length) if length else b""
         if len(body) != length:
-            raise refusal(
+            raise _common.refusal(
                 400,
                 "IncompleteBody",
                 "You did not provide the number of bytes specified by the Content-Length "
@@ -141,7 +128,7 @@ def _read_body(environ: Environ, limit: int) -> bytes:
             return b"".join(parts)
         size += len(part)
         if size > limit:
-            raise too_large(limit)
+            raise _common.too_large(limit)
         parts.append(part)
 
 
@@ -151,16 +138,18 @@ def _wire_body(environ: Environ) -> Any:
     text = str(environ.get("CONTENT_LENGTH") or "").strip()
     stream = environ.get("wsgi.input")
     if text and not text.isdigit():
-        raise refusal(400, "InvalidArgument", "Content-Length is not a number")
+        raise _common.refusal(400, "InvalidArgument", "Content-Length is not a number")
     if stream is None or not (text or environ.get("wsgi.input_terminated")):
-        raise missing_length()  # (PEP 3333: without either, the input may not be read)
+        raise _common.missing_length()  # (PEP 3333: without either, the input may not be read)
     return stream
 
 
-def _decoded_environ(environ: Environ, lowered: Mapping[str, str], body: DecodedBody) -> None:
+def _decoded_environ(
+    environ: Environ, lowered: Mapping[str, str], body: _common.DecodedBody
+) -> None:
     """The app's view of a decoded aws-chunked body (see the module docstring)."""
     environ["wsgi.input"] = body
-    changes = decoded_headers(lowered)
+    changes = _common.decoded_headers(lowered)
     encoding, length = changes["content-encoding"], changes["content-length"]
     if encoding is None:
         environ.pop("HTTP_CONTENT_ENCODING", None)
@@ -173,7 +162,7 @@ def _decoded_environ(environ: Environ, lowered: Mapping[str, str], body: Decoded
         environ["CONTENT_LENGTH"] = length
 
 
-class VerifyingMiddleware(Wrapper[WSGIApp]):
+class VerifyingMiddleware(_common.Wrapper[WSGIApp]):
     """Wrap the WSGI ``app``: see the module docstring for what it does and its options."""
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -182,11 +171,13 @@ class VerifyingMiddleware(Wrapper[WSGIApp]):
         method = str(environ.get("REQUEST_METHOD", "GET"))
         config = self.config
         try:
-            mode = chunked_mode(lowered, config.max_body)
+            mode = _common.chunked_mode(lowered, config.max_body)
             body = _wire_body(environ) if mode else _read_body(environ, config.max_body)
         except VerificationError as err:
-            return self._send(answer_for(err, None, lowered), start_response)
-        verified, answer, request = check(config, method, _url(environ, lowered), headers, body)
+            return self._send(_common.answer_for(err, None, lowered), start_response)
+        verified, answer, request = _common.check(
+            config, method, _url(environ, lowered), headers, body
+        )
         if answer is not None:
             return self._send(answer, start_response)
         assert verified is not None
@@ -203,7 +194,7 @@ class VerifyingMiddleware(Wrapper[WSGIApp]):
         self,
         environ: Environ,
         start_response: StartResponse,
-        body: DecodedBody,
+        body: _common.DecodedBody,
         request: Optional[Request],
         lowered: Mapping[str, str],
     ) -> Iterable[bytes]:
@@ -214,7 +205,9 @@ class VerifyingMiddleware(Wrapper[WSGIApp]):
         except VerificationError as err:
             if err is not body.failure:
                 raise
-            return self._send(answer_for(err, request, lowered), start_response, sys.exc_info())
+            return self._send(
+                _common.answer_for(err, request, lowered), start_response, sys.exc_info()
+            )
         if isinstance(result, (list, tuple)):
             return result  # (made already: nothing more is read while the server sends it)
         return self._guarded(result, start_response, body, request, lowered)
@@ -223,7 +216,7 @@ class VerifyingMiddleware(Wrapper[WSGIApp]):
         self,
         result: Iterable[bytes],
         start_response: StartResponse,
-        body: DecodedBody,
+        body: _common.DecodedBody,
         request: Optional[Request],
         lowered: Mapping[str, str],
     ) -> Iterator[bytes]:
@@ -236,7 +229,7 @@ class VerifyingMiddleware(Wrapper[WSGIApp]):
         except VerificationError as err:
             if given or err is not body.failure:
                 raise
-            answer = answer_for(err, request, lowered)
+            answer = _common.answer_for(err, request, lowered)
             yield from self._send(answer, start_response, sys.exc_info())
         finally:
             close = getattr(result, "close", None)
@@ -244,7 +237,9 @@ class VerifyingMiddleware(Wrapper[WSGIApp]):
                 close()
 
     @staticmethod
-    def _send(answer: Answer, start_response: StartResponse, exc_info: Any = None) -> List[bytes]:
+    def _send(
+        answer: _common.Answer, start_response: StartResponse, exc_info: Any = None
+    ) -> List[bytes]:
         reason = {
             400: "Bad Request",
             403: "Forbidden",
