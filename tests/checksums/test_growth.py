@@ -25,6 +25,7 @@ def _best_time(algorithm: str, data: bytes, runs: int = 5) -> float:
     return best
 
 
+@pytest.mark.slow
 @pytest.mark.timing
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 def test_time_is_linear_in_the_length(algorithm: str) -> None:
