@@ -34,6 +34,8 @@ from .._core.chunked import (
     TRAILER_ALGORITHM,
     TRAILER_SIGNATURE,
     chunk_string_to_sign,
+    chunk_string_to_sign_head,
+    chunk_string_to_sign_tail,
     mode_of,
     trailer_string_to_sign,
 )
@@ -78,7 +80,8 @@ class ChunkedPayload(io.RawIOBase):
     before ``read`` reports the end (``b""``).  So a payload is verified only once it has been
     read to the end without error: store nothing as final before that.  In the unsigned-trailer
     mode no chunk is signed; the checksum trailer checked at the end is the only protection.
-    The source is read, never closed.
+    ``source`` is a binary file, read and never closed, or the wire body's bytes, read in place
+    (a view of each chunk, copied once as it is handed out).
     """
 
     def __init__(
@@ -100,27 +103,45 @@ class ChunkedPayload(io.RawIOBase):
     ) -> None:
         super().__init__()
         self.mode = mode
-        self._read_fn: Callable[[int], Any] = source.read
+        # A bytes body is read in place (memoryview slices, bytes.find): see _line and _data.
+        self._wire: Optional[bytes] = source if isinstance(source, bytes) else None
+        self._view = memoryview(self._wire if self._wire is not None else b"")
+        self._position = 0
+        self._read_fn: Callable[[int], Any] = _no_read if self._wire is not None else source.read
         readline = getattr(source, "readline", None)
         self._readline_fn: Optional[Callable[[int], Any]] = readline if callable(readline) else None
-        self._check, self._key, self._prior = check, key, seed_signature
+        self._check, self._key, self._prior = check, key, seed_signature.strip("*")
         self._time, self._scope = request_time, scope
         self._algorithms = (
             (ECDSA_PAYLOAD_ALGORITHM, ECDSA_TRAILER_ALGORITHM)
             if ecdsa
             else (PAYLOAD_ALGORITHM, TRAILER_ALGORITHM)
         )
+        head = chunk_string_to_sign_head(
+            request_time=request_time, scope=scope, algorithm=self._algorithms[0]
+        )
+        self._head = head
+        # SigV4's chunk HMAC from the key's precomputed pad states (signers._crypto.SigningKey,
+        # copied, never updated in place), the inner one with the fixed head hashed in once.
+        self._inner: Any = None
+        self._outer: Any = None
+        if key is not None:
+            _, inner, self._outer = key
+            self._inner = inner.copy()
+            self._inner.update(head.encode("utf-8"))
         self._ecdsa = ecdsa
         self._declared = declared_trailers
         self._header_checksums = header_checksums
         self._decoded_length, self._budget = decoded_length, wire_length
+        size = len(self._view)
+        self._stop = size if wire_length is None else min(size, wire_length)
         self._max_chunk = max_chunk_size
         self._running: Dict[str, checksums.Checksum] = {}
         for name in declared_trailers + tuple(n for n, _ in header_checksums):
             if name.startswith(_CHECKSUM_PREFIX):
                 algorithm = checksums.normalize(name, field=name)
                 self._running.setdefault(algorithm, checksums.new(algorithm))
-        self._current: bytes = b""
+        self._current: Union[bytes, memoryview] = b""
         self._offset = 0
         self._pending: Optional[Tuple[int, Optional[str]]] = None
         self._failed: Optional[VerificationError] = None
@@ -139,28 +160,25 @@ class ChunkedPayload(io.RawIOBase):
         """Up to ``size`` verified bytes (``-1``: to the end); ``b""`` at the verified end."""
         if size is None or size < 0:
             return self.readall()
-        while self._offset >= len(self._current):
-            if self.complete:
-                return b""
-            if self._failed is not None:
-                raise self._failed
-            try:
-                self._next_chunk()
-            except VerificationError as exc:
-                self._failed = exc  # (the reader stays failed)
-                raise
+        if self._offset >= len(self._current) and not self._advance():
+            return b""
         current, start = self._current, self._offset
         if start == 0 and size >= len(current):
+            # (the whole chunk, as most callers read: no slicing; in memory, its one copy)
             self._offset = len(current)
-            return current
+            return current if type(current) is bytes else bytes(current)
         end = min(len(current), start + size)
         self._offset = end
-        return current[start:end]
+        return bytes(current[start:end])
 
     def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+        if self._offset >= len(self._current) and not self._advance():
+            return 0
+        start = self._offset
+        end = min(len(self._current), start + len(buffer))
+        buffer[: end - start] = self._current[start:end]
+        self._offset = end
+        return end - start
 
     def readall(self) -> bytes:
         return b"".join(self.iter_chunks())
@@ -180,6 +198,20 @@ class ChunkedPayload(io.RawIOBase):
         )
 
     # -- reading the wire ------------------------------------------------------------------------
+
+    def _advance(self) -> bool:
+        """Move to the next verified chunk: ``False`` at the verified end."""
+        while self._offset >= len(self._current):
+            if self.complete:
+                return False
+            if self._failed is not None:
+                raise self._failed
+            try:
+                self._next_chunk()
+            except VerificationError as exc:
+                self._failed = exc  # (the reader stays failed)
+                raise
+        return True
 
     def _next_chunk(self) -> None:
         pending = self._pending
@@ -208,15 +240,20 @@ class ChunkedPayload(io.RawIOBase):
             )
         data = self._data(size, number)
         if signature is not None:
-            sts = chunk_string_to_sign(
-                self._prior, _sha256(data).hexdigest(), request_time=self._time,
-                scope=self._scope, algorithm=self._algorithms[0],
-            )  # fmt: skip
-            key = self._key
-            if key is not None and compare_digest(signature, key.hexdigest(sts.encode())):
-                self._prior = signature  # (SigV4's HMAC, checked in line: the common case)
+            tail = chunk_string_to_sign_tail(self._prior, _sha256(data).hexdigest())
+            inner = self._inner
+            if inner is not None:  # (SigV4's HMAC, checked in line: the common case)
+                inner = inner.copy()
+                inner.update(tail.encode())
+                outer = self._outer.copy()
+                outer.update(inner.digest())
+                matched = compare_digest(signature, outer.hexdigest())
             else:
-                self._prior = self._checked(sts, signature, number)
+                matched = False
+            if matched:
+                self._prior = signature
+            else:
+                self._prior = self._checked(self._head + tail, signature, number)
         if size < MIN_CHUNK_SIZE:
             self._pending = self._header()
             if self._pending[0] != 0:
@@ -397,10 +434,12 @@ class ChunkedPayload(io.RawIOBase):
 
     def _check_end(self) -> None:
         budget = self._budget
-        if budget is None:
-            extra = self._read_fn(1)
+        if self._wire is not None:
+            extra = self._position < (len(self._wire) if budget is None else budget)
+        elif budget is None:
+            extra = bool(self._read_fn(1))
         else:
-            extra = b"x" * min(budget, 1)
+            extra = budget > 0
         if extra:
             raise _malformed("data follows the end of the aws-chunked body")
 
@@ -409,6 +448,17 @@ class ChunkedPayload(io.RawIOBase):
     def _line(self) -> bytes:
         """A line (a chunk header or a trailer), with its end: at most ``_MAX_LINE`` bytes and
         never past the wire length."""
+        wire = self._wire
+        if wire is not None:
+            start = self._position
+            limit = min(start + _MAX_LINE, self._stop)
+            end = wire.find(b"\n", start, limit) + 1
+            if not end:
+                if limit - start >= _MAX_LINE:
+                    raise _malformed(f"a line longer than {_MAX_LINE} bytes")
+                raise _truncated()
+            self._position = end
+            return wire[start:end]
         budget = self._budget
         limit = _MAX_LINE if budget is None or budget > _MAX_LINE else budget
         readline = self._readline_fn
@@ -435,8 +485,19 @@ class ChunkedPayload(io.RawIOBase):
                 break
         return b"".join(pieces)
 
-    def _data(self, size: int, number: int) -> bytes:
-        """A chunk's ``size`` bytes and the CRLF after them, never past the wire length."""
+    def _data(self, size: int, number: int) -> Union[bytes, memoryview]:
+        """A chunk's ``size`` bytes and the CRLF after them, never past the wire length (in
+        memory: a view of the wire, copied only as it is handed out)."""
+        wire = self._wire
+        if wire is not None:
+            start = self._position
+            end = start + size
+            if end + 2 > self._stop:
+                raise _truncated()
+            if not wire.startswith(b"\r\n", end):
+                raise _malformed(f"chunk {number} is not followed by CRLF")
+            self._position = end + 2
+            return self._view[start:end]
         budget = self._budget
         if budget is not None:
             if size + 2 > budget:
@@ -465,6 +526,10 @@ class ChunkedPayload(io.RawIOBase):
             pieces.append(more)
             have += len(more)
         return b"".join(pieces)
+
+
+def _no_read(size: int) -> bytes:
+    return b""  # (a bytes body is read in place: see ChunkedPayload._line and _data)
 
 
 def _as_bytes(data: Any) -> bytes:
@@ -538,9 +603,8 @@ def open_payload(
             f"max_chunk_size: {max_chunk_size} is under S3's minimum chunk of {MIN_CHUNK_SIZE}",
             field="max_chunk_size",
         )
-    source = io.BytesIO(body) if isinstance(body, bytes) else body
     reader = ChunkedPayload(
-        source,
+        body,
         mode=mode,
         seed_signature=seed_signature,
         request_time=request_time,
