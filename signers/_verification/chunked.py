@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import binascii
 import io
+import re
 from hashlib import sha256 as _sha256
 from hmac import compare_digest
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
@@ -52,15 +53,17 @@ from ..errors import (
     VerificationError,
 )
 from ..model import Artifacts, Credentials, Header, PayloadHash, Request, _is_token, is_stream
+from .chunk_source import BytesSource, FileSource, malformed, shown
 
 __all__ = ["ChunkedPayload", "DEFAULT_MAX_CHUNK_SIZE", "open_payload"]
 
 #: The largest chunk accepted unless the server says otherwise (``max_chunk_size``).
 DEFAULT_MAX_CHUNK_SIZE = MAX_CHUNK_SIZE
-_MAX_LINE = 8192  # a chunk header or a trailer line
 _MAX_TRAILERS = 64
 _HEX = b"0123456789abcdefABCDEF"
 _SIGNATURE_CHARS = _HEX + b"*"  # (SigV4A's padding)
+#: A chunk header as signers write it: ``hex(size);chunk-signature=SIG CRLF``.
+_SIGNED_HEADER = re.compile(rb"([0-9a-fA-F]{1,16});chunk-signature=([0-9a-fA-F*]+)\r\n")
 _CHECKSUM_PREFIX = "x-amz-checksum-"
 _EMPTY_SHA256 = _crypto.EMPTY_SHA256
 _MALFORMED_TRAILER = (
@@ -84,6 +87,35 @@ class ChunkedPayload(io.RawIOBase):
     (a view of each chunk, copied once as it is handed out).
     """
 
+    # (slots: the per-chunk attribute reads and writes stay cheap on an io.RawIOBase subclass)
+    __slots__ = (
+        "_algorithms",
+        "_check",
+        "_current",
+        "_declared",
+        "_decoded_length",
+        "_ecdsa",
+        "_failed",
+        "_head",
+        "_header_checksums",
+        "_inner",
+        "_max_chunk",
+        "_offset",
+        "_outer",
+        "_pending",
+        "_prior",
+        "_running",
+        "_scope",
+        "_source",
+        "_time",
+        "bytes_read",
+        "checksums",
+        "chunks",
+        "complete",
+        "mode",
+        "trailers",
+    )
+
     def __init__(
         self,
         source: Any,
@@ -103,14 +135,12 @@ class ChunkedPayload(io.RawIOBase):
     ) -> None:
         super().__init__()
         self.mode = mode
-        # A bytes body is read in place (memoryview slices, bytes.find): see _line and _data.
-        self._wire: Optional[bytes] = source if isinstance(source, bytes) else None
-        self._view = memoryview(self._wire if self._wire is not None else b"")
-        self._position = 0
-        self._read_fn: Callable[[int], Any] = _no_read if self._wire is not None else source.read
-        readline = getattr(source, "readline", None)
-        self._readline_fn: Optional[Callable[[int], Any]] = readline if callable(readline) else None
-        self._check, self._key, self._prior = check, key, seed_signature.strip("*")
+        self._source: Union[BytesSource, FileSource] = (
+            BytesSource(source, wire_length)
+            if isinstance(source, bytes)
+            else FileSource(source, wire_length)
+        )
+        self._check, self._prior = check, seed_signature.strip("*")
         self._time, self._scope = request_time, scope
         self._algorithms = (
             (ECDSA_PAYLOAD_ALGORITHM, ECDSA_TRAILER_ALGORITHM)
@@ -132,9 +162,7 @@ class ChunkedPayload(io.RawIOBase):
         self._ecdsa = ecdsa
         self._declared = declared_trailers
         self._header_checksums = header_checksums
-        self._decoded_length, self._budget = decoded_length, wire_length
-        size = len(self._view)
-        self._stop = size if wire_length is None else min(size, wire_length)
+        self._decoded_length = decoded_length
         self._max_chunk = max_chunk_size
         self._running: Dict[str, checksums.Checksum] = {}
         for name in declared_trailers + tuple(n for n, _ in header_checksums):
@@ -160,14 +188,18 @@ class ChunkedPayload(io.RawIOBase):
         """Up to ``size`` verified bytes (``-1``: to the end); ``b""`` at the verified end."""
         if size is None or size < 0:
             return self.readall()
-        if self._offset >= len(self._current) and not self._advance():
-            return b""
         current, start = self._current, self._offset
-        if start == 0 and size >= len(current):
+        length = len(current)
+        if start >= length:
+            if not self._advance():
+                return b""
+            current, start = self._current, 0
+            length = len(current)
+        if start == 0 and size >= length:
             # (the whole chunk, as most callers read: no slicing; in memory, its one copy)
-            self._offset = len(current)
+            self._offset = length
             return current if type(current) is bytes else bytes(current)
-        end = min(len(current), start + size)
+        end = min(length, start + size)
         self._offset = end
         return bytes(current[start:end])
 
@@ -238,7 +270,7 @@ class ChunkedPayload(io.RawIOBase):
                 f"of {declared} bytes",
                 field="x-amz-decoded-content-length",
             )
-        data = self._data(size, number)
+        data = self._source.data(size, number)
         if signature is not None:
             tail = chunk_string_to_sign_tail(self._prior, _sha256(data).hexdigest())
             inner = self._inner
@@ -302,35 +334,28 @@ class ChunkedPayload(io.RawIOBase):
 
     def _header(self) -> Tuple[int, Optional[str]]:
         """A chunk header: its size and, in the signed modes, its signature."""
-        line = self._line()
+        line = self._source.line()
         if self._check is not None:
-            # The shape signers write, checked in a few C calls; anything else is diagnosed below.
-            cut = line.find(b";chunk-signature=")
-            size_text, signature = line[:cut], line[cut + 17 : -2]
-            if (
-                0 < cut <= 16
-                and line[-2:] == b"\r\n"
-                and signature
-                and not size_text.translate(None, _HEX)
-                and not signature.translate(None, _SIGNATURE_CHARS)
-            ):
-                return int(size_text, 16), signature.decode("ascii")
+            # The shape signers write, in one C call; anything else is diagnosed below.
+            match = _SIGNED_HEADER.fullmatch(line)
+            if match is not None:
+                return int(match[1], 16), match[2].decode("ascii")
         return self._odd_header(line)
 
     def _odd_header(self, line: bytes) -> Tuple[int, Optional[str]]:
         if not line.endswith(b"\r\n"):
-            raise _malformed("a chunk header does not end with CRLF")
+            raise malformed("a chunk header does not end with CRLF")
         size_text, semicolon, extension = line[:-2].partition(b";")
         if not 1 <= len(size_text) <= 16 or size_text.translate(None, _HEX):
-            raise _malformed(f"chunk size {_shown(size_text)} is not 1 to 16 hex digits")
+            raise malformed(f"chunk size {shown(size_text)} is not 1 to 16 hex digits")
         signed = self._check is not None
         if semicolon and not extension.startswith(b"chunk-signature="):
-            raise _malformed("a chunk extension is not chunk-signature=")
+            raise malformed("a chunk extension is not chunk-signature=")
         if signed and not semicolon:
-            raise _malformed("a chunk header has no chunk-signature")
+            raise malformed("a chunk header has no chunk-signature")
         signature = extension[16:]
         if signed and (not signature or signature.translate(None, _SIGNATURE_CHARS)):
-            raise _malformed("a chunk-signature is not hex")
+            raise malformed("a chunk-signature is not hex")
         # (an unsigned-trailer chunk may carry a chunk-signature, as some SDKs send: ignored)
         return int(size_text, 16), signature.decode("ascii") if signed else None
 
@@ -369,7 +394,7 @@ class ChunkedPayload(io.RawIOBase):
         trailers: List[Header] = []
         signature: Optional[str] = None
         while True:
-            line = self._line()
+            line = self._source.line()
             if line in (b"\r\n", b"\n"):
                 return trailers, signature
             name, colon, value = line.rstrip(b"\r\n").partition(b":")
@@ -379,7 +404,7 @@ class ChunkedPayload(io.RawIOBase):
                 text = ("", "")
             if not colon or not _is_token(text[0]):
                 raise MalformedTrailerError(
-                    f"{_MALFORMED_TRAILER} (line {_shown(line)})", field="trailer"
+                    f"{_MALFORMED_TRAILER} (line {shown(line)})", field="trailer"
                 )
             if signature is not None or len(trailers) >= _MAX_TRAILERS:
                 raise MalformedTrailerError(
@@ -433,128 +458,8 @@ class ChunkedPayload(io.RawIOBase):
             self.checksums[algorithm] = value
 
     def _check_end(self) -> None:
-        budget = self._budget
-        if self._wire is not None:
-            extra = self._position < (len(self._wire) if budget is None else budget)
-        elif budget is None:
-            extra = bool(self._read_fn(1))
-        else:
-            extra = budget > 0
-        if extra:
-            raise _malformed("data follows the end of the aws-chunked body")
-
-    # -- bounded reads ---------------------------------------------------------------------------
-
-    def _line(self) -> bytes:
-        """A line (a chunk header or a trailer), with its end: at most ``_MAX_LINE`` bytes and
-        never past the wire length."""
-        wire = self._wire
-        if wire is not None:
-            start = self._position
-            limit = min(start + _MAX_LINE, self._stop)
-            end = wire.find(b"\n", start, limit) + 1
-            if not end:
-                if limit - start >= _MAX_LINE:
-                    raise _malformed(f"a line longer than {_MAX_LINE} bytes")
-                raise _truncated()
-            self._position = end
-            return wire[start:end]
-        budget = self._budget
-        limit = _MAX_LINE if budget is None or budget > _MAX_LINE else budget
-        readline = self._readline_fn
-        line = readline(limit) if readline is not None else self._byte_line(limit)
-        if type(line) is not bytes:
-            line = _as_bytes(line)
-        if budget is not None:
-            self._budget = budget - len(line)
-        if line[-1:] != b"\n":
-            if len(line) >= _MAX_LINE:
-                raise _malformed(f"a line longer than {_MAX_LINE} bytes")
-            raise _truncated()
-        return line
-
-    def _byte_line(self, limit: int) -> bytes:
-        # (a source without readline: a byte at a time, never past the line's end)
-        pieces: List[bytes] = []
-        while len(pieces) < limit:
-            byte = _as_bytes(self._read_fn(1))
-            if not byte:
-                break
-            pieces.append(byte)
-            if byte == b"\n":
-                break
-        return b"".join(pieces)
-
-    def _data(self, size: int, number: int) -> Union[bytes, memoryview]:
-        """A chunk's ``size`` bytes and the CRLF after them, never past the wire length (in
-        memory: a view of the wire, copied only as it is handed out)."""
-        wire = self._wire
-        if wire is not None:
-            start = self._position
-            end = start + size
-            if end + 2 > self._stop:
-                raise _truncated()
-            if not wire.startswith(b"\r\n", end):
-                raise _malformed(f"chunk {number} is not followed by CRLF")
-            self._position = end + 2
-            return self._view[start:end]
-        budget = self._budget
-        if budget is not None:
-            if size + 2 > budget:
-                raise _truncated()
-            self._budget = budget - size - 2
-        read = self._read_fn
-        data = read(size)
-        if type(data) is not bytes or len(data) != size:
-            data = self._gather(data, size)
-        end = read(2)
-        if end != b"\r\n" and self._gather(end, 2) != b"\r\n":
-            raise _malformed(f"chunk {number} is not followed by CRLF")
-        return data
-
-    def _gather(self, first: Any, size: int) -> bytes:
-        """``size`` bytes from a first read and as many more as it takes (the end: an error)."""
-        data = _as_bytes(first)
-        if len(data) == size:
-            return data
-        pieces = [data]
-        have = len(data)
-        while have < size:
-            more = _as_bytes(self._read_fn(size - have))
-            if not more:
-                raise _truncated()
-            pieces.append(more)
-            have += len(more)
-        return b"".join(pieces)
-
-
-def _no_read(size: int) -> bytes:
-    return b""  # (a bytes body is read in place: see ChunkedPayload._line and _data)
-
-
-def _as_bytes(data: Any) -> bytes:
-    if isinstance(data, bytes):
-        return data
-    if data is None:  # (a non-blocking raw file with nothing yet: the end)
-        return b""
-    raise InvalidOption(
-        f"body: the file's read() gave {type(data).__name__}, not bytes", field="body"
-    )
-
-
-def _shown(data: bytes) -> str:
-    # (16 bytes at most: a malformed line may hold a signature, which no message may show)
-    return repr(data[:16] + (b"..." if len(data) > 16 else b""))
-
-
-def _malformed(why: str) -> IncompleteBody:
-    return IncompleteBody(
-        f"The request body terminated unexpectedly: {why}.", field="body", stage="aws-chunked"
-    )
-
-
-def _truncated() -> IncompleteBody:
-    return _malformed("the aws-chunked body ends before its end (the final chunk, its trailer)")
+        if self._source.extra():
+            raise malformed("data follows the end of the aws-chunked body")
 
 
 def _b64_value(value: str, size: int) -> Optional[bytes]:

@@ -85,9 +85,11 @@ def test_a_cut_or_lengthened_body_gives_the_same_outcome(mode: str, data: st.Dat
     extra = data.draw(st.binary(max_size=40), label="extra")
     changed = wire[:cut] + extra
     got, error = _same_both_ways(request, changed)
-    if changed != wire:
+    if changed.startswith(wire):  # (what follows Content-Length is the next request's: unread)
+        assert (got, error) == (DATA, None)
+    else:
         assert error is not None
-    assert DATA.startswith(got) or mode == "unsigned-trailer"
+        assert DATA.startswith(got) or mode == "unsigned-trailer"
 
 
 @pytest.mark.parametrize("delta", [-3, -2, -1, 1, 2, 100])
