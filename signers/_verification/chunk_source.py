@@ -16,7 +16,7 @@ The malformed-body errors of both are S3's ``IncompleteBody``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, Match, Optional, Pattern, Union
 
 from ..errors import IncompleteBody, InvalidOption
 
@@ -53,6 +53,13 @@ class FileSource:
                 raise malformed(f"a line longer than {MAX_LINE} bytes")
             raise truncated()
         return line
+
+    def line_match(self, pattern: Pattern[bytes]) -> Union[Match[bytes], bytes]:
+        """The next line matched by ``pattern`` (which must end with its line's end), else the
+        line itself."""
+        line = self.line()
+        found = pattern.fullmatch(line)
+        return line if found is None else found
 
     def data(self, size: int, number: int) -> bytes:
         """Chunk ``number``'s ``size`` bytes and the CRLF after them."""
@@ -127,13 +134,23 @@ class BytesSource:
         self._position = end
         return self._wire[start:end]
 
+    def line_match(self, pattern: Pattern[bytes]) -> Union[Match[bytes], bytes]:
+        """As :meth:`FileSource.line_match`; ``pattern`` matched where the line lies (it may
+        hold no line end but its last)."""
+        start = self._position
+        found = pattern.match(self._wire, start, self._stop)
+        if found is None or found.end() - start > MAX_LINE:
+            return self.line()
+        self._position = found.end()
+        return found
+
     def data(self, size: int, number: int) -> memoryview:
         """A view of chunk ``number``'s ``size`` bytes, past the CRLF after them."""
         start = self._position
         end = start + size
         if end + 2 > self._stop:
             raise truncated()
-        if not self._wire.startswith(b"\r\n", end):
+        if self._wire[end : end + 2] != b"\r\n":
             raise malformed(f"chunk {number} is not followed by CRLF")
         self._position = end + 2
         return self._view[start:end]

@@ -233,19 +233,18 @@ class ChunkedPayload(io.RawIOBase):
 
     def _advance(self) -> bool:
         """Move to the next verified chunk: ``False`` at the verified end."""
-        while self._offset >= len(self._current):
-            if self.complete:
-                return False
-            if self._failed is not None:
-                raise self._failed
-            try:
-                self._next_chunk()
-            except VerificationError as exc:
-                self._failed = exc  # (the reader stays failed)
-                raise
-        return True
+        if self.complete:
+            return False
+        if self._failed is not None:
+            raise self._failed
+        try:
+            return self._next_chunk()
+        except VerificationError as exc:
+            self._failed = exc  # (the reader stays failed)
+            raise
 
-    def _next_chunk(self) -> None:
+    def _next_chunk(self) -> bool:
+        """Read and check the next chunk (``False``: it was the final one, and all is checked)."""
         pending = self._pending
         if pending is None:
             size, signature = self._header()
@@ -254,7 +253,7 @@ class ChunkedPayload(io.RawIOBase):
             self._pending = None
         if not size:
             self._finish(signature)
-            return
+            return False
         number = self.chunks + 1
         if size > self._max_chunk:
             raise InvalidChunkSizeError(
@@ -300,6 +299,7 @@ class ChunkedPayload(io.RawIOBase):
         self.chunks = number
         self.bytes_read += size
         self._current, self._offset = data, 0
+        return True
 
     def _verify_chunk(self, number: int, digest: str, signature: Optional[str]) -> None:
         """Check a chunk's signature (``number`` 0: the final chunk); none in unsigned mode."""
@@ -334,13 +334,13 @@ class ChunkedPayload(io.RawIOBase):
 
     def _header(self) -> Tuple[int, Optional[str]]:
         """A chunk header: its size and, in the signed modes, its signature."""
-        line = self._source.line()
-        if self._check is not None:
-            # The shape signers write, in one C call; anything else is diagnosed below.
-            match = _SIGNED_HEADER.fullmatch(line)
-            if match is not None:
-                return int(match[1], 16), match[2].decode("ascii")
-        return self._odd_header(line)
+        if self._check is None:
+            return self._odd_header(self._source.line())
+        # The shape signers write, matched in one C call; anything else is diagnosed below.
+        found = self._source.line_match(_SIGNED_HEADER)
+        if isinstance(found, bytes):
+            return self._odd_header(found)
+        return int(found[1], 16), found[2].decode("ascii")
 
     def _odd_header(self, line: bytes) -> Tuple[int, Optional[str]]:
         if not line.endswith(b"\r\n"):
