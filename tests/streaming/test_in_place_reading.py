@@ -114,6 +114,10 @@ def test_a_line_too_long_and_a_short_middle_chunk() -> None:
     long_header = wire.replace(b";chunk-signature=", b";" + b"x" * 9000 + b";chunk-signature=", 1)
     got, error = _same_both_ways(request, long_header)
     assert error is not None and "longer than" in error[2] and got == b""
+    # (a header of the signed shape, but over the line limit: its signature 9000 hex digits)
+    long_signature = wire.replace(b";chunk-signature=", b";chunk-signature=" + b"a" * 9000, 1)
+    got, error = _same_both_ways(request, long_signature)
+    assert error is not None and "longer than" in error[2] and got == b""
 
 
 def test_readinto_hands_out_the_payload_in_place() -> None:
