@@ -32,6 +32,8 @@ __all__ = [
     "TRAILER_SIGNATURE",
     "canonical_trailers",
     "chunk_string_to_sign",
+    "chunk_string_to_sign_head",
+    "chunk_string_to_sign_tail",
     "trailer_string_to_sign",
     "declaration",
     "mode_of",
@@ -105,9 +107,22 @@ def chunk_string_to_sign(
 
     ``chunk_hash`` is the hex SHA-256 of the chunk's data (of ``b""`` for the final chunk); the
     prior signature is the seed's for the first chunk, taken without SigV4A padding.  Pure."""
-    return "\n".join(
-        (algorithm, request_time, scope, prior_signature.strip("*"), _EMPTY_SHA256, chunk_hash)
-    )
+    head = chunk_string_to_sign_head(request_time=request_time, scope=scope, algorithm=algorithm)
+    return head + chunk_string_to_sign_tail(prior_signature.strip("*"), chunk_hash)
+
+
+def chunk_string_to_sign_head(
+    *, request_time: str, scope: str, algorithm: str = PAYLOAD_ALGORITHM
+) -> str:
+    """The part of every chunk's string to sign that is fixed for a request:
+    ``<algorithm>\\n<time>\\n<scope>\\n`` (a verifier hashes it once per request).  Pure."""
+    return f"{algorithm}\n{request_time}\n{scope}\n"
+
+
+def chunk_string_to_sign_tail(prior_signature: str, chunk_hash: str) -> str:
+    """The part that changes from chunk to chunk: ``<prior signature>\\n<hex SHA-256 of "">\\n
+    <chunk hash>``, ``prior_signature`` already without SigV4A padding.  Pure."""
+    return f"{prior_signature}\n{_EMPTY_SHA256}\n{chunk_hash}"
 
 
 def canonical_trailers(trailers: Iterable[Header]) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import binascii
 import io
+import re
 from hashlib import sha256 as _sha256
 from hmac import compare_digest
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
@@ -34,6 +35,8 @@ from .._core.chunked import (
     TRAILER_ALGORITHM,
     TRAILER_SIGNATURE,
     chunk_string_to_sign,
+    chunk_string_to_sign_head,
+    chunk_string_to_sign_tail,
     mode_of,
     trailer_string_to_sign,
 )
@@ -50,15 +53,17 @@ from ..errors import (
     VerificationError,
 )
 from ..model import Artifacts, Credentials, Header, PayloadHash, Request, _is_token, is_stream
+from .chunk_source import BytesSource, FileSource, malformed, shown
 
 __all__ = ["ChunkedPayload", "DEFAULT_MAX_CHUNK_SIZE", "open_payload"]
 
 #: The largest chunk accepted unless the server says otherwise (``max_chunk_size``).
 DEFAULT_MAX_CHUNK_SIZE = MAX_CHUNK_SIZE
-_MAX_LINE = 8192  # a chunk header or a trailer line
 _MAX_TRAILERS = 64
 _HEX = b"0123456789abcdefABCDEF"
 _SIGNATURE_CHARS = _HEX + b"*"  # (SigV4A's padding)
+#: A chunk header as signers write it: ``hex(size);chunk-signature=SIG CRLF``.
+_SIGNED_HEADER = re.compile(rb"([0-9a-fA-F]{1,16});chunk-signature=([0-9a-fA-F*]+)\r\n")
 _CHECKSUM_PREFIX = "x-amz-checksum-"
 _EMPTY_SHA256 = _crypto.EMPTY_SHA256
 _MALFORMED_TRAILER = (
@@ -78,8 +83,38 @@ class ChunkedPayload(io.RawIOBase):
     before ``read`` reports the end (``b""``).  So a payload is verified only once it has been
     read to the end without error: store nothing as final before that.  In the unsigned-trailer
     mode no chunk is signed; the checksum trailer checked at the end is the only protection.
-    The source is read, never closed.
+    ``source`` is a binary file, read and never closed, or the wire body's bytes, read in place
+    (a view of each chunk, copied once as it is handed out).
     """
+
+    # (slots: the per-chunk attribute reads and writes stay cheap on an io.RawIOBase subclass)
+    __slots__ = (
+        "_algorithms",
+        "_check",
+        "_current",
+        "_declared",
+        "_decoded_length",
+        "_ecdsa",
+        "_failed",
+        "_head",
+        "_header_checksums",
+        "_inner",
+        "_max_chunk",
+        "_offset",
+        "_outer",
+        "_pending",
+        "_prior",
+        "_running",
+        "_scope",
+        "_source",
+        "_time",
+        "bytes_read",
+        "checksums",
+        "chunks",
+        "complete",
+        "mode",
+        "trailers",
+    )
 
     def __init__(
         self,
@@ -100,27 +135,41 @@ class ChunkedPayload(io.RawIOBase):
     ) -> None:
         super().__init__()
         self.mode = mode
-        self._read_fn: Callable[[int], Any] = source.read
-        readline = getattr(source, "readline", None)
-        self._readline_fn: Optional[Callable[[int], Any]] = readline if callable(readline) else None
-        self._check, self._key, self._prior = check, key, seed_signature
+        self._source: Union[BytesSource, FileSource] = (
+            BytesSource(source, wire_length)
+            if isinstance(source, bytes)
+            else FileSource(source, wire_length)
+        )
+        self._check, self._prior = check, seed_signature.strip("*")
         self._time, self._scope = request_time, scope
         self._algorithms = (
             (ECDSA_PAYLOAD_ALGORITHM, ECDSA_TRAILER_ALGORITHM)
             if ecdsa
             else (PAYLOAD_ALGORITHM, TRAILER_ALGORITHM)
         )
+        head = chunk_string_to_sign_head(
+            request_time=request_time, scope=scope, algorithm=self._algorithms[0]
+        )
+        self._head = head
+        # SigV4's chunk HMAC from the key's precomputed pad states (signers._crypto.SigningKey,
+        # copied, never updated in place), the inner one with the fixed head hashed in once.
+        self._inner: Any = None
+        self._outer: Any = None
+        if key is not None:
+            _, inner, self._outer = key
+            self._inner = inner.copy()
+            self._inner.update(head.encode("utf-8"))
         self._ecdsa = ecdsa
         self._declared = declared_trailers
         self._header_checksums = header_checksums
-        self._decoded_length, self._budget = decoded_length, wire_length
+        self._decoded_length = decoded_length
         self._max_chunk = max_chunk_size
         self._running: Dict[str, checksums.Checksum] = {}
         for name in declared_trailers + tuple(n for n, _ in header_checksums):
             if name.startswith(_CHECKSUM_PREFIX):
                 algorithm = checksums.normalize(name, field=name)
                 self._running.setdefault(algorithm, checksums.new(algorithm))
-        self._current: bytes = b""
+        self._current: Union[bytes, memoryview] = b""
         self._offset = 0
         self._pending: Optional[Tuple[int, Optional[str]]] = None
         self._failed: Optional[VerificationError] = None
@@ -139,28 +188,29 @@ class ChunkedPayload(io.RawIOBase):
         """Up to ``size`` verified bytes (``-1``: to the end); ``b""`` at the verified end."""
         if size is None or size < 0:
             return self.readall()
-        while self._offset >= len(self._current):
-            if self.complete:
-                return b""
-            if self._failed is not None:
-                raise self._failed
-            try:
-                self._next_chunk()
-            except VerificationError as exc:
-                self._failed = exc  # (the reader stays failed)
-                raise
         current, start = self._current, self._offset
-        if start == 0 and size >= len(current):
-            self._offset = len(current)
-            return current
-        end = min(len(current), start + size)
+        length = len(current)
+        if start >= length:
+            if not self._advance():
+                return b""
+            current, start = self._current, 0
+            length = len(current)
+        if start == 0 and size >= length:
+            # (the whole chunk, as most callers read: no slicing; in memory, its one copy)
+            self._offset = length
+            return current if type(current) is bytes else bytes(current)
+        end = min(length, start + size)
         self._offset = end
-        return current[start:end]
+        return bytes(current[start:end])
 
     def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+        if self._offset >= len(self._current) and not self._advance():
+            return 0
+        start = self._offset
+        end = min(len(self._current), start + len(buffer))
+        buffer[: end - start] = self._current[start:end]
+        self._offset = end
+        return end - start
 
     def readall(self) -> bytes:
         return b"".join(self.iter_chunks())
@@ -181,7 +231,20 @@ class ChunkedPayload(io.RawIOBase):
 
     # -- reading the wire ------------------------------------------------------------------------
 
-    def _next_chunk(self) -> None:
+    def _advance(self) -> bool:
+        """Move to the next verified chunk: ``False`` at the verified end."""
+        if self.complete:
+            return False
+        if self._failed is not None:
+            raise self._failed
+        try:
+            return self._next_chunk()
+        except VerificationError as exc:
+            self._failed = exc  # (the reader stays failed)
+            raise
+
+    def _next_chunk(self) -> bool:
+        """Read and check the next chunk (``False``: it was the final one, and all is checked)."""
         pending = self._pending
         if pending is None:
             size, signature = self._header()
@@ -190,7 +253,7 @@ class ChunkedPayload(io.RawIOBase):
             self._pending = None
         if not size:
             self._finish(signature)
-            return
+            return False
         number = self.chunks + 1
         if size > self._max_chunk:
             raise InvalidChunkSizeError(
@@ -206,17 +269,22 @@ class ChunkedPayload(io.RawIOBase):
                 f"of {declared} bytes",
                 field="x-amz-decoded-content-length",
             )
-        data = self._data(size, number)
+        data = self._source.data(size, number)
         if signature is not None:
-            sts = chunk_string_to_sign(
-                self._prior, _sha256(data).hexdigest(), request_time=self._time,
-                scope=self._scope, algorithm=self._algorithms[0],
-            )  # fmt: skip
-            key = self._key
-            if key is not None and compare_digest(signature, key.hexdigest(sts.encode())):
-                self._prior = signature  # (SigV4's HMAC, checked in line: the common case)
+            tail = chunk_string_to_sign_tail(self._prior, _sha256(data).hexdigest())
+            inner = self._inner
+            if inner is not None:  # (SigV4's HMAC, checked in line: the common case)
+                inner = inner.copy()
+                inner.update(tail.encode())
+                outer = self._outer.copy()
+                outer.update(inner.digest())
+                matched = compare_digest(signature, outer.hexdigest())
             else:
-                self._prior = self._checked(sts, signature, number)
+                matched = False
+            if matched:
+                self._prior = signature
+            else:
+                self._prior = self._checked(self._head + tail, signature, number)
         if size < MIN_CHUNK_SIZE:
             self._pending = self._header()
             if self._pending[0] != 0:
@@ -231,6 +299,7 @@ class ChunkedPayload(io.RawIOBase):
         self.chunks = number
         self.bytes_read += size
         self._current, self._offset = data, 0
+        return True
 
     def _verify_chunk(self, number: int, digest: str, signature: Optional[str]) -> None:
         """Check a chunk's signature (``number`` 0: the final chunk); none in unsigned mode."""
@@ -265,35 +334,28 @@ class ChunkedPayload(io.RawIOBase):
 
     def _header(self) -> Tuple[int, Optional[str]]:
         """A chunk header: its size and, in the signed modes, its signature."""
-        line = self._line()
-        if self._check is not None:
-            # The shape signers write, checked in a few C calls; anything else is diagnosed below.
-            cut = line.find(b";chunk-signature=")
-            size_text, signature = line[:cut], line[cut + 17 : -2]
-            if (
-                0 < cut <= 16
-                and line[-2:] == b"\r\n"
-                and signature
-                and not size_text.translate(None, _HEX)
-                and not signature.translate(None, _SIGNATURE_CHARS)
-            ):
-                return int(size_text, 16), signature.decode("ascii")
-        return self._odd_header(line)
+        if self._check is None:
+            return self._odd_header(self._source.line())
+        # The shape signers write, matched in one C call; anything else is diagnosed below.
+        found = self._source.line_match(_SIGNED_HEADER)
+        if isinstance(found, bytes):
+            return self._odd_header(found)
+        return int(found[1], 16), found[2].decode("ascii")
 
     def _odd_header(self, line: bytes) -> Tuple[int, Optional[str]]:
         if not line.endswith(b"\r\n"):
-            raise _malformed("a chunk header does not end with CRLF")
+            raise malformed("a chunk header does not end with CRLF")
         size_text, semicolon, extension = line[:-2].partition(b";")
         if not 1 <= len(size_text) <= 16 or size_text.translate(None, _HEX):
-            raise _malformed(f"chunk size {_shown(size_text)} is not 1 to 16 hex digits")
+            raise malformed(f"chunk size {shown(size_text)} is not 1 to 16 hex digits")
         signed = self._check is not None
         if semicolon and not extension.startswith(b"chunk-signature="):
-            raise _malformed("a chunk extension is not chunk-signature=")
+            raise malformed("a chunk extension is not chunk-signature=")
         if signed and not semicolon:
-            raise _malformed("a chunk header has no chunk-signature")
+            raise malformed("a chunk header has no chunk-signature")
         signature = extension[16:]
         if signed and (not signature or signature.translate(None, _SIGNATURE_CHARS)):
-            raise _malformed("a chunk-signature is not hex")
+            raise malformed("a chunk-signature is not hex")
         # (an unsigned-trailer chunk may carry a chunk-signature, as some SDKs send: ignored)
         return int(size_text, 16), signature.decode("ascii") if signed else None
 
@@ -332,7 +394,7 @@ class ChunkedPayload(io.RawIOBase):
         trailers: List[Header] = []
         signature: Optional[str] = None
         while True:
-            line = self._line()
+            line = self._source.line()
             if line in (b"\r\n", b"\n"):
                 return trailers, signature
             name, colon, value = line.rstrip(b"\r\n").partition(b":")
@@ -342,7 +404,7 @@ class ChunkedPayload(io.RawIOBase):
                 text = ("", "")
             if not colon or not _is_token(text[0]):
                 raise MalformedTrailerError(
-                    f"{_MALFORMED_TRAILER} (line {_shown(line)})", field="trailer"
+                    f"{_MALFORMED_TRAILER} (line {shown(line)})", field="trailer"
                 )
             if signature is not None or len(trailers) >= _MAX_TRAILERS:
                 raise MalformedTrailerError(
@@ -396,100 +458,8 @@ class ChunkedPayload(io.RawIOBase):
             self.checksums[algorithm] = value
 
     def _check_end(self) -> None:
-        budget = self._budget
-        if budget is None:
-            extra = self._read_fn(1)
-        else:
-            extra = b"x" * min(budget, 1)
-        if extra:
-            raise _malformed("data follows the end of the aws-chunked body")
-
-    # -- bounded reads ---------------------------------------------------------------------------
-
-    def _line(self) -> bytes:
-        """A line (a chunk header or a trailer), with its end: at most ``_MAX_LINE`` bytes and
-        never past the wire length."""
-        budget = self._budget
-        limit = _MAX_LINE if budget is None or budget > _MAX_LINE else budget
-        readline = self._readline_fn
-        line = readline(limit) if readline is not None else self._byte_line(limit)
-        if type(line) is not bytes:
-            line = _as_bytes(line)
-        if budget is not None:
-            self._budget = budget - len(line)
-        if line[-1:] != b"\n":
-            if len(line) >= _MAX_LINE:
-                raise _malformed(f"a line longer than {_MAX_LINE} bytes")
-            raise _truncated()
-        return line
-
-    def _byte_line(self, limit: int) -> bytes:
-        # (a source without readline: a byte at a time, never past the line's end)
-        pieces: List[bytes] = []
-        while len(pieces) < limit:
-            byte = _as_bytes(self._read_fn(1))
-            if not byte:
-                break
-            pieces.append(byte)
-            if byte == b"\n":
-                break
-        return b"".join(pieces)
-
-    def _data(self, size: int, number: int) -> bytes:
-        """A chunk's ``size`` bytes and the CRLF after them, never past the wire length."""
-        budget = self._budget
-        if budget is not None:
-            if size + 2 > budget:
-                raise _truncated()
-            self._budget = budget - size - 2
-        read = self._read_fn
-        data = read(size)
-        if type(data) is not bytes or len(data) != size:
-            data = self._gather(data, size)
-        end = read(2)
-        if end != b"\r\n" and self._gather(end, 2) != b"\r\n":
-            raise _malformed(f"chunk {number} is not followed by CRLF")
-        return data
-
-    def _gather(self, first: Any, size: int) -> bytes:
-        """``size`` bytes from a first read and as many more as it takes (the end: an error)."""
-        data = _as_bytes(first)
-        if len(data) == size:
-            return data
-        pieces = [data]
-        have = len(data)
-        while have < size:
-            more = _as_bytes(self._read_fn(size - have))
-            if not more:
-                raise _truncated()
-            pieces.append(more)
-            have += len(more)
-        return b"".join(pieces)
-
-
-def _as_bytes(data: Any) -> bytes:
-    if isinstance(data, bytes):
-        return data
-    if data is None:  # (a non-blocking raw file with nothing yet: the end)
-        return b""
-    raise InvalidOption(
-        f"body: the file's read() gave {type(data).__name__}, not bytes", field="body"
-    )
-
-
-def _shown(data: bytes) -> str:
-    # (16 bytes at most: a malformed line may hold a signature, which no message may show)
-    return repr(data[:16] + (b"..." if len(data) > 16 else b""))
-
-
-def _malformed(why: str) -> IncompleteBody:
-    return IncompleteBody(
-        f"The request body terminated unexpectedly: {why}.", field="body", stage="aws-chunked"
-    )
-
-
-def _truncated() -> IncompleteBody:
-    return _malformed("the aws-chunked body ends before its end (the final chunk, its trailer)")
+        if self._source.extra():
+            raise malformed("data follows the end of the aws-chunked body")
 
 
 def _b64_value(value: str, size: int) -> Optional[bytes]:
@@ -538,9 +508,8 @@ def open_payload(
             f"max_chunk_size: {max_chunk_size} is under S3's minimum chunk of {MIN_CHUNK_SIZE}",
             field="max_chunk_size",
         )
-    source = io.BytesIO(body) if isinstance(body, bytes) else body
     reader = ChunkedPayload(
-        source,
+        body,
         mode=mode,
         seed_signature=seed_signature,
         request_time=request_time,
