@@ -14,13 +14,14 @@ signers derive from it on every call (the scope's tail, whether the fast path ap
 
 from __future__ import annotations
 
-from typing import Any, Dict, FrozenSet, Iterable, NoReturn, Optional, Tuple, TypeVar, Union
+from typing import Dict, FrozenSet, Iterable, NoReturn, Optional, Tuple, Type, TypeVar, Union
 
 from ._encoding import uri_encode
 from .errors import InvalidOption
 
 __all__ = [
     "OptionsValue",
+    "OptionValue",
     "SigV4Options",
     "SigV4AOptions",
     "DEFAULT_UNSIGNED_HEADERS",
@@ -101,12 +102,12 @@ def _check_choice(field: str, value: object, choices: Tuple[str, ...]) -> str:
     return value
 
 
-def _check_unsigned_headers(
-    value: Union[Iterable[str], str], always_signed: Tuple[str, ...]
-) -> FrozenSet[str]:
+def _check_unsigned_headers(value: object, always_signed: Tuple[str, ...]) -> FrozenSet[str]:
     """The default unsigned headers plus ``value`` (lower-cased); ``always_signed`` are refused."""
     if isinstance(value, str):
         value = [value]
+    elif not isinstance(value, Iterable):
+        raise TypeError(f"'{type(value).__name__}' object is not iterable")
     names = []
     for name in value:
         if not isinstance(name, str) or not name:
@@ -126,6 +127,10 @@ def _check_unsigned_headers(
 
 _O = TypeVar("_O", bound="OptionsValue")
 
+#: What one SigV4 / SigV4A option takes (a name, a flag, seconds, header names); each option's
+#: own type is checked when the options value is built.
+OptionValue = Union[str, Iterable[str], int, bool, None]
+
 
 class OptionsValue:
     """An options value: validated once, when built, and immutable afterwards.
@@ -137,7 +142,7 @@ class OptionsValue:
 
     __slots__ = ()
 
-    def as_kwargs(self) -> Dict[str, Any]:
+    def as_kwargs(self) -> Dict[str, object]:
         """The options as keyword arguments that build an equal value."""
         raise NotImplementedError
 
@@ -162,7 +167,7 @@ class OptionsValue:
     def __hash__(self) -> int:
         return hash((type(self), tuple(sorted(map(repr, self.as_kwargs().items())))))
 
-    def __reduce__(self) -> Tuple[Any, ...]:
+    def __reduce__(self) -> Tuple[object, ...]:
         return (_rebuild, (type(self), self.as_kwargs()))
 
     def __repr__(self) -> str:
@@ -170,7 +175,7 @@ class OptionsValue:
         return f"{type(self).__name__}({shown})"
 
 
-def _rebuild(cls: Any, kwargs: Dict[str, Any]) -> Any:
+def _rebuild(cls: Type[_O], kwargs: Dict[str, object]) -> _O:
     # pickle support: options are rebuilt (and so validated) from their keyword form
     return cls(**kwargs)
 
@@ -259,16 +264,17 @@ class SigV4Options(OptionsValue):
     def _set_common(
         self,
         *,
-        service: Optional[str],
-        placement: str,
-        expires: Optional[int],
-        normalize_path: Optional[bool],
-        double_encode: Optional[bool],
-        sign_body: Optional[bool],
-        session_token: str,
-        unsigned_headers: Union[Iterable[str], str],
-        s3: bool,
+        service: object,
+        placement: object,
+        expires: object,
+        normalize_path: object,
+        double_encode: object,
+        sign_body: object,
+        session_token: object,
+        unsigned_headers: object,
+        s3: object,
     ) -> None:
+        # (each value is checked here: SigV4AOptions passes its keywords on unchecked)
         set_ = self._set
         service = _check_scope_part("service", service)
         set_("service", service)
@@ -373,7 +379,7 @@ class SigV4AOptions(SigV4Options):
         *,
         region_set: Union[str, Iterable[str], None] = None,
         region: Optional[str] = None,
-        **options: Any,
+        **options: OptionValue,
     ) -> None:
         self._set("region", _check_region_set(region_set, region))
         self._set_common(**{**_COMMON_DEFAULTS, **options})
@@ -397,7 +403,7 @@ class SigV4AOptions(SigV4Options):
         return kwargs
 
 
-_COMMON_DEFAULTS: Dict[str, Any] = {
+_COMMON_DEFAULTS: Dict[str, OptionValue] = {
     "service": None,
     "placement": "header",
     "expires": None,

@@ -22,7 +22,7 @@ signature checked; without it a :class:`~signers.errors.MissingDependency` says 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Mapping, Optional, Tuple, Union
 
 from ._arguments import check_arguments
 from ._core.sigv4 import ECDSA_ALGORITHM, region_set_scope
@@ -35,7 +35,7 @@ from ._signer_base import Preset
 from ._time import resolve_time, short_date
 from .errors import AlreadySigned, InvalidOption, InvalidRequest
 from .model import Credentials, Request, SignedRequest
-from .options import SigV4AOptions
+from .options import OptionValue, SigV4AOptions
 from .sigv4 import FEATURES, SigV4Family, sign_header_form
 
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ class SigV4ASigner(SigV4Family):
     __slots__ = ()
     options: SigV4AOptions
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, **options: OptionValue) -> None:
         super().__init__(**options)
         require_cryptography()
 
