@@ -14,14 +14,29 @@ signers derive from it on every call (the scope's tail, whether the fast path ap
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Iterable, NoReturn, Optional, Tuple, Type, TypeVar, Union
+from typing import (
+    TYPE_CHECKING,
+    Dict,
+    FrozenSet,
+    Iterable,
+    NoReturn,
+    Optional,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+)
 
 from ._encoding import uri_encode
 from .errors import InvalidOption
 
+if TYPE_CHECKING:  # (type checkers only: the core needs no typing_extensions at run time)
+    from typing_extensions import Unpack
+
+    from .protocols import SigV4FamilyKwargs
+
 __all__ = [
     "OptionsValue",
-    "OptionValue",
     "SigV4Options",
     "SigV4AOptions",
     "DEFAULT_UNSIGNED_HEADERS",
@@ -126,10 +141,6 @@ def _check_unsigned_headers(value: object, always_signed: Tuple[str, ...]) -> Fr
 
 
 _O = TypeVar("_O", bound="OptionsValue")
-
-#: What one SigV4 / SigV4A option takes (a name, a flag, seconds, header names); each option's
-#: own type is checked when the options value is built.
-OptionValue = Union[str, Iterable[str], int, bool, None]
 
 
 class OptionsValue:
@@ -379,7 +390,7 @@ class SigV4AOptions(SigV4Options):
         *,
         region_set: Union[str, Iterable[str], None] = None,
         region: Optional[str] = None,
-        **options: OptionValue,
+        **options: Unpack[SigV4FamilyKwargs],
     ) -> None:
         self._set("region", _check_region_set(region_set, region))
         self._set_common(**{**_COMMON_DEFAULTS, **options})
@@ -403,7 +414,7 @@ class SigV4AOptions(SigV4Options):
         return kwargs
 
 
-_COMMON_DEFAULTS: Dict[str, OptionValue] = {
+_COMMON_DEFAULTS: Dict[str, object] = {
     "service": None,
     "placement": "header",
     "expires": None,

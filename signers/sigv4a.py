@@ -35,11 +35,14 @@ from ._signer_base import Preset
 from ._time import resolve_time, short_date
 from .errors import AlreadySigned, InvalidOption, InvalidRequest
 from .model import Credentials, Request, SignedRequest
-from .options import OptionValue, SigV4AOptions
+from .options import SigV4AOptions
 from .sigv4 import FEATURES, SigV4Family, sign_header_form
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ._arguments import CredentialsLike
+    from .protocols import SigV4AKwargs
 
 __all__ = [
     "ALGORITHM",
@@ -180,7 +183,7 @@ class SigV4ASigner(SigV4Family):
     __slots__ = ()
     options: SigV4AOptions
 
-    def __init__(self, **options: OptionValue) -> None:
+    def __init__(self, **options: Unpack[SigV4AKwargs]) -> None:
         super().__init__(**options)
         require_cryptography()
 
