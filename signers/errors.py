@@ -15,11 +15,12 @@ signing stage names the stage.
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Tuple
+from typing import TYPE_CHECKING, Iterable, Optional, Tuple, TypedDict
 
 from ._redact import MASK, redact
 
 __all__ = [
+    "ErrorContext",
     "SigningError",
     "InvalidRequest",
     "InvalidCredentials",
@@ -70,6 +71,19 @@ def _one_line(text: str) -> str:
     # A message is always one line: CR/LF inside a value (which is usually the very thing being
     # reported) are shown escaped rather than breaking the line.
     return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+if TYPE_CHECKING:  # (type checkers only: the core needs no typing_extensions at run time)
+    from typing_extensions import Unpack
+
+
+class ErrorContext(TypedDict, total=False):
+    """What a raise site may say besides the message (:class:`SigningError`'s keywords)."""
+
+    field: Optional[str]
+    stage: Optional[str]
+    canonical_request: Optional[str]
+    string_to_sign: Optional[str]
 
 
 class SigningError(ValueError):
@@ -238,7 +252,6 @@ class VerificationError(SigningError):
     json_code = "AccessDeniedException"
     default_stage = "verify"
 
-    # SigningError's keywords again, passed on: listed so that every raise site stays typed.
     def __init__(
         self,
         message: str,
@@ -246,19 +259,10 @@ class VerificationError(SigningError):
         code: Optional[str] = None,
         http_status: Optional[int] = None,
         json_code: Optional[str] = None,
-        field: Optional[str] = None,
-        stage: Optional[str] = None,
-        canonical_request: Optional[str] = None,
-        string_to_sign: Optional[str] = None,
         details: Iterable[Tuple[str, str]] = (),
+        **context: Unpack[ErrorContext],
     ) -> None:
-        super().__init__(
-            message,
-            field=field,
-            stage=stage,
-            canonical_request=canonical_request,
-            string_to_sign=string_to_sign,
-        )
+        super().__init__(message, **context)
         # Instance attributes shadow the class defaults only when a raise site overrides them.
         if code is not None:
             self.code = code

@@ -30,11 +30,6 @@ from typing import (
 from ._encoding import uri_encode
 from .errors import InvalidOption
 
-if TYPE_CHECKING:  # (type checkers only: the core needs no typing_extensions at run time)
-    from typing_extensions import Unpack
-
-    from .protocols import SigV4FamilyKwargs
-
 __all__ = [
     "OptionsValue",
     "SigV4Options",
@@ -139,6 +134,11 @@ def _check_unsigned_headers(value: object, always_signed: Tuple[str, ...]) -> Fr
         names.append(lowered)
     return DEFAULT_UNSIGNED_HEADERS | frozenset(names)
 
+
+if TYPE_CHECKING:  # (type checkers only: protocols and typing_extensions stay off the import path)
+    from typing_extensions import Unpack
+
+    from .protocols import SigV4FamilyKwargs
 
 _O = TypeVar("_O", bound="OptionsValue")
 
