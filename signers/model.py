@@ -519,6 +519,16 @@ class Credentials(_Frozen):
         setattr_(self, "secret_key", secret_key)
         setattr_(self, "token", token)
 
+    def token_matches(self, sent: Optional[str]) -> bool:
+        """Whether ``sent`` (a session token a request carries, or ``None``) is this token:
+        both absent, or equal, compared in constant time."""
+        expected = self.token
+        if sent is None or expected is None:
+            return sent is expected
+        from . import _crypto  # (off the import path: verification loads it anyway)
+
+        return _crypto.constant_time_equal(sent, expected)
+
     def __repr__(self) -> str:
         token = "None" if self.token is None else "'<redacted>'"
         return (
