@@ -465,8 +465,10 @@ def verify_post(
     Raises :class:`~signers.errors.VerificationError` subclasses with S3's codes and messages.
     """
     form = _Form(fields)
-    checked_at = resolve_time(expected.get("now"), field="now")
-    region, bucket = expected.get("region"), expected.get("bucket")
+    checked_at = resolve_time(expected.pop("now", None), field="now")
+    region, bucket = expected.pop("region", None), expected.pop("bucket", None)
+    if expected:
+        raise TypeError(f"unexpected keyword argument {next(iter(expected))!r}")
     if content_length is not None and (
         isinstance(content_length, bool)
         or not isinstance(content_length, int)

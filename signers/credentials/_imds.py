@@ -268,11 +268,13 @@ class InstanceMetadataProvider(RefreshingProvider):
         jitter: Optional[Callable[[], float]] = None,
         **keywords: Unpack[ProfileKeywords],
     ) -> None:
-        super().__init__(clock=keywords.get("clock"))
-        environ = keywords.get("environ")
+        environ = keywords.pop("environ", None)
+        self._config = keywords.pop("config", None)
+        super().__init__(clock=keywords.pop("clock", None))
+        if keywords:
+            raise TypeError(f"unexpected keyword argument {next(iter(keywords))!r}")
         self._environ = os.environ if environ is None else environ
         self._profile = profile
-        self._config = keywords.get("config")
         self._client = client
         self._jitter = _jitter if jitter is None else jitter
         self._why = ""
