@@ -21,6 +21,7 @@ from ._redact import MASK, redact
 
 __all__ = [
     "ErrorContext",
+    "CredentialsContext",
     "SigningError",
     "InvalidRequest",
     "InvalidCredentials",
@@ -78,12 +79,22 @@ if TYPE_CHECKING:  # (type checkers only: the core needs no typing_extensions at
 
 
 class ErrorContext(TypedDict, total=False):
-    """What a raise site may say besides the message (:class:`SigningError`'s keywords)."""
+    """What a raise site may say besides the message (:class:`SigningError`'s keywords, all
+    optional): the field at fault, the stage, and what had been computed when it failed."""
 
     field: Optional[str]
     stage: Optional[str]
     canonical_request: Optional[str]
     string_to_sign: Optional[str]
+
+
+_CONTEXT_KEYS = frozenset(ErrorContext.__annotations__)
+
+
+class CredentialsContext(TypedDict, total=False):
+    """:class:`CredentialsError`'s keyword: ``source``, where the failing source is."""
+
+    source: Optional[str]
 
 
 class SigningError(ValueError):
@@ -92,22 +103,19 @@ class SigningError(ValueError):
     #: the stage an error of this class reports unless its raise site names one
     default_stage: Optional[str] = None
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        field: Optional[str] = None,
-        stage: Optional[str] = None,
-        canonical_request: Optional[str] = None,
-        string_to_sign: Optional[str] = None,
-    ) -> None:
+    def __init__(self, message: str, **context: Unpack[ErrorContext]) -> None:
+        unknown = context.keys() - _CONTEXT_KEYS
+        if unknown:
+            raise TypeError(f"unexpected keyword argument {min(unknown)!r}")
         message = _one_line(message)
         super().__init__(message)
         self.message = message
-        self.field = field
+        self.field = context.get("field")
+        stage = context.get("stage")
         self.stage = stage if stage is not None else self.default_stage
+        canonical_request = context.get("canonical_request")
         self.canonical_request = redact(canonical_request) if canonical_request else None
-        self.string_to_sign = string_to_sign
+        self.string_to_sign = context.get("string_to_sign")
 
     def __str__(self) -> str:
         return self.message
@@ -216,11 +224,11 @@ class CredentialsServiceError(CredentialsError):
         self,
         message: str,
         *,
-        source: Optional[str] = None,
         code: Optional[str] = None,
         status: Optional[int] = None,
+        **context: Unpack[CredentialsContext],
     ) -> None:
-        super().__init__(message, source=source)
+        super().__init__(message, **context)
         self.code = code
         self.status = status
 
