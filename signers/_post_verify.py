@@ -443,6 +443,7 @@ class PostExpected(TypedDict, total=False):
     bucket: Optional[str]
 
 
+# (alike diagnose.diff_canonical's signature in shape only: two values, then optional keywords)
 def verify_post(
     fields: Fields,
     lookup: Lookup,

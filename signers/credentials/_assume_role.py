@@ -20,7 +20,7 @@ botocore (see :class:`~signers.credentials._sts.StsTarget`).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, List, Mapping, Optional, Sequence, Tuple, Union, cast
 
 from ..errors import ConfigFileError, CredentialsError
 from ..model import Credentials
@@ -73,14 +73,9 @@ class _StsProvider(CallingProvider):
     DEFAULT_TIMEOUT = STS_TIMEOUT
     _session_name: Optional[str] = None
 
-    def __init__(
-        self,
-        profile: Optional[str] = None,
-        *,
-        sts_profile: Optional[str] = None,
-        **keywords: Unpack[CallingKeywords],
-    ) -> None:
-        super().__init__(profile, **keywords)
+    def __init__(self, profile: Optional[str] = None, **keywords: Unpack[StsKeywords]) -> None:
+        sts_profile = keywords.pop("sts_profile", None)
+        super().__init__(profile, **cast(CallingKeywords, keywords))  # (sts_profile taken out)
         self._sts_profile = sts_profile or self.profile
 
     def _followed(self) -> StsKeywords:
