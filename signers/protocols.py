@@ -56,6 +56,7 @@ class Verifier(Protocol):
 
     name: str
 
+    # (what sigv4's and _signer_base's verify() restate: a protocol declares, they implement)
     def verify(
         self,
         request: Request,
@@ -68,6 +69,7 @@ class Verifier(Protocol):
 class SigV4FamilyKwargs(TypedDict, total=False):
     """The options SigV4 and SigV4A share (:class:`signers.options.SigV4Options`)."""
 
+    # (the keywords a caller passes; SigV4Options declares the same names as what a value holds)
     service: str
     placement: str
     expires: int
