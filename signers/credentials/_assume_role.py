@@ -165,6 +165,7 @@ class WebIdentityProvider(_StsProvider):
         return self._call("AssumeRoleWithWebIdentity", parameters, None, secrets=[token])
 
 
+# (alike _files._split in shape: each turns its own failure into a one-line CredentialsError)
 def _read_token(path: str) -> str:
     shown = display_path(os.path.expanduser(path))
     try:
