@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from typing import (
+    TYPE_CHECKING,
     Any,
     BinaryIO,
     Dict,
@@ -32,6 +33,7 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
+    TypedDict,
     Union,
     cast,
 )
@@ -66,7 +68,7 @@ from .errors import (
 from .model import Credentials, Request
 from .sigv4 import ALGORITHM
 
-__all__ = ["VerifiedPost", "verify_post", "verify_post_request", "Fields"]
+__all__ = ["VerifiedPost", "verify_post", "verify_post_request", "Fields", "PostExpected"]
 
 # S3's POST form words (alike in shape only to other modules' blocks of constants)
 SERVICE = "s3"
@@ -395,14 +397,7 @@ def _check_token(form: _Form, credentials: Credentials) -> None:
     # Session credentials: the form carries their token (and the policy names it).  Repeated
     # fields join with "," as S3 reads them (DevPay sent two tokens that way).
     sent = form.values.get(TOKEN)
-    expected = credentials.token
-    if sent is None and expected is None:
-        return
-    if (
-        sent is None
-        or expected is None
-        or not _crypto.constant_time_equal(",".join(sent), expected)
-    ):
+    if not credentials.token_matches(None if sent is None else ",".join(sent)):
         raise InvalidToken("The provided token is malformed or otherwise invalid.", field=TOKEN)
 
 
@@ -436,16 +431,26 @@ def _authentication(form: _Form, region: Optional[str]) -> Tuple[_Auth, frozense
     return auth, exempt
 
 
-# verify_post_request takes these keywords too: both entry points keep typed signatures.
+if TYPE_CHECKING:  # (type checkers only: the core needs no typing_extensions at run time)
+    from typing_extensions import Unpack
+
+
+class PostExpected(TypedDict, total=False):
+    """What the server expects of a POST upload: the keywords both entry points take."""
+
+    now: Optional[_dt.datetime]
+    region: Optional[str]
+    bucket: Optional[str]
+
+
+# (alike diagnose.diff_canonical's signature in shape only: two values, then optional keywords)
 def verify_post(
     fields: Fields,
     lookup: Lookup,
     *,
-    now: Optional[_dt.datetime] = None,
-    region: Optional[str] = None,
-    bucket: Optional[str] = None,
     content_length: Optional[int] = None,
     filename: Optional[str] = None,
+    **expected: Unpack[PostExpected],
 ) -> VerifiedPost:
     """Verify a browser POST upload's form fields as S3 does; a :class:`VerifiedPost`.
 
@@ -461,7 +466,10 @@ def verify_post(
     Raises :class:`~signers.errors.VerificationError` subclasses with S3's codes and messages.
     """
     form = _Form(fields)
-    checked_at = resolve_time(now, field="now")
+    checked_at = resolve_time(expected.pop("now", None), field="now")
+    region, bucket = expected.pop("region", None), expected.pop("bucket", None)
+    if expected:
+        raise TypeError(f"unexpected keyword argument {next(iter(expected))!r}")
     if content_length is not None and (
         isinstance(content_length, bool)
         or not isinstance(content_length, int)
@@ -532,11 +540,9 @@ def verify_post_request(
     request: Request,
     lookup: Lookup,
     *,
-    now: Optional[_dt.datetime] = None,
-    region: Optional[str] = None,
-    bucket: Optional[str] = None,
     max_form_bytes: int = MAX_FORM_BYTES,
     max_file_bytes: int = MAX_FILE_BYTES,
+    **expected: Unpack[PostExpected],
 ) -> VerifiedPost:
     """Parse a POST upload request (multipart/form-data) and :func:`verify_post` it; the body
     is bytes or a binary file (read in chunks as the form is parsed).
@@ -561,17 +567,12 @@ def verify_post_request(
         max_form_bytes=max_form_bytes,
         max_file_bytes=max_file_bytes,
     )
-    if bucket is None:
-        bucket = bucket_of(request.url.split("?", 1)[0], strict=False)
-    if region is None:
-        region = region_of(request.url.split("?", 1)[0])
+    url = request.url.split("?", 1)[0]
+    if expected.get("bucket") is None:
+        expected["bucket"] = bucket_of(url, strict=False)
+    if expected.get("region") is None:
+        expected["region"] = region_of(url)
     verified = verify_post(
-        fields,
-        lookup,
-        now=now,
-        region=region,
-        bucket=bucket,
-        content_length=file.size,
-        filename=file.filename,
+        fields, lookup, content_length=file.size, filename=file.filename, **expected
     )
     return verified._with_file(file)

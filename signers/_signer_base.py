@@ -54,7 +54,7 @@ class OptionsSigner:
     options: Any
     _scheme: str  # (the instance's name, read on every call without the descriptor)
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, **options: object) -> None:
         object.__setattr__(self, "options", self.OPTIONS(**options))
         object.__setattr__(self, "_scheme", self.name)
 
@@ -130,7 +130,7 @@ class LegacySigner(OptionsSigner):
     __slots__ = ("_fast",)
     _fast: Optional[OnePass]
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, **options: object) -> None:
         super().__init__(**options)
         object.__setattr__(self, "_fast", self._one_pass())
 

@@ -15,11 +15,13 @@ signing stage names the stage.
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Tuple
+from typing import TYPE_CHECKING, Iterable, Optional, Tuple, TypedDict
 
 from ._redact import MASK, redact
 
 __all__ = [
+    "ErrorContext",
+    "CredentialsContext",
     "SigningError",
     "InvalidRequest",
     "InvalidCredentials",
@@ -72,28 +74,48 @@ def _one_line(text: str) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
+if TYPE_CHECKING:  # (type checkers only: the core needs no typing_extensions at run time)
+    from typing_extensions import Unpack
+
+
+class ErrorContext(TypedDict, total=False):
+    """What a raise site may say besides the message (:class:`SigningError`'s keywords, all
+    optional): the field at fault, the stage, and what had been computed when it failed."""
+
+    field: Optional[str]
+    stage: Optional[str]
+    canonical_request: Optional[str]
+    string_to_sign: Optional[str]
+
+
+_CONTEXT_KEYS = frozenset(ErrorContext.__annotations__)
+
+
+class CredentialsContext(TypedDict, total=False):
+    """:class:`CredentialsError`'s keyword: ``source``, where the failing source is."""
+
+    source: Optional[str]
+
+
 class SigningError(ValueError):
     """Base class for every error sigbridge raises about its input."""
 
     #: the stage an error of this class reports unless its raise site names one
     default_stage: Optional[str] = None
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        field: Optional[str] = None,
-        stage: Optional[str] = None,
-        canonical_request: Optional[str] = None,
-        string_to_sign: Optional[str] = None,
-    ) -> None:
+    def __init__(self, message: str, **context: Unpack[ErrorContext]) -> None:
+        unknown = context.keys() - _CONTEXT_KEYS
+        if unknown:
+            raise TypeError(f"unexpected keyword argument {min(unknown)!r}")
         message = _one_line(message)
         super().__init__(message)
         self.message = message
-        self.field = field
+        self.field = context.get("field")
+        stage = context.get("stage")
         self.stage = stage if stage is not None else self.default_stage
+        canonical_request = context.get("canonical_request")
         self.canonical_request = redact(canonical_request) if canonical_request else None
-        self.string_to_sign = string_to_sign
+        self.string_to_sign = context.get("string_to_sign")
 
     def __str__(self) -> str:
         return self.message
@@ -202,11 +224,11 @@ class CredentialsServiceError(CredentialsError):
         self,
         message: str,
         *,
-        source: Optional[str] = None,
         code: Optional[str] = None,
         status: Optional[int] = None,
+        **context: Unpack[CredentialsContext],
     ) -> None:
-        super().__init__(message, source=source)
+        super().__init__(message, **context)
         self.code = code
         self.status = status
 
@@ -238,7 +260,6 @@ class VerificationError(SigningError):
     json_code = "AccessDeniedException"
     default_stage = "verify"
 
-    # SigningError's keywords again, passed on: listed so that every raise site stays typed.
     def __init__(
         self,
         message: str,
@@ -246,19 +267,10 @@ class VerificationError(SigningError):
         code: Optional[str] = None,
         http_status: Optional[int] = None,
         json_code: Optional[str] = None,
-        field: Optional[str] = None,
-        stage: Optional[str] = None,
-        canonical_request: Optional[str] = None,
-        string_to_sign: Optional[str] = None,
         details: Iterable[Tuple[str, str]] = (),
+        **context: Unpack[ErrorContext],
     ) -> None:
-        super().__init__(
-            message,
-            field=field,
-            stage=stage,
-            canonical_request=canonical_request,
-            string_to_sign=string_to_sign,
-        )
+        super().__init__(message, **context)
         # Instance attributes shadow the class defaults only when a raise site overrides them.
         if code is not None:
             self.code = code

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io as _io
 from operator import itemgetter
-from typing import IO, TYPE_CHECKING, Any, Iterable, List, Mapping, NoReturn, Optional, Tuple, Union
+from typing import IO, Any, Iterable, List, Mapping, NoReturn, Optional, Tuple, Union
 
 from ._encoding import split_query
 from ._http import DEFAULT_PORTS, split_url, unencodable
@@ -81,6 +81,10 @@ class _TupleValue:
         return NotImplemented
 
     __le__ = __gt__ = __ge__ = __lt__
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # pickle / copy: the fields as they are (a keyword-only constructor takes no tuple)
+        return (_restore, (type(self), tuple(self)))  # type: ignore[arg-type]
 
 
 def _field(index: int, doc: str) -> Any:
@@ -291,26 +295,18 @@ class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, s
     __slots__ = ()
     _fields = ("method", "url", "headers", "body", "scheme", "authority", "path", "query")
 
-    if TYPE_CHECKING:
-        method: str
-        url: str
-        headers: Tuple[Header, ...]
-        body: Body
-        scheme: str
-        authority: str
-        path: str
-        query: str
-    else:
-        method = _field(0, "The HTTP method, upper-cased (as HTTP clients send it).")
-        url = _field(1, "The absolute URL, exactly as given.")
-        headers = _field(2, "The headers as (name, value) pairs, in order, duplicates kept.")
-        body = _field(
-            3, "bytes, UNSIGNED_PAYLOAD, a PayloadHash, or a binary file (an aws-chunked body)."
-        )
-        scheme = _field(4, "The URL scheme, lower-cased: http or https.")
-        authority = _field(5, "host[:port] as written in the URL.")
-        path = _field(6, "The path as written in the URL (still percent-encoded), maybe empty.")
-        query = _field(7, "The query as written in the URL, without '?', maybe empty.")
+    method: str = _field(0, "The HTTP method, upper-cased (as HTTP clients send it).")
+    url: str = _field(1, "The absolute URL, exactly as given.")
+    headers: Tuple[Header, ...] = _field(
+        2, "The headers as (name, value) pairs, in order, duplicates kept."
+    )
+    body: Body = _field(
+        3, "bytes, UNSIGNED_PAYLOAD, a PayloadHash, or a binary file (an aws-chunked body)."
+    )
+    scheme: str = _field(4, "The URL scheme, lower-cased: http or https.")
+    authority: str = _field(5, "host[:port] as written in the URL.")
+    path: str = _field(6, "The path as written in the URL (still percent-encoded), maybe empty.")
+    query: str = _field(7, "The query as written in the URL, without '?', maybe empty.")
 
     def __new__(
         cls,
@@ -523,6 +519,16 @@ class Credentials(_Frozen):
         setattr_(self, "secret_key", secret_key)
         setattr_(self, "token", token)
 
+    def token_matches(self, sent: Optional[str]) -> bool:
+        """Whether ``sent`` (a session token a request carries, or ``None``) is this token:
+        both absent, or equal, compared in constant time."""
+        expected = self.token
+        if sent is None or expected is None:
+            return sent is expected
+        from . import _crypto  # (off the import path: verification loads it anyway)
+
+        return _crypto.constant_time_equal(sent, expected)
+
     def __repr__(self) -> str:
         token = "None" if self.token is None else "'<redacted>'"
         return (
@@ -564,20 +570,16 @@ class Artifacts(
         "payload_hash",
     )
 
-    if TYPE_CHECKING:
-        canonical_request: Optional[str]
-        string_to_sign: str
-        signature: str
-        credential_scope: Optional[str]
-        signed_headers: Optional[str]
-        payload_hash: Optional[str]
-    else:
-        canonical_request = _field(0, "The canonical request (None for the legacy schemes).")
-        string_to_sign = _field(1, "The string to sign.")
-        signature = _field(2, "The signature, as sent.")
-        credential_scope = _field(3, "date/region/service/aws4_request, or None.")
-        signed_headers = _field(4, "The signed header names joined with ';', or None.")
-        payload_hash = _field(5, "The payload hash the canonical request ends with, or None.")
+    canonical_request: Optional[str] = _field(
+        0, "The canonical request (None for the legacy schemes)."
+    )
+    string_to_sign: str = _field(1, "The string to sign.")
+    signature: str = _field(2, "The signature, as sent.")
+    credential_scope: Optional[str] = _field(3, "date/region/service/aws4_request, or None.")
+    signed_headers: Optional[str] = _field(4, "The signed header names joined with ';', or None.")
+    payload_hash: Optional[str] = _field(
+        5, "The payload hash the canonical request ends with, or None."
+    )
 
     def __new__(
         cls,
@@ -607,9 +609,6 @@ class Artifacts(
             f"signed_headers={self.signed_headers!r})"
         )
 
-    def __reduce__(self) -> Tuple[Any, ...]:
-        return (_restore, (type(self), tuple(self)))
-
 
 class SignedRequest(
     _TupleValue, Tuple[Request, "Artifacts", str, Tuple[Header, ...], Tuple[Header, ...]]
@@ -619,18 +618,11 @@ class SignedRequest(
     __slots__ = ()
     _fields = ("request", "artifacts", "scheme", "added_headers", "added_query")
 
-    if TYPE_CHECKING:
-        request: Request
-        artifacts: Artifacts
-        scheme: str
-        added_headers: Tuple[Header, ...]
-        added_query: Tuple[Header, ...]
-    else:
-        request = _field(0, "The signed request: a new Request; the input is untouched.")
-        artifacts = _field(1, "The spec's intermediate values (Artifacts).")
-        scheme = _field(2, "The name of the scheme that signed.")
-        added_headers = _field(3, "The headers signing added, in the order added.")
-        added_query = _field(4, "The query parameters signing added (not encoded).")
+    request: Request = _field(0, "The signed request: a new Request; the input is untouched.")
+    artifacts: Artifacts = _field(1, "The spec's intermediate values (Artifacts).")
+    scheme: str = _field(2, "The name of the scheme that signed.")
+    added_headers: Tuple[Header, ...] = _field(3, "The headers signing added, in the order added.")
+    added_query: Tuple[Header, ...] = _field(4, "The query parameters signing added (not encoded).")
 
     def __new__(
         cls,
@@ -642,9 +634,6 @@ class SignedRequest(
         added_query: Tuple[Header, ...] = (),
     ) -> SignedRequest:
         return _tuple_new(cls, (request, artifacts, scheme, added_headers, added_query))
-
-    def __reduce__(self) -> Tuple[Any, ...]:
-        return (_restore, (type(self), tuple(self)))
 
     @property
     def url(self) -> str:

@@ -14,7 +14,18 @@ signers derive from it on every call (the scope's tail, whether the fast path ap
 
 from __future__ import annotations
 
-from typing import Any, Dict, FrozenSet, Iterable, NoReturn, Optional, Tuple, TypeVar, Union
+from typing import (
+    TYPE_CHECKING,
+    Dict,
+    FrozenSet,
+    Iterable,
+    NoReturn,
+    Optional,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+)
 
 from ._encoding import uri_encode
 from .errors import InvalidOption
@@ -101,12 +112,12 @@ def _check_choice(field: str, value: object, choices: Tuple[str, ...]) -> str:
     return value
 
 
-def _check_unsigned_headers(
-    value: Union[Iterable[str], str], always_signed: Tuple[str, ...]
-) -> FrozenSet[str]:
+def _check_unsigned_headers(value: object, always_signed: Tuple[str, ...]) -> FrozenSet[str]:
     """The default unsigned headers plus ``value`` (lower-cased); ``always_signed`` are refused."""
     if isinstance(value, str):
         value = [value]
+    elif not isinstance(value, Iterable):
+        raise TypeError(f"'{type(value).__name__}' object is not iterable")
     names = []
     for name in value:
         if not isinstance(name, str) or not name:
@@ -124,6 +135,11 @@ def _check_unsigned_headers(
     return DEFAULT_UNSIGNED_HEADERS | frozenset(names)
 
 
+if TYPE_CHECKING:  # (type checkers only: protocols and typing_extensions stay off the import path)
+    from typing_extensions import Unpack
+
+    from .protocols import SigV4FamilyKwargs
+
 _O = TypeVar("_O", bound="OptionsValue")
 
 
@@ -137,7 +153,7 @@ class OptionsValue:
 
     __slots__ = ()
 
-    def as_kwargs(self) -> Dict[str, Any]:
+    def as_kwargs(self) -> Dict[str, object]:
         """The options as keyword arguments that build an equal value."""
         raise NotImplementedError
 
@@ -162,7 +178,7 @@ class OptionsValue:
     def __hash__(self) -> int:
         return hash((type(self), tuple(sorted(map(repr, self.as_kwargs().items())))))
 
-    def __reduce__(self) -> Tuple[Any, ...]:
+    def __reduce__(self) -> Tuple[object, ...]:
         return (_rebuild, (type(self), self.as_kwargs()))
 
     def __repr__(self) -> str:
@@ -170,7 +186,7 @@ class OptionsValue:
         return f"{type(self).__name__}({shown})"
 
 
-def _rebuild(cls: Any, kwargs: Dict[str, Any]) -> Any:
+def _rebuild(cls: Type[_O], kwargs: Dict[str, object]) -> _O:
     # pickle support: options are rebuilt (and so validated) from their keyword form
     return cls(**kwargs)
 
@@ -259,16 +275,17 @@ class SigV4Options(OptionsValue):
     def _set_common(
         self,
         *,
-        service: Optional[str],
-        placement: str,
-        expires: Optional[int],
-        normalize_path: Optional[bool],
-        double_encode: Optional[bool],
-        sign_body: Optional[bool],
-        session_token: str,
-        unsigned_headers: Union[Iterable[str], str],
-        s3: bool,
+        service: object,
+        placement: object,
+        expires: object,
+        normalize_path: object,
+        double_encode: object,
+        sign_body: object,
+        session_token: object,
+        unsigned_headers: object,
+        s3: object,
     ) -> None:
+        # (each value is checked here: SigV4AOptions passes its keywords on unchecked)
         set_ = self._set
         service = _check_scope_part("service", service)
         set_("service", service)
@@ -373,7 +390,7 @@ class SigV4AOptions(SigV4Options):
         *,
         region_set: Union[str, Iterable[str], None] = None,
         region: Optional[str] = None,
-        **options: Any,
+        **options: Unpack[SigV4FamilyKwargs],
     ) -> None:
         self._set("region", _check_region_set(region_set, region))
         self._set_common(**{**_COMMON_DEFAULTS, **options})
@@ -397,7 +414,7 @@ class SigV4AOptions(SigV4Options):
         return kwargs
 
 
-_COMMON_DEFAULTS: Dict[str, Any] = {
+_COMMON_DEFAULTS: Dict[str, object] = {
     "service": None,
     "placement": "header",
     "expires": None,

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Signer",
     "Verifier",
+    "SigV4FamilyKwargs",
     "SigV4Kwargs",
     "SigV4AKwargs",
     "SigV2Kwargs",
@@ -55,6 +56,7 @@ class Verifier(Protocol):
 
     name: str
 
+    # (what sigv4's and _signer_base's verify() restate: a protocol declares, they implement)
     def verify(
         self,
         request: Request,
@@ -64,8 +66,10 @@ class Verifier(Protocol):
     ) -> Artifacts: ...
 
 
-class _SigV4FamilyKwargs(TypedDict, total=False):
-    # what SigV4 and SigV4A share (signers.options.SigV4Options)
+class SigV4FamilyKwargs(TypedDict, total=False):
+    """The options SigV4 and SigV4A share (:class:`signers.options.SigV4Options`)."""
+
+    # (the keywords a caller passes; SigV4Options declares the same names as what a value holds)
     service: str
     placement: str
     expires: int
@@ -77,13 +81,13 @@ class _SigV4FamilyKwargs(TypedDict, total=False):
     s3: bool
 
 
-class SigV4Kwargs(_SigV4FamilyKwargs, total=False):
+class SigV4Kwargs(SigV4FamilyKwargs, total=False):
     """The options of ``sigv4`` / ``sigv4-query`` (:class:`signers.options.SigV4Options`)."""
 
     region: str
 
 
-class SigV4AKwargs(_SigV4FamilyKwargs, total=False):
+class SigV4AKwargs(SigV4FamilyKwargs, total=False):
     """The options of ``sigv4a`` / ``sigv4a-query`` (:class:`signers.options.SigV4AOptions`)."""
 
     region_set: Union[str, Iterable[str]]

@@ -55,7 +55,8 @@ __getattr__, __dir__ = lazy_attributes({"Signer": ".protocols"}, globals())
 class SchemeInfo:
     """One registered name: the entry point, and what loading it gave (or why it failed)."""
 
-    # (A mutable record, not a NamedTuple: tests and plug-in hosts replace its factory.)
+    # (A mutable record, not a NamedTuple: tests and plug-in hosts replace its factory; not a
+    # dataclass either: that would load dataclasses and inspect on `import signers`.)
     __slots__ = ("description", "dist", "error", "factory", "features", "name", "target")
 
     def __init__(

@@ -274,6 +274,7 @@ class SigV4Family(OptionsSigner):
 
         return chunk_signer(self, credentials, seed_signature=seed_signature, at=at)
 
+    # (the Verifier protocol's signature, restated by each implementation: a declaration, no logic)
     def verify(
         self,
         request: Request,

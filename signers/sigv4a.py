@@ -22,7 +22,7 @@ signature checked; without it a :class:`~signers.errors.MissingDependency` says 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Mapping, Optional, Tuple, Union
 
 from ._arguments import check_arguments
 from ._core.sigv4 import ECDSA_ALGORITHM, region_set_scope
@@ -39,7 +39,10 @@ from .options import SigV4AOptions
 from .sigv4 import FEATURES, SigV4Family, sign_header_form
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ._arguments import CredentialsLike
+    from .protocols import SigV4AKwargs
 
 __all__ = [
     "ALGORITHM",
@@ -180,7 +183,7 @@ class SigV4ASigner(SigV4Family):
     __slots__ = ()
     options: SigV4AOptions
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, **options: Unpack[SigV4AKwargs]) -> None:
         super().__init__(**options)
         require_cryptography()
 

@@ -20,28 +20,32 @@ botocore (see :class:`~signers.credentials._sts.StsTarget`).
 from __future__ import annotations
 
 import os
-from typing import List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, List, Mapping, Optional, Sequence, Tuple, Union, cast
 
 from ..errors import ConfigFileError, CredentialsError
 from ..model import Credentials
 from ._config import SharedConfig, env_value
 from ._container import ContainerProvider
 from ._files import (
+    CallingKeywords,
+    CallingProvider,
     ConfigProvider,
     EnvironmentProvider,
     ProcessProvider,
+    ProfileKeywords,
     ProfileProvider,
     SharedCredentialsProvider,
 )
 from ._imds import InstanceMetadataProvider
 from ._ini import display_path
-from ._refresh import ChainProvider, Clock, Fetched, RefreshingProvider
+from ._refresh import ChainProvider, Fetched, RefreshingProvider
 from ._sts import StsTarget, call
 
 __all__ = [
     "AssumeRoleProvider",
     "WebIdentityProvider",
     "UnsupportedProfileProvider",
+    "StsKeywords",
     "profile_providers",
     "STS_TIMEOUT",
 ]
@@ -52,24 +56,37 @@ STS_TIMEOUT = 60.0
 _CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 
 
-class _StsProvider(ProfileProvider):
+if TYPE_CHECKING:  # (type checkers only: the core needs no typing_extensions at run time)
+    from typing_extensions import Unpack
+
+
+class StsKeywords(CallingKeywords, total=False):
+    """The keywords of the providers that call STS: the profile providers', how long to wait
+    for STS, and the profile whose STS endpoint and region are used (default: the provider's)."""
+
+    sts_profile: Optional[str]
+
+
+class _StsProvider(CallingProvider):
     """A profile's provider that calls STS (where, and how long to wait)."""
 
-    # ProfileProvider's keywords again (and WebIdentityProvider's below): listed to stay typed.
-    def __init__(
-        self,
-        profile: Optional[str] = None,
-        *,
-        environ: Optional[Mapping[str, str]] = None,
-        config: Optional[SharedConfig] = None,
-        clock: Optional[Clock] = None,
-        timeout: float = STS_TIMEOUT,
-        sts_profile: Optional[str] = None,
-    ) -> None:
-        super().__init__(profile, environ=environ, config=config, clock=clock)
-        self._timeout = timeout
+    DEFAULT_TIMEOUT = STS_TIMEOUT
+    _session_name: Optional[str] = None
+
+    def __init__(self, profile: Optional[str] = None, **keywords: Unpack[StsKeywords]) -> None:
+        sts_profile = keywords.pop("sts_profile", None)
+        super().__init__(profile, **cast(CallingKeywords, keywords))  # (sts_profile taken out)
         self._sts_profile = sts_profile or self.profile
-        self._session_name: Optional[str] = None
+
+    def _followed(self) -> StsKeywords:
+        # what a provider this one follows (a source profile's) inherits from it
+        return {
+            "environ": self._environ,
+            "config": self.config,
+            "clock": self.clock,
+            "timeout": self._timeout,
+            "sts_profile": self._sts_profile,
+        }
 
     def _default_session_name(self) -> str:
         if self._session_name is None:
@@ -107,21 +124,10 @@ class WebIdentityProvider(_StsProvider):
         self,
         profile: Optional[str] = None,
         *,
-        environ: Optional[Mapping[str, str]] = None,
-        config: Optional[SharedConfig] = None,
-        clock: Optional[Clock] = None,
-        timeout: float = STS_TIMEOUT,
         use_environment: bool = True,
-        sts_profile: Optional[str] = None,
+        **keywords: Unpack[StsKeywords],
     ) -> None:
-        super().__init__(
-            profile,
-            environ=environ,
-            config=config,
-            clock=clock,
-            timeout=timeout,
-            sts_profile=sts_profile,
-        )
+        super().__init__(profile, **keywords)
         self._use_environment = use_environment
 
     @property
@@ -159,6 +165,7 @@ class WebIdentityProvider(_StsProvider):
         return self._call("AssumeRoleWithWebIdentity", parameters, None, secrets=[token])
 
 
+# (alike _files._split in shape: each turns its own failure into a one-line CredentialsError)
 def _read_token(path: str) -> str:
     shown = display_path(os.path.expanduser(path))
     try:
@@ -320,31 +327,16 @@ class AssumeRoleProvider(_StsProvider):
         if _has_static_keys(settings) or not _is_role_profile(settings):
             # botocore: the source profile's own providers, without the environment.
             return _SourceChain(
-                profile_providers(
-                    name,
-                    environ=self._environ,
-                    config=config,
-                    clock=self.clock,
-                    timeout=self._timeout,
-                    use_environment=False,
-                    sts_profile=self._sts_profile,
-                ),
+                profile_providers(name, use_environment=False, **self._followed()),
                 name=f"source_profile {name!r}",
                 hint=f"(source_profile of profile {self.profile!r} must hold credentials)",
             )
-        role = AssumeRoleProvider(
-            name,
-            environ=self._environ,
-            config=config,
-            clock=self.clock,
-            timeout=self._timeout,
-            sts_profile=self._sts_profile,
-        )
+        role = AssumeRoleProvider(name, **self._followed())
         role._visited = [*followed, name]
         return role
 
 
-class UnsupportedProfileProvider(RefreshingProvider):
+class UnsupportedProfileProvider(ProfileProvider):
     """A place in the chain for a botocore source sigbridge does not implement.
 
     If the profile uses it (IAM Identity Center ``sso_*``, console ``login_session``), the
@@ -353,23 +345,23 @@ class UnsupportedProfileProvider(RefreshingProvider):
 
     method = "unsupported"
 
-    def __init__(self, what: str, keys: Sequence[str], profile: str, config: SharedConfig) -> None:
-        super().__init__()
+    def __init__(
+        self, what: str, keys: Sequence[str], profile: str, **keywords: Unpack[ProfileKeywords]
+    ) -> None:
+        super().__init__(profile, **keywords)
         self._what = what
         self._keys = tuple(keys)
-        self.profile = profile
-        self._config = config
 
     @property
     def source(self) -> str:
         return f"{self._what} (not supported)"
 
     def _fetch(self) -> Optional[Fetched]:
-        settings = self._config.profile(self.profile)
+        settings = self.config.profile(self.profile)
         used = [key for key in self._keys if key in settings]
         if not used:
             return None
-        where = self._config.where(self.profile, used[0])
+        where = self.config.where(self.profile, used[0])
         raise CredentialsError(
             f"{where}: profile {self.profile!r} uses {self._what} ({used[0]}), which sigbridge "
             "does not support; use credential_process (e.g. 'aws configure export-credentials "
@@ -379,32 +371,22 @@ class UnsupportedProfileProvider(RefreshingProvider):
 
 
 def profile_providers(
-    profile: str,
-    *,
-    environ: Mapping[str, str],
-    config: SharedConfig,
-    clock: Optional[Clock],
-    timeout: float,
-    use_environment: bool,
-    sts_profile: Optional[str] = None,
+    profile: str, *, use_environment: bool, **keywords: Unpack[StsKeywords]
 ) -> List[RefreshingProvider]:
     """botocore's profile providers, in its order: web identity, (SSO), shared credentials
     file, (login), credential_process, config file."""
+    shared: ProfileKeywords = {
+        "environ": keywords.get("environ"),
+        "config": keywords.get("config"),
+        "clock": keywords.get("clock"),
+    }
     return [
-        WebIdentityProvider(
-            profile,
-            environ=environ,
-            config=config,
-            clock=clock,
-            timeout=timeout,
-            use_environment=use_environment,
-            sts_profile=sts_profile,
-        ),
+        WebIdentityProvider(profile, use_environment=use_environment, **keywords),
         UnsupportedProfileProvider(
-            "IAM Identity Center", ("sso_account_id", "sso_role_name"), profile, config
+            "IAM Identity Center", ("sso_account_id", "sso_role_name"), profile, **shared
         ),
-        SharedCredentialsProvider(profile, environ=environ, config=config, clock=clock),
-        UnsupportedProfileProvider("console login", ("login_session",), profile, config),
-        ProcessProvider(profile, environ=environ, config=config, clock=clock),
-        ConfigProvider(profile, environ=environ, config=config, clock=clock),
+        SharedCredentialsProvider(profile, **shared),
+        UnsupportedProfileProvider("console login", ("login_session",), profile, **shared),
+        ProcessProvider(profile, **shared),
+        ConfigProvider(profile, **shared),
     ]

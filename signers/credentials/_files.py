@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import shlex
-from typing import Any, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional, TypedDict
 
 from ..errors import CredentialsError
 from ._config import SharedConfig, env_value, resolve_profile_name
@@ -30,11 +30,18 @@ __all__ = [
     "SharedCredentialsProvider",
     "ConfigProvider",
     "ProcessProvider",
+    "ProfileKeywords",
+    "CallingKeywords",
+    "CallingProvider",
     "PROCESS_TIMEOUT",
 ]
 
 #: Seconds a credential_process may run.
 PROCESS_TIMEOUT = 60.0
+
+
+if TYPE_CHECKING:  # (type checkers only: the core needs no typing_extensions at run time)
+    from typing_extensions import Unpack
 
 
 class EnvironmentProvider(RefreshingProvider):
@@ -72,6 +79,15 @@ class EnvironmentProvider(RefreshingProvider):
 
     def __repr__(self) -> str:
         return "EnvironmentProvider()"
+
+
+class ProfileKeywords(TypedDict, total=False):
+    """The keywords of every provider reading a profile (:class:`ProfileProvider`'s): a
+    subclass takes them as ``**keywords`` and passes them on, typed."""
+
+    environ: Optional[Mapping[str, str]]
+    config: Optional[SharedConfig]
+    clock: Optional[Clock]
 
 
 class ProfileProvider(RefreshingProvider):
@@ -166,23 +182,34 @@ class ConfigProvider(_StaticKeysProvider):
     _in_credentials_file = False
 
 
-class ProcessProvider(ProfileProvider):
-    """Credentials printed by the profile's ``credential_process`` command."""
+class CallingKeywords(ProfileKeywords, total=False):
+    """The keywords of a provider that calls out (:class:`CallingProvider`)."""
 
-    method = "custom-process"
+    timeout: Optional[float]
 
-    # ProfileProvider's keywords again, and timeout: keywords are listed to stay typed.
+
+class CallingProvider(ProfileProvider):
+    """A profile's provider that calls out (a command, STS) and waits at most ``timeout``
+    seconds for the answer (``None``: the class's ``DEFAULT_TIMEOUT``)."""
+
+    DEFAULT_TIMEOUT: float
+
     def __init__(
         self,
         profile: Optional[str] = None,
         *,
-        environ: Optional[Mapping[str, str]] = None,
-        config: Optional[SharedConfig] = None,
-        clock: Optional[Clock] = None,
-        timeout: float = PROCESS_TIMEOUT,
+        timeout: Optional[float] = None,
+        **keywords: Unpack[ProfileKeywords],
     ) -> None:
-        super().__init__(profile, environ=environ, config=config, clock=clock)
-        self._timeout = timeout
+        super().__init__(profile, **keywords)
+        self._timeout = self.DEFAULT_TIMEOUT if timeout is None else timeout
+
+
+class ProcessProvider(CallingProvider):
+    """Credentials printed by the profile's ``credential_process`` command."""
+
+    method = "custom-process"
+    DEFAULT_TIMEOUT = PROCESS_TIMEOUT
 
     @property
     def source(self) -> str:

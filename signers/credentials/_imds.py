@@ -24,15 +24,15 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional
 from urllib.parse import quote, urlsplit
 
 from ..errors import CredentialsError, CredentialsServiceError
 from ._config import SharedConfig, env_flag, resolve_profile_name, setting, truthy
+from ._files import ProfileKeywords
 from ._http import HttpTimeout, HttpUnreachable, send, url_for_messages
 from ._refresh import (
     ADVISORY_REFRESH,
-    Clock,
     Fetched,
     RefreshingProvider,
     aware_now,
@@ -50,6 +50,10 @@ ROLE_PATH = "latest/meta-data/iam/security-credentials/"
 REGION_PATH = "latest/meta-data/placement/region"
 DEFAULT_TIMEOUT = 1.0
 DEFAULT_ATTEMPTS = 1
+
+
+if TYPE_CHECKING:  # (type checkers only: the core needs no typing_extensions at run time)
+    from typing_extensions import Unpack
 
 
 def _number(value: Optional[str], name: str, default: float, *, whole: bool) -> float:
@@ -255,21 +259,22 @@ class InstanceMetadataProvider(RefreshingProvider):
 
     method = "iam-role"
 
-    # The profile providers' keywords (a profile, environ, config, clock), listed to stay typed.
+    # (the profile is read when the client is first needed, unlike a ProfileProvider's)
     def __init__(
         self,
         profile: Optional[str] = None,
         *,
-        environ: Optional[Mapping[str, str]] = None,
-        config: Optional[SharedConfig] = None,
         client: Optional[MetadataClient] = None,
-        clock: Optional[Clock] = None,
         jitter: Optional[Callable[[], float]] = None,
+        **keywords: Unpack[ProfileKeywords],
     ) -> None:
-        super().__init__(clock=clock)
+        environ = keywords.pop("environ", None)
+        self._config = keywords.pop("config", None)
+        super().__init__(clock=keywords.pop("clock", None))
+        if keywords:
+            raise TypeError(f"unexpected keyword argument {next(iter(keywords))!r}")
         self._environ = os.environ if environ is None else environ
         self._profile = profile
-        self._config = config
         self._client = client
         self._jitter = _jitter if jitter is None else jitter
         self._why = ""
