@@ -12,16 +12,13 @@ import datetime as _dt
 from hmac import compare_digest
 from typing import Dict, NamedTuple, Optional, Tuple
 
-from .. import _crypto
 from ..model import Credentials, Request
-from .answers import Flavor
+from .answers import token_matches
 from .sigv4_parse import single_values
 
 __all__ = [
     "LEGACY_SCHEMES",
     "LegacyAuth",
-    "check_credentials",
-    "token_matches",
     "signature_matches",
     "fast_values",
 ]
@@ -60,22 +57,6 @@ class LegacyAuth(NamedTuple):
             f"LegacyAuth(scheme={self.scheme!r}, access_key={self.access_key!r}, "
             f"request_time={self.request_time_text!r}, expires={self.expires_text!r})"
         )
-
-
-def token_matches(sent: Tuple[str, ...], credentials: Credentials) -> bool:
-    """Whether the session tokens sent are the credentials' (none sent for none expected)."""
-    expected = credentials.token
-    if expected is None:
-        return not sent
-    return len(sent) == 1 and sent[0].isascii() and _crypto.constant_time_equal(sent[0], expected)
-
-
-def check_credentials(parsed: LegacyAuth, credentials: Credentials, flavor: Flavor) -> None:
-    """The access key and the session token, answered as ``flavor`` does."""
-    if parsed.access_key != credentials.access_key:
-        raise flavor.unknown_key(parsed.access_key)
-    if not token_matches(parsed.tokens, credentials):
-        raise flavor.bad_token()
 
 
 def signature_matches(provided: str, expected: str) -> bool:

@@ -60,10 +60,9 @@ from ..errors import (
     VerificationError,
 )
 from ..model import Artifacts, Credentials, Request
-from .answers import FLAVORS, MISMATCH, ONLY_ONE, shown, skew
+from .answers import FLAVORS, MISMATCH, ONLY_ONE, check_credentials, shown, skew
 from .legacy_auth import (
     LegacyAuth,
-    check_credentials,
     fast_values,
     signature_matches,
 )
@@ -323,7 +322,7 @@ def verify_steps(
         _check_expiry(parsed, now)
     else:
         _check_time(parsed, now, max_skew)
-    check_credentials(parsed, credentials, _FLAVOR)
+    check_credentials(parsed.access_key, parsed.tokens, credentials, _FLAVOR)
     amz_pairs: Sequence[Pair] = request.headers
     if presigned:
         amz_pairs = [*amz_pairs, *amz_query_pairs(request)]

@@ -63,10 +63,9 @@ from ..errors import (
     VerificationError,
 )
 from ..model import Artifacts, Credentials, Request
-from .answers import FLAVORS, ONLY_ONE, shown, skew
+from .answers import FLAVORS, ONLY_ONE, check_credentials, shown, skew
 from .legacy_auth import (
     LegacyAuth,
-    check_credentials,
     fast_values,
     signature_matches,
 )
@@ -245,7 +244,7 @@ def verify_steps(
     """Verify ``request`` (``parsed`` is what it claims) at ``now``, every check in turn; the
     artifacts.  ``options`` (the signer's) play no part."""
     _check_time(parsed, now, max_skew)
-    check_credentials(parsed, credentials, _FLAVOR)
+    check_credentials(parsed.access_key, parsed.tokens, credentials, _FLAVOR)
     params = parsed.params if parsed.params is not None else parse_strict(request).params
     assert params is not None
     sts = string_to_sign(request.method, request_host(request), request.path, params)
