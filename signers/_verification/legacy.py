@@ -29,12 +29,14 @@ from ..model import Artifacts, Credentials, Request
 from . import s3_v2 as _s3_v2
 from . import sigv2 as _sigv2
 from .answers import check_max_skew, shown
-from .legacy_auth import LEGACY_SCHEMES, LegacyAuth
+from .legacy_auth import LEGACY_SCHEMES, LegacyAuth, LegacyCheck
 from .sigv4_parse import single_values
 
 #: The default bound of an ``Expires`` ahead of the server's time: seven days, as SigV4 bounds
 #: its presigned URLs (X-Amz-Expires 604800).  ``signers.verify(..., max_lifetime=...)`` sets it.
 MAX_LIFETIME = 604800.0
+
+_tuple_new = tuple.__new__  # (a NamedTuple without its Python __new__: measured)
 
 __all__ = [
     "LEGACY_SCHEMES",
@@ -158,8 +160,8 @@ def verify(
     when = resolve_time(now, field="now")
     allowed = check_max_skew(max_skew)
     lifetime = check_max_lifetime(max_lifetime)
-    fast: Callable[..., Optional[Artifacts]]
-    steps: Callable[..., Artifacts]
+    fast: Callable[[LegacyCheck], Optional[Artifacts]]
+    steps: Callable[[LegacyCheck], Artifacts]
     if scheme == "sigv2":
         fast, steps = _sigv2.verify_fast, _sigv2.verify_steps
     else:
@@ -171,12 +173,13 @@ def verify(
             _check_lifetime(parsed, when, lifetime)
         # The one-pass checks for a request that passes them all, else every check in turn
         # (which reports the failure).
+        check = _tuple_new(LegacyCheck, (options, request, credentials, parsed, when, allowed))
         try:
-            artifacts = fast(options, request, credentials, parsed, when, allowed)
+            artifacts = fast(check)
         except UnicodeError:
             artifacts = None  # (text no encoding can carry: the step-by-step path decides)
         if artifacts is not None:
             return artifacts
-        return steps(options, request, credentials, parsed, when, allowed)
+        return steps(check)
     except UnicodeError:
         raise _unreadable(scheme) from None

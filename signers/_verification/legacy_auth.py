@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from hmac import compare_digest
-from typing import Dict, NamedTuple, Optional, Tuple
+from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 from ..model import Credentials, Request
 from .answers import token_matches
@@ -19,6 +19,7 @@ from .sigv4_parse import single_values
 __all__ = [
     "LEGACY_SCHEMES",
     "LegacyAuth",
+    "LegacyCheck",
     "signature_matches",
     "fast_values",
 ]
@@ -57,6 +58,23 @@ class LegacyAuth(NamedTuple):
             f"LegacyAuth(scheme={self.scheme!r}, access_key={self.access_key!r}, "
             f"request_time={self.request_time_text!r}, expires={self.expires_text!r})"
         )
+
+
+class LegacyCheck(NamedTuple):
+    """What one verification works on, as :mod:`.legacy` hands it to a scheme's one-pass and
+    step-by-step checks (``verify_fast``, ``verify_steps``): the signer's options (SigV2: unused),
+    the request, the key's credentials, what the request claims, the server's time and the skew
+    allowed (seconds)."""
+
+    options: Any
+    request: Request
+    credentials: Credentials
+    parsed: LegacyAuth
+    now: _dt.datetime
+    max_skew: float
+
+    def __repr__(self) -> str:
+        return f"LegacyCheck({self.parsed!r})"
 
 
 def signature_matches(provided: str, expected: str) -> bool:

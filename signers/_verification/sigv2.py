@@ -62,10 +62,11 @@ from ..errors import (
     UnsupportedAuthorization,
     VerificationError,
 )
-from ..model import Artifacts, Credentials, Request
+from ..model import Artifacts, Request
 from .answers import FLAVORS, ONLY_ONE, check_credentials, shown, skew
 from .legacy_auth import (
     LegacyAuth,
+    LegacyCheck,
     fast_values,
     signature_matches,
 )
@@ -233,16 +234,10 @@ def _check_time(parsed: LegacyAuth, now: _dt.datetime, max_skew: float) -> None:
         )
 
 
-def verify_steps(
-    options: object,
-    request: Request,
-    credentials: Credentials,
-    parsed: LegacyAuth,
-    now: _dt.datetime,
-    max_skew: float,
-) -> Artifacts:
-    """Verify ``request`` (``parsed`` is what it claims) at ``now``, every check in turn; the
+def verify_steps(check: LegacyCheck) -> Artifacts:
+    """Verify the request (``parsed`` is what it claims) at ``now``, every check in turn; the
     artifacts.  ``options`` (the signer's) play no part."""
+    _, request, credentials, parsed, now, max_skew = check
     _check_time(parsed, now, max_skew)
     check_credentials(parsed.access_key, parsed.tokens, credentials, _FLAVOR)
     params = parsed.params if parsed.params is not None else parse_strict(request).params
@@ -326,16 +321,9 @@ def parse_fast(request: Request, values: Dict[str, str]) -> Optional[LegacyAuth]
     )
 
 
-# (the signature of verify_steps, and of the other scheme's: .legacy calls them alike)
-def verify_fast(
-    options: object,
-    request: Request,
-    credentials: Credentials,
-    parsed: LegacyAuth,
-    now: _dt.datetime,
-    max_skew: float,
-) -> Optional[Artifacts]:
+def verify_fast(check: LegacyCheck) -> Optional[Artifacts]:
     """:func:`verify_steps` of a request that passes every check, else ``None``."""
+    _, request, credentials, parsed, now, max_skew = check
     canonical = parsed.canonical_query
     values = fast_values(request, credentials, parsed)
     if canonical is None or values is None:
