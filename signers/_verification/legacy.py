@@ -129,7 +129,7 @@ def parse(scheme: str, request: Request) -> LegacyAuth:
         raise _unreadable(scheme) from None
 
 
-# (the signature of .sigv4.verify, the scheme's name first)
+# (the signature of every verify() -- .sigv4's, the Verifier protocol's -- the scheme's name first)
 def verify(
     scheme: str,
     options: Any,

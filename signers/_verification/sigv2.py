@@ -146,19 +146,22 @@ def _missing(name: str) -> MissingParameter:
     return MissingParameter(f"The request must contain the parameter {name}.", field=name)
 
 
+def _required(found: Dict[str, str], name: str) -> str:
+    value = found.get(name)
+    if value is None:
+        raise _missing(name)
+    return value
+
+
 def _check_version_and_method(found: Dict[str, str]) -> str:
     """``SignatureVersion`` 2 and a known ``SignatureMethod``, which is returned."""
-    version = found.get("SignatureVersion")
-    if version is None:
-        raise _missing("SignatureVersion")
+    version = _required(found, "SignatureVersion")
     if version != "2":
         raise UnsupportedAuthorization(
             f"SignatureVersion {shown(version)} is not supported; use 2 or AWS4-HMAC-SHA256",
             field="SignatureVersion",
         )
-    method = found.get("SignatureMethod")
-    if method is None:
-        raise _missing("SignatureMethod")
+    method = _required(found, "SignatureMethod")
     if method not in SIGNATURE_METHODS:
         raise InvalidParameterValue(
             f"Value ({shown(method)}) for parameter SignatureMethod is invalid. Valid values: "
