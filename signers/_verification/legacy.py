@@ -36,8 +36,6 @@ from .sigv4_parse import single_values
 #: its presigned URLs (X-Amz-Expires 604800).  ``signers.verify(..., max_lifetime=...)`` sets it.
 MAX_LIFETIME = 604800.0
 
-_tuple_new = tuple.__new__  # (a NamedTuple without its Python __new__: measured)
-
 __all__ = [
     "LEGACY_SCHEMES",
     "LegacyAuth",
@@ -173,7 +171,7 @@ def verify(
             _check_lifetime(parsed, when, lifetime)
         # The one-pass checks for a request that passes them all, else every check in turn
         # (which reports the failure).
-        check = _tuple_new(LegacyCheck, (options, request, credentials, parsed, when, allowed))
+        check: LegacyCheck = (options, request, credentials, parsed, when, allowed)
         try:
             artifacts = fast(check)
         except UnicodeError:

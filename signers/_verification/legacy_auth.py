@@ -60,21 +60,12 @@ class LegacyAuth(NamedTuple):
         )
 
 
-class LegacyCheck(NamedTuple):
-    """What one verification works on, as :mod:`.legacy` hands it to a scheme's one-pass and
-    step-by-step checks (``verify_fast``, ``verify_steps``): the signer's options (SigV2: unused),
-    the request, the key's credentials, what the request claims, the server's time and the skew
-    allowed (seconds)."""
-
-    options: Any
-    request: Request
-    credentials: Credentials
-    parsed: LegacyAuth
-    now: _dt.datetime
-    max_skew: float
-
-    def __repr__(self) -> str:
-        return f"LegacyCheck({self.parsed!r})"
+#: What one verification works on, as :mod:`.legacy` hands it to a scheme's one-pass and
+#: step-by-step checks (``verify_fast``, ``verify_steps``): the signer's options (SigV2: unused),
+#: the request, the key's credentials, what the request claims, the server's time and the skew
+#: allowed (seconds).  A plain tuple: a NamedTuple's instance costs the legacy verifications
+#: about 2 % more instructions (measured, tools' callgrind counts).
+LegacyCheck = Tuple[Any, Request, Credentials, LegacyAuth, _dt.datetime, float]
 
 
 def signature_matches(provided: str, expected: str) -> bool:
