@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._package import lazy_exports
+from signers.lazy import lazy_attributes
 
 __all__ = ["Job", "Result", "Run", "Vector", "VectorError", "load_vectors", "plan", "run", "scan"]
 
+# (name -> the module defining it)
 _LAZY = {
-    ".runner": ("Job", "Result", "Run", "plan", "run"),
-    ".vectors": ("Vector", "VectorError", "load_vectors", "scan"),
+    **dict.fromkeys(("Job", "Result", "Run", "plan", "run"), ".runner"),
+    **dict.fromkeys(("Vector", "VectorError", "load_vectors", "scan"), ".vectors"),
 }
 
 if TYPE_CHECKING:
@@ -29,4 +30,4 @@ if TYPE_CHECKING:
     from .vectors import Vector, VectorError, load_vectors, scan
 
 
-__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
+__getattr__, __dir__ = lazy_attributes(_LAZY, globals())

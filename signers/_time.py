@@ -139,26 +139,32 @@ def epoch_seconds(t: _dt.datetime) -> int:
 
 def parse_amz_date(value: str, *, field: str = "x-amz-date") -> _dt.datetime:
     """Parse ``YYYYMMDDTHHMMSSZ``; anything else raises :class:`InvalidTime` naming ``field``."""
+    digits = value[:8] + value[9:15]
     if (
         len(value) != 16
         or value[8] != "T"
         or value[15] != "Z"
-        or not (value[:8] + value[9:15]).isdigit()
+        or not digits.isdigit()
         or not value.isascii()
     ):
         raise InvalidTime(f"{field}: {value!r} is not of the form YYYYMMDDTHHMMSSZ", field=field)
     try:
-        return _dt.datetime(
-            int(value[0:4]),
-            int(value[4:6]),
-            int(value[6:8]),
-            int(value[9:11]),
-            int(value[11:13]),
-            int(value[13:15]),
-            tzinfo=UTC,
-        )
+        return _utc_instant(digits)
     except ValueError:
         raise InvalidTime(f"{field}: {value!r} is not a valid date and time", field=field) from None
+
+
+def _utc_instant(digits: str) -> _dt.datetime:
+    """The UTC instant of 14 ASCII digits ``YYYYMMDDHHMMSS``; ``ValueError`` if there is none."""
+    return _dt.datetime(
+        int(digits[0:4]),
+        int(digits[4:6]),
+        int(digits[6:8]),
+        int(digits[8:10]),
+        int(digits[10:12]),
+        int(digits[12:14]),
+        tzinfo=UTC,
+    )
 
 
 # The last amz date parsed, swapped in whole: (text, instant).
@@ -185,7 +191,7 @@ def amz_instant(value: str) -> Optional[_dt.datetime]:
     return parsed
 
 
-_MONTH_NUMBERS = {name: number for number, name in enumerate(_MONTHS, 1)}
+_MONTH_DIGITS = {name: "%02d" % number for number, name in enumerate(_MONTHS, 1)}
 # The last HTTP date parsed, swapped in whole: (text, instant).
 _last_http_parsed: Tuple[str, Optional[_dt.datetime]] = ("", None)
 
@@ -212,20 +218,14 @@ def http_date_instant(value: str) -> Optional[_dt.datetime]:
         or value[22] != ":"
     ):
         return None
-    month = _MONTH_NUMBERS.get(value[8:11])
-    digits = value[5:7] + value[12:16] + value[17:19] + value[20:22] + value[23:25]
-    if month is None or not (digits.isdigit() and digits.isascii()):
+    month = _MONTH_DIGITS.get(value[8:11])
+    if month is None:
+        return None
+    digits = value[12:16] + month + value[5:7] + value[17:19] + value[20:22] + value[23:25]
+    if not (digits.isdigit() and digits.isascii()):
         return None
     try:
-        parsed = _dt.datetime(
-            int(value[12:16]),
-            month,
-            int(value[5:7]),
-            int(value[17:19]),
-            int(value[20:22]),
-            int(value[23:25]),
-            tzinfo=UTC,
-        )
+        parsed = _utc_instant(digits)
     except ValueError:
         return None
     if exact:

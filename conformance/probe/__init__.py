@@ -25,15 +25,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._package import lazy_exports
+from signers.lazy import lazy_attributes
 
 __all__ = ["Probe", "ProbeConfig", "ProbeRun", "UsageError", "VERDICTS", "all_probes", "run"]
 
+# (name -> the module defining it)
 _LAZY = {
-    ".model": ("Probe", "VERDICTS"),
-    ".context": ("ProbeConfig",),
-    ".runner": ("ProbeRun", "UsageError", "run"),
-    ".catalogue": ("all_probes",),
+    **dict.fromkeys(("Probe", "VERDICTS"), ".model"),
+    "ProbeConfig": ".context",
+    **dict.fromkeys(("ProbeRun", "UsageError", "run"), ".runner"),
+    "all_probes": ".catalogue",
 }
 
 if TYPE_CHECKING:
@@ -43,4 +44,4 @@ if TYPE_CHECKING:
     from .runner import ProbeRun, UsageError, run
 
 
-__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
+__getattr__, __dir__ = lazy_attributes(_LAZY, globals())

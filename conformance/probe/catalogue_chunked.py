@@ -50,14 +50,11 @@ def _crc32(data: bytes) -> str:
     return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode("ascii")
 
 
-# Keyword options defaulting to None: like PostPolicyAPI.sign_policy's in shape only (kept).
 def _signed(
     ctx: Context,
     name: str,
     mode: str,
-    *,
     checksum: Optional[str] = None,
-    data: Optional[bytes] = None,
     at: Optional[_dt.datetime] = None,
 ) -> Tuple[Any, List[Any], str]:
     """``(signed stream, its parts, key)`` of a PUT of ``name`` in ``mode``; every signature in
@@ -66,7 +63,7 @@ def _signed(
     signer = ctx.signer("sigv4", unsigned_headers=["content-length"])
     request = Request("PUT", ctx.url(ctx.object_path(key)), [("Content-Type", "text/plain")])
     stream = signer.sign_stream(
-        request, ctx.credentials, chunked_body() if data is None else data, at or ctx.now(),
+        request, ctx.credentials, chunked_body(), at or ctx.now(),
         mode=mode, checksum=checksum, chunk_size=CHUNK_SIZE,
     )  # fmt: skip
     ctx.secret(stream.seed_signature)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 import signers
 from signers import Credentials, Request, SignedRequest
@@ -94,6 +94,15 @@ class Context:
     written: Set[str] = field(default_factory=set)
     requests: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Shortcuts to the run's settings (the config is frozen: read once)
+    credentials: Credentials = field(init=False, repr=False)
+    region: str = field(init=False, repr=False)
+    service: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.credentials = self.config.credentials
+        self.region = self.config.region
+        self.service = self.config.service
 
     def track(self, keys: Iterable[str]) -> None:
         """Remember ``keys`` as written (the cleanup deletes them), before the write is sent."""
@@ -106,19 +115,6 @@ class Context:
             self.requests += 1
 
     # -- basics ----------------------------------------------------------------------------------
-
-    # Shortcuts to the run's settings (alike other classes' forwarding properties only in shape).
-    @property
-    def credentials(self) -> Credentials:
-        return self.config.credentials
-
-    @property
-    def region(self) -> str:
-        return self.config.region
-
-    @property
-    def service(self) -> str:
-        return self.config.service
 
     def now(self) -> _dt.datetime:
         """The server's time as best known (the local clock corrected by the server's Date)."""
@@ -228,34 +224,27 @@ class Context:
         host: Optional[str] = None,
         **kw: Any,
     ) -> craft.Crafted:
-        """:func:`.craft.sign_header` for ``target`` on this endpoint (``Host`` first: the
+        """:func:`.craft.sign` in the header for ``target`` on this endpoint (``Host`` first: the
         endpoint's, or ``host``)."""
         kw.setdefault("payload_hash", craft.sha256_hex(body))
         host_header = ("Host", host or self.endpoint.host_header)
-        return self._craft(craft.sign_header, method, target, [host_header, *headers], kw)
+        return self._craft(method, target, [host_header, *headers], placement="header", **kw)
 
     def craft_presign(self, method: str, target: str, **kw: Any) -> craft.Crafted:
-        """:func:`.craft.presign` for ``target`` on this endpoint (``Host`` first)."""
+        """:func:`.craft.sign` in the query for ``target`` on this endpoint (``Host`` first)."""
         headers = [("Host", self.endpoint.host_header), *kw.pop("headers", ())]
-        return self._craft(craft.presign, method, target, headers, kw)
+        return self._craft(method, target, headers, placement="query", **kw)
 
-    def _craft(
-        self,
-        sign: Callable[..., craft.Crafted],
-        method: str,
-        target: str,
-        headers: Sequence[Pair],
-        kw: Dict[str, Any],
-    ) -> craft.Crafted:
-        """``sign`` with this endpoint's region, service, S3-ness, credentials and clock unless
-        ``kw`` names others; the signature is registered as a secret."""
+    def _craft(self, method: str, target: str, headers: Sequence[Pair], **kw: Any) -> craft.Crafted:
+        """:func:`.craft.sign` with this endpoint's region, service, S3-ness, credentials and
+        clock unless ``kw`` names others; the signature is registered as a secret."""
         path, _, query = target.partition("?")
         kw.setdefault("region", self.region)
         kw.setdefault("service", self.service)
         kw.setdefault("s3", self.config.s3)
         credentials = kw.pop("credentials", self.credentials)
         at = kw.pop("at", None) or self.now()
-        crafted = sign(method, path, query, headers, credentials, at, **kw)
+        crafted = craft.sign(method, path, query, headers, credentials, at, **kw)
         self.secret(crafted.signature)
         return crafted
 

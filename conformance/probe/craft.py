@@ -38,8 +38,7 @@ __all__ = [
     "canonical_uri",
     "canonical_query",
     "canonical_headers",
-    "sign_header",
-    "presign",
+    "sign",
 ]
 
 Pair = Tuple[str, str]
@@ -128,7 +127,7 @@ def split_query(query: str) -> List[Pair]:
     return pairs
 
 
-def sign_header(
+def sign(
     method: str,
     path: str,
     query: str,
@@ -138,7 +137,9 @@ def sign_header(
     *,
     region: str,
     service: str,
-    payload_hash: str,
+    placement: str = "header",
+    payload_hash: str = UNSIGNED_PAYLOAD,
+    expires: str = "",
     signed: Optional[Sequence[str]] = None,
     s3: bool = True,
     scope_date: Optional[str] = None,
@@ -146,81 +147,59 @@ def sign_header(
     content_sha256: bool = True,
     separator: str = ", ",
 ) -> Crafted:
-    """Sign in the Authorization header.  ``headers`` must include ``Host``; X-Amz-Date (unless
-    ``date_header`` is false), x-amz-content-sha256 (S3, ``content_sha256``) and the session
-    token are added.  ``signed`` names the headers to sign (default: all sent);
-    ``scope_date`` puts another date in the credential scope; ``separator`` goes between the
-    Authorization components."""
+    """Sign in the Authorization header (``placement="header"``) or as a presigned URL's query
+    (``"query"``: ``query`` first, then the X-Amz-* parameters for any ``expires`` text, in range
+    or not, the signature last; a service but S3 signs the empty payload).
+
+    ``headers`` must include ``Host``.  In the header, X-Amz-Date (unless ``date_header`` is
+    false), x-amz-content-sha256 (S3, ``content_sha256``) and the session token are added, and
+    ``separator`` goes between the Authorization components.  ``signed`` names the headers to
+    sign (default: all sent); ``scope_date`` puts another date in the credential scope."""
+    if placement not in ("header", "query"):
+        raise ValueError(f"placement must be 'header' or 'query', not {placement!r}")
+    presigned = placement == "query"
     stamp = amz_date(at)
-    sent = list(headers)
-    if date_header:
-        sent.append(("X-Amz-Date", stamp))
-    if s3 and content_sha256:
-        sent.append(("x-amz-content-sha256", payload_hash))
-    if credentials.token is not None:
-        sent.append(("X-Amz-Security-Token", credentials.token))
-    names = [n.lower() for n, _ in sent] if signed is None else [n.lower() for n in signed]
-    block, signed_headers = canonical_headers(sent, names)
-    creq = canonical_request(
-        method,
-        canonical_uri(path, s3=s3),
-        canonical_query(split_query(query)),
-        block,
-        signed_headers,
-        payload_hash,
-    )
     date = scope_date or stamp[:8]
     scope = f"{date}/{region}/{service}/aws4_request"
-    sts = string_to_sign(stamp, scope, creq)
-    sig = signature(credentials.secret_key, date, region, service, sts)
-    value = authorization_header(credentials.access_key, scope, signed_headers, sig)
-    if separator != ", ":
-        value = value.replace(", ", separator)
-    sent.append(("Authorization", value))
-    return Crafted(query, tuple(sent), creq, sts, sig)
-
-
-# The same request and key parameters as sign_header (kept): the two placements of one
-# hand-made signature take one request; their options differ.
-def presign(
-    method: str,
-    path: str,
-    query: str,
-    headers: Sequence[Pair],
-    credentials: Credentials,
-    at: _dt.datetime,
-    *,
-    region: str,
-    service: str,
-    expires: str,
-    s3: bool = True,
-    payload_hash: str = UNSIGNED_PAYLOAD,
-) -> Crafted:
-    """A presigned URL's query (``query`` first, then the X-Amz-* parameters, the signature
-    last) for any ``expires`` text, in range or not.  ``headers`` (with ``Host``) are signed."""
-    stamp = amz_date(at)
-    scope = f"{stamp[:8]}/{region}/{service}/aws4_request"
-    names = [n.lower() for n, _ in headers]
-    block, signed_headers = canonical_headers(headers, names)
-    params = [
-        *split_query(query),
-        ("X-Amz-Algorithm", ALGORITHM),
-        ("X-Amz-Credential", _rfc3986(f"{credentials.access_key}/{scope}")),
-        ("X-Amz-Date", stamp),
-        ("X-Amz-Expires", _rfc3986(expires)),
-        ("X-Amz-SignedHeaders", _rfc3986(signed_headers)),
-    ]
-    if credentials.token is not None:
-        params.append(("X-Amz-Security-Token", _rfc3986(credentials.token)))
+    sent = list(headers)
+    params = split_query(query)
+    if presigned:
+        params += [
+            ("X-Amz-Algorithm", ALGORITHM),
+            ("X-Amz-Credential", _rfc3986(f"{credentials.access_key}/{scope}")),
+            ("X-Amz-Date", stamp),
+            ("X-Amz-Expires", _rfc3986(expires)),
+        ]
+        if not s3:
+            payload_hash = EMPTY_SHA256
+    else:
+        if date_header:
+            sent.append(("X-Amz-Date", stamp))
+        if s3 and content_sha256:
+            sent.append(("x-amz-content-sha256", payload_hash))
+        if credentials.token is not None:
+            sent.append(("X-Amz-Security-Token", credentials.token))
+    names = [n.lower() for n, _ in sent] if signed is None else [n.lower() for n in signed]
+    block, signed_headers = canonical_headers(sent, names)
+    if presigned:
+        params.append(("X-Amz-SignedHeaders", _rfc3986(signed_headers)))
+        if credentials.token is not None:
+            params.append(("X-Amz-Security-Token", _rfc3986(credentials.token)))
     creq = canonical_request(
         method,
         canonical_uri(path, s3=s3),
         canonical_query(params),
         block,
         signed_headers,
-        payload_hash if s3 else EMPTY_SHA256,
+        payload_hash,
     )
     sts = string_to_sign(stamp, scope, creq)
-    sig = signature(credentials.secret_key, stamp[:8], region, service, sts)
-    params.append(("X-Amz-Signature", sig))
-    return Crafted("&".join(f"{n}={v}" for n, v in params), tuple(headers), creq, sts, sig)
+    sig = signature(credentials.secret_key, date, region, service, sts)
+    if presigned:
+        params.append(("X-Amz-Signature", sig))
+        return Crafted("&".join(f"{n}={v}" for n, v in params), tuple(sent), creq, sts, sig)
+    value = authorization_header(credentials.access_key, scope, signed_headers, sig)
+    if separator != ", ":
+        value = value.replace(", ", separator)
+    sent.append(("Authorization", value))
+    return Crafted(query, tuple(sent), creq, sts, sig)

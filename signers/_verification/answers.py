@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Optional, Sequence, Tuple
 
+from .. import _crypto
 from ..errors import (
     AccessDenied,
     AuthorizationHeaderMalformed,
@@ -37,6 +38,7 @@ from ..errors import (
     SignatureDoesNotMatch,
     VerificationError,
 )
+from ..model import Credentials
 
 __all__ = [
     "Flavor",
@@ -47,6 +49,8 @@ __all__ = [
     "skew",
     "S3_SERVICES",
     "is_s3_service",
+    "token_matches",
+    "check_credentials",
 ]
 
 #: Signing names that take S3's rules (single path encoding, no normalization, S3's error codes).
@@ -199,3 +203,21 @@ class Flavor:
 FLAVORS = {
     (s3, query): Flavor(s3=s3, query=query) for s3 in (False, True) for query in (False, True)
 }
+
+
+def token_matches(sent: Tuple[str, ...], credentials: Credentials) -> bool:
+    """Whether the session tokens sent are the credentials' (none sent for none expected)."""
+    expected = credentials.token
+    if expected is None:
+        return not sent
+    return len(sent) == 1 and sent[0].isascii() and _crypto.constant_time_equal(sent[0], expected)
+
+
+def check_credentials(
+    access_key: str, tokens: Tuple[str, ...], credentials: Credentials, flavor: Flavor
+) -> None:
+    """The access key and the session tokens a request sent, answered as ``flavor`` does."""
+    if access_key != credentials.access_key:
+        raise flavor.unknown_key(access_key)
+    if not token_matches(tokens, credentials):
+        raise flavor.bad_token()

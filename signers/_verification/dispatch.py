@@ -83,6 +83,7 @@ class Verified:
     payload_checked: bool = False
     payload: Optional[ChunkedPayload] = dataclasses.field(default=None, compare=False)
 
+    # (a dict literal of the fields, like other records' as_dict: alike in shape only)
     def as_dict(self) -> Dict[str, Any]:
         """A JSON-ready account (times in ISO 8601); no secret is in it."""
         return {
@@ -193,6 +194,7 @@ def _legacy_times(
     return None, None
 
 
+# (public: the verifying middleware takes the same keyword options and passes them on)
 def verify(
     request: Request,
     lookup: Lookup,

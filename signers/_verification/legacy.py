@@ -29,7 +29,7 @@ from ..model import Artifacts, Credentials, Request
 from . import s3_v2 as _s3_v2
 from . import sigv2 as _sigv2
 from .answers import check_max_skew, shown
-from .legacy_auth import LEGACY_SCHEMES, LegacyAuth
+from .legacy_auth import LEGACY_SCHEMES, LegacyAuth, LegacyCheck
 from .sigv4_parse import single_values
 
 #: The default bound of an ``Expires`` ahead of the server's time: seven days, as SigV4 bounds
@@ -127,7 +127,7 @@ def parse(scheme: str, request: Request) -> LegacyAuth:
         raise _unreadable(scheme) from None
 
 
-# (the signature of .sigv4.verify, the scheme's name first)
+# (the signature of every verify() -- .sigv4's, the Verifier protocol's -- the scheme's name first)
 def verify(
     scheme: str,
     options: Any,
@@ -158,8 +158,8 @@ def verify(
     when = resolve_time(now, field="now")
     allowed = check_max_skew(max_skew)
     lifetime = check_max_lifetime(max_lifetime)
-    fast: Callable[..., Optional[Artifacts]]
-    steps: Callable[..., Artifacts]
+    fast: Callable[[LegacyCheck], Optional[Artifacts]]
+    steps: Callable[[LegacyCheck], Artifacts]
     if scheme == "sigv2":
         fast, steps = _sigv2.verify_fast, _sigv2.verify_steps
     else:
@@ -171,12 +171,13 @@ def verify(
             _check_lifetime(parsed, when, lifetime)
         # The one-pass checks for a request that passes them all, else every check in turn
         # (which reports the failure).
+        check: LegacyCheck = (options, request, credentials, parsed, when, allowed)
         try:
-            artifacts = fast(options, request, credentials, parsed, when, allowed)
+            artifacts = fast(check)
         except UnicodeError:
             artifacts = None  # (text no encoding can carry: the step-by-step path decides)
         if artifacts is not None:
             return artifacts
-        return steps(options, request, credentials, parsed, when, allowed)
+        return steps(check)
     except UnicodeError:
         raise _unreadable(scheme) from None

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import datetime as _dt
 from hmac import compare_digest
-from typing import Dict, NamedTuple, Optional, Tuple
+from typing import Any, Dict, NamedTuple, Optional, Tuple
 
-from .. import _crypto
 from ..model import Credentials, Request
-from .answers import Flavor
+from .answers import token_matches
 from .sigv4_parse import single_values
 
 __all__ = [
     "LEGACY_SCHEMES",
     "LegacyAuth",
-    "check_credentials",
-    "token_matches",
+    "LegacyCheck",
     "signature_matches",
     "fast_values",
 ]
@@ -62,20 +60,12 @@ class LegacyAuth(NamedTuple):
         )
 
 
-def token_matches(sent: Tuple[str, ...], credentials: Credentials) -> bool:
-    """Whether the session tokens sent are the credentials' (none sent for none expected)."""
-    expected = credentials.token
-    if expected is None:
-        return not sent
-    return len(sent) == 1 and sent[0].isascii() and _crypto.constant_time_equal(sent[0], expected)
-
-
-def check_credentials(parsed: LegacyAuth, credentials: Credentials, flavor: Flavor) -> None:
-    """The access key and the session token, answered as ``flavor`` does."""
-    if parsed.access_key != credentials.access_key:
-        raise flavor.unknown_key(parsed.access_key)
-    if not token_matches(parsed.tokens, credentials):
-        raise flavor.bad_token()
+#: What one verification works on, as :mod:`.legacy` hands it to a scheme's one-pass and
+#: step-by-step checks (``verify_fast``, ``verify_steps``): the signer's options (SigV2: unused),
+#: the request, the key's credentials, what the request claims, the server's time and the skew
+#: allowed (seconds).  A plain tuple: a NamedTuple's instance costs the legacy verifications
+#: about 2 % more instructions (measured, tools' callgrind counts).
+LegacyCheck = Tuple[Any, Request, Credentials, LegacyAuth, _dt.datetime, float]
 
 
 def signature_matches(provided: str, expected: str) -> bool:

@@ -59,11 +59,11 @@ from ..errors import (
     SigningError,
     VerificationError,
 )
-from ..model import Artifacts, Credentials, Request
-from .answers import FLAVORS, MISMATCH, ONLY_ONE, shown, skew
+from ..model import Artifacts, Request
+from .answers import FLAVORS, MISMATCH, ONLY_ONE, check_credentials, shown, skew
 from .legacy_auth import (
     LegacyAuth,
-    check_credentials,
+    LegacyCheck,
     fast_values,
     signature_matches,
 )
@@ -308,22 +308,16 @@ def _bucket_level_alternative(request: Request, resource: str) -> Optional[str]:
     return path + "/" + mark + subresources
 
 
-def verify_steps(
-    options: S3V2Options,
-    request: Request,
-    credentials: Credentials,
-    parsed: LegacyAuth,
-    now: _dt.datetime,
-    max_skew: float,
-) -> Artifacts:
-    """Verify ``request`` (``parsed`` is what it claims) at ``now`` as a server with ``options``
-    would, every check in turn; the artifacts."""
+def verify_steps(check: LegacyCheck) -> Artifacts:
+    """Verify the request (``parsed`` is what it claims) at ``now`` as a server with ``options``
+    (:class:`~signers._core.s3_v2.S3V2Options`) would, every check in turn; the artifacts."""
+    options, request, credentials, parsed, now, max_skew = check
     presigned = parsed.scheme == "s3-v2-query"
     if presigned:
         _check_expiry(parsed, now)
     else:
         _check_time(parsed, now, max_skew)
-    check_credentials(parsed, credentials, _FLAVOR)
+    check_credentials(parsed.access_key, parsed.tokens, credentials, _FLAVOR)
     amz_pairs: Sequence[Pair] = request.headers
     if presigned:
         amz_pairs = [*amz_pairs, *amz_query_pairs(request)]
@@ -429,16 +423,9 @@ def parse_query_fast(request: Request, values: Dict[str, str]) -> Optional[Legac
     )  # fmt: skip
 
 
-# (the signature of verify_steps, and of the other scheme's: .legacy calls them alike)
-def verify_fast(
-    options: S3V2Options,
-    request: Request,
-    credentials: Credentials,
-    parsed: LegacyAuth,
-    now: _dt.datetime,
-    max_skew: float,
-) -> Optional[Artifacts]:
+def verify_fast(check: LegacyCheck) -> Optional[Artifacts]:
     """:func:`verify_steps` of a request that passes every check, else ``None``."""
+    options, request, credentials, parsed, now, max_skew = check
     values = fast_values(request, credentials, parsed)
     if values is None:
         return None

@@ -62,11 +62,11 @@ from ..errors import (
     UnsupportedAuthorization,
     VerificationError,
 )
-from ..model import Artifacts, Credentials, Request
-from .answers import FLAVORS, ONLY_ONE, shown, skew
+from ..model import Artifacts, Request
+from .answers import FLAVORS, ONLY_ONE, check_credentials, shown, skew
 from .legacy_auth import (
     LegacyAuth,
-    check_credentials,
+    LegacyCheck,
     fast_values,
     signature_matches,
 )
@@ -146,19 +146,23 @@ def _missing(name: str) -> MissingParameter:
     return MissingParameter(f"The request must contain the parameter {name}.", field=name)
 
 
+def _required(found: Dict[str, str], name: str) -> str:
+    value = found.get(name)
+    if value is None:
+        raise _missing(name)
+    return value
+
+
+# (each check raises AWS's own answer: like other argument checks in shape only)
 def _check_version_and_method(found: Dict[str, str]) -> str:
     """``SignatureVersion`` 2 and a known ``SignatureMethod``, which is returned."""
-    version = found.get("SignatureVersion")
-    if version is None:
-        raise _missing("SignatureVersion")
+    version = _required(found, "SignatureVersion")
     if version != "2":
         raise UnsupportedAuthorization(
             f"SignatureVersion {shown(version)} is not supported; use 2 or AWS4-HMAC-SHA256",
             field="SignatureVersion",
         )
-    method = found.get("SignatureMethod")
-    if method is None:
-        raise _missing("SignatureMethod")
+    method = _required(found, "SignatureMethod")
     if method not in SIGNATURE_METHODS:
         raise InvalidParameterValue(
             f"Value ({shown(method)}) for parameter SignatureMethod is invalid. Valid values: "
@@ -234,18 +238,12 @@ def _check_time(parsed: LegacyAuth, now: _dt.datetime, max_skew: float) -> None:
         )
 
 
-def verify_steps(
-    options: object,
-    request: Request,
-    credentials: Credentials,
-    parsed: LegacyAuth,
-    now: _dt.datetime,
-    max_skew: float,
-) -> Artifacts:
-    """Verify ``request`` (``parsed`` is what it claims) at ``now``, every check in turn; the
+def verify_steps(check: LegacyCheck) -> Artifacts:
+    """Verify the request (``parsed`` is what it claims) at ``now``, every check in turn; the
     artifacts.  ``options`` (the signer's) play no part."""
+    _, request, credentials, parsed, now, max_skew = check
     _check_time(parsed, now, max_skew)
-    check_credentials(parsed, credentials, _FLAVOR)
+    check_credentials(parsed.access_key, parsed.tokens, credentials, _FLAVOR)
     params = parsed.params if parsed.params is not None else parse_strict(request).params
     assert params is not None
     sts = string_to_sign(request.method, request_host(request), request.path, params)
@@ -327,16 +325,9 @@ def parse_fast(request: Request, values: Dict[str, str]) -> Optional[LegacyAuth]
     )
 
 
-# (the signature of verify_steps, and of the other scheme's: .legacy calls them alike)
-def verify_fast(
-    options: object,
-    request: Request,
-    credentials: Credentials,
-    parsed: LegacyAuth,
-    now: _dt.datetime,
-    max_skew: float,
-) -> Optional[Artifacts]:
+def verify_fast(check: LegacyCheck) -> Optional[Artifacts]:
     """:func:`verify_steps` of a request that passes every check, else ``None``."""
+    _, request, credentials, parsed, now, max_skew = check
     canonical = parsed.canonical_query
     values = fast_values(request, credentials, parsed)
     if canonical is None or values is None:

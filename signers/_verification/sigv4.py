@@ -57,7 +57,7 @@ from ..errors import (
 )
 from ..model import STREAM_BODY_MESSAGE, Artifacts, Credentials, PayloadHash, Request, is_stream
 from ..options import SigV4AOptions, SigV4Options
-from .answers import FLAVORS, MISMATCH, Flavor, check_max_skew, shown, skew
+from .answers import FLAVORS, MISMATCH, Flavor, check_credentials, check_max_skew, shown, skew
 from .sigv4_parse import (
     ParsedAuth,
     parse_authorization_header,
@@ -191,22 +191,6 @@ def _check_scope(parsed: ParsedAuth, region: str, service: str, flavor: Flavor) 
             field="service",
             expected=service,
         )
-
-
-def _check_credentials(parsed: ParsedAuth, credentials: Credentials, flavor: Flavor) -> None:
-    if parsed.access_key != credentials.access_key:
-        raise flavor.unknown_key(parsed.access_key)
-    expected = credentials.token
-    sent = parsed.token
-    if expected is None and sent is None:
-        return
-    if (
-        expected is None
-        or sent is None
-        or not sent.isascii()
-        or not _crypto.constant_time_equal(sent, expected)
-    ):
-        raise flavor.bad_token()
 
 
 def _payload_hash(request: Request, parsed: ParsedAuth, flavor: Flavor) -> str:
@@ -609,6 +593,7 @@ def verify(
         _check_region_set(parsed, options.regions, flavor)  # type: ignore[attr-defined]
     else:
         _check_scope(parsed, options.region, options.service, flavor)
-    _check_credentials(parsed, credentials, flavor)
+    token = parsed.token
+    check_credentials(parsed.access_key, () if token is None else (token,), credentials, flavor)
     payload = _payload_hash(request, parsed, flavor)
     return _check_signature(options, request, credentials, parsed, payload)

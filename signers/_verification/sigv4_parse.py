@@ -394,10 +394,10 @@ def parse_authorization_header(
             field="Authorization",
         )
     components = _header_components(rest, flavor)
-    access_key, date, region, service, terminator = _parse_credential(
-        components["Credential"], flavor, "Credential", sigv4a=sigv4a
-    )
-    names = _parse_signed_headers(components["SignedHeaders"], flavor, "SignedHeaders")
+    credential = _parse_credential(components["Credential"], flavor, "Credential", sigv4a=sigv4a)
+    signed = components["SignedHeaders"]
+    names = _parse_signed_headers(signed, flavor, "SignedHeaders")
+    region = credential[2]
     if sigv4a:
         region_set = _single_header(headers, _REGION_SET, flavor)
         if region_set is None or not region_set.strip(HEADER_BLANKS):
@@ -407,23 +407,11 @@ def parse_authorization_header(
         region = region_set.strip(HEADER_BLANKS)
     when, when_text = _header_time(headers, flavor)
     token = _single_header(headers, "x-amz-security-token", flavor)
-    return ParsedAuth(
-        location="header",
-        access_key=access_key,
-        date=date,
-        region=region,
-        service=service,
-        terminator=terminator,
-        signed_headers=components["SignedHeaders"],
-        header_names=names,
-        signature=components["Signature"],
-        request_time=when,
-        request_time_text=when_text,
-        expires=None,
-        token=token.strip(HEADER_BLANKS) if token is not None else None,
-        content_sha256=_single_header(headers, "x-amz-content-sha256", flavor),
-        algorithm=expected_algorithm,
-    )
+    if token is not None:
+        token = token.strip(HEADER_BLANKS)
+    claims = (signed, names, components["Signature"], when, when_text, None, token)
+    sha = _single_header(headers, "x-amz-content-sha256", flavor)
+    return _claimed("header", credential, region, claims, sha, expected_algorithm)
 
 
 def _presigned_params(
@@ -498,12 +486,12 @@ def parse_presigned_query(
         raise AuthorizationQueryParametersError(
             f'X-Amz-Algorithm only supports "{expected_algorithm}"', field="X-Amz-Algorithm"
         )
-    access_key, date, region, service, terminator = _parse_credential(
+    credential = _parse_credential(
         found["x-amz-credential"], flavor, "X-Amz-Credential", sigv4a=sigv4a
     )
-    if sigv4a:
-        region = found[_REGION_SET].strip(HEADER_BLANKS)
-    names = _parse_signed_headers(found["x-amz-signedheaders"], flavor, "X-Amz-SignedHeaders")
+    region = found[_REGION_SET].strip(HEADER_BLANKS) if sigv4a else credential[2]
+    signed = found["x-amz-signedheaders"]
+    names = _parse_signed_headers(signed, flavor, "X-Amz-SignedHeaders")
     when_text = found["x-amz-date"]
     try:
         when = parse_amz_date(when_text, field="X-Amz-Date")
@@ -514,24 +502,29 @@ def parse_presigned_query(
         ) from None
     text = found.get("x-amz-expires")
     expires = None if text is None else _parse_expires(text)
-    # (alike in shape to the header parse's record: each names every field of ParsedAuth)
-    return ParsedAuth(
-        location="query",
-        access_key=access_key,
-        date=date,
-        region=region,
-        service=service,
-        terminator=terminator,
-        signed_headers=found["x-amz-signedheaders"],
-        header_names=names,
-        signature=found["x-amz-signature"],
-        request_time=when,
-        request_time_text=when_text,
-        expires=expires,
-        token=found.get("x-amz-security-token"),
-        content_sha256=_single_header(_header_index(request), "x-amz-content-sha256", flavor),
-        algorithm=expected_algorithm,
-    )
+    token = found.get("x-amz-security-token")
+    claims = (signed, names, found["x-amz-signature"], when, when_text, expires, token)
+    sha = _single_header(_header_index(request), "x-amz-content-sha256", flavor)
+    return _claimed("query", credential, region, claims, sha, expected_algorithm)
+
+
+def _claimed(
+    location: str,
+    credential: Tuple[str, str, str, str, str],
+    region: str,
+    claims: Tuple[str, Tuple[str, ...], str, _dt.datetime, str, Optional[int], Optional[str]],
+    content_sha256: Optional[str],
+    algorithm: str,
+) -> ParsedAuth:
+    """The :class:`ParsedAuth` of a strict parse: ``credential`` as :func:`_parse_credential`
+    reads it, with ``region`` in its place (SigV4A: the region set), then ``claims``: signed
+    headers, their names, signature, request time and its text, expiry, session token."""
+    access_key, date, _, service, terminator = credential
+    return _tuple_new(
+        ParsedAuth,
+        (location, access_key, date, region, service, terminator, *claims, content_sha256,
+         None, None, algorithm),
+    )  # fmt: skip
 
 
 # -- the common case in one pass ------------------------------------------------------------------

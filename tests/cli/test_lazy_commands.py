@@ -97,7 +97,7 @@ def test_help_lists_the_plugin_commands_from_their_light_module() -> None:
     assert "conformance" in out.split() and "sign" in out.split()
     assert "conformance.cli" in modules  # its help line comes from the plug-in itself
     assert "probe" in out.split()
-    # (conformance._package: the lazy-exports helper and the Command value, standard library only)
+    # (conformance._package: the Command value, standard library only)
     light = [
         "conformance._package",
         "conformance.cli",

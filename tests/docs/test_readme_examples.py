@@ -90,3 +90,26 @@ def test_plugin_example_is_discovered_and_signs(tmp_path: Path) -> None:
 def test_readme_names_every_registered_scheme() -> None:
     for name in signers.available():
         assert f"`{name}`" in README, name
+
+
+def test_plugin_lazy_names_example_loads_on_first_use(tmp_path: Path, monkeypatch: Any) -> None:
+    package = tmp_path / "lazy_example_package"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        python_blocks(readme_section("## Writing a plug-in"))[1], encoding="utf-8"
+    )
+    (package / "runner.py").write_text("def run():\n    return 'ran'\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    module = importlib.import_module("lazy_example_package")
+    try:
+        assert "lazy_example_package.runner" not in sys.modules
+        assert "run" in dir(module)
+        assert module.run() == "ran"
+        assert "lazy_example_package.runner" in sys.modules
+        with pytest.raises(AttributeError, match="has no attribute 'other'"):
+            module.other  # noqa: B018
+    finally:
+        for name in ("lazy_example_package", "lazy_example_package.runner"):
+            sys.modules.pop(name, None)

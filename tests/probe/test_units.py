@@ -37,7 +37,7 @@ def test_header_signature_with_expect_signed_equals_botocore(monkeypatch: Any) -
     monkeypatch.setattr(auth_module, "SIGNED_HEADERS_BLACKLIST", kept)
     body = b"hello"
     headers = [("Host", "127.0.0.1:9000"), ("Expect", "100-continue"), ("x-amz-meta-x", " a   b ")]
-    crafted = craft.sign_header(
+    crafted = craft.sign(
         "PUT", "/b/a%20b%21.txt", "a=1&a-b=2&a=0", headers, CREDS, AT,
         region="us-east-1", service="s3", payload_hash=craft.sha256_hex(body),
     )  # fmt: skip
@@ -60,9 +60,9 @@ def test_presigned_url_beyond_a_week_equals_botocore() -> None:
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import ReadOnlyCredentials
 
-    crafted = craft.presign(
+    crafted = craft.sign(
         "GET", "/b/k.txt", "response-content-type=text%2Fplain", [("Host", "127.0.0.1:9000")],
-        CREDS, AT, region="us-east-1", service="s3", expires="604801",
+        CREDS, AT, region="us-east-1", service="s3", placement="query", expires="604801",
     )  # fmt: skip
     url = "http://127.0.0.1:9000/b/k.txt?response-content-type=text%2Fplain"
     request = AWSRequest(method="GET", url=url, headers={})
@@ -78,7 +78,7 @@ def test_presigned_url_beyond_a_week_equals_botocore() -> None:
 
 
 def test_other_region_and_scope_date_are_in_the_scope() -> None:
-    crafted = craft.sign_header(
+    crafted = craft.sign(
         "GET", "/b/k", "", [("Host", "h")], CREDS, AT, region="eu-west-3", service="sqs",
         payload_hash=craft.EMPTY_SHA256, scope_date="20260101", separator=",",
     )  # fmt: skip
