@@ -525,6 +525,8 @@ class Credentials(_Frozen):
         expected = self.token
         if sent is None or expected is None:
             return sent is expected
+        if not sent.isascii():  # a token is ASCII; compare_digest refuses other text
+            return False
         from . import _crypto  # (off the import path: verification loads it anyway)
 
         return _crypto.constant_time_equal(sent, expected)
