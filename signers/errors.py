@@ -15,9 +15,11 @@ signing stage names the stage.
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Tuple
-
 from ._redact import MASK, redact
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see signers/__init__)
+if TYPE_CHECKING:
+    from typing import Iterable, Optional, Tuple
 
 __all__ = [
     "SigningError",
