@@ -132,13 +132,6 @@ def lookup_credentials(lookup: Lookup, access_key: str) -> Optional[Credentials]
     return found
 
 
-def _is_s3(detected: Detected, service: Optional[str], options: Mapping[str, Any]) -> bool:
-    forced = options.get("s3")
-    if isinstance(forced, bool):
-        return forced
-    return detected.scheme.startswith("s3-") or is_s3_service(service or detected.service)
-
-
 def _verifier(scheme: str, options: Dict[str, Any], s3: bool) -> Any:
     try:
         # (the built-in signers, configured once per set of options: verify() only reads them)
@@ -315,7 +308,11 @@ def verify(
                 field="scheme",
             )
     scheme_options: Dict[str, Any] = dict((options or {}).get(scheme, {}))
-    s3 = _is_s3(detected, service, scheme_options)
+    forced = scheme_options.get("s3")  # (the S3 rules: forced, else by the scheme or service)
+    if isinstance(forced, bool):
+        s3 = forced
+    else:
+        s3 = scheme.startswith("s3-") or is_s3_service(service or detected.service)
     if scheme in SIGV4_SCHEMES or scheme in SIGV4A_SCHEMES:
         return _verify_sigv4_family(
             request, lookup, now, max_skew, scheme, scheme_options, s3, region, service,
