@@ -15,8 +15,6 @@ Everything public is re-exported here; submodules starting with ``_`` are privat
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict
-
 from ._cache import set_cache_size
 from ._lazy import lazy_attributes
 from .errors import (
@@ -122,8 +120,12 @@ __all__ = [
 
 
 # Verification and migration load on first use: most programs only sign, and ``import signers``
-# stays light (the benchmark suite measures it).
-_LAZY: Dict[str, str] = {
+# stays light (the benchmark suite measures it).  So does everything not needed to sign: no module
+# on this import path imports typing, re, enum or threading at run time (each writes
+# ``TYPE_CHECKING = False``, the constant type checkers read as true, instead of importing
+# typing.TYPE_CHECKING); tests/performance/test_import_footprint.py holds it.
+TYPE_CHECKING = False
+_LAZY: dict[str, str] = {
     "migrate": "._tools.migrate",
     "MigrationError": "._tools.migrate",
     "MigrationResult": "._tools.migrate",

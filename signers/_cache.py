@@ -13,15 +13,29 @@ The sizes have one documented place: :func:`signers.set_cache_size`.
 
 from __future__ import annotations
 
-import threading
-from typing import Callable, Dict, Generic, Hashable, List, Optional, TypeVar
+from _thread import allocate_lock  # threading.Lock itself; importing threading loads functools
 
 from .errors import InvalidOption
 
-__all__ = ["BoundedCache", "DEFAULT_SIZES", "caches", "new", "set_cache_size"]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see signers/__init__)
+if TYPE_CHECKING:
+    from typing import Callable, Dict, Generic, Hashable, List, Optional, TypeVar
 
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
+    K = TypeVar("K", bound=Hashable)
+    V = TypeVar("V")
+else:
+    K = V = None
+
+    class Generic:
+        """Stand-in for ``typing.Generic`` at run time: ``BoundedCache[K, V]`` is the class."""
+
+        __slots__ = ()
+
+        def __class_getitem__(cls, params: object) -> type:
+            return cls
+
+
+__all__ = ["BoundedCache", "DEFAULT_SIZES", "caches", "new", "set_cache_size"]
 
 #: The default number of entries of each cache, by name.
 DEFAULT_SIZES: Dict[str, int] = {
@@ -42,7 +56,7 @@ class BoundedCache(Generic[K, V]):
         self.size = size
         self._values: Dict[K, V] = {}
         self._keys: List[K] = []  # the same keys, for picking one at random in O(1)
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._seed = 2463534242
         #: ``lookup(key)``: the cached value or ``None``, at C speed (the dict's own ``get``), for
         #: the signing hot path.

@@ -8,9 +8,11 @@ characters ``A-Z a-z 0-9 - _ . ~`` stay as they are, every other byte of the UTF
 
 from __future__ import annotations
 
-from typing import AbstractSet, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see signers/__init__)
+if TYPE_CHECKING:
+    from typing import AbstractSet, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-Pair = Tuple[str, str]
+    Pair = Tuple[str, str]
 
 _UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~"
 _UNRESERVED_SLASH = _UNRESERVED + b"/"

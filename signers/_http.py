@@ -7,11 +7,13 @@ header lines), so this parser is our own and deliberately lenient where the vect
 
 from __future__ import annotations
 
-from typing import List, Tuple, Union
-
 from .errors import InvalidRequest
 
-RawParts = Tuple[str, str, List[Tuple[str, str]], bytes]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see signers/__init__)
+if TYPE_CHECKING:
+    from typing import List, Tuple, Union
+
+    RawParts = Tuple[str, str, List[Tuple[str, str]], bytes]
 
 #: The port a URL scheme implies (left out of a Host header and of SigV2's host line).
 DEFAULT_PORTS = {"http": "80", "https": "443"}

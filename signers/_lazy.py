@@ -6,7 +6,10 @@ load some of its public names from other modules on first use (PEP 562)."""
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable, Dict, List, Mapping, Tuple
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see signers/__init__)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Mapping, Tuple
 
 
 def lazy_module(name: str) -> Callable[[], Any]:

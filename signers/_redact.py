@@ -12,10 +12,9 @@ Access key ids stay (AWS shows them in its own answers); secret keys never reach
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, List, Optional, Tuple
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see signers/__init__)
 if TYPE_CHECKING:
-    from typing import Match, Pattern
+    from typing import Iterable, List, Match, Optional, Pattern, Tuple
 
 __all__ = ["MASK", "redact", "redact_headers", "SECRET_HEADERS"]
 

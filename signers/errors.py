@@ -15,13 +15,13 @@ signing stage names the stage.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Optional, Tuple, TypedDict
-
 from ._redact import MASK, redact
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see signers/__init__)
+if TYPE_CHECKING:
+    from typing import Iterable, Optional, Tuple
+
 __all__ = [
-    "ErrorContext",
-    "CredentialsContext",
     "SigningError",
     "InvalidRequest",
     "InvalidCredentials",
@@ -74,27 +74,30 @@ def _one_line(text: str) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
-if TYPE_CHECKING:  # (type checkers only: the core needs no typing_extensions at run time)
+# The keyword records below exist for type checkers only: ``TypedDict`` would load ``typing``
+# on ``import signers`` and ``Unpack`` needs typing_extensions before 3.11 (the core has none).
+if TYPE_CHECKING:
+    from typing import TypedDict
+
     from typing_extensions import Unpack
 
+    class ErrorContext(TypedDict, total=False):
+        """What a raise site may say besides the message (:class:`SigningError`'s keywords, all
+        optional): the field at fault, the stage, and what had been computed when it failed."""
 
-class ErrorContext(TypedDict, total=False):
-    """What a raise site may say besides the message (:class:`SigningError`'s keywords, all
-    optional): the field at fault, the stage, and what had been computed when it failed."""
+        field: Optional[str]
+        stage: Optional[str]
+        canonical_request: Optional[str]
+        string_to_sign: Optional[str]
 
-    field: Optional[str]
-    stage: Optional[str]
-    canonical_request: Optional[str]
-    string_to_sign: Optional[str]
+    class CredentialsContext(TypedDict, total=False):
+        """:class:`CredentialsError`'s keyword: ``source``, where the failing source is."""
 
-
-_CONTEXT_KEYS = frozenset(ErrorContext.__annotations__)
+        source: Optional[str]
 
 
-class CredentialsContext(TypedDict, total=False):
-    """:class:`CredentialsError`'s keyword: ``source``, where the failing source is."""
-
-    source: Optional[str]
+# ErrorContext's keys, for the run-time check of keywords a caller passes
+_CONTEXT_KEYS = frozenset(("field", "stage", "canonical_request", "string_to_sign"))
 
 
 class SigningError(ValueError):

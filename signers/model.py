@@ -4,12 +4,39 @@ from __future__ import annotations
 
 import io as _io
 from operator import itemgetter
-from typing import IO, Any, Iterable, List, Mapping, NoReturn, Optional, Tuple, Union
 
 from ._encoding import split_query
 from ._http import DEFAULT_PORTS, split_url, unencodable
 from ._redact import MASK, redact, redact_headers
 from .errors import InvalidCredentials, InvalidRequest
+
+# typing stays off ``import signers`` (about two thirds of its time): the type aliases and the
+# typed tuple bases exist for type checkers; at run time the records subclass plain ``tuple`` and
+# ``Header`` / ``Body`` are built on first access (module ``__getattr__`` below).
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from typing import IO, Any, Iterable, List, Mapping, NoReturn, Optional, Tuple, Union
+
+    Header = Tuple[str, str]
+    Body = Union[bytes, "_UnsignedPayload", "PayloadHash", IO[bytes]]
+    _RequestFields = Tuple[str, str, Tuple[Header, ...], Body, str, str, str, str]
+    _ArtifactsFields = Tuple[Optional[str], str, str, Optional[str], Optional[str], Optional[str]]
+    _SignedRequestFields = Tuple[
+        "Request", "Artifacts", str, Tuple[Header, ...], Tuple[Header, ...]
+    ]
+else:
+    _RequestFields = _ArtifactsFields = _SignedRequestFields = tuple
+
+    def __getattr__(name: str) -> object:
+        # ``from signers.model import Header, Body`` at run time: the real aliases, made once
+        if name not in ("Header", "Body"):
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from typing import IO, Tuple, Union
+
+        globals()["Header"] = Tuple[str, str]
+        globals()["Body"] = Union[bytes, _UnsignedPayload, PayloadHash, IO[bytes]]
+        return globals()[name]
+
 
 __all__ = [
     "Request",
@@ -24,8 +51,6 @@ __all__ = [
     "Header",
     "check_access_key",
 ]
-
-Header = Tuple[str, str]
 
 # RFC 7230 token characters, for header names and methods
 _TCHAR = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -141,8 +166,8 @@ class PayloadHash(_Frozen):
         return hash(("PayloadHash", self.hex))
 
 
-# A binary file object (``read(size)`` gives bytes) is an aws-chunked body, read only to verify one.
-Body = Union[bytes, _UnsignedPayload, PayloadHash, IO[bytes]]
+# ``Body`` (above): a binary file object (``read(size)`` gives bytes) is an aws-chunked body, read
+# only to verify one.
 STREAM_BODY_MESSAGE = (
     "body: a file object is read only as an aws-chunked stream (sign_stream() signs one, "
     "signers.verify() checks a STREAMING-* request's); give bytes, UNSIGNED_PAYLOAD or a "
@@ -240,6 +265,8 @@ def _normalize_headers(headers: Union[Mapping[str, str], Iterable[Header]]) -> T
 
 
 def _check_headers(headers: Union[Mapping[str, str], Iterable[Header]]) -> Tuple[Header, ...]:
+    from collections.abc import Mapping  # (the slow path only: collections stays off the import)
+
     if isinstance(headers, Mapping):
         items: Iterable[Any] = headers.items()
     elif isinstance(headers, (str, bytes)):  # type: ignore[unreachable]
@@ -284,7 +311,7 @@ def _normalize_body(body: object) -> Body:
     )
 
 
-class Request(_TupleValue, Tuple[str, str, Tuple[Header, ...], Body, str, str, str, str]):
+class Request(_TupleValue, _RequestFields):
     """An HTTP request to sign: method, absolute URL, headers as ordered pairs, and a body.
 
     ``headers`` accepts a mapping or an iterable of ``(name, value)`` pairs; order and duplicates
@@ -553,9 +580,7 @@ class Credentials(_Frozen):
         raise TypeError("Credentials are not picklable (they hold secrets)")
 
 
-class Artifacts(
-    _TupleValue, Tuple[Optional[str], str, str, Optional[str], Optional[str], Optional[str]]
-):
+class Artifacts(_TupleValue, _ArtifactsFields):
     """What a signer computed on the way: the spec's intermediate values.
 
     ``canonical_request`` is ``None`` for schemes that have none (the legacy ones sign a string to
@@ -612,9 +637,7 @@ class Artifacts(
         )
 
 
-class SignedRequest(
-    _TupleValue, Tuple[Request, "Artifacts", str, Tuple[Header, ...], Tuple[Header, ...]]
-):
+class SignedRequest(_TupleValue, _SignedRequestFields):
     """The result of ``sign()``: a new request, what signing added, and the artifacts."""
 
     __slots__ = ()

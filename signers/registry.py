@@ -15,8 +15,7 @@ not take the others down.
 
 from __future__ import annotations
 
-import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional, Tuple
+from _thread import allocate_lock  # threading.Lock itself; importing threading loads functools
 
 from . import _cache
 from ._cache import BoundedCache
@@ -35,9 +34,9 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "sigbridge.signers"
 
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see signers/__init__)
 if TYPE_CHECKING:
-    from typing import Literal, overload
+    from typing import Any, Callable, Dict, FrozenSet, List, Literal, Optional, Tuple, overload
 
     from typing_extensions import Unpack
 
@@ -86,7 +85,7 @@ class SchemeInfo:
         return f"SchemeInfo({self.name!r}, {state})"
 
 
-_lock = threading.Lock()
+_lock = allocate_lock()
 _entry_points: Optional[Dict[str, Any]] = None
 _loaded: Dict[str, SchemeInfo] = {}
 

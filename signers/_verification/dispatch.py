@@ -14,6 +14,8 @@ import dataclasses
 import datetime as _dt
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Union
 
+from .._core.sigv2 import FORM_CONTENT_TYPE as _FORM
+from .._encoding import HEADER_BLANKS
 from .._lazy import lazy_module
 from .._time import UTC, iso8601, parse_iso8601, plus_seconds
 from ..errors import (
@@ -32,8 +34,14 @@ from . import sigv4 as _sigv4
 from .answers import FLAVORS, is_s3_service
 from .chunked import DEFAULT_MAX_CHUNK_SIZE, ChunkedPayload, open_payload
 from .detect import Detected, decoded_pairs, detect, form_pairs
-from .legacy_auth import LEGACY_SCHEMES
-from .sigv4_parse import ParsedAuth, parse_authorization_header, parse_presigned_query
+from .legacy_auth import LEGACY_SCHEMES, LegacyAuth
+from .sigv4_parse import (
+    ParsedAuth,
+    parse_authorization_header,
+    parse_header_fast,
+    parse_presigned_query,
+    single_values,
+)
 
 __all__ = [
     "Verified",
@@ -125,13 +133,6 @@ def lookup_credentials(lookup: Lookup, access_key: str) -> Optional[Credentials]
     return found
 
 
-def _is_s3(detected: Detected, service: Optional[str], options: Mapping[str, Any]) -> bool:
-    forced = options.get("s3")
-    if isinstance(forced, bool):
-        return forced
-    return detected.scheme.startswith("s3-") or is_s3_service(service or detected.service)
-
-
 def _verifier(scheme: str, options: Dict[str, Any], s3: bool) -> Any:
     try:
         # (the built-in signers, configured once per set of options: verify() only reads them)
@@ -194,6 +195,77 @@ def _legacy_times(
     return None, None
 
 
+def _detect(request: Request, service: Optional[str]) -> Tuple[Detected, Any]:
+    """The scheme, and for a request as signers write it (the common case) its parse, read once:
+    the one-pass parses of SigV4's and S3 SigV2's headers and of a SigV2 query claim only
+    requests that :func:`~.detect.detect` names the same way without error, and give what the
+    verifier's own parse would give (it takes the same one-pass path), so nothing is parsed
+    twice.  (Those parses refuse a query naming another scheme's signature; a form body that may
+    carry SigV2's ``Signature`` is left to detect.)"""
+    if type(request) is Request:
+        values = single_values(request)
+        content_type = None if values is None else values.get("content-type")
+        body = request[3]
+        if values is not None and (
+            content_type is None
+            or _FORM not in content_type.lower()
+            or not isinstance(body, bytes)
+            or b"Signature" not in body
+        ):
+            authorization = values.get("authorization")
+            if authorization is None:
+                claimed = _claim_sigv2(request, values)
+            elif authorization.strip(HEADER_BLANKS).startswith("AWS "):
+                claimed = _claim_s3_v2(request, values, authorization)
+            else:
+                claimed = _claim_sigv4(request, values)
+            if claimed is not None:
+                return claimed
+    try:
+        return detect(request), None
+    except MissingAuthenticationToken:
+        if not is_s3_service(service):
+            raise
+        # S3 answers an anonymous request to an object or bucket that is not public with
+        # 403 AccessDenied (its MissingSecurityHeader is for a form upload without a policy).
+        raise AccessDenied("Access Denied", field="Authorization") from None
+
+
+def _claim_sigv4(request: Request, values: Dict[str, str]) -> Optional[Tuple[Detected, Any]]:
+    parsed = parse_header_fast(request, values)  # (it refuses X-Amz-Algorithm/-Signature too)
+    if parsed is None or "Signature" in request[7]:  # (query: SigV2's parameter, detect refuses)
+        return None
+    return _tuple_new(Detected, ("sigv4", parsed.access_key, parsed.region, parsed.service)), parsed
+
+
+def _claim_s3_v2(
+    request: Request, values: Dict[str, str], authorization: str
+) -> Optional[Tuple[Detected, Any]]:
+    # detect's reading of the header (its access key, for a plug-in verifier), then the parse's
+    access_key, colon, signature = (
+        authorization.strip(HEADER_BLANKS)[4:].strip(HEADER_BLANKS).partition(":")
+    )
+    if not colon or not access_key or not signature:
+        return None  # (detect's error)
+    parsed = _legacy().claim("s3-v2", request, values)
+    if parsed is None:
+        return None
+    return _tuple_new(Detected, ("s3-v2", access_key, None, "s3")), parsed
+
+
+def _claim_sigv2(request: Request, values: Dict[str, str]) -> Optional[Tuple[Detected, Any]]:
+    # No Authorization, no form body, no X-Amz-Algorithm (SigV4's presigned query) anywhere in
+    # the query: then the parse's checks (no encoded name, no repeated SigV2 parameter, version
+    # 2, an access key) are detection's.
+    query = request[7]
+    if not query or "content-type" in values or "x-amz-algorithm" in query.lower():
+        return None
+    parsed = _legacy().claim("sigv2", request, values)
+    if parsed is None:
+        return None
+    return _tuple_new(Detected, ("sigv2", parsed.access_key, None, None)), parsed
+
+
 # (public: the verifying middleware takes the same keyword options and passes them on)
 def verify(
     request: Request,
@@ -227,14 +299,7 @@ def verify(
 
     Raises a :class:`~signers.errors.VerificationError` subclass carrying AWS's error code.
     """
-    try:
-        detected = detect(request)
-    except MissingAuthenticationToken:
-        if not is_s3_service(service):
-            raise
-        # S3 answers an anonymous request to an object or bucket that is not public with
-        # 403 AccessDenied (its MissingSecurityHeader is for a form upload without a policy).
-        raise AccessDenied("Access Denied", field="Authorization") from None
+    detected, parsed = _detect(request, service)
     scheme = detected.scheme
     if schemes is not None:
         allowed = tuple(schemes)
@@ -245,15 +310,21 @@ def verify(
                 field="scheme",
             )
     scheme_options: Dict[str, Any] = dict((options or {}).get(scheme, {}))
-    s3 = _is_s3(detected, service, scheme_options)
+    forced = scheme_options.get("s3")  # (the S3 rules: forced, else by the scheme or service)
+    if isinstance(forced, bool):
+        s3 = forced
+    else:
+        s3 = scheme.startswith("s3-") or is_s3_service(service or detected.service)
     if scheme in SIGV4_SCHEMES or scheme in SIGV4A_SCHEMES:
         return _verify_sigv4_family(
             request, lookup, now, max_skew, scheme, scheme_options, s3, region, service,
-            max_chunk_size,
+            max_chunk_size, parsed,
         )  # fmt: skip
     signer = _verifier(scheme, scheme_options, s3)
     if scheme in LEGACY_SCHEMES and is_own(signer):
-        return _verify_legacy(request, lookup, now, max_skew, signer, detected, s3, max_lifetime)
+        return _verify_legacy(
+            request, lookup, now, max_skew, signer, detected, s3, max_lifetime, parsed
+        )
     credentials = lookup_credentials(lookup, detected.access_key)
     if credentials is None:
         raise FLAVORS[s3, False].unknown_key(detected.access_key)
@@ -304,6 +375,7 @@ def _verify_sigv4_family(
     region: Optional[str],
     service: Optional[str],
     max_chunk_size: int,
+    parsed: Optional[ParsedAuth] = None,
 ) -> Verified:
     """SigV4 and SigV4A: parse strictly before anything else, so a malformed request gets its
     precise error (and not "unknown access key").  The signer is configured with what the server
@@ -312,8 +384,9 @@ def _verify_sigv4_family(
     region set must cover."""
     query = scheme.endswith("-query")
     sigv4a = scheme in SIGV4A_SCHEMES
-    parse = parse_presigned_query if query else parse_authorization_header
-    parsed: ParsedAuth = parse(request, s3=s3, sigv4a=sigv4a)
+    if parsed is None:
+        parse = parse_presigned_query if query else parse_authorization_header
+        parsed = parse(request, s3=s3, sigv4a=sigv4a)
     if not sigv4a:
         scheme_options.setdefault("region", region or parsed.region)
     elif "region" not in scheme_options:
@@ -321,10 +394,14 @@ def _verify_sigv4_family(
     scheme_options.setdefault("service", service or parsed.service)
     scheme_options.setdefault("s3", s3)
     signer = _verifier(scheme, scheme_options, s3)
-    credentials = lookup_credentials(lookup, parsed.access_key)
+    # (a dict's Credentials found without the call; anything else, lookup_credentials decides)
+    credentials = lookup.get(parsed.access_key) if type(lookup) is dict else None
+    if type(credentials) is not Credentials:
+        credentials = lookup_credentials(lookup, parsed.access_key)
     if credentials is None:
         raise FLAVORS[s3, query].unknown_key(parsed.access_key)
-    if is_own(signer):
+    own = is_own(signer)
+    if own:
         artifacts = _sigv4.verify(
             signer.options, request, credentials, now, max_skew, parsed=parsed
         )
@@ -332,10 +409,15 @@ def _verify_sigv4_family(
         artifacts = signer.verify(request, credentials, now=now, max_skew=max_skew)
     expires = parsed.expires
     request_time = parsed.request_time
-    payload = open_payload(
-        request, artifacts, credentials, seed_signature=parsed.signature,
-        request_time=parsed.request_time_text, sigv4a=sigv4a, max_chunk_size=max_chunk_size,
-    )  # fmt: skip
+    if own and parsed.content_sha256 is None and type(request[3]) is bytes and not query:
+        # open_payload's answer without the call: nothing declared, so our verifier signed and
+        # compared the body's own SHA-256 (no aws-chunked reader; the payload checked)
+        payload: Tuple[Optional[ChunkedPayload], bool] = (None, True)
+    else:
+        payload = open_payload(
+            request, artifacts, credentials, seed_signature=parsed.signature,
+            request_time=parsed.request_time_text, sigv4a=sigv4a, max_chunk_size=max_chunk_size,
+        )  # fmt: skip
     return _verified(
         _tuple_new(Detected, (scheme, parsed.access_key, parsed.region, parsed.service)),
         artifacts,
@@ -354,11 +436,13 @@ def _verify_legacy(
     detected: Detected,
     s3: bool,
     max_lifetime: float,
+    parsed: Optional[LegacyAuth] = None,
 ) -> Verified:
     # As for SigV4: the precise error for a malformed request before "unknown access key".
     legacy = _legacy()
     scheme = detected.scheme
-    parsed = legacy.parse(scheme, request)
+    if parsed is None:
+        parsed = legacy.parse(scheme, request)
     credentials = lookup_credentials(lookup, parsed.access_key)
     if credentials is None:
         raise FLAVORS[s3, False].unknown_key(parsed.access_key)

@@ -12,7 +12,7 @@ Nothing here logs, and no message contains a secret.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Dict, Optional
 
 from .._arguments import check_arguments
 from .._time import epoch_seconds, iso8601, resolve_time
@@ -41,6 +41,7 @@ __all__ = [
     "LegacyAuth",
     "MAX_LIFETIME",
     "check_max_lifetime",
+    "claim",
     "parse",
     "verify",
 ]
@@ -77,6 +78,17 @@ def _parse(scheme: str, request: Request) -> LegacyAuth:
             if claimed is not None:
                 return claimed
     return strict(request)
+
+
+def claim(scheme: str, request: Request, values: Dict[str, str]) -> Optional[LegacyAuth]:
+    """The one-pass parse of a SigV2 URL query (``scheme`` ``sigv2``) or an S3 SigV2 header
+    (``s3-v2``) as signers write them (``values``: the request's
+    :func:`~.sigv4_parse.single_values`), else ``None``; the dispatcher's detection shortcut."""
+    fast = _sigv2.parse_fast if scheme == "sigv2" else _s3_v2.parse_header_fast
+    try:
+        return fast(request, values)
+    except UnicodeError:
+        return None  # (the strict parse reports it)
 
 
 def check_max_lifetime(value: object) -> float:

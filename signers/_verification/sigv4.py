@@ -24,6 +24,7 @@ from .._arguments import check_arguments
 from .._core.chunked import mode_of
 from .._core.sigv4 import (
     ALGORITHM,
+    ECDSA_ALGORITHM,
     STREAMING_ECDSA_SIGNED,
     STREAMING_ECDSA_SIGNED_TRAILER,
     STREAMING_PAYLOADS,
@@ -61,6 +62,7 @@ from .answers import FLAVORS, MISMATCH, Flavor, check_credentials, check_max_ske
 from .sigv4_parse import (
     ParsedAuth,
     parse_authorization_header,
+    parse_header_fast,
     parse_presigned_query,
     single_values,
 )
@@ -528,17 +530,23 @@ def _fast_signature(
             if name != "host":
                 return None  # (signed as empty: the step-by-step path reports the mismatch)
             value = request.host_header
-        lines.append(f"{name}:{_trim(value)}\n")
-    creq = canonical_request(
-        method,
-        "/" if path == "/" else canonical_path(path, options.normalize_path, options.double_encode),
-        canonical_query_string,
-        "".join(lines),
-        signed_headers,
-        payload,
+        # (trim_header_value's common case written out, as canonical_request and string_to_sign
+        # below: a call each fewer on every verification, measured)
+        if "  " in value or "\t" in value or "\x0b" in value or "\x0c" in value:
+            value = _trim(value)
+        else:
+            value = value.strip(HEADER_BLANKS)
+        lines.append(f"{name}:{value}\n")
+    canonical_uri = (
+        "/" if path == "/" else canonical_path(path, options.normalize_path, options.double_encode)
+    )
+    creq = (
+        f"{method}\n{canonical_uri}\n{canonical_query_string}\n{''.join(lines)}\n"
+        f"{signed_headers}\n{payload}"
     )
     scope = f"{date}/{region}/{service}/{TERMINATOR}"
-    sts = string_to_sign(when_text, scope, creq)
+    digest = _sha256(creq.encode("utf-8", "surrogateescape")).hexdigest()
+    sts = f"{ALGORITHM}\n{when_text}\n{scope}\n{digest}"
     signature = _crypto.sigv4_signature(
         credentials.secret_key, date, region, service, sts.encode("utf-8")
     )
@@ -574,7 +582,15 @@ def verify(
     query = options.placement == "query"
     if sigv4a:
         ecdsa_backend()
-    if parsed is None or parsed.location != options.placement or parsed.sigv4a != sigv4a:
+    if parsed is None and not query and not sigv4a and type(request) is Request:
+        # (parse_authorization_header's one-pass parse, called directly: measured)
+        values = single_values(request)
+        parsed = None if values is None else parse_header_fast(request, values)
+    if (
+        parsed is None
+        or parsed.location != options.placement
+        or (parsed.algorithm == ECDSA_ALGORITHM) != sigv4a  # (parsed.sigv4a, without the call)
+    ):
         parsed = parse(request, query=query, s3=options.s3, sigv4a=sigv4a)
     if not sigv4a:
         try:

@@ -17,7 +17,6 @@ from .._core.sigv4 import (
     ALGORITHM,
     ECDSA_ALGORITHM,
     credential_scope,
-    is_hex_sha256,
     region_set_scope,
 )
 from .._encoding import HEADER_BLANKS, is_canonical, percent_decode_str
@@ -569,11 +568,16 @@ def parse_header_fast(request: Request, values: Dict[str, str]) -> Optional[Pars
         return None
     credential, _, rest = value[_HEADER_PREFIX_LENGTH:].partition(", SignedHeaders=")
     signed_headers, found, signature = rest.partition(", Signature=")
-    # (no comma inside a component: the general parse would split it the same way)
-    parts = None if "," in credential else _scope_parts(credential)
+    parts = credential.split("/")  # (_scope_parts, is_hex_sha256 written out below: measured)
     names = _header_names(signed_headers)
     amz = values.get("x-amz-date")
-    if not found or parts is None or names is None or amz is None or not is_hex_sha256(signature):
+    if not found or names is None or amz is None or len(parts) != 5 or "" in parts:
+        return None
+    if not (credential.isascii() and credential.isprintable() and signature.isascii()):
+        return None
+    if "," in credential or " " in credential or len(signature) != 64:
+        return None
+    if signature.encode("ascii").translate(None, b"0123456789abcdef"):
         return None
     when_text = amz.strip(HEADER_BLANKS)
     when = amz_instant(when_text)
