@@ -228,6 +228,7 @@ def _ids(capsys: Any, *argv: str) -> List[str]:
     return [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
 
 
+@pytest.mark.slow
 def test_case_globs_select_them(capsys: Any) -> None:
     every = _ids(capsys, "--scheme", "eventstream")
     assert len(every) == 25 and all(i.startswith("eventstream::eventstream/") for i in every)

@@ -531,6 +531,7 @@ def _main(argv: List[str], capsys: Any) -> Tuple[int, str, str]:
     return code, out, err
 
 
+@pytest.mark.slow
 def test_cli_all_pass(capsys: Any, tmp_path: Path) -> None:
     junit = tmp_path / "out.xml"
     code, out, _ = _main(["--junit-xml", str(junit)], capsys)
@@ -539,6 +540,7 @@ def test_cli_all_pass(capsys: Any, tmp_path: Path) -> None:
     assert ET.parse(str(junit)).getroot().get("failures") == "0"
 
 
+@pytest.mark.slow
 def test_cli_json_and_filters(capsys: Any) -> None:
     code, out, _ = _main(["--json", "--scheme", "v4-query", "--case", "get-vanilla-query"], capsys)
     assert code == 0

@@ -251,6 +251,7 @@ def _ids(capsys: Any, *argv: str) -> List[str]:
     return [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
 
 
+@pytest.mark.slow
 def test_case_globs_and_scheme_select_them(capsys: Any) -> None:
     both = [
         "post-policy::post-policy/aws-doc-sigv2-post",

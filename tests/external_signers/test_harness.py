@@ -58,6 +58,7 @@ def _validator() -> object:
     return jsonschema.Draft202012Validator(SCHEMA)
 
 
+@pytest.mark.slow
 def test_every_case_message_follows_the_schema() -> None:
     validator = _validator()
     everything = ("sigv4", "sigv4-query", "sigv4a", "sigv4a-query", "sigv2", "s3-v2", "s3-v2-query")

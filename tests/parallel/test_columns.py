@@ -7,6 +7,7 @@ from __future__ import annotations
 import pickle
 from typing import Any, List
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,6 +81,7 @@ _LEAF = st.one_of(st.text(max_size=5), st.integers(), st.none(), st.binary(max_s
 _ROW = st.recursive(_LEAF, lambda inner: st.tuples(inner, inner) | st.lists(inner, max_size=2))
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(rows=st.lists(_ROW, max_size=8), shape=st.sampled_from(["as is", "pairs", "same"]))
 def test_any_rows_round_trip(rows: List[Any], shape: str) -> None:

@@ -195,6 +195,7 @@ def test_broken_framing(name: str, edit: Callable[[bytes], bytes]) -> None:
     _refused(request, edit(wire), "IncompleteBody")
 
 
+@pytest.mark.slow
 def test_truncated_anywhere() -> None:
     request, wire = crafted([payload(9000), payload(8500, seed=3)])
     first_end = wire.index(b"\r\n") + 2 + 9000 + 2

@@ -953,6 +953,7 @@ def test_legacy_lifetimes_are_bounded() -> None:
         signers.verify(ok, keys, at, max_lifetime=-1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("operation", ["create_bucket", "list_objects", "head_bucket"])
 def test_botocore_legacy_s3_bucket_level_requests_verify(operation: str) -> None:
     # botocore with signature_version="s3" and path-style addressing signs a bucket-level
