@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
+from typing import List, Tuple
 
 import pytest
 
@@ -24,17 +24,20 @@ KEPT_OUT = ["typing", "re", "enum", "collections", "functools", "threading", "co
 
 _PROBE = (
     "import sys; before = set(sys.modules); {statement}; "
-    "print(' '.join(sorted(set(sys.modules) - before)))"
+    "print(' '.join(sorted(before))); print(' '.join(sorted(set(sys.modules) - before)))"
 )
 
 
-def _newly_loaded(statement: str) -> List[str]:
-    # -I would drop PYTHONPATH; run from the source tree so its ``signers`` is the one imported
+def _probe(statement: str) -> Tuple[List[str], List[str]]:
+    """The modules loaded before ``statement`` (the interpreter's start-up) and by it."""
+    # -S: no site, so no .pth file of the environment (a virtualenv's loads typing) runs at
+    # start-up; -I would drop PYTHONPATH, which points at the source tree so that its
+    # ``signers`` (standard library only) is the one imported
     env = dict(os.environ)
     env.pop("PYTHONPROFILEIMPORTTIME", None)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(statement=statement)],
+        [sys.executable, "-S", "-c", _PROBE.format(statement=statement)],
         cwd=str(ROOT),
         env=env,
         capture_output=True,
@@ -42,12 +45,18 @@ def _newly_loaded(statement: str) -> List[str]:
         timeout=120,
         check=True,
     )
-    return done.stdout.split()
+    startup, _, loaded = done.stdout.partition("\n")
+    return startup.split(), loaded.split()
+
+
+def _newly_loaded(statement: str) -> List[str]:
+    return _probe(statement)[1]
 
 
 def test_the_probe_sees_typing_when_something_imports_it() -> None:
     # (the check below can fail: the same probe reports typing and re as soon as they load)
-    loaded = _newly_loaded("import signers, typing, re")
+    startup, loaded = _probe("import signers, typing, re")
+    assert "typing" not in startup
     assert "typing" in loaded
     assert "re" in loaded
     assert "signers" in loaded
@@ -57,10 +66,9 @@ def test_the_probe_sees_typing_when_something_imports_it() -> None:
 def test_import_signers_keeps_module_out(module: str) -> None:
     if module in sys.builtin_module_names:
         pytest.skip(f"{module} is built into this interpreter")
-    bare = _newly_loaded("pass")
-    loaded = _newly_loaded("import signers")
+    startup, loaded = _probe("import signers")
     assert "signers.model" in loaded
-    if module in bare:
+    if module in startup:
         pytest.skip(f"{module} is loaded by this interpreter's start-up")
     assert module not in loaded, f"import signers loaded {module}"
 
