@@ -57,6 +57,26 @@ def signed_stream(
     return stream.request, b"".join(stream)
 
 
+#: a payload of two full 8 KiB chunks and a short last one, for byte-by-byte sweeps
+SMALL_DATA = payload(8192 * 2 + 50)
+_SMALL_STREAMS: Dict[Tuple[str, str], Tuple[Request, bytes]] = {}
+
+
+def small_stream(mode: str, checksum: str = "CRC32") -> Tuple[Request, bytes]:
+    """SMALL_DATA signed in 8 KiB chunks in ``mode`` (the trailer modes with ``checksum`` and one
+    extra trailer), made once per process: the sweeps read the same stream many times."""
+    key = (mode, checksum)
+    if key not in _SMALL_STREAMS:
+        _SMALL_STREAMS[key] = signed_stream(
+            SMALL_DATA,
+            mode=mode,
+            chunk_size=8192,
+            checksum=None if mode == "signed" else checksum,
+            trailers=() if mode == "signed" else [("x-amz-meta-k", "v")],
+        )
+    return _SMALL_STREAMS[key]
+
+
 def crafted(
     chunks: Sequence[bytes],
     *,

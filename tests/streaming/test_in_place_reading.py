@@ -7,7 +7,7 @@ compared with the signed payload."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Optional, Tuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,23 +16,24 @@ from hypothesis import strategies as st
 from signers import Request, SigningError
 
 from . import _reference as ref
-from ._support import MODES, OnlyRead, crafted, payload, signed_stream, verified, wire_file
+from ._support import (
+    MODES,
+    SMALL_DATA,
+    OnlyRead,
+    crafted,
+    payload,
+    signed_stream,
+    small_stream,
+    verified,
+    wire_file,
+)
 
-DATA = payload(8192 * 2 + 50)
-_STREAMS: Dict[str, Tuple[Request, bytes]] = {}
+DATA = SMALL_DATA
 Outcome = Tuple[bytes, Optional[Tuple[str, str, str]]]
 
 
 def _stream(mode: str) -> Tuple[Request, bytes]:
-    if mode not in _STREAMS:
-        _STREAMS[mode] = signed_stream(
-            DATA,
-            mode=mode,
-            chunk_size=8192,
-            checksum=None if mode == "signed" else "CRC32",
-            trailers=() if mode == "signed" else [("x-amz-meta-k", "v")],
-        )
-    return _STREAMS[mode]
+    return small_stream(mode, "CRC32")
 
 
 def _outcome(request: Request, body: Any, size: int) -> Outcome:

@@ -5,7 +5,7 @@ Nothing but a SigningError ever leaves the library."""
 
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Tuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,27 +14,18 @@ from hypothesis import strategies as st
 from signers import Request, SigningError
 
 from . import _reference as ref
-from ._support import MODES, payload, read_all, signed_stream, verified
+from ._support import MODES, SMALL_DATA, read_all, small_stream, verified
 
 # heavy: botocore/hypothesis runs or whole-suite scans, left out of the quick loop
 pytestmark = pytest.mark.slow
 
-DATA = payload(8192 * 2 + 50)
+DATA = SMALL_DATA
 CHUNKS = ref.cut(DATA, [8192])
 PREFIXES = {b"".join(CHUNKS[:n]) for n in range(len(CHUNKS) + 1)}
-_STREAMS: Dict[str, Tuple[Request, bytes]] = {}
 
 
 def _stream(mode: str) -> Tuple[Request, bytes]:
-    if mode not in _STREAMS:
-        _STREAMS[mode] = signed_stream(
-            DATA,
-            mode=mode,
-            chunk_size=8192,
-            checksum=None if mode == "signed" else "CRC32C",
-            trailers=() if mode == "signed" else [("x-amz-meta-k", "v")],
-        )
-    return _STREAMS[mode]
+    return small_stream(mode, "CRC32C")
 
 
 @pytest.mark.parametrize("mode", MODES)
