@@ -6,6 +6,8 @@ import datetime as dt
 import io
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from hypothesis import strategies as st
+
 import signers
 from signers import Credentials, Request, VerificationError
 
@@ -75,6 +77,13 @@ def small_stream(mode: str, checksum: str = "CRC32") -> Tuple[Request, bytes]:
             trailers=() if mode == "signed" else [("x-amz-meta-k", "v")],
         )
     return _SMALL_STREAMS[key]
+
+
+def one_changed_byte(data: Any, wire: bytes) -> Tuple[int, bytes]:
+    """A position hypothesis draws from ``data``, and ``wire`` with the byte there changed."""
+    at = data.draw(st.integers(0, len(wire) - 1), label="position")
+    value = data.draw(st.integers(0, 255).filter(lambda v: v != wire[at]), label="byte")
+    return at, wire[:at] + bytes([value]) + wire[at + 1 :]
 
 
 def crafted(

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from signers import Request, SigningError
 
 from . import _reference as ref
-from ._support import MODES, SMALL_DATA, read_all, small_stream, verified
+from ._support import MODES, SMALL_DATA, one_changed_byte, read_all, small_stream, verified
 
 # heavy: botocore/hypothesis runs or whole-suite scans, left out of the quick loop
 pytestmark = pytest.mark.slow
@@ -33,9 +33,7 @@ def _stream(mode: str) -> Tuple[Request, bytes]:
 @given(data=st.data())
 def test_one_changed_byte(mode: str, data: st.DataObject) -> None:
     request, wire = _stream(mode)
-    at = data.draw(st.integers(0, len(wire) - 1), label="position")
-    value = data.draw(st.integers(0, 255).filter(lambda v: v != wire[at]), label="byte")
-    mutated = wire[:at] + bytes([value]) + wire[at + 1 :]
+    at, mutated = one_changed_byte(data, wire)
     try:
         got, error = read_all(verified(request, mutated).payload, 5000)
     except SigningError:
