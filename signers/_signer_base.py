@@ -159,7 +159,7 @@ class LegacySigner(OptionsSigner):
     ) -> SignedRequest:
         raise NotImplementedError
 
-    # (the Signer protocol's verify(), as the SigV4 signers declare it)
+    # (the Verifier protocol's parameters restated, plus max_lifetime: an implementation declares)
     def verify(
         self,
         request: Request,

@@ -39,6 +39,7 @@ from typing import (
     NoReturn,
     Optional,
     Tuple,
+    Type,
     Union,
     overload,
 )
@@ -68,6 +69,7 @@ from .errors import (
     InvalidTime,
     RequestTimeTooSkewed,
     SignatureDoesNotMatch,
+    SigningError,
 )
 from .model import Credentials, Request, SignedRequest
 
@@ -107,11 +109,16 @@ _EMPTY_SHA256 = _crypto.EMPTY_SHA256
 # -- the signing step, at the level of bytes ------------------------------------------------------
 
 
+def _wrong_type(
+    field: str, expected: str, value: object, error: Type[SigningError] = InvalidRequest
+) -> SigningError:
+    # The one refusal of a value of the wrong type: one line naming the field and what it takes.
+    return error(f"{field}: expected {expected}, got {type(value).__name__}", field=field)
+
+
 def _check_hex(value: object, field: str, *, exact: Optional[int] = None) -> str:
     if not isinstance(value, str):
-        raise InvalidRequest(
-            f"{field}: expected a hex string, got {type(value).__name__}", field=field
-        )
+        raise _wrong_type(field, "a hex string", value)
     lowered = value.lower()
     if len(lowered) % 2 or not _HEX.issuperset(lowered):
         raise InvalidRequest(f"{field}: not a hex string", field=field)
@@ -177,9 +184,7 @@ def message_signature(
     prior = _check_hex(prior_signature, "prior_signature")
     for field, value in (("date_header", date_header), ("payload", payload)):
         if not isinstance(value, (bytes, bytearray, memoryview)):
-            raise InvalidRequest(
-                f"{field}: expected bytes, got {type(value).__name__}", field=field
-            )
+            raise _wrong_type(field, "bytes", value)
     date, region, service = _split_scope(scope)
     if not isinstance(amz_date, str) or amz_date[:8] != date:
         raise InvalidRequest(
@@ -196,9 +201,7 @@ def message_signature(
         return _crypto.sigv4_signature(key.secret_key, date, region, service, sts)
     if isinstance(key, _crypto.SigningKey):
         return key.hexdigest(sts)
-    raise InvalidCredentials(
-        f"key: expected Credentials or a SigningKey, got {type(key).__name__}", field="key"
-    )
+    raise _wrong_type("key", "Credentials or a SigningKey", key, InvalidCredentials)
 
 
 # -- signing messages -----------------------------------------------------------------------------
@@ -211,16 +214,11 @@ def _check_scope_name(value: object, field: str) -> str:
 
 
 def _inner_bytes(inner: object) -> bytes:
-    # (the house's accept-or-refuse type check: alike others by shape only)
     if isinstance(inner, Message):
         return encode_message(inner)
     if isinstance(inner, (bytes, bytearray, memoryview)):
         return bytes(inner)
-    raise InvalidRequest(
-        f"message: expected an event-stream Message or its encoded bytes, got "
-        f"{type(inner).__name__}",
-        field="message",
-    )
+    raise _wrong_type("message", "an event-stream Message or its encoded bytes", inner)
 
 
 def sign_message(

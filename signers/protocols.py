@@ -69,13 +69,14 @@ class Verifier(Protocol):
 class SigV4FamilyKwargs(TypedDict, total=False):
     """The options SigV4 and SigV4A share (:class:`signers.options.SigV4Options`)."""
 
-    # (the keywords a caller passes; SigV4Options declares the same names as what a value holds)
+    # What a caller may pass, as SigV4Options.__init__ takes it (None: the default or the preset's
+    # choice); SigV4Options declares the same names as what a value holds.
     service: str
     placement: str
-    expires: int
-    normalize_path: bool
-    double_encode: bool
-    sign_body: bool
+    expires: Optional[int]
+    normalize_path: Optional[bool]
+    double_encode: Optional[bool]
+    sign_body: Optional[bool]
     session_token: str
     unsigned_headers: Union[Iterable[str], str]
     s3: bool
