@@ -51,7 +51,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the legacy clients' keys ('AK SECRET [TOKEN]' lines or JSON): their signatures "
         "are checked",
     )
-    # (argparse flags: alike serve's by shape only)
     check.add_argument(
         "--trust-legacy",
         action="store_true",
