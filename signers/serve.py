@@ -117,7 +117,7 @@ if TYPE_CHECKING:
 
     from ._serving.keywords import LimitKeywords, ServerKeywords
 
-# The limits' defaults live in _serving.bounded (its own list); these are signers.serve's names.
+# The limits' defaults are defined in _serving.bounded and listed (made public) here only.
 __all__ = [
     "DEFAULT_BACKLOG",
     "DEFAULT_MAX_BODY",

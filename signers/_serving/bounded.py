@@ -38,17 +38,11 @@ from typing import Any, Callable, Iterable, Iterator, List, Optional, Set, Tuple
 
 from ..errors import InvalidOption
 
+# The limits' defaults (DEFAULT_*) are public as signers.serve's names: listed in its __all__.
 __all__ = [
     "BODY_MIN_RATE",
     "BadFraming",
     "BodyTooLarge",
-    "DEFAULT_BACKLOG",
-    "DEFAULT_MAX_BODY",
-    "DEFAULT_MAX_CONNECTIONS",
-    "DEFAULT_MAX_HEADER_BYTES",
-    "DEFAULT_MAX_UPLOAD",
-    "DEFAULT_REQUEST_TIMEOUT",
-    "DEFAULT_TIMEOUT",
     "BoundedHandler",
     "BoundedServer",
     "ChunkReader",

@@ -63,7 +63,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="run only this operation (a name or a prefix; repeatable); see --list",
     )
-    # (argparse flags: alike other commands' by shape only)
     parser.add_argument(
         "--no-peers", action="store_true", help="time sigbridge alone, without the peer libraries"
     )

@@ -26,7 +26,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import types
-from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import (
+    Any,
+    Dict,
+    FrozenSet,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 from .. import s3_v2
 from .._encoding import percent_decode_str
@@ -249,10 +260,17 @@ def _with_token(credentials: Credentials, token: Optional[str]) -> Credentials:
 # -- scope and lifetime ------------------------------------------------------------------------
 
 
-def _scope(
-    request: Request, scheme: str, region: Optional[str], service: Optional[str]
-) -> Tuple[str, str, str, str, str]:
-    """``(region, its source, service, its source, the host's reason)``."""
+class _Scope(NamedTuple):
+    """The scope signed for, each part with its source: :class:`MigrationAccount`'s fields."""
+
+    region: str
+    region_source: str
+    service: str
+    service_source: str
+    scope_reason: str  # what the host says
+
+
+def _scope(request: Request, scheme: str, region: Optional[str], service: Optional[str]) -> _Scope:
     scope = infer_scope(request.host)
     source = GLOBAL if scope.global_endpoint else INFERRED
     is_s3 = scheme != "sigv2"
@@ -272,7 +290,7 @@ def _scope(
     else:
         hint = " (S3-compatible stores often accept 'us-east-1')" if is_s3 else ""
         raise InvalidOption(f"option 'region' is required: {scope.reason}{hint}", field="region")
-    return region, region_source, service, service_source, scope.reason
+    return _Scope(region, region_source, service, service_source, scope.reason)
 
 
 def _lifetime(
@@ -363,15 +381,13 @@ def migrate(
     notes: List[str] = []
     verified = _verified(request, scheme, credentials, verify, s3_options, time, notes)
     stripped, removed, removed_headers, token = strip(request, scheme, notes)
-    region, region_source, service, service_source, reason = _scope(
-        request, scheme, region, service
-    )
-    options: Dict[str, Any] = {"region": region, "service": service}
+    scope = _scope(request, scheme, region, service)
+    options: Dict[str, Any] = {"region": scope.region, "service": scope.service}
     if scheme != "sigv2":
         options["s3"] = True
     if scheme == "s3-v2-query":
         options["expires"] = _lifetime(request, time, expires, notes)
-    notes.extend(_scope_notes(service, region_source))
+    notes.extend(_scope_notes(scope.service, scope.region_source))
     token_text = _token_account(scheme, token, credentials)
     signer = _sigv4_signer(_signer_name(scheme), options)  # validates the options either way
     signed: Optional[SignedRequest] = None
@@ -383,20 +399,15 @@ def migrate(
         added_parameters = tuple(name for name, _ in signed.added_query)
     else:
         added_headers, added_parameters = _predicted(scheme, token is not None)
-    # (A field-by-field keyword call: like sigv4_query's Artifacts(...) in shape only.)
     account = MigrationAccount(
         removed_parameters=tuple(removed),
         removed_headers=tuple(removed_headers),
         added_headers=added_headers,
         added_parameters=added_parameters,
-        region=region,
-        region_source=region_source,
-        service=service,
-        service_source=service_source,
-        scope_reason=reason,
         session_token=token_text,
         verified=verified,
         notes=tuple(notes),
+        **scope._asdict(),
     )
     return MigrationResult(
         scheme=scheme,

@@ -17,7 +17,7 @@ from ..serve import load_credentials_file
 from .serve import (
     Ready,
     add_limit_arguments,
-    add_virtual_host_suffix,
+    add_scope_arguments,
     limits_from_args,
     schemes_from_args,
     serve_until_stopped,
@@ -51,20 +51,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the legacy clients' keys ('AK SECRET [TOKEN]' lines or JSON): their signatures "
         "are checked",
     )
-    # (argparse flags: alike serve's by shape only)
     check.add_argument(
         "--trust-legacy",
         action="store_true",
         help="do not check legacy signatures (only for a client no one else can reach)",
     )
-    # --region/--service mean the scope signed for here, the scope answered for in serve's.
     parser.add_argument("--profile", help="credential chain profile for SigV4 (default: as AWS)")
-    parser.add_argument("--region", help="SigV4 region (default: the upstream's host, or AWS's)")
-    parser.add_argument(
-        "--service",
-        help="SigV4 signing name for SigV2 requests, e.g. ec2 (default: the upstream's host)",
+    # --region/--service mean the scope signed for here, the scope answered for in serve's.
+    add_scope_arguments(
+        parser,
+        region="SigV4 region (default: the upstream's host, or AWS's)",
+        service="SigV4 signing name for SigV2 requests, e.g. ec2 (default: the upstream's host)",
     )
-    add_virtual_host_suffix(parser)
     add_limit_arguments(parser)
     parser.add_argument("--quiet", action="store_true", help="no log lines")
 

@@ -27,6 +27,7 @@ from ._common import guarded
 __all__ = [
     "add_arguments",
     "add_limit_arguments",
+    "add_scope_arguments",
     "add_virtual_host_suffix",
     "limits_from_args",
     "run",
@@ -53,9 +54,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help='JSON ({"AK": "SECRET"}) or lines of \'AK SECRET [TOKEN]\'',
     )
-    parser.add_argument("--region", help="the region this endpoint answers for (default: any)")
-    parser.add_argument("--service", help="the signing name it answers for (default: any)")
-    add_virtual_host_suffix(parser)
+    add_scope_arguments(
+        parser,
+        region="the region this endpoint answers for (default: any)",
+        service="the signing name it answers for (default: any)",
+    )
     parser.add_argument(
         "--max-skew", type=float, default=900, help="allowed clock skew in seconds (default 900)"
     )
@@ -128,6 +131,14 @@ def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
         "aws-chunked (each chunk signed; default) or unsigned (UNSIGNED-PAYLOAD, for stores "
         "that do not decode aws-chunked)",
     )
+
+
+def add_scope_arguments(parser: argparse.ArgumentParser, *, region: str, service: str) -> None:
+    """``--region`` and ``--service`` (``serve`` and ``proxy`` each say what they mean: the
+    help texts ``region`` and ``service``) and ``--virtual-host-suffix``."""
+    parser.add_argument("--region", help=region)
+    parser.add_argument("--service", help=service)
+    add_virtual_host_suffix(parser)
 
 
 def add_virtual_host_suffix(parser: argparse.ArgumentParser) -> None:

@@ -37,11 +37,16 @@ def add_arguments(parser: argparse.ArgumentParser, *, presign: bool = False) -> 
     """The request, signer and credential arguments, ``--explain`` and ``--json``."""
     default = "sigv4-query" if presign else "sigv4"
     add_request_arguments(parser, default_scheme=default, expires=True)
+    _add_output_arguments(parser)
+    parser.set_defaults(presign=presign)
+
+
+def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--explain`` and ``--json``, which ``sign`` and ``presign`` share."""
     parser.add_argument(
         "--explain", action="store_true", help="also print the canonical request and string to sign"
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.set_defaults(presign=presign)
 
 
 def add_presign_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,10 +60,7 @@ def add_presign_arguments(parser: argparse.ArgumentParser) -> None:
         "the base URL the keys are appended to (leave it out when the lines are whole URLs)",
     )
     add_signing_arguments(parser, default_scheme="sigv4-query", expires=True)
-    parser.add_argument(
-        "--explain", action="store_true", help="also print the canonical request and string to sign"
-    )
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    _add_output_arguments(parser)
     parser.add_argument(
         "--from",
         dest="from_file",

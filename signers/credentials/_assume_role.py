@@ -37,7 +37,7 @@ from ._files import (
     SharedCredentialsProvider,
 )
 from ._imds import InstanceMetadataProvider
-from ._ini import display_path
+from ._ini import display_path, read_setting_file
 from ._refresh import ChainProvider, Fetched, RefreshingProvider
 from ._sts import StsTarget, call
 
@@ -165,17 +165,10 @@ class WebIdentityProvider(_StsProvider):
         return self._call("AssumeRoleWithWebIdentity", parameters, None, secrets=[token])
 
 
-# (alike _files._split in shape: each turns its own failure into a one-line CredentialsError)
 def _read_token(path: str) -> str:
-    shown = display_path(os.path.expanduser(path))
-    try:
-        with open(os.path.expanduser(path), encoding="utf-8") as handle:
-            token = handle.read().strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or type(exc).__name__
-        raise CredentialsError(
-            f"web identity token file {shown!r} cannot be read ({reason})", source=shown
-        ) from None
+    full = os.path.expanduser(path)
+    shown = display_path(full)
+    token = read_setting_file(full, "web identity token file").strip()
     if not token:
         raise CredentialsError(f"web identity token file {shown!r} is empty", source=shown)
     return token

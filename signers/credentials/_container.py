@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from ..errors import CredentialsError, CredentialsServiceError
 from ._config import env_value
 from ._http import HttpTimeout, HttpUnreachable, send, url_for_messages
-from ._ini import display_path
+from ._ini import read_setting_file
 from ._refresh import Clock, Fetched, RefreshingProvider, make_credentials, parse_expiry
 
 __all__ = ["ContainerProvider", "RELATIVE_URI_HOST", "ALLOWED_HOSTS"]
@@ -99,17 +99,8 @@ class ContainerProvider(RefreshingProvider):
     def _authorization(self) -> List[Tuple[str, str]]:
         path = env_value(self._environ, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
         if path is not None:
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    token: Optional[str] = handle.read()
-            except (OSError, UnicodeDecodeError) as exc:
-                reason = getattr(exc, "strerror", None) or type(exc).__name__
-                raise CredentialsError(
-                    f"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {display_path(path)!r} cannot be "
-                    f"read ({reason})",
-                    source=display_path(path),
-                ) from None
             name = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
+            token: Optional[str] = read_setting_file(path, name)
         else:
             token = env_value(self._environ, "AWS_CONTAINER_AUTHORIZATION_TOKEN")
             name = "AWS_CONTAINER_AUTHORIZATION_TOKEN"

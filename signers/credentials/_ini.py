@@ -16,9 +16,17 @@ from __future__ import annotations
 import os
 from typing import Dict, List, Optional, Tuple, Union
 
-from ..errors import ConfigFileError
+from ..errors import ConfigFileError, CredentialsError
 
-__all__ = ["Value", "Section", "IniFile", "parse_ini", "read_ini", "display_path"]
+__all__ = [
+    "Value",
+    "Section",
+    "IniFile",
+    "parse_ini",
+    "read_ini",
+    "display_path",
+    "read_setting_file",
+]
 
 #: A value is a string, or a nested mapping for a sub-section (``s3 =`` + indented lines).
 Value = Union[str, Dict[str, str]]
@@ -33,6 +41,19 @@ def display_path(path: str) -> str:
     if home not in ("~", "/") and (path == home or path.startswith(home.rstrip(os.sep) + os.sep)):
         return "~" + path[len(home.rstrip(os.sep)) :]
     return path
+
+
+def read_setting_file(path: str, setting: str) -> str:
+    """The text (UTF-8) of the file ``path`` that ``setting`` names (a token file); one that
+    cannot be read is a one-line :class:`CredentialsError` naming the setting and the path."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        shown = display_path(path)
+        message = f"{setting} {shown!r} cannot be read ({reason})"
+        raise CredentialsError(message, source=shown) from None
 
 
 class Section:
