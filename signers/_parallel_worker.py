@@ -136,11 +136,10 @@ def presign_chunk(
     form: str,
     keys: Sequence[str],
 ) -> Tuple[Any, Optional[SigningError]]:
-    """One task: presign ``keys`` with this worker's credentials.  Returns the results packed
-    in columns (:func:`pack`; :data:`SIGNED`: the signed requests, :data:`URLS` and
-    :data:`LINES`: their URLs, which the parent joins into lines) and the error that stopped
-    the chunk at a key, if one did: the results before that key are kept, as the
-    single-process iterator yields them."""
+    """One task: presign ``keys`` with this worker's credentials.  Returns the results in the
+    ``form`` asked for (:data:`SIGNED` and :data:`URLS` packed in columns, :data:`LINES` as one
+    text) and the error that stopped the chunk at a key, if one did: the results before that key
+    are kept, as the single-process iterator yields them."""
     return collect(
         signed_keys(signer, method, base_url, headers, at, keys, current_credentials()), form
     )
@@ -157,6 +156,8 @@ def collect(results: Iterable[SignedRequest], form: str) -> Tuple[Any, Optional[
             done.extend(map(_URL, map(_REQUEST, results)))  # (signed.request.url, in C)
     except SigningError as exc:
         error = exc
+    if form == LINES:  # (the parent writes it as it comes: joining from columns costs it more)
+        return lines_of(done), error
     return pack(done), error
 
 
@@ -269,11 +270,37 @@ def _rows(column: Tuple[int, Any], count: int) -> Iterator[Any]:
     if how == _TUPLES:
         kind, fields = value
         return map(_tuple_new, repeat(kind), zip(*[_rows(f, count) for f in fields]))
-    if how == _AFFIX:
-        head, tail, middle = value
-        return map("".join, zip(repeat(head), _rows(middle, count), repeat(tail)))
-    if how == _SPLIT:
-        left, right = value
-        return map("".join, zip(_rows(left, count), repeat("?"), _rows(right, count)))
+    if how in (_AFFIX, _SPLIT):
+        return map("".join, zip(*_pieces(column, count)))
     rows: Iterable[Any] = value
     return iter(rows)
+
+
+def _pieces(column: Tuple[int, Any], count: int) -> List[Iterator[str]]:
+    """A text column as the iterators of its rows' pieces, in order: the rows are the pieces
+    joined (constants next to each other merged)."""
+    parts: List[Any] = []  # text: the same in every row; else an iterator of one piece per row
+
+    def add(column: Tuple[int, Any]) -> None:
+        how, value = column
+        if how == _AFFIX:
+            parts.append(value[0])
+            add(value[2])
+            parts.append(value[1])
+        elif how == _SPLIT:
+            add(value[0])
+            parts.append("?")
+            add(value[1])
+        elif how == _SAME:
+            parts.append(value)
+        else:
+            parts.append(_rows(column, count))
+
+    add(column)
+    merged: List[Any] = []
+    for part in parts:
+        if type(part) is str and merged and type(merged[-1]) is str:
+            merged[-1] += part
+        elif part != "":
+            merged.append(part)
+    return [repeat(part, count) if type(part) is str else part for part in merged]

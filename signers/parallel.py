@@ -344,9 +344,7 @@ class PresignPool:
             fixed = batch.arguments(form)
             results = self.ordered(_worker.presign_chunk, fixed, chain([first], chunks))
         for result, error in results:
-            rows = _worker.unpack(result)
-            # (URL lines travel as columns too, a quarter of the text's size: joined here)
-            yield _worker.lines_of(list(rows)) if form == _worker.LINES else rows
+            yield result if form == _worker.LINES else _worker.unpack(result)
             if error is not None:  # a key refused: after the results before it, as signed here
                 raise error
 
