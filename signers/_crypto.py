@@ -73,6 +73,16 @@ class SigningKey(Tuple[bytes, Any, Any]):
         """Lower-case hex HMAC of ``message`` under this key."""
         return _hmac_of(self, message).hexdigest()  # type: ignore[no-any-return]
 
+    def states(self, head: bytes = b"") -> Tuple[Any, Any]:
+        """The inner hash state with ``head`` hashed after the pad, and the outer state: for
+        many messages that all start with ``head`` (HMAC(m) is ``outer.copy()`` updated with
+        ``inner.copy()``'s digest over the rest of m).  Copy both per message, never update them
+        in place: they are this key's secret-derived state."""
+        _, inner_state, outer_state = self
+        inner = inner_state.copy()
+        inner.update(head)
+        return inner, outer_state
+
     def __repr__(self) -> str:
         return "SigningKey(<redacted>)"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io as _io
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from ._encoding import split_query
 from ._http import DEFAULT_PORTS, split_url, unencodable
@@ -115,6 +115,11 @@ class _TupleValue:
 def _field(index: int, doc: str) -> Any:
     # A read-only attribute over one tuple slot, running at C speed.
     return property(itemgetter(index), doc=doc)
+
+
+def _path_field(path: str, doc: str) -> Any:
+    # A read-only attribute of an attribute (``"request.url"``), also at C speed.
+    return property(attrgetter(path), doc=doc)
 
 
 def _restore(cls: Any, fields: Tuple[Any, ...]) -> Any:
@@ -660,19 +665,12 @@ class SignedRequest(_TupleValue, _SignedRequestFields):
     ) -> SignedRequest:
         return _tuple_new(cls, (request, artifacts, scheme, added_headers, added_query))
 
-    @property
-    def url(self) -> str:
-        """The signed URL (for presigned schemes it carries the signature)."""
-        return self.request.url
-
-    @property
-    def headers(self) -> Tuple[Header, ...]:
-        """All headers after signing, as ``(name, value)`` pairs."""
-        return self.request.headers
-
-    @property
-    def signature(self) -> str:
-        return self.artifacts.signature
+    # (attributes of a part, read through C: the bulk presign loop reads ``url`` per URL)
+    url: str = _path_field("request.url", "The signed URL (presigned schemes: with the signature).")
+    headers: Tuple[Header, ...] = _path_field(
+        "request.headers", "All headers after signing, as ``(name, value)`` pairs."
+    )
+    signature: str = _path_field("artifacts.signature", "The signature (Artifacts.signature).")
 
     def header_dict(self) -> dict[str, str]:
         """Headers as a dict for HTTP clients that take one (repeated names joined with ``,``)."""
