@@ -58,12 +58,13 @@ from ..errors import (
 )
 from ..model import STREAM_BODY_MESSAGE, Artifacts, Credentials, PayloadHash, Request, is_stream
 from ..options import SigV4AOptions, SigV4Options
-from .answers import FLAVORS, MISMATCH, Flavor, check_credentials, check_max_skew, shown, skew
+from .answers import FLAVORS, MISMATCH, Flavor, check_credentials, checked_skew, shown, skew
 from .sigv4_parse import (
     ParsedAuth,
     parse_authorization_header,
     parse_header_fast,
     parse_presigned_query,
+    parse_query_fast,
     single_values,
 )
 
@@ -447,7 +448,7 @@ def _verify_fast(
     credentials: Credentials,
     parsed: ParsedAuth,
     now: _dt.datetime,
-    max_skew: float,
+    allowed: _dt.timedelta,
 ) -> Optional[Artifacts]:
     """The artifacts of a request that passes every check, else ``None``: time, signed headers,
     scope, access key and session token as the step-by-step checks, then the signature
@@ -462,7 +463,6 @@ def _verify_fast(
         values = single_values(request)
         if values is None:
             return None
-    allowed = skew(max_skew)
     age = now - when
     if expires is None:
         if abs(age) > allowed:
@@ -577,16 +577,24 @@ def verify(
     if type(request) is not Request or type(credentials) is not Credentials:
         credentials = check_arguments(request, credentials, stream=True)
     when = resolve_time(now, field="now")
-    allowed = check_max_skew(max_skew)
+    allowed, window = checked_skew(max_skew)
     sigv4a = isinstance(options, SigV4AOptions)
     query = options.placement == "query"
+    fast: Optional[ParsedAuth] = None
     if sigv4a:
         ecdsa_backend()
-    if parsed is None and not query and not sigv4a and type(request) is Request:
-        # (parse_authorization_header's one-pass parse, called directly: measured)
+    elif parsed is None and type(request) is Request:
+        # (the one-pass parses parse() starts with, called directly: measured)
         values = single_values(request)
-        parsed = None if values is None else parse_header_fast(request, values)
-    if (
+        if values is not None:
+            fast = (
+                parse_query_fast(request, values, options.s3)
+                if query
+                else parse_header_fast(request, values)
+            )
+    if fast is not None:
+        parsed = fast
+    elif (
         parsed is None
         or parsed.location != options.placement
         or (parsed.algorithm == ECDSA_ALGORITHM) != sigv4a  # (parsed.sigv4a, without the call)
@@ -594,7 +602,7 @@ def verify(
         parsed = parse(request, query=query, s3=options.s3, sigv4a=sigv4a)
     if not sigv4a:
         try:
-            artifacts = _verify_fast(options, request, credentials, parsed, when, allowed)
+            artifacts = _verify_fast(options, request, credentials, parsed, when, window)
         except UnicodeError:
             artifacts = None  # (text no encoding can carry: the step-by-step path decides)
         if artifacts is not None:
