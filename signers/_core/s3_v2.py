@@ -152,6 +152,8 @@ def canonical_amz_headers(headers: Iterable[Pair]) -> str:
 def amz_query_pairs(request: Request) -> List[Pair]:
     """The ``x-amz-*`` query parameters of ``request``, decoded: S3 reads them as ``x-amz-*``
     headers in a presigned URL (the session token among them), so they are signed as such."""
+    if "x-amz-" not in request[7].lower():
+        return []  # (none: the usual presigned URL, without splitting its query)
     return [
         (n, percent_decode_str(v))
         for n, v in request.query_pairs()
