@@ -356,7 +356,8 @@ class Request(_TupleValue, _RequestFields):
             (
                 method,
                 url,
-                _normalize_headers(headers),
+                # (no headers, as many requests come: without the call, measured)
+                () if type(headers) is tuple and not headers else _normalize_headers(headers),
                 body if type(body) is bytes else _normalize_body(body),
                 scheme,
                 authority,
