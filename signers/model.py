@@ -316,6 +316,9 @@ def _normalize_body(body: object) -> Body:
     )
 
 
+_NO_HEADERS = ()  # (the one empty tuple: Request() tells it by identity)
+
+
 class Request(_TupleValue, _RequestFields):
     """An HTTP request to sign: method, absolute URL, headers as ordered pairs, and a body.
 
@@ -361,7 +364,8 @@ class Request(_TupleValue, _RequestFields):
             (
                 method,
                 url,
-                _normalize_headers(headers),
+                # (no headers, as many requests come: without the call, measured)
+                headers if headers is _NO_HEADERS else _normalize_headers(headers),
                 body if type(body) is bytes else _normalize_body(body),
                 scheme,
                 authority,

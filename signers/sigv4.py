@@ -20,6 +20,7 @@ import datetime as _dt
 from hashlib import sha256 as _sha256
 from typing import (
     TYPE_CHECKING,
+    Any,
     Callable,
     FrozenSet,
     Iterable,
@@ -52,11 +53,9 @@ from ._encoding import (
     canonical_path,
     canonical_query,
     canonical_query_of,
-    header_block,
     merge_headers,
 )
 from ._encoding import trim_header_value as _trim
-from ._lazy import lazy_module
 from ._signer_base import ByPlacement as _ByPlacement
 from ._signer_base import OptionsSigner, Preset
 from ._time import amz_date, request_time, resolve_time, short_date
@@ -201,7 +200,20 @@ _DESCRIPTIONS = (
 # ("aws-chunked": sign_stream and chunk_signer, header placement only)
 _FEATURE_SETS = (FEATURES | {"sigv4:header", "aws-chunked"}, FEATURES | {"sigv4:query"})
 
-_verification = lazy_module("._verification.sigv4")
+
+def _load_verify(*arguments: Any) -> Artifacts:
+    # The first verification imports :mod:`signers._verification.sigv4` (kept out of ``import
+    # signers``) and puts its verify() in _verify: the next ones call it without a loader call
+    # between (one call fewer a verification, measured).
+    global _verify
+    from ._verification.sigv4 import verify
+
+    _verify = verify
+    return verify(*arguments)
+
+
+#: :func:`signers._verification.sigv4.verify` once loaded (:func:`_load_verify`).
+_verify: Callable[..., Artifacts] = _load_verify
 
 
 class SigV4Family(OptionsSigner):
@@ -290,9 +302,7 @@ class SigV4Family(OptionsSigner):
         Returns the artifacts on success, raises a :class:`~signers.errors.VerificationError`
         carrying AWS's error code otherwise.
         """
-        return _verification().verify(  # type: ignore[no-any-return]
-            self.options, request, credentials, now, max_skew
-        )
+        return _verify(self.options, request, credentials, now, max_skew)
 
 
 class SigV4Signer(SigV4Family):
@@ -327,17 +337,14 @@ class SigV4Signer(SigV4Family):
         ):
             credentials = check_arguments(request, credentials)
         opts = self.options
-        method, url, headers, body, scheme, authority, path, query = request
+        query = request[7]
         if query and "%" in query:
             check_query(query)
-        if opts.placement == "query":
+        if opts.placement == "query":  # (a SignedRequest is a non-empty tuple: true)
             presigned = _query_form.presign(self._scheme, opts, request, credentials, at)
-            if presigned is None:
-                return self._sign_general(request, credentials, at)
-            return presigned
-        # The header form of the common case in one pass over the headers, through the same
-        # stage functions as sign_header_form (which _sign_general runs for every other case).
-        # (signing_headers and body_hash written out here: a call fewer each, measured)
+            return presigned or self._sign_general(request, credentials, at)
+        method, url, headers, body, scheme, authority, path, _ = request
+        # The common header form in one pass: sign_header_form's stages, written out (measured).
         if opts.general_only or (query and mentions_signing_query(query)):
             return self._sign_general(request, credentials, at)
         merged = merge_headers(headers, opts.unsigned_headers, _SPECIAL_HEADERS)
@@ -356,29 +363,35 @@ class SigV4Signer(SigV4Family):
             merged["x-amz-security-token"] = _trim(token)
         if opts.sign_body:
             merged["x-amz-content-sha256"] = payload
-        block, signed = header_block(merged)
-        canonical = canonical_request(
-            method,
-            "/" if path == "/" else canonical_path(path, opts.normalize_path, opts.double_encode),
-            canonical_query_of(query) if query else "",
-            block,
-            signed,
-            payload,
+        names = sorted(merged)
+        lines = []
+        for name in names:
+            lines.append(f"{name}:{merged[name]}\n")
+        signed = ";".join(names)
+        canonical_uri = (
+            "/" if path == "/" else canonical_path(path, opts.normalize_path, opts.double_encode)
+        )
+        canonical = (
+            f"{method}\n{canonical_uri}\n{canonical_query_of(query) if query else ''}\n"
+            f"{''.join(lines)}\n{signed}\n{payload}"
         )
         scope = date + opts.scope_tail
-        sts = string_to_sign(request_time_text, scope, canonical)
+        digest = _sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest()
+        sts = f"{ALGORITHM}\n{request_time_text}\n{scope}\n{digest}"
         signature = _crypto.sigv4_signature(
             credentials.secret_key, date, opts.region, opts.service, sts.encode("utf-8")
         )
-        authorization = authorization_header(credentials.access_key, scope, signed, signature)
+        authorization = (
+            f"{ALGORITHM} Credential={credentials.access_key}/{scope}, "
+            f"SignedHeaders={signed}, Signature={signature}"
+        )
         added: Tuple[Header, ...] = (("X-Amz-Date", request_time_text),)
         if opts.sign_body:
             added += (("x-amz-content-sha256", payload),)
-        if token is not None:
-            if opts.token_signed:
-                added = (("X-Amz-Security-Token", token), *added)
-            else:
-                added += (("X-Amz-Security-Token", token),)
+        if token is not None and opts.token_signed:
+            added = (("X-Amz-Security-Token", token), *added)
+        elif token is not None:
+            added += (("X-Amz-Security-Token", token),)
         added += (("Authorization", authorization),)
         return _tuple_new(
             SignedRequest,

@@ -152,6 +152,8 @@ def canonical_amz_headers(headers: Iterable[Pair]) -> str:
 def amz_query_pairs(request: Request) -> List[Pair]:
     """The ``x-amz-*`` query parameters of ``request``, decoded: S3 reads them as ``x-amz-*``
     headers in a presigned URL (the session token among them), so they are signed as such."""
+    if "x-amz-" not in request[7].lower():
+        return []  # (none: the usual presigned URL, without splitting its query)
     return [
         (n, percent_decode_str(v))
         for n, v in request.query_pairs()
@@ -284,6 +286,9 @@ def _check_expiry(
     return DEFAULT_EXPIRES if expires is None else expires, None
 
 
+_UNKNOWN = object()  # (resolve_bucket: a host not seen yet)
+
+
 class S3V2Options(OptionsValue):
     """Validated settings of S3's legacy signer: bucket addressing (``addressing``, ``bucket``,
     ``virtual_host_suffix``, ``extra_sub_resources``; see :mod:`signers.s3_v2`) and where the
@@ -292,6 +297,7 @@ class S3V2Options(OptionsValue):
     addressing options only: they place the bucket in the resource."""
 
     __slots__ = (
+        "_buckets",
         "addressing",
         "bucket",
         "expires",
@@ -301,6 +307,7 @@ class S3V2Options(OptionsValue):
         "virtual_host_suffix",
     )
 
+    _buckets: Dict[str, Optional[str]]
     addressing: str
     bucket: Optional[str]
     virtual_host_suffix: Optional[str]
@@ -346,6 +353,9 @@ class S3V2Options(OptionsValue):
         expiry = _check_expiry(placement, expires, expires_at)
         set_("expires", expiry[0])
         set_("expires_at", expiry[1])
+        # resolve_bucket's answers by host as given (a client sends a few hosts): derived, so not
+        # in as_kwargs (equality, hashing and pickling ignore it); bounded
+        set_("_buckets", {})
 
     def as_kwargs(self) -> Dict[str, Any]:
         kwargs: Dict[str, Any] = {
@@ -363,6 +373,16 @@ class S3V2Options(OptionsValue):
 
     def resolve_bucket(self, host: str) -> Optional[str]:
         """The bucket the Host addresses (it goes first in the resource), or ``None``."""
+        known = self._buckets
+        found: Any = known.get(host, _UNKNOWN)  # (a host seen before: no work, measured)
+        if found is not _UNKNOWN:
+            return found  # type: ignore[no-any-return]
+        bucket = self._resolve_bucket(host)
+        if len(known) < 256:
+            known[host] = bucket
+        return bucket
+
+    def _resolve_bucket(self, host: str) -> Optional[str]:
         host = host.lower().rstrip(".")
         mode = self.addressing
         if mode == "path":

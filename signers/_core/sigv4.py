@@ -144,7 +144,7 @@ def authorization_header(
 def body_hash(body: Body) -> str:
     """The payload hash of a body: hex SHA-256 of bytes, a :class:`PayloadHash` as given, or
     ``UNSIGNED-PAYLOAD``.  A file object (an aws-chunked stream) has none: refused."""
-    if isinstance(body, bytes):
+    if type(body) is bytes or isinstance(body, bytes):  # (the usual type first: no call)
         return _sha256(body).hexdigest() if body else _crypto.EMPTY_SHA256
     if isinstance(body, PayloadHash):
         return body.hex

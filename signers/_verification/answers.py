@@ -45,6 +45,7 @@ __all__ = [
     "MISMATCH",
     "shown",
     "check_max_skew",
+    "checked_skew",
     "skew",
     "S3_SERVICES",
     "is_s3_service",
@@ -83,6 +84,8 @@ MAX_SKEW = 10**11
 def check_max_skew(max_skew: object) -> float:
     """The allowed clock skew in seconds, checked: a number >= 0 (not NaN); ``inf`` and anything
     above :data:`MAX_SKEW` count as :data:`MAX_SKEW`."""
+    if (type(max_skew) is int or type(max_skew) is float) and 0 <= max_skew <= MAX_SKEW:
+        return float(max_skew)  # (the usual value: the tests below and min() skipped, measured)
     if (
         isinstance(max_skew, bool)
         or not isinstance(max_skew, (int, float))
@@ -107,6 +110,16 @@ def skew(seconds: float) -> _dt.timedelta:
     made = _dt.timedelta(seconds=seconds)
     _last_skew = (seconds, made)
     return made
+
+
+def checked_skew(max_skew: object) -> Tuple[float, _dt.timedelta]:
+    """:func:`check_max_skew` and :func:`skew` in one call: the allowed skew in seconds and as a
+    ``timedelta`` (the last value's pair, kept, when ``max_skew`` is that value)."""
+    cached = _last_skew
+    if (type(max_skew) is int or type(max_skew) is float) and max_skew == cached[0]:
+        return cached
+    seconds = check_max_skew(max_skew)
+    return seconds, skew(seconds)
 
 
 class Flavor:

@@ -80,11 +80,13 @@ def fast_values(
     """For the one-pass verifications: the request's headers by lower-case name when it may take
     that path (exact types, the access key and the session token right, no header repeated),
     else ``None`` (the step-by-step path decides, and reports)."""
+    tokens = parsed.tokens
     if (
         type(request) is not Request
         or type(credentials) is not Credentials
         or parsed.access_key != credentials.access_key
-        or not token_matches(parsed.tokens, credentials)
+        # (no token sent and none expected, the usual, without token_matches: measured)
+        or ((tokens or credentials.token is not None) and not token_matches(tokens, credentials))
     ):
         return None
     values = parsed.header_values

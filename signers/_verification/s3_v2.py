@@ -411,14 +411,19 @@ def parse_query_fast(request: Request, values: Dict[str, str]) -> Optional[Legac
     access_key = found.get("AWSAccessKeyId")
     signature = found.get("Signature")
     expires = found.get("Expires")
-    if not access_key or not signature or not expires or not _is_epoch(expires):
+    # (_is_epoch and _expiry written out: two calls fewer, measured)
+    if not (access_key and signature and expires and expires.isdigit() and expires.isascii()):
         return None
+    if len(expires) > 20:
+        return None
+    epoch = int(expires)
     token = values.get(_TOKEN)
     if token is not None:
         tokens.append(token)
+    expiry = _dt.datetime.fromtimestamp(epoch, UTC) if epoch <= _MAX_EPOCH else None
     return _tuple_new(
         LegacyAuth,
-        ("s3-v2-query", access_key, signature, tuple(tokens), None, "", _expiry(expires),
+        ("s3-v2-query", access_key, signature, tuple(tokens), None, "", expiry,
          expires, "", (), "", None, values),
     )  # fmt: skip
 

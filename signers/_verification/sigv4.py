@@ -58,12 +58,13 @@ from ..errors import (
 )
 from ..model import STREAM_BODY_MESSAGE, Artifacts, Credentials, PayloadHash, Request, is_stream
 from ..options import SigV4AOptions, SigV4Options
-from .answers import FLAVORS, MISMATCH, Flavor, check_credentials, check_max_skew, shown, skew
+from .answers import FLAVORS, MISMATCH, Flavor, check_credentials, checked_skew, shown, skew
 from .sigv4_parse import (
     ParsedAuth,
     parse_authorization_header,
     parse_header_fast,
     parse_presigned_query,
+    parse_query_fast,
     single_values,
 )
 
@@ -426,28 +427,13 @@ def _fast_payload(request: Request, parsed: ParsedAuth, s3: bool) -> Optional[st
     return declared
 
 
-def _fast_canonical_query(
-    options: SigV4Options, request: Request, parsed: ParsedAuth
-) -> Optional[str]:
-    if parsed.location == "header":
-        query = request.query
-        return canonical_query_of(query) if query else ""
-    pairs = parsed.query_pairs
-    if pairs is None:
-        return _canonical_query(options, request, parsed)
-    # canonical already, as the fast parse found them (the signature left out): sort and join
-    if not options.token_signed:
-        pairs = [pair for pair in pairs if pair[0].lower() != "x-amz-security-token"]
-    return "&".join(map("=".join, sorted(pairs)))
-
-
 def _verify_fast(
     options: SigV4Options,
     request: Request,
     credentials: Credentials,
     parsed: ParsedAuth,
     now: _dt.datetime,
-    max_skew: float,
+    allowed: _dt.timedelta,
 ) -> Optional[Artifacts]:
     """The artifacts of a request that passes every check, else ``None``: time, signed headers,
     scope, access key and session token as the step-by-step checks, then the signature
@@ -462,7 +448,6 @@ def _verify_fast(
         values = single_values(request)
         if values is None:
             return None
-    allowed = skew(max_skew)
     age = now - when
     if expires is None:
         if abs(age) > allowed:
@@ -504,23 +489,29 @@ def _fast_signature(
 ) -> Optional[Artifacts]:
     """The canonical request over exactly the headers listed, and the signature compared."""
     (location, _, date, region, service, _, signed_headers, names, provided, _, when_text, _,
-     _, declared, _, _, _) = parsed  # fmt: skip
+     _, declared, _, pairs, _) = parsed  # fmt: skip
     method, _, _, body, _, _, path, query = request
+    query_form = location == "query"
     payload: Optional[str]
-    canonical_query_string: Optional[str]
-    if location == "header":
-        # (_fast_canonical_query's answer, and for a bytes body without a declared hash
-        # _fast_payload's, written out: a call fewer each)
-        canonical_query_string = canonical_query_of(query) if query else ""
-        if declared is None and type(body) is bytes:
-            payload = _sha256(body).hexdigest() if body else _crypto.EMPTY_SHA256
-        else:
-            payload = _fast_payload(request, parsed, options.s3)
+    s3 = options.s3
+    # (_fast_payload's answer for a bytes body without a declared hash, and the canonical query,
+    # written out: a call or two fewer, measured)
+    if declared is not None or type(body) is not bytes or (s3 and pairs is None and query_form):
+        payload = _fast_payload(request, parsed, s3)
+        if payload is None:
+            return None
+    elif s3 and query_form:
+        payload = UNSIGNED_PAYLOAD_VALUE
     else:
-        payload = _fast_payload(request, parsed, options.s3)
-        canonical_query_string = _fast_canonical_query(options, request, parsed)
-    if payload is None or canonical_query_string is None:
-        return None
+        payload = _sha256(body).hexdigest() if body else _crypto.EMPTY_SHA256
+    if not query_form:
+        canonical_query_string = canonical_query_of(query) if query else ""
+    elif pairs is None:
+        canonical_query_string = _canonical_query(options, request, parsed)
+    else:  # canonical already, as the fast parse found them (the signature left out)
+        if not options.token_signed:
+            pairs = [pair for pair in pairs if pair[0].lower() != "x-amz-security-token"]
+        canonical_query_string = "&".join(map("=".join, sorted(pairs)))
     # The listed headers, each single (the caller checked), trimmed, in order (header_block's
     # lines, written out over the values found: no merged dict to build, measured).
     lines = []
@@ -577,16 +568,24 @@ def verify(
     if type(request) is not Request or type(credentials) is not Credentials:
         credentials = check_arguments(request, credentials, stream=True)
     when = resolve_time(now, field="now")
-    allowed = check_max_skew(max_skew)
+    allowed, window = checked_skew(max_skew)
     sigv4a = isinstance(options, SigV4AOptions)
     query = options.placement == "query"
+    fast: Optional[ParsedAuth] = None
     if sigv4a:
         ecdsa_backend()
-    if parsed is None and not query and not sigv4a and type(request) is Request:
-        # (parse_authorization_header's one-pass parse, called directly: measured)
+    elif parsed is None and type(request) is Request:
+        # (the one-pass parses parse() starts with, called directly: measured)
         values = single_values(request)
-        parsed = None if values is None else parse_header_fast(request, values)
-    if (
+        if values is not None:
+            fast = (
+                parse_query_fast(request, values, options.s3)
+                if query
+                else parse_header_fast(request, values)
+            )
+    if fast is not None:
+        parsed = fast
+    elif (
         parsed is None
         or parsed.location != options.placement
         or (parsed.algorithm == ECDSA_ALGORITHM) != sigv4a  # (parsed.sigv4a, without the call)
@@ -594,7 +593,7 @@ def verify(
         parsed = parse(request, query=query, s3=options.s3, sigv4a=sigv4a)
     if not sigv4a:
         try:
-            artifacts = _verify_fast(options, request, credentials, parsed, when, allowed)
+            artifacts = _verify_fast(options, request, credentials, parsed, when, window)
         except UnicodeError:
             artifacts = None  # (text no encoding can carry: the step-by-step path decides)
         if artifacts is not None:
