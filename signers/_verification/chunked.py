@@ -151,14 +151,12 @@ class ChunkedPayload(io.RawIOBase):
             request_time=request_time, scope=scope, algorithm=self._algorithms[0]
         )
         self._head = head
-        # SigV4's chunk HMAC from the key's precomputed pad states (signers._crypto.SigningKey,
-        # copied, never updated in place), the inner one with the fixed head hashed in once.
+        # SigV4's chunk HMAC from the key's precomputed pad states (SigningKey.states: copied,
+        # never updated in place), the inner one with the fixed head hashed in once.
         self._inner: Any = None
         self._outer: Any = None
         if key is not None:
-            _, inner, self._outer = key
-            self._inner = inner.copy()
-            self._inner.update(head.encode("utf-8"))
+            self._inner, self._outer = key.states(head.encode("utf-8"))
         self._ecdsa = ecdsa
         self._declared = declared_trailers
         self._header_checksums = header_checksums
