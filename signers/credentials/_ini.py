@@ -225,14 +225,16 @@ class _Reader:
 
     def result(self) -> IniFile:
         self.finish()
-        if self.sections:
-            for key, option in self.default_options.items():
-                self.defaults.values[key] = _value(option, self.path)
-        for section in self.sections.values():
-            for key, value in self.defaults.values.items():
-                if key not in section.values:
-                    section.values[key] = value
-                    section.lines[key] = self.defaults.lines[key]
+        for key, option in self.default_options.items():
+            # A [DEFAULT] value is read (a sub-section parsed) only where a section inherits
+            # it, as botocore reads it: one every section sets again is never looked at.
+            inheriting = [s for s in self.sections.values() if key not in s.values]
+            if not inheriting:
+                continue
+            value = self.defaults.values[key] = _value(option, self.path)
+            for section in inheriting:
+                section.values[key] = value
+                section.lines[key] = self.defaults.lines[key]
         return IniFile(self.path, self.sections)
 
 

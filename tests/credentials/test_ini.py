@@ -190,3 +190,7 @@ def test_a_malformed_default_sub_section_matters_only_where_it_shows_through(
     with pytest.raises(ConfigFileError) as info:
         ours(inherited)
     assert "line 3" in str(info.value)
+    # a section that sets the key again: botocore never reads [DEFAULT]'s value for it
+    overridden = tmp_path / "overridden"
+    overridden.write_text("[DEFAULT]\nkey=\n [default]\n[default]\nkey = value\n")
+    assert ours(overridden) == botocore_view(overridden) == {"default": {"key": "value"}}
