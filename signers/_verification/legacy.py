@@ -28,7 +28,7 @@ from ..errors import (
 from ..model import Artifacts, Credentials, Request
 from . import s3_v2 as _s3_v2
 from . import sigv2 as _sigv2
-from .answers import MAX_SKEW, check_max_skew, shown
+from .answers import check_max_skew, shown
 from .legacy_auth import LEGACY_SCHEMES, LegacyAuth, LegacyCheck
 from .sigv4_parse import single_values
 
@@ -170,19 +170,8 @@ def verify(
     ):
         credentials = check_arguments(request, credentials)
     when = resolve_time(now, field="now")
-    # (check_max_skew's and check_max_lifetime's answers for the usual values, without the calls)
-    kind = type(max_skew)
-    allowed = (
-        float(max_skew)
-        if (kind is int or kind is float) and 0 <= max_skew <= MAX_SKEW
-        else check_max_skew(max_skew)
-    )
-    kind = type(max_lifetime)
-    lifetime = (
-        float(max_lifetime)
-        if (kind is int or kind is float) and 0 <= max_lifetime < 1e12
-        else check_max_lifetime(max_lifetime)
-    )
+    allowed = check_max_skew(max_skew)  # (each returns at once for the usual values)
+    lifetime = check_max_lifetime(max_lifetime)
     fast: Callable[[LegacyCheck], Optional[Artifacts]]
     steps: Callable[[LegacyCheck], Artifacts]
     if scheme == "sigv2":
