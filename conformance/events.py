@@ -43,6 +43,7 @@ import signers
 import signers.eventstream as _eventstream
 from signers import Credentials, Request
 from signers.errors import InvalidEventStream
+from signers.sigv4 import credential_scope
 
 from . import case as _case
 from .case import Capability, Vector, VectorError
@@ -435,7 +436,7 @@ def _check_message(
 ) -> Tuple[Verdict, Optional[str]]:
     at, millis = _message_time(entry, stage)
     stamp = at.strftime("%Y%m%dT%H%M%SZ")
-    scope = f"{stamp[:8]}/{where[0]}/{where[1]}/aws4_request"
+    scope = credential_scope(stamp[:8], where[0], where[1])
     if entry.get("signed_headers") == "date":
         date_bytes = api.date_header(millis)
     else:

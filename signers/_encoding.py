@@ -290,7 +290,7 @@ def trim_header_value(value: str) -> str:
 
     Whitespace is what AWS's own signer (aws-c-auth) takes for it: space, tab, vertical tab and
     form feed; any other character (U+00A0, U+3000, U+0085, U+001C-1F ...) is data and signed.
-    :func:`merge_headers` applies the same test and the same :func:`_collapse` to every value.
+    :func:`merge_headers` applies it to every value; every SigV4 path trims through it.
     """
     if "  " in value or "\t" in value or "\x0b" in value or "\x0c" in value:
         return _collapse(value)
@@ -321,11 +321,7 @@ def merge_headers(
             return None
         if key in exclude:
             continue
-        # trim_header_value (the SigV4 rule) written out: a call per header fewer, measured
-        if "  " in value or "\t" in value or "\x0b" in value or "\x0c" in value:
-            value = _collapse(value)
-        else:
-            value = value.strip(HEADER_BLANKS)
+        value = trim_header_value(value)
         if key not in merged:
             merged[key] = value
         elif repeated is None:

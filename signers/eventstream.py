@@ -46,6 +46,7 @@ from typing import (
 
 from . import _crypto, _eventstream_codec
 from ._arguments import check_credentials, check_request
+from ._core.sigv4 import credential_scope
 from ._eventstream_codec import *  # noqa: F403 (the framing, re-exported: its __all__)
 from ._eventstream_codec import (
     MAX_MESSAGE_SIZE,
@@ -261,7 +262,7 @@ def sign_message(
         date_header=encode_headers(((DATE_HEADER, date_value),)),
         payload=payload,
         amz_date=stamp,
-        scope=f"{stamp[:8]}/{region}/{service}/aws4_request",
+        scope=credential_scope(stamp[:8], region, service),
     )
     envelope = Message(
         (
@@ -526,8 +527,9 @@ def verify_envelope(
         date_header=encode_headers(((DATE_HEADER, date_value),)),
         payload=envelope.payload,
         amz_date=stamp,
-        scope=f"{stamp[:8]}/{_check_scope_name(region, 'region')}/"
-        f"{_check_scope_name(service, 'service')}/aws4_request",
+        scope=credential_scope(
+            stamp[:8], _check_scope_name(region, "region"), _check_scope_name(service, "service")
+        ),
     )
     if not hmac.compare_digest(bytes.fromhex(expected), sent):
         raise SignatureDoesNotMatch(

@@ -32,7 +32,6 @@ from ._post_conditions import parse_policy
 from ._post_verify import (
     FILENAME,
     SERVICE,
-    TERMINATOR,
     TOKEN,
     VerifiedPost,
     bucket_of,
@@ -49,7 +48,7 @@ from .errors import (
     InvalidTime,
 )
 from .model import Credentials
-from .sigv4 import ALGORITHM
+from .sigv4 import ALGORITHM, credential_scope
 
 __all__ = [
     "presign_post",
@@ -236,7 +235,7 @@ def presign_post(
     if version == 4:
         assert region is not None
         stamp = amz_date(signed_at)
-        credential = f"{credentials.access_key}/{stamp[:8]}/{region}/{SERVICE}/{TERMINATOR}"
+        credential = f"{credentials.access_key}/{credential_scope(stamp[:8], region, SERVICE)}"
         for name, value in (
             ("x-amz-algorithm", ALGORITHM),
             ("x-amz-credential", credential),

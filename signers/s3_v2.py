@@ -371,8 +371,7 @@ def _sign_one_pass(
         amz = canonical_amz_headers(headers + added)
     else:
         amz = canonical_amz_headers(headers) if amz_headers else ""
-    # (string_to_sign written out: this path is measured, tox -e bench)
-    sts = f"{method}\n{content_md5 or ''}\n{content_type or ''}\n{date}\n{amz}{resource}"
+    sts = string_to_sign(method, content_md5 or "", content_type or "", date, amz, resource)
     if presign:
         return _presigned(scheme, request, credentials, date, sts)
     signature = _crypto.hmac_base64(

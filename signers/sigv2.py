@@ -48,6 +48,7 @@ from ._core.sigv2 import (
     request_host,
     request_params,
     string_to_sign,
+    string_to_sign_from,
 )
 from ._encoding import uri_encode
 from ._signer_base import LegacySigner, OnePass
@@ -328,7 +329,7 @@ def _sign_query(
     pieces.sort(key=_first if ascii_names else name_key)
     canonical = "&".join([encoded for _, encoded in pieces])
     host = authority.lower() if ":" not in authority else request.host_header.lower()
-    sts = f"{method}\n{host}\n{path or '/'}\n{canonical}"
+    sts = string_to_sign_from(method, host, path, canonical)
     signature = _crypto.hmac_base64(
         credentials.secret_key,
         SIGNATURE_METHODS[signature_method],

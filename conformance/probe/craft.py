@@ -27,7 +27,13 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 from urllib.parse import quote, unquote
 
 from signers import Credentials
-from signers.sigv4 import ALGORITHM, authorization_header, canonical_request, string_to_sign
+from signers.sigv4 import (
+    ALGORITHM,
+    authorization_header,
+    canonical_request,
+    credential_scope,
+    string_to_sign,
+)
 
 __all__ = [
     "Crafted",
@@ -160,7 +166,7 @@ def sign(
     presigned = placement == "query"
     stamp = amz_date(at)
     date = scope_date or stamp[:8]
-    scope = f"{date}/{region}/{service}/aws4_request"
+    scope = credential_scope(date, region, service)
     sent = list(headers)
     params = split_query(query)
     if presigned:

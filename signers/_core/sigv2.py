@@ -46,6 +46,7 @@ __all__ = [
     "encode_params",
     "canonical_query_v2",
     "string_to_sign",
+    "string_to_sign_from",
     "compute_signature",
     "request_host",
     "request_params",
@@ -252,7 +253,13 @@ def string_to_sign(method: str, host: str, path: str, params: Iterable[Pair]) ->
     is the path as sent (already percent-encoded); ``params`` are decoded pairs without
     ``Signature``.
     """
-    return "\n".join((method, host.lower(), path or "/", canonical_query_v2(params)))
+    return string_to_sign_from(method, host.lower(), path, canonical_query_v2(params))
+
+
+def string_to_sign_from(method: str, host: str, path: str, canonical_query: str) -> str:
+    """The string to sign from its parts as the signer or verifier has them: ``host`` already
+    lower-case, ``canonical_query`` already canonical; an empty ``path`` is ``/``."""
+    return f"{method}\n{host}\n{path or '/'}\n{canonical_query}"
 
 
 def compute_signature(secret_key: str, text: str, signature_method: str = "HmacSHA256") -> str:

@@ -472,8 +472,7 @@ def verify_fast(check: LegacyCheck) -> Optional[Artifacts]:
     # (_trim: a Request value holds no CR or LF)
     md5_line = "" if content_md5 is None else content_md5.strip(_BLANKS)
     type_line = "" if content_type is None else content_type.strip(_BLANKS)
-    # (string_to_sign written out: this path is measured, tox -e bench)
-    sts = f"{request[0]}\n{md5_line}\n{type_line}\n{date_line}\n{amz}{resource}"
+    sts = string_to_sign(request[0], md5_line, type_line, date_line, amz, resource)
     signature = _crypto.hmac_base64(
         credentials.secret_key, "sha1", sts.encode("utf-8", "surrogateescape")
     )

@@ -46,6 +46,7 @@ from .._core.sigv2 import (
     read_query,
     request_host,
     string_to_sign,
+    string_to_sign_from,
     strip_default_port,
 )
 from .._time import UTC, iso8601, keep_last, parse_amz_date, resolve_time
@@ -345,7 +346,7 @@ def verify_fast(check: LegacyCheck) -> Optional[Artifacts]:
         host = request.host_header.lower()
     else:
         host = strip_default_port(host.strip().lower(), request[4])
-    sts = f"{method}\n{host}\n{path or '/'}\n{canonical}"
+    sts = string_to_sign_from(method, host, path, canonical)
     # (compute_signature and signature_matches written out: this path is measured)
     signature = _crypto.hmac_base64(
         credentials.secret_key,
