@@ -79,14 +79,14 @@ class OptionsSigner:
     #: to the artifacts: set on the class by :func:`bind_verification`.
     _verify_with: Callable[..., Artifacts]
 
-    # (the Verifier protocol's parameters, plus max_lifetime: every built-in signer's one verify)
+    # (the Verifier protocol's parameters, plus max_lifetime: every built-in signer's one verify;
+    # max_lifetime positional too, as max_skew: a keyword-only one costs each call, measured)
     def verify(
         self,
         request: Request,
         credentials: CredentialsLike,
         now: Optional[_dt.datetime] = None,
         max_skew: float = 900,
-        *,
         max_lifetime: float = 604800,
     ) -> Artifacts:
         """Verify ``request`` as a server configured with this signer's options would; the
