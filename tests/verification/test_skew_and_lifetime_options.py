@@ -96,6 +96,16 @@ def test_sigv4_max_lifetime_bounds_x_amz_expires(s3):
         assert f"at most {lifetime:g} seconds" in str(caught.value)
 
 
+def test_sigv4a_max_lifetime_bounds_x_amz_expires():
+    pytest.importorskip("cryptography")
+    options = {"region_set": "us-east-1", "service": "s3", "s3": True, "expires": 3600}
+    signer, request = _signed("sigv4a-query", **options)
+    assert signer.verify(request, CREDS, AT, max_lifetime=3600).signature
+    with pytest.raises(signers.AuthorizationQueryParametersError) as caught:
+        signer.verify(request, CREDS, AT, 900, 3599)
+    assert caught.value.field == "X-Amz-Expires"
+
+
 def test_sigv4_max_lifetime_leaves_the_header_form_alone():
     # No X-Amz-Expires in the Authorization-header form: nothing for the lifetime to bound.
     signer, request = _signed("sigv4", **VERIFIERS[0][1])
