@@ -16,7 +16,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see sig
 if TYPE_CHECKING:
     from typing import Iterable, List, Match, Optional, Pattern, Tuple
 
-__all__ = ["MASK", "redact", "redact_headers", "SECRET_HEADERS"]
+__all__ = ["MASK", "redact", "redact_headers", "SECRET_HEADERS", "state_repr"]
 
 MASK = "<masked>"
 
@@ -81,3 +81,11 @@ def redact_headers(
             value = redact(value)
         out.append((name, value))
     return out
+
+
+def state_repr(obj: object, *names: str) -> str:
+    """``Name(field=value, ...)``, the repr of an object holding state: the attributes ``names``
+    of ``obj``, each as its ``repr``, a private one (``_region``) under its public name
+    (``region``).  The caller names only attributes that hold no secret."""
+    shown = ", ".join(f"{name.lstrip('_')}={getattr(obj, name)!r}" for name in names)
+    return f"{type(obj).__name__}({shown})"

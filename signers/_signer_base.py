@@ -6,9 +6,11 @@ Variants are options, not subclasses: a presigned URL is ``placement="query"``, 
 (:class:`~signers.options.OptionsValue`); a signer pickles as its options and shows them in its
 ``repr``, which holds no secret (a signer holds none).
 
-The legacy schemes' signers (``sigv2``, ``s3-v2``) verify through
-:mod:`signers._verification.legacy` with their scheme name and options (:class:`LegacySigner`);
-the verification package imports no signer module.
+Every signer verifies through one ``verify()`` (:meth:`OptionsSigner.verify`), which hands its
+options to the verification function of its family, imported on first use
+(:func:`bind_verification`): :mod:`signers._verification.sigv4` for SigV4 and SigV4A,
+:mod:`signers._verification.legacy` for ``sigv2`` and ``s3-v2`` (:class:`LegacySigner`).  The
+verification package imports no signer module.
 """
 
 from __future__ import annotations
@@ -17,14 +19,20 @@ import datetime as _dt
 from typing import TYPE_CHECKING, Any, Callable, FrozenSet, Generic, Optional, Tuple, Type, TypeVar
 
 from ._arguments import resolve_credentials
-from ._lazy import lazy_module
 from .errors import InvalidOption
 from .model import Artifacts, Credentials, Request, SignedRequest
 
 if TYPE_CHECKING:
     from ._arguments import CredentialsLike
 
-__all__ = ["ByPlacement", "OptionsSigner", "LegacySigner", "OnePass", "Preset"]
+__all__ = [
+    "ByPlacement",
+    "OptionsSigner",
+    "LegacySigner",
+    "OnePass",
+    "Preset",
+    "bind_verification",
+]
 
 _T = TypeVar("_T")
 _S = TypeVar("_S", bound="OptionsSigner")
@@ -66,6 +74,49 @@ class OptionsSigner:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.options!r})"
+
+    #: The family's verification, ``(options, request, credentials, now, max_skew, max_lifetime)``
+    #: to the artifacts: set on the class by :func:`bind_verification`.
+    _verify_with: Callable[..., Artifacts]
+
+    # (the Verifier protocol's parameters, plus max_lifetime: every built-in signer's one verify;
+    # max_lifetime positional too, as max_skew: a keyword-only one costs each call, measured)
+    def verify(
+        self,
+        request: Request,
+        credentials: CredentialsLike,
+        now: Optional[_dt.datetime] = None,
+        max_skew: float = 900,
+        max_lifetime: float = 604800,
+    ) -> Artifacts:
+        """Verify ``request`` as a server configured with this signer's options would; the
+        artifacts on success.
+
+        ``now`` is the server's time (aware; ``None`` = the current time); ``max_skew`` the clock
+        skew allowed, in seconds.  ``max_lifetime`` bounds a presigned request's lifetime, in
+        seconds: SigV4's ``X-Amz-Expires`` (AWS's own bound, 604800, stays), or how far ahead of
+        the server's time a legacy ``Expires`` may lie.  Raises a
+        :class:`~signers.errors.VerificationError` carrying AWS's error code otherwise (each
+        signer's docstring says what the server checks).
+        """
+        return self._verify_with(self.options, request, credentials, now, max_skew, max_lifetime)
+
+
+def bind_verification(cls: Type[_S], module: str) -> Type[_S]:
+    """Give ``cls`` (and its subclasses) its verification: ``verify`` of ``module`` (relative to
+    ``signers``), imported by the first verification -- verification stays out of ``import
+    signers`` -- and then set on the class in the loader's place, so that every later
+    :meth:`OptionsSigner.verify` calls it with no loader call between (measured)."""
+
+    def load(*arguments: Any) -> Artifacts:
+        from importlib import import_module
+
+        function = import_module(module, __package__).verify
+        cls._verify_with = staticmethod(function)
+        return function(*arguments)  # type: ignore[no-any-return]
+
+    cls._verify_with = staticmethod(load)
+    return cls
 
 
 class Preset(Generic[_S]):
@@ -113,9 +164,6 @@ def _rebuild_signer(cls: Any, options: Any) -> Any:
     return cls(**options.as_kwargs())
 
 
-_legacy_verification = lazy_module("._verification.legacy")
-
-
 #: A one-pass signing function: ``(scheme, options, request, credentials, at)`` to the signed
 #: request, or ``None`` for a request it does not cover (the general path takes it).
 OnePass = Callable[[str, Any, Request, Credentials, Any], Optional[SignedRequest]]
@@ -124,8 +172,8 @@ OnePass = Callable[[str, Any, Request, Credentials, Any], Optional[SignedRequest
 class LegacySigner(OptionsSigner):
     """``sigv2`` and S3's ``s3-v2`` / ``s3-v2-query``: the common case signed in one pass (the
     function ``_one_pass()`` picks for the options, once), every case step by step
-    (``_sign_general``); verification is the scheme's, configured with this signer's options (see
-    each signer's docstring for what the server checks)."""
+    (``_sign_general``); verification is :mod:`signers._verification.legacy`'s, configured with
+    this signer's options (see each signer's docstring for what the server checks)."""
 
     __slots__ = ("_fast",)
     _fast: Optional[OnePass]
@@ -159,29 +207,5 @@ class LegacySigner(OptionsSigner):
     ) -> SignedRequest:
         raise NotImplementedError
 
-    # (the Verifier protocol's parameters restated, plus max_lifetime: an implementation declares)
-    def verify(
-        self,
-        request: Request,
-        credentials: CredentialsLike,
-        now: Optional[_dt.datetime] = None,
-        max_skew: float = 900,
-        *,
-        max_lifetime: float = 604800,
-    ) -> Artifacts:
-        """Verify ``request`` as the server would; the artifacts on success.
 
-        ``now`` is the server's time (aware; ``None`` = the current time); ``max_lifetime``
-        bounds how far ahead of it an ``Expires`` may lie.  Raises a
-        :class:`~signers.errors.VerificationError` carrying AWS's error code otherwise (see
-        :mod:`signers._verification.legacy`).
-        """
-        return _legacy_verification().verify(  # type: ignore[no-any-return]
-            self._scheme,
-            self.options,
-            request,
-            credentials,
-            now,
-            max_skew,
-            max_lifetime=max_lifetime,
-        )
+bind_verification(LegacySigner, "._verification.legacy")

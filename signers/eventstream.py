@@ -59,6 +59,7 @@ from ._eventstream_codec import (
     encode_headers,
     encode_message,
 )
+from ._redact import state_repr
 from ._time import UTC, amz_date, resolve_time
 from .errors import (
     IncompleteSignature,
@@ -341,12 +342,8 @@ class EventStreamSigner:
         self._ended = True
         return envelope
 
-    # (state in a repr, as ChunkedPayload's: alike by shape only)
     def __repr__(self) -> str:
-        return (
-            f"EventStreamSigner(region={self._region!r}, service={self._service!r}, "
-            f"messages_signed={self._count}, ended={self._ended})"
-        )
+        return state_repr(self, "_region", "_service", "messages_signed", "_ended")
 
     def __reduce__(self) -> NoReturn:
         raise TypeError("EventStreamSigner is not picklable (it holds credentials)")

@@ -56,7 +56,7 @@ class Verifier(Protocol):
 
     name: str
 
-    # (what sigv4's and _signer_base's verify() restate: a protocol declares, they implement)
+    # (restated by OptionsSigner.verify, the built-in signers' one: a protocol declares)
     def verify(
         self,
         request: Request,

@@ -20,7 +20,6 @@ import datetime as _dt
 from hashlib import sha256 as _sha256
 from typing import (
     TYPE_CHECKING,
-    Any,
     Callable,
     FrozenSet,
     Iterable,
@@ -58,7 +57,7 @@ from ._encoding import (
 )
 from ._encoding import trim_header_value as _trim
 from ._signer_base import ByPlacement as _ByPlacement
-from ._signer_base import OptionsSigner, Preset
+from ._signer_base import OptionsSigner, Preset, bind_verification
 from ._time import amz_date, request_time, resolve_time, short_date
 from .errors import AlreadySigned, InvalidRequest
 from .model import Artifacts, Credentials, Header, Request, SignedRequest
@@ -202,25 +201,14 @@ _DESCRIPTIONS = (
 _FEATURE_SETS = (FEATURES | {"sigv4:header", "aws-chunked"}, FEATURES | {"sigv4:query"})
 
 
-def _load_verify(*arguments: Any) -> Artifacts:
-    # The first verification imports :mod:`signers._verification.sigv4` (kept out of ``import
-    # signers``) and puts its verify() in _verify: the next ones call it without a loader call
-    # between (one call fewer a verification, measured).
-    global _verify
-    from ._verification.sigv4 import verify
-
-    _verify = verify
-    return verify(*arguments)
-
-
-#: :func:`signers._verification.sigv4.verify` once loaded (:func:`_load_verify`).
-_verify: Callable[..., Artifacts] = _load_verify
-
-
 class SigV4Family(OptionsSigner):
     """What the SigV4 and SigV4A signers share: options built once and immutable afterwards, one
-    name per placement, pickling by options (:class:`~signers._signer_base.OptionsSigner`).  The
-    algorithm is each subclass's."""
+    name per placement, pickling by options (:class:`~signers._signer_base.OptionsSigner`), and
+    verification (:mod:`signers._verification.sigv4`).  The signing algorithm is each subclass's.
+
+    ``verify()`` takes the options as what the server expects: its region (SigV4A: its region
+    set, each of whose regions the request's set must cover; ``*`` on either side accepts any),
+    its service, its S3 rules."""
 
     #: the scheme names of the header and the query placement
     NAMES: Tuple[str, str]
@@ -287,23 +275,9 @@ class SigV4Family(OptionsSigner):
 
         return chunk_signer(self, credentials, seed_signature=seed_signature, at=at)
 
-    # (the Verifier protocol's signature, restated by each implementation: a declaration, no logic)
-    def verify(
-        self,
-        request: Request,
-        credentials: CredentialsLike,
-        now: Optional[_dt.datetime] = None,
-        max_skew: float = 900,
-    ) -> Artifacts:
-        """Verify a request signed with this signer's placement, as the server would.
 
-        The options are what the server expects: its region (SigV4A: its region set, each of
-        whose regions the request's set must cover; ``*`` on either side accepts any), its
-        service, its S3 rules; ``now`` is the server's time (aware; ``None`` = the current time).
-        Returns the artifacts on success, raises a :class:`~signers.errors.VerificationError`
-        carrying AWS's error code otherwise.
-        """
-        return _verify(self.options, request, credentials, now, max_skew)
+# verify() is OptionsSigner's; for SigV4 and SigV4A (told apart by their options) it runs this one.
+bind_verification(SigV4Family, "._verification.sigv4")
 
 
 class SigV4Signer(SigV4Family):

@@ -59,6 +59,7 @@ from ._core.sigv4 import (
 )
 from ._ecdsa_loader import ecdsa_backend
 from ._lazy import lazy_attributes
+from ._redact import state_repr
 from ._stream_source import Chunk, chunks_of
 from ._time import amz_date, resolve_time
 from .errors import InvalidOption, InvalidRequest
@@ -236,7 +237,7 @@ class ChunkSigner:
         return StreamSignature(sts, signature)
 
     def __repr__(self) -> str:
-        return f"ChunkSigner(scope={self._scope!r}, state={self._state!r})"
+        return state_repr(self, "_scope", "_state")
 
     def __reduce__(self) -> NoReturn:
         raise TypeError("ChunkSigner is not picklable (it holds a signing key)")

@@ -45,6 +45,7 @@ __all__ = [
     "MISMATCH",
     "shown",
     "check_max_skew",
+    "check_max_lifetime",
     "checked_skew",
     "skew",
     "S3_SERVICES",
@@ -95,6 +96,17 @@ def check_max_skew(max_skew: object) -> float:
             f"max_skew: expected seconds >= 0 (AWS allows 900), got {max_skew!r}", field="max_skew"
         )
     return float(min(max_skew, MAX_SKEW))
+
+
+def check_max_lifetime(value: object) -> float:
+    """``max_lifetime`` in seconds, checked (whole or fractional, >= 0)."""
+    if (type(value) is int or type(value) is float) and 0 <= value < 1e12:
+        return float(value)  # (the usual value: the tests below skipped)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e12:
+        raise InvalidOption(
+            f"max_lifetime: expected seconds from 0 to 10**12, got {value!r}", field="max_lifetime"
+        )
+    return float(value)
 
 
 # The last allowed skew as a timedelta, swapped in whole: (seconds, timedelta).

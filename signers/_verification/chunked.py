@@ -42,6 +42,7 @@ from .._core.chunked import (
 )
 from .._core.sigv4 import UNSIGNED_PAYLOAD_VALUE, is_hex_sha256
 from .._ecdsa_loader import ecdsa_backend
+from .._redact import state_repr
 from ..errors import (
     BadDigest,
     IncompleteBody,
@@ -222,10 +223,7 @@ class ChunkedPayload(io.RawIOBase):
             yield data
 
     def __repr__(self) -> str:
-        return (
-            f"ChunkedPayload(mode={self.mode!r}, chunks={self.chunks}, "
-            f"bytes_read={self.bytes_read}, complete={self.complete})"
-        )
+        return state_repr(self, "mode", "chunks", "bytes_read", "complete")
 
     # -- reading the wire ------------------------------------------------------------------------
 

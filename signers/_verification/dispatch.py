@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Unio
 from .._core.sigv2 import FORM_CONTENT_TYPE as _FORM
 from .._encoding import HEADER_BLANKS
 from .._lazy import lazy_module
+from .._redact import state_repr
 from .._time import UTC, iso8601, parse_iso8601, plus_seconds
 from ..errors import (
     AccessDenied,
@@ -106,11 +107,8 @@ class Verified:
         }
 
     def __repr__(self) -> str:
-        return (
-            f"Verified(scheme={self.scheme!r}, access_key={self.access_key!r}, "
-            f"region={self.region!r}, service={self.service!r}, "
-            f"signed_headers={self.signed_headers!r}, payload_checked={self.payload_checked!r})"
-        )
+        fields = ("scheme", "access_key", "region", "service", "signed_headers", "payload_checked")
+        return state_repr(self, *fields)
 
 
 def lookup_credentials(lookup: Lookup, access_key: str) -> Optional[Credentials]:
@@ -447,14 +445,7 @@ def _verify_legacy(
     if credentials is None:
         raise FLAVORS[s3, False].unknown_key(parsed.access_key)
     artifacts = legacy.verify(
-        scheme,
-        signer.options,
-        request,
-        credentials,
-        now,
-        max_skew,
-        parsed=parsed,
-        max_lifetime=max_lifetime,
+        signer.options, request, credentials, now, max_skew, max_lifetime, parsed=parsed
     )
     return _verified(
         _tuple_new(Detected, (detected.scheme, parsed.access_key, None, detected.service)),

@@ -1,10 +1,11 @@
 """Verification of the legacy schemes: SigV2 (query APIs) and S3's HMAC-SHA1 scheme.
 
-The entry points take the scheme's name (``sigv2``, ``s3-v2``, ``s3-v2-query``) and the signer's
-options, never a signer: the SigV2 request says all it was signed with (its options play no
-part), and S3's addressing options (:class:`~signers._core.s3_v2.S3V2Options`) place the bucket
-in the resource.  The checks are each scheme's (:mod:`.sigv2`, :mod:`.s3_v2`; the answers are
-listed there); what they share is in :mod:`.legacy_auth`.
+The entry points take the scheme's name (``parse``: ``sigv2``, ``s3-v2``, ``s3-v2-query``) or the
+signer's options, which say it (``verify``: S3's by their placement), never a signer: the SigV2
+request says all it was signed with (its options play no other part), and S3's addressing
+options (:class:`~signers._core.s3_v2.S3V2Options`) place the bucket in the resource.  The checks
+are each scheme's (:mod:`.sigv2`, :mod:`.s3_v2`; the answers are listed there); what they share
+is in :mod:`.legacy_auth`.
 
 Nothing here logs, and no message contains a secret.
 """
@@ -15,12 +16,12 @@ import datetime as _dt
 from typing import Any, Callable, Dict, Optional
 
 from .._arguments import check_arguments
+from .._core.s3_v2 import S3V2Options
 from .._time import epoch_seconds, iso8601, resolve_time
 from ..errors import (
     AccessDenied,
     IncompleteSignature,
     InvalidArgument,
-    InvalidOption,
     InvalidParameterValue,
     SigningError,
     UnknownScheme,
@@ -28,7 +29,7 @@ from ..errors import (
 from ..model import Artifacts, Credentials, Request
 from . import s3_v2 as _s3_v2
 from . import sigv2 as _sigv2
-from .answers import check_max_skew, shown
+from .answers import check_max_lifetime, check_max_skew, shown
 from .legacy_auth import LEGACY_SCHEMES, LegacyAuth, LegacyCheck
 from .sigv4_parse import single_values
 
@@ -91,17 +92,6 @@ def claim(scheme: str, request: Request, values: Dict[str, str]) -> Optional[Leg
         return None  # (the strict parse reports it)
 
 
-def check_max_lifetime(value: object) -> float:
-    """``max_lifetime`` in seconds, checked (whole or fractional, >= 0)."""
-    if (type(value) is int or type(value) is float) and 0 <= value < 1e12:
-        return float(value)  # (the usual value: the tests below skipped)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e12:
-        raise InvalidOption(
-            f"max_lifetime: expected seconds from 0 to 10**12, got {value!r}", field="max_lifetime"
-        )
-    return float(value)
-
-
 def _check_lifetime(parsed: LegacyAuth, now: _dt.datetime, lifetime: float) -> None:
     # An Expires further ahead of the server's time than the lifetime allowed (epoch seconds on
     # both sides: an Expires past year 9999 has no datetime, and is refused all the same).
@@ -141,27 +131,26 @@ def parse(scheme: str, request: Request) -> LegacyAuth:
         raise _unreadable(scheme) from None
 
 
-# (the signature of every verify() -- .sigv4's, the Verifier protocol's -- the scheme's name first)
+# (the parameters of .sigv4's verify(): OptionsSigner.verify hands either the same arguments)
 def verify(
-    scheme: str,
     options: Any,
     request: Request,
     credentials: Credentials,
     now: Optional[_dt.datetime] = None,
     max_skew: float = 900,
+    max_lifetime: float = MAX_LIFETIME,
     *,
     parsed: Optional[LegacyAuth] = None,
-    max_lifetime: float = MAX_LIFETIME,
 ) -> Artifacts:
-    """Verify ``request`` as ``scheme``, for a server configured with the signer's ``options``
-    (S3: its :class:`~signers._core.s3_v2.S3V2Options`; SigV2: unused); the artifacts on
-    success.
+    """Verify ``request`` as the scheme of the signer's ``options`` (S3's
+    :class:`~signers._core.s3_v2.S3V2Options`, by their placement; else SigV2's), for a server
+    configured with them; the artifacts on success.
 
-    ``parsed`` is this request's :func:`parse` result when the caller (the dispatcher) has it.
     ``max_lifetime`` bounds how far ahead of the server's time an ``Expires`` may lie (SigV2's
     ``Expires`` parameter, an S3 presigned URL's ``Expires``): neither scheme has a bound of its
     own, and a URL that works until 2286 is a credential nobody can revoke short of rotating the
-    key.  Raises a :class:`~signers.errors.VerificationError` carrying AWS's code otherwise.
+    key.  ``parsed`` is this request's :func:`parse` result when the caller (the dispatcher) has
+    it.  Raises a :class:`~signers.errors.VerificationError` carrying AWS's code otherwise.
     """
     if (
         type(request) is not Request
@@ -174,10 +163,12 @@ def verify(
     lifetime = check_max_lifetime(max_lifetime)
     fast: Callable[[LegacyCheck], Optional[Artifacts]]
     steps: Callable[[LegacyCheck], Artifacts]
-    if scheme == "sigv2":
-        fast, steps = _sigv2.verify_fast, _sigv2.verify_steps
-    else:
+    if type(options) is S3V2Options:
+        scheme = "s3-v2-query" if options.placement == "query" else "s3-v2"
         fast, steps = _s3_v2.verify_fast, _s3_v2.verify_steps
+    else:
+        scheme = "sigv2"
+        fast, steps = _sigv2.verify_fast, _sigv2.verify_steps
     try:
         if parsed is None or parsed.scheme != scheme:
             parsed = _parse(scheme, request)

@@ -51,6 +51,7 @@ from .._encoding import trim_header_value as _trim
 from .._time import amz_date, iso8601, resolve_time
 from ..errors import (
     AccessDenied,
+    AuthorizationQueryParametersError,
     InvalidArgument,
     InvalidRequest,
     RequestTimeTooSkewed,
@@ -58,8 +59,17 @@ from ..errors import (
     XAmzContentSHA256Mismatch,
 )
 from ..model import STREAM_BODY_MESSAGE, Artifacts, Credentials, PayloadHash, Request, is_stream
-from ..options import SigV4AOptions, SigV4Options
-from .answers import FLAVORS, MISMATCH, Flavor, check_credentials, checked_skew, shown, skew
+from ..options import MAX_EXPIRES, SigV4AOptions, SigV4Options
+from .answers import (
+    FLAVORS,
+    MISMATCH,
+    Flavor,
+    check_credentials,
+    check_max_lifetime,
+    checked_skew,
+    shown,
+    skew,
+)
 from .sigv4_parse import (
     ParsedAuth,
     parse_authorization_header,
@@ -139,6 +149,17 @@ def _check_time(parsed: ParsedAuth, now: _dt.datetime, max_skew: float, flavor: 
             f"{amz_date(now + allowed)} ({amz_date(now)} + {_skew_text(max_skew)})"
         )
     raise RequestTimeTooSkewed(message, field="x-amz-date", details=details)
+
+
+def _check_lifetime(expires: Optional[int], max_lifetime: float) -> None:
+    # A server's own bound on X-Amz-Expires, below AWS's week: refused as AWS refuses a longer
+    # one (same code, the bound named).  (The header form has no X-Amz-Expires.)
+    if expires is not None and expires > max_lifetime:
+        raise AuthorizationQueryParametersError(
+            f"X-Amz-Expires must be at most {max_lifetime:g} seconds on this server "
+            f"(max_lifetime), got {expires}",
+            field="X-Amz-Expires",
+        )
 
 
 def _check_signed_headers(request: Request, parsed: ParsedAuth, flavor: Flavor) -> None:
@@ -551,14 +572,16 @@ def verify(
     credentials: Credentials,
     now: Optional[_dt.datetime] = None,
     max_skew: float = 900,
+    max_lifetime: float = MAX_EXPIRES,
     *,
     parsed: Optional[ParsedAuth] = None,
 ) -> Artifacts:
     """Verify ``request`` as a server configured with ``options`` would (their placement, region
     or region set, service and S3 rules); the artifacts on success.
 
-    ``parsed`` is this request's parse when the caller (the dispatcher) already has it, made
-    with the same flavor.
+    ``max_lifetime`` (seconds) bounds a presigned URL's ``X-Amz-Expires`` below AWS's own bound
+    (604800, checked by the parse).  ``parsed`` is this request's parse when the caller (the
+    dispatcher) already has it, made with the same flavor.
     """
     if type(request) is not Request or type(credentials) is not Credentials:
         credentials = check_arguments(request, credentials, stream=True)
@@ -586,6 +609,8 @@ def verify(
         or (parsed.algorithm == ECDSA_ALGORITHM) != sigv4a  # (parsed.sigv4a, without the call)
     ):
         parsed = parse(request, query=query, s3=options.s3, sigv4a=sigv4a)
+    if max_lifetime != MAX_EXPIRES:  # (else AWS's own bound, which the parse checked)
+        _check_lifetime(parsed.expires, check_max_lifetime(max_lifetime))
     if not sigv4a:
         try:
             artifacts = _verify_fast(options, request, credentials, parsed, when, window)

@@ -70,6 +70,48 @@ def test_legacy_verify_refuses_a_bad_max_lifetime(scheme, value):
         signer.verify(request, CREDS, AT, max_lifetime=value)
 
 
+@pytest.mark.parametrize("scheme", ["sigv4", "sigv4-query"])
+@pytest.mark.parametrize("value", [*BAD_NUMBERS, 10**12, math.inf])
+def test_sigv4_verify_refuses_a_bad_max_lifetime(scheme, value):
+    signer, request = _signed(scheme, **VERIFIERS[0][1])
+    signer.verify(request, CREDS, AT, max_lifetime=604800)
+    with pytest.raises(signers.InvalidOption):
+        signer.verify(request, CREDS, AT, max_lifetime=value)
+
+
+@pytest.mark.parametrize("s3", [True, False])
+def test_sigv4_max_lifetime_bounds_x_amz_expires(s3):
+    # A presigned URL of 3600 s: within a lifetime of 3600 and above, refused below it with the
+    # code AWS gives an X-Amz-Expires out of its own range (a week).
+    options = {"region": "us-east-1", "service": "s3" if s3 else "ec2", "s3": s3}
+    signer, request = _signed("sigv4-query", **options, expires=3600)
+    for lifetime in (3600, 3600.5, 604800, 10**9):
+        assert signer.verify(request, CREDS, AT, max_lifetime=lifetime).signature
+    for lifetime in (3599, 0, 0.5):
+        with pytest.raises(signers.AuthorizationQueryParametersError) as caught:
+            signer.verify(request, CREDS, AT, max_lifetime=lifetime)
+        assert caught.value.code == "AuthorizationQueryParametersError"
+        assert caught.value.http_status == 400
+        assert caught.value.field == "X-Amz-Expires"
+        assert f"at most {lifetime:g} seconds" in str(caught.value)
+
+
+def test_sigv4a_max_lifetime_bounds_x_amz_expires():
+    pytest.importorskip("cryptography")
+    options = {"region_set": "us-east-1", "service": "s3", "s3": True, "expires": 3600}
+    signer, request = _signed("sigv4a-query", **options)
+    assert signer.verify(request, CREDS, AT, max_lifetime=3600).signature
+    with pytest.raises(signers.AuthorizationQueryParametersError) as caught:
+        signer.verify(request, CREDS, AT, 900, 3599)
+    assert caught.value.field == "X-Amz-Expires"
+
+
+def test_sigv4_max_lifetime_leaves_the_header_form_alone():
+    # No X-Amz-Expires in the Authorization-header form: nothing for the lifetime to bound.
+    signer, request = _signed("sigv4", **VERIFIERS[0][1])
+    assert signer.verify(request, CREDS, AT, max_lifetime=0).signature
+
+
 def test_the_known_signed_header_lists_stay_bounded():
     base = f"AWS4-HMAC-SHA256 Credential={AK}/20150830/us-east-1/s3/aws4_request, SignedHeaders="
     for i in range(600):
