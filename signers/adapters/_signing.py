@@ -459,7 +459,8 @@ class SigningAuth:
 
     adapter = "adapter"
 
-    # Signing's keywords again: listed so that callers see them typed (no typed forwarding).
+    # Signing's keywords again, typed for callers: **options takes the scheme's, and no
+    # TypedDict admits other keys in mypy (PEP 728), so Unpack cannot carry them (kept).
     def __init__(
         self,
         signer: SignerArg,
