@@ -53,6 +53,7 @@ from typing import (
 
 from . import _parallel_worker as _worker
 from ._arguments import check_arguments, resolve_credentials
+from ._parameters import show_parameters
 from ._time import resolve_time
 from .errors import InvalidCredentials, InvalidOption, InvalidRequest, InvalidTime
 from .model import Credentials, Header, Request, SignedRequest
@@ -204,19 +205,11 @@ def _result_form(
     (or method) per result form whose parameters are written once, in ``impl``.  help() and
     ``inspect.signature`` see ``impl``'s parameters less ``form``, returning ``Iterator[result]``
     (the type checker sees the same through ``_P``)."""
-    import inspect  # (for the signature shown; ~14 ms, paid once, when this module loads)
 
     def call(*args: Any, **kwargs: Any) -> Iterator[_R]:
         return impl(form, *args, **kwargs)
 
-    whole = inspect.signature(impl)
-    shown = list(whole.parameters.values())[1:]
-    returned = f"Iterator[{result.__name__}]"
-    call.__signature__ = whole.replace(  # type: ignore[attr-defined]
-        parameters=shown, return_annotation=returned
-    )
-    call.__annotations__ = {p.name: p.annotation for p in shown if p.annotation is not p.empty}
-    call.__annotations__["return"] = returned
+    show_parameters(call, impl, returns=f"Iterator[{result.__name__}]")
     call.__name__, call.__qualname__, call.__doc__ = qualname.rpartition(".")[2], qualname, doc
     return call
 
