@@ -451,7 +451,8 @@ class DiffReport(NamedTuple):
         return [c.name for c in self.causes]
 
     def as_dict(self) -> Dict[str, object]:
-        # (a field-by-field dict, like signers.Verified.as_dict by shape only)
+        # (field by field, like signers.Verified.as_dict by shape only: {**self._asdict()}
+        # would reorder the keys `sigbridge diff --json` prints)
         return {
             "equal": self.equal,
             "compared": self.compared,

@@ -46,12 +46,14 @@ from typing import (
     Mapping,
     Optional,
     Tuple,
+    Type,
     TypeVar,
     Union,
 )
 
 from . import _parallel_worker as _worker
 from ._arguments import check_arguments, resolve_credentials
+from ._parameters import show_parameters
 from ._time import resolve_time
 from .errors import InvalidCredentials, InvalidOption, InvalidRequest, InvalidTime
 from .model import Credentials, Header, Request, SignedRequest
@@ -59,8 +61,12 @@ from .model import Credentials, Header, Request, SignedRequest
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
+    from typing_extensions import Concatenate, ParamSpec
+
     from ._arguments import CredentialProvider
     from .protocols import Signer
+
+    _P = ParamSpec("_P")
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -82,6 +88,7 @@ DEFAULT_SIGNED_CHUNK_SIZE = 1024
 START_METHODS = ("spawn", "fork", "forkserver")
 
 _T = TypeVar("_T")
+_R = TypeVar("_R")
 CredentialsSource = Union[Credentials, "CredentialProvider"]
 Headers = Union[Mapping[str, str], Iterable[Header]]
 
@@ -187,6 +194,45 @@ def _chunks(keys: Iterable[_T], size: int) -> Iterator[List[_T]]:
             return
 
 
+def _result_form(
+    impl: Callable[Concatenate[str, _P], Iterator[Any]],
+    form: str,
+    result: Type[_R],
+    qualname: str,
+    doc: str,
+) -> Callable[_P, Iterator[_R]]:
+    """``impl`` with its first parameter, the result form, fixed to ``form``: a public function
+    (or method) per result form whose parameters are written once, in ``impl``.  help() and
+    ``inspect.signature`` see ``impl``'s parameters less ``form``, returning ``Iterator[result]``
+    (the type checker sees the same through ``_P``)."""
+
+    def call(*args: Any, **kwargs: Any) -> Iterator[_R]:
+        return impl(form, *args, **kwargs)
+
+    show_parameters(call, impl, returns=f"Iterator[{result.__name__}]")
+    call.__name__, call.__qualname__, call.__doc__ = qualname.rpartition(".")[2], qualname, doc
+    return call
+
+
+def _presign(
+    form: str,
+    self: PresignPool,
+    signer: Signer,
+    method: str,
+    base_url: str,
+    keys: Iterable[str],
+    at: Optional[_dt.datetime] = None,
+    *,
+    headers: Headers = (),
+) -> Iterator[Any]:
+    # PresignPool's methods, one per result form (_worker.SIGNED, URLS, LINES): the arguments
+    # are checked when called; the keys are read as the results are consumed.
+    batch = _Batch(signer, method, base_url, keys, self._credentials, at, headers)
+    if form == _worker.LINES:
+        return self._chunks_of(batch, keys, form)
+    return self._run(batch, keys, form)
+
+
 class PresignPool:
     """Worker processes that presign with one credential source, kept for many calls.
 
@@ -275,52 +321,31 @@ class PresignPool:
 
     # -- the work ---------------------------------------------------------------------------------
 
-    def presign_many(
-        self,
-        signer: Signer,
-        method: str,
-        base_url: str,
-        keys: Iterable[str],
-        at: Optional[_dt.datetime] = None,
-        *,
-        headers: Headers = (),
-    ) -> Iterator[SignedRequest]:
+    presign_many = _result_form(
+        _presign,
+        _worker.SIGNED,
+        SignedRequest,
+        "PresignPool.presign_many",
         """``signer.presign_many(method, base_url, keys, credentials, at, headers=headers)``
         on the workers: the same signed requests, in order, streamed.  Arguments are checked
-        when called; the keys are read as the results are consumed."""
-        batch = _Batch(signer, method, base_url, keys, self._credentials, at, headers)
-        return self._run(batch, keys, _worker.SIGNED)
-
-    # presign_many's parameters again: each result form keeps its own typed, documented method.
-    def presign_urls(
-        self,
-        signer: Signer,
-        method: str,
-        base_url: str,
-        keys: Iterable[str],
-        at: Optional[_dt.datetime] = None,
-        *,
-        headers: Headers = (),
-    ) -> Iterator[str]:
-        """As :meth:`presign_many`, yielding each result's URL alone (less to bring back)."""
-        batch = _Batch(signer, method, base_url, keys, self._credentials, at, headers)
-        return self._run(batch, keys, _worker.URLS)
-
-    def url_lines(
-        self,
-        signer: Signer,
-        method: str,
-        base_url: str,
-        keys: Iterable[str],
-        at: Optional[_dt.datetime] = None,
-        *,
-        headers: Headers = (),
-    ) -> Iterator[str]:
+        when called; the keys are read as the results are consumed.""",
+    )
+    presign_urls = _result_form(
+        _presign,
+        _worker.URLS,
+        str,
+        "PresignPool.presign_urls",
+        """As :meth:`presign_many`, yielding each result's URL alone (less to bring back).""",
+    )
+    url_lines = _result_form(
+        _presign,
+        _worker.LINES,
+        str,
+        "PresignPool.url_lines",
         """As :meth:`presign_urls`, one text per chunk of keys holding its URLs, each followed
         by a newline: for a writer (``out.writelines(pool.url_lines(...))``), which then needs
-        no object per URL."""
-        batch = _Batch(signer, method, base_url, keys, self._credentials, at, headers)
-        return self._chunks_of(batch, keys, _worker.LINES)
+        no object per URL.""",
+    )
 
     def _run(self, batch: _Batch, keys: Iterable[str], form: str) -> Iterator[Any]:
         # (a generator, so that close() ends the tasks of a batch abandoned early)
@@ -372,7 +397,8 @@ class PresignPool:
 # -- one call, its own pool -----------------------------------------------------------------------
 
 
-def presign_many(
+def _one_call(
+    form: str,
     signer: Signer,
     method: str,
     base_url: str,
@@ -384,32 +410,30 @@ def presign_many(
     jobs: Optional[int] = None,
     start_method: str = "spawn",
     chunk_size: Optional[int] = None,
-) -> Iterator[SignedRequest]:
+) -> Iterator[Any]:
+    # presign_many and presign_urls below: a pool of their own, closed with their results
+    pool = PresignPool(credentials, jobs=jobs, start_method=start_method, chunk_size=chunk_size)
+    return _closing(pool, _presign(form, pool, signer, method, base_url, keys, at, headers=headers))
+
+
+presign_many = _result_form(
+    _one_call,
+    _worker.SIGNED,
+    SignedRequest,
+    "presign_many",
     """``signer.presign_many(...)`` over ``jobs`` worker processes (``None``: one per CPU): the
     same signed requests in the same order, streamed; the workers stop when the iterator is
     exhausted or closed.  ``credentials``: Credentials or a provider that pickles (see the module
     docstring).  A signer without ``presign_many`` (``s3-v2-query``, say) signs each
-    ``base_url/KEY`` URL with ``sign``."""
-    pool = PresignPool(credentials, jobs=jobs, start_method=start_method, chunk_size=chunk_size)
-    return _closing(pool, pool.presign_many(signer, method, base_url, keys, at, headers=headers))
-
-
-def presign_urls(
-    signer: Signer,
-    method: str,
-    base_url: str,
-    keys: Iterable[str],
-    credentials: CredentialsSource,
-    at: Optional[_dt.datetime] = None,
-    *,
-    headers: Headers = (),
-    jobs: Optional[int] = None,
-    start_method: str = "spawn",
-    chunk_size: Optional[int] = None,
-) -> Iterator[str]:
-    """As :func:`presign_many`, yielding the URLs alone."""
-    pool = PresignPool(credentials, jobs=jobs, start_method=start_method, chunk_size=chunk_size)
-    return _closing(pool, pool.presign_urls(signer, method, base_url, keys, at, headers=headers))
+    ``base_url/KEY`` URL with ``sign``.""",
+)
+presign_urls = _result_form(
+    _one_call,
+    _worker.URLS,
+    str,
+    "presign_urls",
+    """As :func:`presign_many`, yielding the URLs alone.""",
+)
 
 
 def _closing(pool: PresignPool, results: Iterator[_T]) -> Iterator[_T]:

@@ -214,7 +214,6 @@ class Scoped(Scope, Protocol):
 class Upstream:
     """An upstream server: where requests go, how they are signed, and a pool of connections."""
 
-    # (a keyword-only constructor, like the middleware's by shape only)
     def __init__(
         self,
         url: str,

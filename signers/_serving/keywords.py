@@ -2,6 +2,7 @@
 so that a type checker reads ``make_server(..., max_body=...)`` against the types of what takes
 them (``**config: Unpack[ServerKeywords]``) rather than ``Any``.
 
+:class:`VerifyKeywords` are ``signers.verify``'s (the verifying middleware passes them on too);
 :class:`LimitKeywords` are :class:`signers._serving.bounded.Limits`' (``ServerConfig`` passes
 them on: the defaults and the checks are ``Limits``'); the others are what
 ``ServerConfig.__init__`` takes after ``lookup``.
@@ -15,7 +16,17 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Optional, TypedDi
 if TYPE_CHECKING:
     from .forward import UpstreamSigning
 
-__all__ = ["LimitKeywords", "ProxyKeywords", "ServerKeywords"]
+__all__ = ["LimitKeywords", "ProxyKeywords", "ServerKeywords", "VerifyKeywords"]
+
+
+class VerifyKeywords(TypedDict, total=False):
+    """``signers.verify``'s keywords that a server and the verifying middleware pass on: the
+    scope answered for, the schemes accepted, the schemes' options."""
+
+    region: Optional[str]
+    service: Optional[str]
+    schemes: Optional[Iterable[str]]
+    options: Optional[Mapping[str, Mapping[str, object]]]
 
 
 class LimitKeywords(TypedDict, total=False):
@@ -41,13 +52,10 @@ class ProxyKeywords(LimitKeywords, total=False):
     log: Optional[Callable[[str], None]]
 
 
-class ServerKeywords(ProxyKeywords, total=False):
+class ServerKeywords(ProxyKeywords, VerifyKeywords, total=False):
     """All of ``ServerConfig``'s keywords (``make_server``'s): also the scope answered for, the
-    schemes accepted, and where verified requests go."""
+    schemes accepted (:class:`VerifyKeywords`), and where verified requests go."""
 
-    region: Optional[str]
-    service: Optional[str]
-    schemes: Optional[Iterable[str]]
     trust: bool
     upstream: Optional[str]
     upstream_signing: Optional[UpstreamSigning]

@@ -55,12 +55,17 @@ from typing import (  # (a list of names, like streaming's: not logic)
 from urllib.parse import urlsplit
 
 from .._http import DEFAULT_PORTS
+from .._parameters import show_parameters
 from ..errors import AlreadySigned, InvalidOption, InvalidRequest, MissingDependency
 from ..model import UNSIGNED_PAYLOAD, Body, Credentials, Header, Request, SignedRequest
 
 if TYPE_CHECKING:
+    from typing_extensions import Concatenate, ParamSpec
+
     from .._arguments import CredentialsLike
     from ..streaming import SignedStream
+
+    _P = ParamSpec("_P")
 
 __all__ = [
     "DEFAULT_RETRY_STATUSES",
@@ -218,8 +223,11 @@ def _signature_in(url: str, headers: Iterable[Header]) -> Optional[str]:
 class Signing:
     """A signer, credentials or a provider, a clock, and the adapters' shared rules (above).
 
-    ``signer`` is a signer object (anything with ``sign(request, credentials, at)``) or a scheme
-    name, built with ``options`` (``get_signer(name, **options)``).  ``credentials`` is a
+    ``adapter`` names the adapter in messages.  ``signer`` is a signer object (anything with
+    ``sign(request, credentials, at)``) or a scheme name, built with the scheme's options
+    (``get_signer(name, **options)``): ``given`` and the other keywords (an adapter whose own
+    keywords are fewer passes the rest on in ``given``, where none is read as a setting of
+    this class).  ``credentials`` is a
     :class:`~signers.model.Credentials` or a provider (anything with ``credentials()``), asked
     on every attempt.  ``clock`` returns the signing time (aware; default: now).
     """
@@ -242,11 +250,12 @@ class Signing:
 
     def __init__(
         self,
+        adapter: str,
+        given: Mapping[str, object],
+        /,
         signer: SignerArg,
         credentials: CredentialsLike,
-        options: Mapping[str, object],
         *,
-        adapter: str,
         clock: Optional[Callable[[], _dt.datetime]] = None,
         streaming: str = "unsigned",
         chunked_mode: str = "signed",
@@ -255,8 +264,10 @@ class Signing:
         retries: int = 0,
         retry_statuses: Collection[int] = DEFAULT_RETRY_STATUSES,
         backoff: float = 0.0,
+        **options: object,
     ) -> None:
         self.adapter = adapter
+        options = {**given, **options}
         if isinstance(signer, str):
             from ..registry import get_signer
 
@@ -452,6 +463,19 @@ def _chunked_options(
     return mode, chunk_size, checksum
 
 
+def _arguments_of(
+    make: Callable[Concatenate[str, Mapping[str, object], _P], object],
+) -> Callable[[Callable[..., None]], Callable[Concatenate[Any, _P], None]]:
+    """An ``__init__(self, *args, **kwargs)`` that passes them on to ``make`` after a name and
+    a mapping, typed and shown (help()) with ``make``'s parameters less those two."""
+
+    def decorate(init: Callable[..., None]) -> Callable[Concatenate[Any, _P], None]:
+        show_parameters(init, make, drop=2, self_first=True, returns="None")
+        return init
+
+    return decorate
+
+
 class SigningAuth:
     """The constructor the adapters' ``AWSAuth`` share: :class:`Signing`'s settings by keyword,
     the scheme's ``options`` (for a scheme name) as the other keywords.  ``adapter`` names the
@@ -459,36 +483,9 @@ class SigningAuth:
 
     adapter = "adapter"
 
-    # Signing's keywords again: listed so that callers see them typed (no typed forwarding).
-    def __init__(
-        self,
-        signer: SignerArg,
-        credentials: CredentialsLike,
-        *,
-        clock: Optional[Callable[[], _dt.datetime]] = None,
-        streaming: str = "unsigned",
-        chunked_mode: str = "signed",
-        chunk_size: int = _DEFAULT_CHUNK_SIZE,
-        checksum: Optional[str] = None,
-        retries: int = 0,
-        retry_statuses: Collection[int] = DEFAULT_RETRY_STATUSES,
-        backoff: float = 0.0,
-        **options: object,
-    ) -> None:
-        self.signing = Signing(
-            signer,
-            credentials,
-            options,
-            adapter=self.adapter,
-            clock=clock,
-            streaming=streaming,
-            chunked_mode=chunked_mode,
-            chunk_size=chunk_size,
-            checksum=checksum,
-            retries=retries,
-            retry_statuses=retry_statuses,
-            backoff=backoff,
-        )
+    @_arguments_of(Signing)  # Signing's parameters less adapter and given: written once, there
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.signing = Signing(self.adapter, {}, *args, **kwargs)
 
     def __repr__(self) -> str:
         return repr(self.signing)

@@ -105,10 +105,10 @@ class AWSAuth:
                 field="streaming",
             )
         self.signing = Signing(
+            _ADAPTER,
+            options,
             signer,
             credentials,
-            options,
-            adapter=_ADAPTER,
             clock=clock,
             streaming=streaming,
             retries=retries,

@@ -89,7 +89,7 @@ class AWSAuth:
         clock: Optional[Callable[[], _dt.datetime]] = None,
         **options: object,
     ) -> None:
-        self.signing = Signing(signer, credentials, options, adapter=_ADAPTER, clock=clock)
+        self.signing = Signing(_ADAPTER, options, signer, credentials, clock=clock)
 
     def __call__(
         self,

@@ -22,11 +22,11 @@ from __future__ import annotations
 import datetime as _dt
 import secrets
 from typing import (
+    TYPE_CHECKING,
     Any,
     Callable,
     Dict,
     Generic,
-    Iterable,
     List,
     Mapping,
     NamedTuple,
@@ -38,12 +38,16 @@ from urllib.parse import quote
 
 from .._core.sigv4 import STREAMING_EVENTS
 from .._serving.gate import verify_with
+from .._serving.keywords import VerifyKeywords
 from .._verification import Lookup, Verified
 from .._verification.answers import check_max_skew
 from .._verification.http_answers import error_response, protocol_of
 from ..errors import InvalidOption, SigningError, VerificationError
 from ..model import Header, Request
 from ..streaming import MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, mode_of
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "DEFAULT_MAX_BODY",
@@ -112,20 +116,21 @@ class Wrapper(Generic[AppT]):
     """The app a middleware wraps and the :class:`Config` it verifies with: the one constructor
     of the WSGI and the ASGI ``VerifyingMiddleware`` (their module docstrings tell the options)."""
 
-    # (signers.verify's keywords, the public vocabulary: alike its signature by shape only)
     def __init__(
         self,
         app: AppT,
         lookup: Lookup,
         *,
-        region: Optional[str] = None,
-        service: Optional[str] = None,
-        schemes: Optional[Iterable[str]] = None,
-        options: Optional[Mapping[str, Mapping[str, object]]] = None,
         max_skew: float = 900,
         max_body: int = DEFAULT_MAX_BODY,
         clock: Optional[Callable[[], _dt.datetime]] = None,
+        **verify: Unpack[VerifyKeywords],  # signers.verify's region, service, schemes, options
     ) -> None:
+        for name in verify:
+            if name not in VerifyKeywords.__annotations__:  # (as Python refuses a keyword)
+                raise TypeError(
+                    f"{type(self).__name__}() got an unexpected keyword argument {name!r}"
+                )
         if not (isinstance(lookup, Mapping) or callable(lookup)):
             raise InvalidOption(
                 f"lookup: expected a mapping or a callable, got {type(lookup).__name__}",
@@ -134,9 +139,17 @@ class Wrapper(Generic[AppT]):
         if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 0:
             raise InvalidOption("max_body: expected bytes >= 0", field="max_body")
         self.app = app
-        schemes = None if schemes is None else tuple(schemes)
-        max_skew = check_max_skew(max_skew)
-        self.config = Config(lookup, region, service, schemes, options, max_skew, max_body, clock)
+        schemes = verify.get("schemes")
+        self.config = Config(
+            lookup,
+            verify.get("region"),
+            verify.get("service"),
+            None if schemes is None else tuple(schemes),
+            verify.get("options"),
+            check_max_skew(max_skew),
+            max_body,
+            clock,
+        )
 
     def decoded_body(self, payload: Any, lowered: Mapping[str, str]) -> DecodedBody:
         """What the app reads of an aws-chunked body whose seed signature verified."""

@@ -17,7 +17,7 @@ def _signing(scheme="sigv4", **kwargs):
         "sigv4": {"region": "us-east-1", "service": "es"},
         "s3v4": {"region": "us-east-1"},
     }.get(scheme, {})
-    return Signing(scheme, KEYS[AK], options, adapter="test", **kwargs)
+    return Signing("test", options, scheme, KEYS[AK], **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -67,9 +67,9 @@ def test_options_are_checked():
     with pytest.raises(signers.InvalidOption, match="clock"):
         _signing(clock="now")
     with pytest.raises(signers.InvalidOption, match="signer"):
-        Signing(object(), KEYS[AK], {}, adapter="test")
+        Signing("test", {}, object(), KEYS[AK])
     with pytest.raises(signers.UnknownScheme):
-        Signing("sigv9", KEYS[AK], {}, adapter="test")
+        Signing("test", {}, "sigv9", KEYS[AK])
 
 
 @pytest.mark.parametrize(
