@@ -286,9 +286,10 @@ def verify(
     restricts the schemes accepted (default: every one with a verifier).  ``options`` are extra
     signer options per scheme, e.g. ``{"sigv4-query": {"session_token": "unsigned"}}``; the
     S3 rules (``s3=True``) apply by default when the signing name is an S3 one.
-    ``max_lifetime`` (seconds, default seven days) bounds how far ahead of ``now`` the
-    ``Expires`` of a legacy request may lie (SigV2's parameter, an S3 SigV2 presigned URL);
-    SigV4's X-Amz-Expires is bounded by AWS's own 604800.
+    ``max_lifetime`` (seconds, default seven days) bounds a presigned request's lifetime: a
+    SigV4/SigV4A ``X-Amz-Expires`` above it is refused (AWS's own bound, 604800, stays the
+    most), and so is a legacy ``Expires`` further ahead of ``now`` (SigV2's parameter, an S3
+    SigV2 presigned URL).
 
     A SigV4/SigV4A request declaring an aws-chunked ``x-amz-content-sha256`` (``STREAMING-...``)
     whose body is the wire body (bytes, or a binary file object such as a socket's) verifies by
@@ -316,7 +317,7 @@ def verify(
     if scheme in SIGV4_SCHEMES or scheme in SIGV4A_SCHEMES:
         return _verify_sigv4_family(
             request, lookup, now, max_skew, scheme, scheme_options, s3, region, service,
-            max_chunk_size, parsed,
+            max_chunk_size, max_lifetime, parsed,
         )  # fmt: skip
     signer = _verifier(scheme, scheme_options, s3)
     if scheme in LEGACY_SCHEMES and is_own(signer):
@@ -373,6 +374,7 @@ def _verify_sigv4_family(
     region: Optional[str],
     service: Optional[str],
     max_chunk_size: int,
+    max_lifetime: float,
     parsed: Optional[ParsedAuth] = None,
 ) -> Verified:
     """SigV4 and SigV4A: parse strictly before anything else, so a malformed request gets its
@@ -401,7 +403,7 @@ def _verify_sigv4_family(
     own = is_own(signer)
     if own:
         artifacts = _sigv4.verify(
-            signer.options, request, credentials, now, max_skew, parsed=parsed
+            signer.options, request, credentials, now, max_skew, max_lifetime, parsed=parsed
         )
     else:
         artifacts = signer.verify(request, credentials, now=now, max_skew=max_skew)

@@ -127,3 +127,16 @@ def test_the_known_signed_header_lists_stay_bounded():
         parsed = parse_header_fast(request, single_values(request))
         assert parsed is not None and parsed.header_names == tuple(names.split(";"))
     assert len(_KNOWN_NAMES) <= 256
+
+
+@pytest.mark.parametrize("s3", [True, False])
+def test_signers_verify_passes_max_lifetime_to_sigv4(s3):
+    # The dispatcher bounds a presigned SigV4 URL as the signer's own verify does.
+    options = {"region": "us-east-1", "service": "s3" if s3 else "ec2", "s3": s3}
+    _, request = _signed("sigv4-query", **options, expires=3600)
+    lookup = {AK: CREDS}
+    assert signers.verify(request, lookup, now=AT, max_lifetime=3600).scheme == "sigv4-query"
+    assert signers.verify(request, lookup, now=AT).scheme == "sigv4-query"
+    with pytest.raises(signers.AuthorizationQueryParametersError) as caught:
+        signers.verify(request, lookup, now=AT, max_lifetime=3599)
+    assert caught.value.field == "X-Amz-Expires"
