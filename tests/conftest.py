@@ -7,10 +7,27 @@ Heavy tests carry ``@pytest.mark.slow`` (a server, a subprocess, a long hypothes
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
 import pytest
 
 from signers import Credentials
+from tests._module_marks import module_marks, rejects_every_test
 from tests._support import AK, CREDS, SECRET
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> Optional[bool]:
+    """A test module all of whose tests ``-m`` deselects (``pytestmark = pytest.mark.slow`` under
+    ``-m "not slow"``) is not imported: its imports (moto, aiohttp, dask ...) made the quick loop
+    slower for nothing.  The full suite imports and runs every module, as before."""
+    name = collection_path.name
+    if not (name.startswith("test_") and name.endswith(".py")):
+        return None
+    expression = config.getoption("markexpr", "") or ""
+    if rejects_every_test(expression, module_marks(collection_path)):
+        return True
+    return None
 
 
 @pytest.fixture

@@ -85,6 +85,7 @@ def test_a_missing_client_library_names_the_extra(monkeypatch, module, extra):
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_importing_signers_loads_no_adapter_or_client():
     import subprocess
 

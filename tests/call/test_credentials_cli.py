@@ -114,6 +114,7 @@ def test_profile_gives_the_region_of_a_host_that_names_none(profiles: Path) -> N
     assert_no_secret(result)
 
 
+@pytest.mark.slow  # the credential process is a Python script
 def test_credential_process_token_is_signed(clean_environment: Path, tmp_path: Path) -> None:
     command = process_command(
         tmp_path,

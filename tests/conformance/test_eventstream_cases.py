@@ -13,6 +13,7 @@ from typing import Any, Dict, List
 import pytest
 
 from conformance import events, runner, vectors
+from tests._bundled_vectors import bundled_vectors, catalog_of
 
 ROOT = vectors.default_root()
 EVENTS = ROOT / "eventstream"
@@ -21,7 +22,7 @@ SMITHY = EVENTS / "framing" / "smithy-rs"
 
 
 def _results(root: Path) -> Dict[str, runner.Result]:
-    jobs = [j for j in runner.plan(vectors.scan(root)) if j.scheme == "eventstream"]
+    jobs = [j for j in runner.plan(catalog_of(root)) if j.scheme == "eventstream"]
     return {job.id.partition("::")[2]: job.run() for job in jobs}
 
 
@@ -52,7 +53,7 @@ def test_every_vector_file_is_a_case_and_passes() -> None:
 
 
 def test_the_stages_of_each_kind() -> None:
-    found = {v.case: v for v in vectors.load_vectors(ROOT) if v.family == "eventstream"}
+    found = {v.case: v for v in bundled_vectors() if v.family == "eventstream"}
     c_auth = found["eventstream/signing/aws-c-auth-sigv4-event-signing"]
     assert list(c_auth.expected) == [
         "initial-authorization",

@@ -16,7 +16,7 @@ from conformance.cli import add_arguments
 from conformance.cli import run as run_cli
 from conformance.external import Hello, case_message, external_jobs, not_carried
 from conformance.runner import SKIPPED, Job
-from conformance.vectors import scan
+from tests._bundled_vectors import bundled_catalog
 
 FAKE = Path(__file__).resolve().parents[1] / "external_signers" / "fake_signer.py"
 PROTOCOL = "not sent to external signers: protocol version 1 carries requests to sign, not "
@@ -24,7 +24,7 @@ PROTOCOL = "not sent to external signers: protocol version 1 carries requests to
 
 def _jobs(*schemes: str, features: Any = None) -> Dict[str, Job]:
     hello = Hello("fake", "", tuple(schemes), features or {})
-    return {job.id: job for job in external_jobs(scan(), hello)}
+    return {job.id: job for job in external_jobs(bundled_catalog(), hello)}
 
 
 def test_post_and_event_cases_are_skipped_with_the_reason() -> None:

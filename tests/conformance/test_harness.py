@@ -20,9 +20,10 @@ import pytest
 from conformance import cli, report, runner, vectors
 from conformance.__main__ import main as conformance_main
 from conformance.diff import first_difference, text_diff, visible
+from tests._bundled_vectors import bundled_catalog, bundled_vectors
 
 ROOT = vectors.default_root()
-JOBS = runner.plan()
+JOBS = runner.plan(bundled_catalog())
 
 
 # -- every pair the runner produces --------------------------------------------------------------
@@ -138,7 +139,7 @@ def test_job_ids_are_unique_and_readable() -> None:
 
 
 def _by_id() -> Dict[str, vectors.Vector]:
-    return {v.id: v for v in vectors.load_vectors(ROOT)}
+    return {v.id: v for v in bundled_vectors()}
 
 
 def test_loader_reads_the_folder_format() -> None:

@@ -19,13 +19,14 @@ from typing import Any, Dict, List
 import pytest
 
 from conformance import post, runner, vectors
+from tests._bundled_vectors import bundled_vectors, catalog_of
 
 ROOT = vectors.default_root()
 CASES = sorted(p.name for p in (ROOT / "post-policy").iterdir() if (p / "case.json").is_file())
 
 
 def _results(root: Path) -> Dict[str, runner.Result]:
-    jobs = [j for j in runner.plan(vectors.scan(root)) if j.scheme == "post-policy"]
+    jobs = [j for j in runner.plan(catalog_of(root)) if j.scheme == "post-policy"]
     return {job.id.partition("::")[2]: job.run() for job in jobs}
 
 
@@ -65,7 +66,7 @@ def test_both_published_examples_are_cases_and_pass() -> None:
 
 
 def test_the_cases_are_read_from_the_published_files() -> None:
-    found = {v.case: v for v in vectors.load_vectors(ROOT) if v.family == "post-policy"}
+    found = {v.case: v for v in bundled_vectors() if v.family == "post-policy"}
     v4 = found["post-policy/aws-doc-sigv4-post"]
     folder = ROOT / "post-policy" / "aws-doc-sigv4-post"
     assert v4.kind == "post-policy" and v4.location == "form"

@@ -40,7 +40,6 @@ from .support import (
 )
 
 botocore_session = pytest.importorskip("botocore.session")
-pytest.importorskip("moto")
 
 ROLE = "arn:aws:iam::123456789012:role/deployer"
 WEB_ROLE = "arn:aws:iam::123456789012:role/web"
@@ -48,6 +47,8 @@ WEB_ROLE = "arn:aws:iam::123456789012:role/web"
 
 @pytest.fixture(scope="module")
 def moto() -> Iterator[str]:
+    # (moto is imported here, not with the module: the quick tests below do not need it)
+    pytest.importorskip("moto")
     with moto_server() as url:
         yield url
 

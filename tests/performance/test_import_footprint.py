@@ -17,6 +17,8 @@ from typing import List, Tuple
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each check runs a fresh interpreter
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Modules that signing does not need and that are expensive to import.

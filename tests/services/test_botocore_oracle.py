@@ -41,6 +41,10 @@ OLDER_RULE_SETS: Dict[str, str] = {
 
 REGIONS = ["us-west-2", "cn-north-1", "us-gov-west-1"]
 
+# every test here is a long botocore run; the parameter lists alone (every service's model) took
+# 0.3 s at collection, so the module is left out of the quick loop whole (tests/conftest.py)
+pytestmark = pytest.mark.slow
+
 
 def _check(name: str, region: str, resolved: Resolved) -> Optional[str]:
     """``None`` when inference agrees with botocore, else what differs."""
@@ -143,27 +147,3 @@ def test_other_partitions_infer_back(region: str) -> None:
             if failure:
                 failures.append(f"{name}: {failure}")
     assert failures == []
-
-
-def test_cloudfront_key_value_store_needs_its_arn_and_then_a_region() -> None:
-    # botocore resolves this service only from a KVS ARN: the host is account.cloudfront-kvs.global
-    # and it signs with SigV4A over '*', so the region is the caller's to give
-    arn = "arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"
-    assert resolve("cloudfront-keyvaluestore", "us-west-2") is None
-    resolved = resolve("cloudfront-keyvaluestore", "us-west-2", KvsARN=arn)
-    assert resolved is not None and resolved.signing_region is None
-    with pytest.raises(AmbiguousScope) as caught:
-        infer(Request("GET", resolved.url))
-    assert "--region" in str(caught.value)
-
-
-def test_shared_hosts_are_told_apart_by_the_request() -> None:
-    # autoscaling.REGION answers for three APIs; botocore sends each to its own host today, and
-    # the request's X-Amz-Target picks the signing name on the shared legacy one
-    for name in ("application-autoscaling", "autoscaling-plans"):
-        model = session().get_service_model(name)
-        target = model.metadata["targetPrefix"] + "." + model.operation_names[0]
-        request = Request(
-            "POST", "https://autoscaling.eu-west-1.amazonaws.com/", [("X-Amz-Target", target)]
-        )
-        assert infer(request).service == model.signing_name

@@ -27,6 +27,7 @@ import signers
 from conformance import vectors
 from signers import Credentials, Request, _crypto, _ecdsa, sigv4a
 from signers._verification.sigv4 import region_set_covers
+from tests._bundled_vectors import bundled_vectors
 from tests._support import (
     AK,
     CREDS,
@@ -186,9 +187,7 @@ def test_published_signatures_verify_with_our_derived_key(case: Path, location: 
 
 def _v4a_vectors() -> List[vectors.Vector]:
     # (the cases that publish a signed request: not the aws-chunked ones, which have none)
-    return [
-        v for v in vectors.load_vectors() if v.family == "sigv4a" and "signed-request" in v.expected
-    ]
+    return [v for v in bundled_vectors() if v.family == "sigv4a" and "signed-request" in v.expected]
 
 
 V4A_VECTORS = _v4a_vectors()

@@ -10,6 +10,7 @@ from typing import List
 import pytest
 
 from conformance import runner, vectors
+from tests._bundled_vectors import bundled_vectors, catalog_of
 
 ROOT = vectors.default_root()
 CASES = sorted(
@@ -21,13 +22,13 @@ CASES = sorted(
 
 
 def _results(root: Path, pattern: str) -> List[runner.Result]:
-    jobs = runner.select(runner.plan(vectors.scan(root)), cases=[pattern])
+    jobs = runner.select(runner.plan(catalog_of(root)), cases=[pattern])
     return [job.run() for job in jobs]
 
 
 def test_the_bundled_cases_are_loaded_as_aws_chunked() -> None:
     assert len(CASES) == 7
-    loaded = [v for v in vectors.load_vectors(ROOT) if v.stream is not None]
+    loaded = [v for v in bundled_vectors() if v.stream is not None]
     assert sorted(v.case for v in loaded) == CASES
     assert all("aws-chunked" in v.requires and v.location == "header" for v in loaded)
 
