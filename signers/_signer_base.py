@@ -19,6 +19,7 @@ import datetime as _dt
 from typing import TYPE_CHECKING, Any, Callable, FrozenSet, Generic, Optional, Tuple, Type, TypeVar
 
 from ._arguments import resolve_credentials
+from ._lazy import lazy_module
 from .errors import InvalidOption
 from .model import Artifacts, Credentials, Request, SignedRequest
 
@@ -108,10 +109,10 @@ def bind_verification(cls: Type[_S], module: str) -> Type[_S]:
     signers`` -- and then set on the class in the loader's place, so that every later
     :meth:`OptionsSigner.verify` calls it with no loader call between (measured)."""
 
-    def load(*arguments: Any) -> Artifacts:
-        from importlib import import_module
+    load_module = lazy_module(module)  # (the one lazy loader; the import runs on the first call)
 
-        function = import_module(module, __package__).verify
+    def load(*arguments: Any) -> Artifacts:
+        function = load_module().verify
         cls._verify_with = staticmethod(function)
         return function(*arguments)  # type: ignore[no-any-return]
 
