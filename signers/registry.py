@@ -36,10 +36,11 @@ ENTRY_POINT_GROUP = "sigbridge.signers"
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see signers/__init__)
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, FrozenSet, List, Literal, Optional, Tuple, overload
+    from typing import Any, Dict, FrozenSet, List, Literal, Optional, Tuple, overload
 
     from typing_extensions import Unpack
 
+    from ._scheme_info import SchemeInfo
     from .protocols import Signer, SigV2Kwargs, SigV4AKwargs, SigV4Kwargs
     from .s3_v2 import S3V2Signer
     from .sigv2 import SigV2Signer
@@ -47,43 +48,11 @@ if TYPE_CHECKING:
     from .sigv4a import SigV4ASigner
 
 
-# ``signers.registry.Signer``: the protocol lives in signers.protocols (typing loads there)
-__getattr__, __dir__ = lazy_attributes({"Signer": ".protocols"}, globals())
-
-
-class SchemeInfo:
-    """One registered name: the entry point, and what loading it gave (or why it failed)."""
-
-    # (A mutable record, not a NamedTuple: tests and plug-in hosts replace its factory; not a
-    # dataclass either: that would load dataclasses and inspect on `import signers`, some 25 ms
-    # more, measured.  Its __init__ is alike serve's and streaming's by shape only.)
-    __slots__ = ("description", "dist", "error", "factory", "features", "name", "target")
-
-    def __init__(
-        self,
-        name: str,
-        target: str,
-        description: str,
-        features: FrozenSet[str],
-        factory: Optional[Callable[..., Signer]],
-        error: Optional[str],
-        dist: Optional[str],
-    ) -> None:
-        self.name = name
-        self.target = target
-        self.description = description
-        self.features = features
-        self.factory = factory
-        self.error = error
-        self.dist = dist
-
-    @property
-    def is_alias(self) -> bool:
-        return self.name != self.target
-
-    def __repr__(self) -> str:
-        state = f"error={self.error!r}" if self.error else f"target={self.target!r}"
-        return f"SchemeInfo({self.name!r}, {state})"
+# ``signers.registry.Signer``: the protocol lives in signers.protocols (typing loads there);
+# ``signers.registry.SchemeInfo``: the record is a NamedTuple in its own module (see there)
+__getattr__, __dir__ = lazy_attributes(
+    {"Signer": ".protocols", "SchemeInfo": "._scheme_info"}, globals()
+)
 
 
 _lock = allocate_lock()
@@ -128,6 +97,8 @@ def _load(name: str) -> SchemeInfo:
     if info is not None:
         return info
     ep = _discover()[name]
+    from ._scheme_info import SchemeInfo  # (after discovery, which has loaded typing)
+
     try:
         factory = ep.load()
         if not callable(factory):

@@ -312,7 +312,7 @@ def test_shared_signer_leaves_plugin_signers_alone(monkeypatch: Any) -> None:
 
     PluginSigner.__module__ = "someone_elses.plugin"
     info = registry._load("sigv4")
-    monkeypatch.setattr(info, "factory", PluginSigner)
+    monkeypatch.setitem(registry._loaded, "sigv4", info._replace(factory=PluginSigner))
     try:
         a = registry.shared_signer("sigv4", {"region": "q", "service": "s"})
         b = registry.shared_signer("sigv4", {"region": "q", "service": "s"})
