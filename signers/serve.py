@@ -185,7 +185,7 @@ class ServerConfig:
         log: Optional[Callable[[str], None]] = None,
         **limits: Unpack[LimitKeywords],
     ) -> None:
-        # (plain attributes: alike other records' __init__ by shape only)
+        # (plain attributes: alike streaming.SignedStream's __init__ by shape only)
         self.lookup = lookup
         self.json_account = json_account
         self.region = region

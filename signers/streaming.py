@@ -307,7 +307,7 @@ class SignedStream:
         decoded_length: Optional[int],
         content_length: Optional[int],
     ) -> None:
-        # A reader with state, not a record (alike registry's, serve's __init__ by shape only).
+        # A reader with state, not a record (alike serve's ServerConfig.__init__ by shape only).
         self.signed = signed
         self.mode = mode
         self.checksum = checksum
