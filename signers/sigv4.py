@@ -129,6 +129,20 @@ def _prepare_headers(
     return added, after, body_hash_
 
 
+def _added_with_token(
+    opts: SigV4Options, date_pair: Header, payload: str, token: str, authorization: str
+) -> Tuple[Header, ...]:
+    """The headers the header form's one pass adds, for credentials with a session token."""
+    added: Tuple[Header, ...] = (date_pair,)
+    if opts.sign_body:
+        added += (("x-amz-content-sha256", payload),)
+    if opts.token_signed:
+        added = (("X-Amz-Security-Token", token), *added)
+    else:
+        added += (("X-Amz-Security-Token", token),)
+    return (*added, ("Authorization", authorization))
+
+
 def sign_header_form(
     scheme: str,
     opts: SigV4Options,
@@ -355,14 +369,13 @@ class SigV4Signer(SigV4Family):
             credentials.secret_key, date, opts.region, opts.service, sts.encode("utf-8")
         )
         authorization = authorization_header(credentials.access_key, scope, signed, signature)
-        added: Tuple[Header, ...] = (("X-Amz-Date", request_time_text),)
-        if opts.sign_body:
-            added += (("x-amz-content-sha256", payload),)
-        if token is not None and opts.token_signed:
-            added = (("X-Amz-Security-Token", token), *added)
-        elif token is not None:
-            added += (("X-Amz-Security-Token", token),)
-        added += (("Authorization", authorization),)
+        date_pair = ("X-Amz-Date", request_time_text)
+        if token is not None:  # (without a token, the usual, the tuple is built at once: measured)
+            added = _added_with_token(opts, date_pair, payload, token, authorization)
+        elif opts.sign_body:
+            added = (date_pair, ("x-amz-content-sha256", payload), ("Authorization", authorization))
+        else:
+            added = (date_pair, ("Authorization", authorization))
         return _tuple_new(
             SignedRequest,
             (
