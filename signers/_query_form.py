@@ -208,8 +208,9 @@ def presign(
         payload,
     )
     sts = string_to_sign(request_time_text, scope, canonical)
+    # (sts.encode(): UTF-8, str.encode's default, without a codec name to look up: measured)
     signature = _crypto.sigv4_signature(
-        credentials.secret_key, date, opts.region, opts.service, sts.encode("utf-8")
+        credentials.secret_key, date, opts.region, opts.service, sts.encode()
     )
     if query:
         new_query = f"{query}&{url_params}{signature}"

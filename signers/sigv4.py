@@ -365,8 +365,9 @@ class SigV4Signer(SigV4Family):
         )
         scope = date + opts.scope_tail
         sts = string_to_sign(request_time_text, scope, canonical)
+        # (sts.encode(): UTF-8, str.encode's default, without a codec name to look up: measured)
         signature = _crypto.sigv4_signature(
-            credentials.secret_key, date, opts.region, opts.service, sts.encode("utf-8")
+            credentials.secret_key, date, opts.region, opts.service, sts.encode()
         )
         authorization = authorization_header(credentials.access_key, scope, signed, signature)
         date_pair = ("X-Amz-Date", request_time_text)
