@@ -572,7 +572,6 @@ def verify(
     now: Optional[_dt.datetime] = None,
     max_skew: float = 900,
     max_lifetime: float = MAX_EXPIRES,
-    *,
     parsed: Optional[ParsedAuth] = None,
 ) -> Artifacts:
     """Verify ``request`` as a server configured with ``options`` would (their placement, region
@@ -584,7 +583,7 @@ def verify(
     """
     if type(request) is not Request or type(credentials) is not Credentials:
         credentials = check_arguments(request, credentials, stream=True)
-    when = resolve_time(now, field="now")
+    when = resolve_time(now, "now")
     allowed, window = checked_skew(max_skew)
     sigv4a = isinstance(options, SigV4AOptions)
     query = options.placement == "query"
