@@ -269,7 +269,7 @@ def _normalize_headers(headers: Union[Mapping[str, str], Iterable[Header]]) -> T
                 ):
                     break
             else:
-                return pairs if type_(pairs) is tuple_ else tuple_(pairs)
+                return pairs if kind is tuple_ else tuple_(pairs)
         except ValueError:  # (a tuple that is not a pair: the full check names it)
             pass
     return _check_headers(headers)
