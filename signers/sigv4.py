@@ -61,7 +61,7 @@ from ._signer_base import OptionsSigner, Preset, bind_verification
 from ._time import amz_date, request_time, resolve_time, short_date
 from .errors import AlreadySigned, InvalidRequest
 from .model import Artifacts, Credentials, Header, Request, SignedRequest
-from .options import SigV4Options
+from .options import HEADER_FORM_SPECIAL, SigV4Options
 
 if TYPE_CHECKING:
     from ._arguments import CredentialsLike
@@ -84,9 +84,7 @@ __all__ = [
 
 # Header names that need more than canonicalization (refusals, a declared payload hash, a session
 # token to check): a request carrying one takes the general path, which handles every case.
-_SPECIAL_HEADERS = frozenset(
-    {"authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"}
-)
+_SPECIAL_HEADERS = HEADER_FORM_SPECIAL
 
 _tuple_new = tuple.__new__
 
@@ -338,7 +336,9 @@ class SigV4Signer(SigV4Family):
         # (signing_headers and body_hash written out here: a call fewer each, measured)
         if opts.general_only or (query and mentions_signing_query(query)):
             return self._sign_general(request, credentials, at)
-        merged = merge_headers(headers, opts.unsigned_headers, _SPECIAL_HEADERS)
+        merged = merge_headers(
+            headers, opts.unsigned_headers, _SPECIAL_HEADERS, opts.header_form_skip
+        )
         if merged is None:
             return self._sign_general(request, credentials, at)
         if "host" not in merged:

@@ -97,3 +97,41 @@ def test_header_values_by_name_none_when_a_name_repeats() -> None:
     for repeated in ([("A", "1"), ("a", "2")], [("X", "1"), ("Y", "2"), ("x", "3")]):
         assert single_values(Request("GET", "https://h.example/", repeated)) is None
     assert single_values(Request("GET", "https://h.example/")) == {}
+
+
+@pytest.mark.parametrize("with_skip", [False, True])
+def test_merged_headers_leave_out_and_stop_as_named(with_skip: bool) -> None:
+    from signers._encoding import merge_headers
+
+    exclude = frozenset({"user-agent", "authorization"})
+    stop = frozenset({"authorization", "x-amz-date"})
+    skip = (exclude | stop) if with_skip else None
+    headers = [("User-Agent", "x"), ("B", " 1 "), ("b", "2\t\t3"), ("A", "v")]
+    # user-agent left out; b's values trimmed, inner blanks collapsed, joined in order
+    assert merge_headers(headers, exclude, stop, skip) == {"b": "1,2 3", "a": "v"}
+    # a name in both sets stops, as one in stop alone does
+    for name in ("Authorization", "X-Amz-Date"):
+        assert merge_headers([*headers, (name, "z")], exclude, stop, skip) is None
+    assert merge_headers(headers, frozenset(), frozenset(), None) == {
+        "user-agent": "x",
+        "b": "1,2 3",
+        "a": "v",
+    }
+
+
+def test_sigv4_options_keep_the_header_form_skip_set() -> None:
+    from signers.options import SigV4Options
+
+    opts = SigV4Options(region="r", service="s", unsigned_headers=["x-custom"])
+    assert "x-custom" in opts.header_form_skip and "user-agent" in opts.header_form_skip
+    for name in ("authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"):
+        assert name in opts.header_form_skip
+    assert "content-type" not in opts.header_form_skip
+    # the query form sends the token in the query: a token header is an ordinary one there
+    assert {"x-custom", "user-agent", "authorization", "x-amz-date"} <= opts.query_form_skip
+    assert "x-amz-security-token" not in opts.query_form_skip
+    assert "x-amz-content-sha256" in opts.query_form_skip
+    # derived, not an option: equality, pickling and repr go by the options given
+    assert "header_form_skip" not in opts.as_kwargs()
+    assert "query_form_skip" not in opts.as_kwargs()
+    assert opts == SigV4Options(region="r", service="s", unsigned_headers=["x-custom"])
