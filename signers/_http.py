@@ -11,7 +11,7 @@ from .errors import InvalidRequest
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see signers/__init__)
 if TYPE_CHECKING:
-    from typing import List, Tuple, Union
+    from typing import List, Set, Tuple, Union
 
     RawParts = Tuple[str, str, List[Tuple[str, str]], bytes]
 
@@ -126,6 +126,13 @@ def unencodable(text: str) -> bool:
     return False
 
 
+# Authorities (a host without a port) already found valid: a client sends to the same few hosts,
+# so each is checked once and then recognised by a set lookup, as signers.model recognises header
+# names.  Bounded; ``set.add`` is atomic, so threads may share it.
+_KNOWN_HOSTS: Set[str] = set()
+_KNOWN_HOSTS_MAX = 1024
+
+
 def split_url(url: object) -> Tuple[str, str, str, str]:
     """``(scheme, authority, path, query)`` of an absolute http(s) URL, checked."""
     if not isinstance(url, str):
@@ -153,6 +160,8 @@ def split_url(url: object) -> Tuple[str, str, str, str]:
         authority, path = head, ""
     else:
         authority, path = head[:slash], head[slash:]
+    if authority in _KNOWN_HOSTS:  # (the checks below passed for it before)
+        return scheme_l, authority, path, query
     if not authority:
         raise InvalidRequest(f"url: {url!r} has no host", field="url")
     if "@" in authority:
@@ -160,6 +169,8 @@ def split_url(url: object) -> Tuple[str, str, str, str]:
     if " " in authority or "\t" in authority:
         raise InvalidRequest(f"url: host {authority!r} contains whitespace", field="url")
     if ":" not in authority and "[" not in authority:
+        if len(_KNOWN_HOSTS) < _KNOWN_HOSTS_MAX:
+            _KNOWN_HOSTS.add(authority)
         return scheme_l, authority, path, query
     if authority.startswith("["):
         close = authority.find("]")

@@ -56,7 +56,7 @@ from ._encoding import (
 from ._time import amz_date, parse_amz_date, request_time
 from .errors import AlreadySigned, InvalidRequest
 from .model import Artifacts, Credentials, Header, Request, SignedRequest
-from .options import SigV4Options
+from .options import QUERY_FORM_SPECIAL, SigV4Options
 
 if TYPE_CHECKING:
     from ._arguments import CredentialsLike
@@ -66,7 +66,7 @@ __all__ = ["presign", "presign_many", "presign_query_form"]
 # Request headers that need the general path in the query form: refusals and a declared payload
 # hash.  (X-Amz-Security-Token is an ordinary header here: the query form sends the token in the
 # query.)
-_SPECIAL_HEADERS = frozenset({"authorization", "x-amz-date", "x-amz-content-sha256"})
+_SPECIAL_HEADERS = QUERY_FORM_SPECIAL
 # Unreserved characters and ';': a signed-headers list made of these encodes by replacing ';'.
 _SIGNED_HEADERS_SAFE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~;"
 
@@ -181,7 +181,7 @@ def presign(
     if query and mentions_signing_query(query):
         return None
     # (signing_headers written out: a call fewer, measured)
-    merged = merge_headers(headers, opts.unsigned_headers, _SPECIAL_HEADERS)
+    merged = merge_headers(headers, opts.unsigned_headers, _SPECIAL_HEADERS, opts.query_form_skip)
     if merged is None:
         return None
     if "host" not in merged:
@@ -208,8 +208,9 @@ def presign(
         payload,
     )
     sts = string_to_sign(request_time_text, scope, canonical)
+    # (sts.encode(): UTF-8, str.encode's default, without a codec name to look up: measured)
     signature = _crypto.sigv4_signature(
-        credentials.secret_key, date, opts.region, opts.service, sts.encode("utf-8")
+        credentials.secret_key, date, opts.region, opts.service, sts.encode()
     )
     if query:
         new_query = f"{query}&{url_params}{signature}"

@@ -21,8 +21,11 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def resolve_time(at: Optional[_dt.datetime], *, field: str = "at") -> _dt.datetime:
-    """``at`` in UTC without microseconds; ``None`` means now; a naive datetime is an error."""
+def resolve_time(at: Optional[_dt.datetime], field: str = "at") -> _dt.datetime:
+    """``at`` in UTC without microseconds; ``None`` means now; a naive datetime is an error.
+
+    ``field`` names the argument in the error (by keyword or, on a hot path, by position: a call
+    without keywords costs less)."""
     if type(at) is _dt.datetime and at.tzinfo is UTC and not at.microsecond:
         return at  # the common case, already in the form asked for
     if at is None:
@@ -46,9 +49,10 @@ def resolve_time(at: Optional[_dt.datetime], *, field: str = "at") -> _dt.dateti
 
 
 # The last instants formatted, as immutable tuples swapped in whole (so threads never see half an
-# update): (the datetime given, amz date, short date) and (Unix second, amz date, short date).
-_last_given: Tuple[object, str, str] = (None, "", "")
-_last_now: Tuple[int, str, str] = (-1, "", "")
+# update): (the datetime given, (amz date, short date)) and (Unix second, (amz date, short
+# date)); the inner pair is the answer itself, returned without building it again.
+_last_given: Tuple[object, Tuple[str, str]] = (None, ("", ""))
+_last_now: Tuple[int, Tuple[str, str]] = (-1, ("", ""))
 
 
 def request_time(at: Optional[_dt.datetime], *, field: str = "at") -> Tuple[str, str]:
@@ -62,17 +66,17 @@ def request_time(at: Optional[_dt.datetime], *, field: str = "at") -> Tuple[str,
         second = int(_now())
         cached_now = _last_now
         if cached_now[0] == second:
-            return cached_now[1], cached_now[2]
+            return cached_now[1]
         stamp = amz_date(_dt.datetime.fromtimestamp(second, UTC))
-        _last_now = (second, stamp, stamp[:8])
+        _last_now = (second, (stamp, stamp[:8]))
         return stamp, stamp[:8]
     cached = _last_given
     if at is cached[0] or (type(at) is _dt.datetime and at == cached[0]):
         # (an aware datetime is never equal to a naive one, which resolve_time refuses)
-        return cached[1], cached[2]
+        return cached[1]
     stamp = amz_date(resolve_time(at, field=field))
     if type(at) is _dt.datetime:  # (subclasses may redefine equality: never cached)
-        _last_given = (at, stamp, stamp[:8])
+        _last_given = (at, (stamp, stamp[:8]))
     return stamp, stamp[:8]
 
 

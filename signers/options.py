@@ -39,6 +39,8 @@ __all__ = [
     "PLACEMENTS",
     "MAX_EXPIRES",
     "DEFAULT_EXPIRES",
+    "HEADER_FORM_SPECIAL",
+    "QUERY_FORM_SPECIAL",
     "check_expires",
 ]
 
@@ -60,6 +62,14 @@ DEFAULT_EXPIRES = 3600
 
 # Headers a signer adds itself: an ``unsigned_headers`` option naming one needs the general path.
 _ADDED_HEADERS = frozenset({"x-amz-date", "x-amz-security-token", "x-amz-content-sha256"})
+#: Header names that need more than canonicalization in the header form (refusals, a declared
+#: payload hash, a session token to check): a request carrying one takes the general path.
+HEADER_FORM_SPECIAL: FrozenSet[str] = _ADDED_HEADERS | {"authorization"}
+#: The same for the query form: refusals and a declared payload hash.  (X-Amz-Security-Token is
+#: an ordinary header there: the query form sends the token in the query.)
+QUERY_FORM_SPECIAL: FrozenSet[str] = frozenset(
+    {"authorization", "x-amz-date", "x-amz-content-sha256"}
+)
 
 
 def _check_scope_part(field: str, value: object) -> str:
@@ -204,8 +214,10 @@ class SigV4Options(OptionsValue):
         "encoded_scope_tail",
         "expires",
         "general_only",
+        "header_form_skip",
         "normalize_path",
         "placement",
+        "query_form_skip",
         "region",
         "s3",
         "scope_tail",
@@ -234,6 +246,10 @@ class SigV4Options(OptionsValue):
     token_signed: bool
     #: derived: an option the signers' one-pass path does not cover (it takes the general path)
     general_only: bool
+    #: derived: ``unsigned_headers | HEADER_FORM_SPECIAL`` (and ``| QUERY_FORM_SPECIAL``): each
+    #: form's one pass tests a name against both at once (merge_headers' ``skip``)
+    header_form_skip: FrozenSet[str]
+    query_form_skip: FrozenSet[str]
 
     #: Header names the ``unsigned_headers`` option may not name.
     ALWAYS_SIGNED: Tuple[str, ...] = ("host",)
@@ -310,6 +326,8 @@ class SigV4Options(OptionsValue):
         set_("encoded_scope_tail", "".join(["%2F" + uri_encode(part) for part in parts]))
         set_("token_signed", session_token == "signed")
         set_("general_only", bool(unsigned & _ADDED_HEADERS))
+        set_("header_form_skip", unsigned | HEADER_FORM_SPECIAL)
+        set_("query_form_skip", unsigned | QUERY_FORM_SPECIAL)
 
     def as_kwargs(self) -> Dict[str, object]:
         """The options as keyword arguments that build an equal value (defaults left out)."""

@@ -61,7 +61,7 @@ from ._signer_base import OptionsSigner, Preset, bind_verification
 from ._time import amz_date, request_time, resolve_time, short_date
 from .errors import AlreadySigned, InvalidRequest
 from .model import Artifacts, Credentials, Header, Request, SignedRequest
-from .options import SigV4Options
+from .options import HEADER_FORM_SPECIAL, SigV4Options
 
 if TYPE_CHECKING:
     from ._arguments import CredentialsLike
@@ -84,9 +84,7 @@ __all__ = [
 
 # Header names that need more than canonicalization (refusals, a declared payload hash, a session
 # token to check): a request carrying one takes the general path, which handles every case.
-_SPECIAL_HEADERS = frozenset(
-    {"authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"}
-)
+_SPECIAL_HEADERS = HEADER_FORM_SPECIAL
 
 _tuple_new = tuple.__new__
 
@@ -127,6 +125,20 @@ def _prepare_headers(
     if opts.sign_body and declared is None:
         added.append(("x-amz-content-sha256", body_hash_))
     return added, after, body_hash_
+
+
+def _added_with_token(
+    opts: SigV4Options, date_pair: Header, payload: str, token: str, authorization: str
+) -> Tuple[Header, ...]:
+    """The headers the header form's one pass adds, for credentials with a session token."""
+    added: Tuple[Header, ...] = (date_pair,)
+    if opts.sign_body:
+        added += (("x-amz-content-sha256", payload),)
+    if opts.token_signed:
+        added = (("X-Amz-Security-Token", token), *added)
+    else:
+        added += (("X-Amz-Security-Token", token),)
+    return (*added, ("Authorization", authorization))
 
 
 def sign_header_form(
@@ -324,7 +336,9 @@ class SigV4Signer(SigV4Family):
         # (signing_headers and body_hash written out here: a call fewer each, measured)
         if opts.general_only or (query and mentions_signing_query(query)):
             return self._sign_general(request, credentials, at)
-        merged = merge_headers(headers, opts.unsigned_headers, _SPECIAL_HEADERS)
+        merged = merge_headers(
+            headers, opts.unsigned_headers, _SPECIAL_HEADERS, opts.header_form_skip
+        )
         if merged is None:
             return self._sign_general(request, credentials, at)
         if "host" not in merged:
@@ -351,18 +365,18 @@ class SigV4Signer(SigV4Family):
         )
         scope = date + opts.scope_tail
         sts = string_to_sign(request_time_text, scope, canonical)
+        # (sts.encode(): UTF-8, str.encode's default, without a codec name to look up: measured)
         signature = _crypto.sigv4_signature(
-            credentials.secret_key, date, opts.region, opts.service, sts.encode("utf-8")
+            credentials.secret_key, date, opts.region, opts.service, sts.encode()
         )
         authorization = authorization_header(credentials.access_key, scope, signed, signature)
-        added: Tuple[Header, ...] = (("X-Amz-Date", request_time_text),)
-        if opts.sign_body:
-            added += (("x-amz-content-sha256", payload),)
-        if token is not None and opts.token_signed:
-            added = (("X-Amz-Security-Token", token), *added)
-        elif token is not None:
-            added += (("X-Amz-Security-Token", token),)
-        added += (("Authorization", authorization),)
+        date_pair = ("X-Amz-Date", request_time_text)
+        if token is not None:  # (without a token, the usual, the tuple is built at once: measured)
+            added = _added_with_token(opts, date_pair, payload, token, authorization)
+        elif opts.sign_body:
+            added = (date_pair, ("x-amz-content-sha256", payload), ("Authorization", authorization))
+        else:
+            added = (date_pair, ("Authorization", authorization))
         return _tuple_new(
             SignedRequest,
             (

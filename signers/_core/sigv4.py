@@ -126,8 +126,11 @@ def string_to_sign(
     request_time: str, scope: str, canonical_request_text: str, algorithm: str = ALGORITHM
 ) -> str:
     """``<algorithm>\\n<time>\\n<scope>\\n<hex sha256 of the canonical request>``."""
-    # (surrogateescape: a path or query carrying bytes that are not UTF-8 hashes as those bytes)
-    digest = _sha256(canonical_request_text.encode("utf-8", "surrogateescape")).hexdigest()
+    # (surrogateescape: a path or query carrying bytes that are not UTF-8 hashes as those bytes;
+    # ASCII text, the usual, is the same bytes either way: encode() names no codec, measured)
+    text = canonical_request_text
+    raw = text.encode() if text.isascii() else text.encode("utf-8", "surrogateescape")
+    digest = _sha256(raw).hexdigest()
     return f"{algorithm}\n{request_time}\n{scope}\n{digest}"
 
 

@@ -402,8 +402,9 @@ def _verify_sigv4_family(
         raise FLAVORS[s3, query].unknown_key(parsed.access_key)
     own = is_own(signer)
     if own:
+        # (parsed passed by position: a call without keywords, measured)
         artifacts = _sigv4.verify(
-            signer.options, request, credentials, now, max_skew, max_lifetime, parsed=parsed
+            signer.options, request, credentials, now, max_skew, max_lifetime, parsed
         )
     else:
         artifacts = signer.verify(request, credentials, now=now, max_skew=max_skew)

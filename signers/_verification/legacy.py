@@ -158,7 +158,7 @@ def verify(
         or type(request[3]) is not bytes
     ):
         credentials = check_arguments(request, credentials)
-    when = resolve_time(now, field="now")
+    when = resolve_time(now, "now")
     allowed = check_max_skew(max_skew)  # (each returns at once for the usual values)
     lifetime = check_max_lifetime(max_lifetime)
     fast: Callable[[LegacyCheck], Optional[Artifacts]]

@@ -554,9 +554,8 @@ def _fast_signature(
     )
     scope = credential_scope(date, region, service)
     sts = string_to_sign(when_text, scope, creq)
-    signature = _crypto.sigv4_signature(
-        credentials.secret_key, date, region, service, sts.encode("utf-8")
-    )
+    # (sts.encode(): UTF-8, str.encode's default, without a codec name to look up: measured)
+    signature = _crypto.sigv4_signature(credentials.secret_key, date, region, service, sts.encode())
     # (compare_digest takes ASCII text; equal to ours, the signature is 64 hex digits)
     if not provided.isascii() or not _compare_digest(provided, signature):
         return None
@@ -573,7 +572,6 @@ def verify(
     now: Optional[_dt.datetime] = None,
     max_skew: float = 900,
     max_lifetime: float = MAX_EXPIRES,
-    *,
     parsed: Optional[ParsedAuth] = None,
 ) -> Artifacts:
     """Verify ``request`` as a server configured with ``options`` would (their placement, region
@@ -585,7 +583,7 @@ def verify(
     """
     if type(request) is not Request or type(credentials) is not Credentials:
         credentials = check_arguments(request, credentials, stream=True)
-    when = resolve_time(now, field="now")
+    when = resolve_time(now, "now")
     allowed, window = checked_skew(max_skew)
     sigv4a = isinstance(options, SigV4AOptions)
     query = options.placement == "query"
