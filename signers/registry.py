@@ -36,7 +36,7 @@ ENTRY_POINT_GROUP = "sigbridge.signers"
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see signers/__init__)
 if TYPE_CHECKING:
-    from typing import Any, Dict, FrozenSet, List, Literal, Optional, Tuple, overload
+    from typing import Any, Dict, List, Literal, Optional, Tuple, overload
 
     from typing_extensions import Unpack
 
