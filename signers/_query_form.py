@@ -63,10 +63,6 @@ if TYPE_CHECKING:
 
 __all__ = ["presign", "presign_many", "presign_query_form"]
 
-# Request headers that need the general path in the query form: refusals and a declared payload
-# hash.  (X-Amz-Security-Token is an ordinary header here: the query form sends the token in the
-# query.)
-_SPECIAL_HEADERS = QUERY_FORM_SPECIAL
 # Unreserved characters and ';': a signed-headers list made of these encodes by replacing ';'.
 _SIGNED_HEADERS_SAFE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~;"
 
@@ -181,7 +177,7 @@ def presign(
     if query and mentions_signing_query(query):
         return None
     # (signing_headers written out: a call fewer, measured)
-    merged = merge_headers(headers, opts.unsigned_headers, _SPECIAL_HEADERS, opts.query_form_skip)
+    merged = merge_headers(headers, opts.unsigned_headers, QUERY_FORM_SPECIAL, opts.query_form_skip)
     if merged is None:
         return None
     if "host" not in merged:
@@ -283,7 +279,7 @@ def presign_many(
     request_time_text, date = request_time(at)
     when = at if at is not None else parse_amz_date(request_time_text)
     prefix = base_url if base_url.endswith("/") else base_url + "/"
-    merged = signing_headers(base, opts.unsigned_headers, _SPECIAL_HEADERS)
+    merged = signing_headers(base, opts.unsigned_headers, QUERY_FORM_SPECIAL)
     if merged is None or opts.general_only:
         # A header that needs the general path: presign each URL alone.
         return _presign_each(sign, method, prefix, keys, base.headers, credentials, when)

@@ -82,10 +82,6 @@ __all__ = [
     "s3v4_query",
 ]
 
-# Header names that need more than canonicalization (refusals, a declared payload hash, a session
-# token to check): a request carrying one takes the general path, which handles every case.
-_SPECIAL_HEADERS = HEADER_FORM_SPECIAL
-
 _tuple_new = tuple.__new__
 
 
@@ -337,7 +333,7 @@ class SigV4Signer(SigV4Family):
         if opts.general_only or (query and mentions_signing_query(query)):
             return self._sign_general(request, credentials, at)
         merged = merge_headers(
-            headers, opts.unsigned_headers, _SPECIAL_HEADERS, opts.header_form_skip
+            headers, opts.unsigned_headers, HEADER_FORM_SPECIAL, opts.header_form_skip
         )
         if merged is None:
             return self._sign_general(request, credentials, at)

@@ -92,6 +92,17 @@ LEGACY_FAMILIES = {
 }
 
 
+#: Whether this run leaves the slow tests out (``-m "not slow"``, the quick loop); tests/conftest.py
+#: sets it before any test module is imported.
+QUICK_LOOP = False
+
+
+def examples(full: int, quick: int = 10) -> int:
+    """A property test's ``max_examples``: ``full`` in the full suite, ``quick`` in the quick loop
+    (the same test runs in both; the full suite keeps the long run)."""
+    return quick if QUICK_LOOP else full
+
+
 def legacy_cases(stage: str = "signature") -> List[Tuple[str, str, Path, str]]:
     """``(family, location, case folder, signer name)`` for every legacy case that has the file
     ``{location}-{stage}.txt``, in folder order."""

@@ -12,9 +12,17 @@ from typing import Optional
 
 import pytest
 
+import tests._support
 from signers import Credentials
 from tests._module_marks import module_marks, rejects_every_test
 from tests._support import AK, CREDS, SECRET
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In the quick loop (``-m`` deselects the slow tests) property tests run a few examples
+    each (``tests._support.examples``); the full suite runs their long count."""
+    expression = config.getoption("markexpr", "") or ""
+    tests._support.QUICK_LOOP = rejects_every_test(expression, frozenset({"slow"}))
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> Optional[bool]:

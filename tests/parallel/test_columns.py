@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import signers
 from signers import Request, SignedRequest
 from signers import _parallel_worker as worker
-from tests._support import CREDS, CREDS_TOKEN
+from tests._support import CREDS, CREDS_TOKEN, examples
 from tests._support import VECTOR_TIME as AT
 
 
@@ -115,26 +115,12 @@ def test_any_rows_round_trip(rows: List[Any], shape: str) -> None:
 _TEXT = st.text(alphabet="ab?/\0é", max_size=6)
 
 
-def _shared_ends_round_trip(middles: List[str], head: str, tail: str) -> None:
-    # texts sharing a head and a tail, holding "?" (split) or NUL (sent as a list), or neither
-    rows = [head + middle + tail for middle in middles]
-    assert _round_trip(rows) == rows
-    assert _round_trip([(row, row[::-1]) for row in rows]) == [(r, r[::-1]) for r in rows]
-
-
-# the quick loop's few examples; the full suite adds the long run below
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(300, quick=40), deadline=None)
 @given(middles=st.lists(_TEXT, min_size=1, max_size=8), head=_TEXT, tail=_TEXT)
 def test_texts_with_shared_ends_and_question_marks_round_trip(
     middles: List[str], head: str, tail: str
 ) -> None:
-    _shared_ends_round_trip(middles, head, tail)
-
-
-@pytest.mark.slow
-@settings(max_examples=300, deadline=None)
-@given(middles=st.lists(_TEXT, min_size=1, max_size=8), head=_TEXT, tail=_TEXT)
-def test_texts_with_shared_ends_and_question_marks_round_trip_long(
-    middles: List[str], head: str, tail: str
-) -> None:
-    _shared_ends_round_trip(middles, head, tail)
+    # texts sharing a head and a tail, holding "?" (split) or NUL (sent as a list), or neither
+    rows = [head + middle + tail for middle in middles]
+    assert _round_trip(rows) == rows
+    assert _round_trip([(row, row[::-1]) for row in rows]) == [(r, r[::-1]) for r in rows]

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from signers import Request, SigningError
+from tests._support import examples
 
 from . import _reference as ref
 from ._support import (
@@ -66,30 +67,20 @@ def test_a_valid_body_gives_the_payload(mode: str, size: int) -> None:
     assert _same_both_ways(request, wire, size) == (DATA, None)
 
 
-def _one_changed_byte(mode: str, data: st.DataObject) -> None:
+@pytest.mark.parametrize("mode", MODES)
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_one_changed_byte_gives_the_same_outcome(mode: str, data: st.DataObject) -> None:
     request, wire = _stream(mode)
     got, error = _same_both_ways(request, one_changed_byte(data, wire)[1])
     if mode != "unsigned-trailer":  # (there, no chunk is signed: only the end is checked)
         assert DATA.startswith(got) or error is None
 
 
-# Each property twice: a few examples in the quick loop, the long run in the full suite.
 @pytest.mark.parametrize("mode", MODES)
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_one_changed_byte_gives_the_same_outcome(mode: str, data: st.DataObject) -> None:
-    _one_changed_byte(mode, data)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("mode", MODES)
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_one_changed_byte_gives_the_same_outcome_long(mode: str, data: st.DataObject) -> None:
-    _one_changed_byte(mode, data)
-
-
-def _cut_or_lengthened(mode: str, data: st.DataObject) -> None:
+def test_a_cut_or_lengthened_body_gives_the_same_outcome(mode: str, data: st.DataObject) -> None:
     request, wire = _stream(mode)
     cut = data.draw(st.integers(0, len(wire)), label="cut")
     extra = data.draw(st.binary(max_size=40), label="extra")
@@ -100,23 +91,6 @@ def _cut_or_lengthened(mode: str, data: st.DataObject) -> None:
     else:
         assert error is not None
         assert DATA.startswith(got) or mode == "unsigned-trailer"
-
-
-@pytest.mark.parametrize("mode", MODES)
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_a_cut_or_lengthened_body_gives_the_same_outcome(mode: str, data: st.DataObject) -> None:
-    _cut_or_lengthened(mode, data)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("mode", MODES)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_a_cut_or_lengthened_body_gives_the_same_outcome_long(
-    mode: str, data: st.DataObject
-) -> None:
-    _cut_or_lengthened(mode, data)
 
 
 @pytest.mark.parametrize("delta", [-3, -2, -1, 1, 2, 100])
