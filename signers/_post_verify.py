@@ -70,7 +70,7 @@ from .sigv4 import ALGORITHM
 
 __all__ = ["VerifiedPost", "verify_post", "verify_post_request", "Fields", "PostExpected"]
 
-# S3's POST form words (alike in shape only to other modules' blocks of constants)
+# S3's POST form words.
 SERVICE = "s3"
 TERMINATOR = "aws4_request"
 FILENAME = "${filename}"

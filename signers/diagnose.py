@@ -251,14 +251,22 @@ def _from_text(text: str) -> Tuple[Optional[str], str]:
     return found.group(1), _SDK_STATUS.sub("", found.group(2)).strip()
 
 
-def _readable(text: str, server: ServerError) -> bool:
-    """Whether ``server`` (parsed from ``text``) is an AWS answer at all."""
+def _refuse_non_answer(text: str, server: ServerError) -> None:
+    """Refuse ``text`` when what was read from it (``server``) is no AWS answer at all."""
     if server.code or server.canonical_request is not None or server.string_to_sign is not None:
-        return True
-    if not server.message:
-        return False
-    structured = text.startswith(("{", "<"))
-    return structured or bool(_SIGNATURE_WORDS.search(server.message))
+        return
+    message = server.message
+    if message and (text.startswith(("{", "<")) or _SIGNATURE_WORDS.search(message)):
+        return
+    reason = (
+        "it is empty"
+        if not text
+        else "no error code, message, canonical request or string to sign in it"
+    )
+    raise InvalidRequest(
+        f"answer: not an AWS error answer ({reason}); give the XML or JSON body, or the error text",
+        field="answer",
+    )
 
 
 def parse_server_error(text: str, *, strict: bool = False) -> ServerError:
@@ -268,17 +276,8 @@ def parse_server_error(text: str, *, strict: bool = False) -> ServerError:
     words without an error code, a message or artifacts) raises :class:`InvalidRequest`."""
     text = text.strip().lstrip("\ufeff").strip()
     server = _parse(text)
-    if strict and not _readable(text, server):
-        reason = (
-            "it is empty"
-            if not text
-            else "no error code, message, canonical request or string to sign in it"
-        )
-        raise InvalidRequest(
-            f"answer: not an AWS error answer ({reason}); give the XML or JSON body, or the "
-            "error text",
-            field="answer",
-        )
+    if strict:
+        _refuse_non_answer(text, server)
     return server
 
 

@@ -370,7 +370,6 @@ def _sigv4_signer(
     return get_signer("sigv4", region=region, service=service)
 
 
-# (a signer's parameter list: alike others by shape only)
 def sign_initial_request(
     request: Request,
     credentials: Credentials,
@@ -415,7 +414,6 @@ def sign_initial_request(
     return signed, seed
 
 
-# (a verifier's parameter list: alike others by shape only)
 def verify_initial_request(
     request: Request,
     credentials: Credentials,

@@ -59,7 +59,7 @@ def _region(upstream: str, region: Optional[str], profile: Optional[str]) -> str
     from .credentials import resolve_region
 
     found = resolve_region(profile, imds=False)
-    if found is None:  # (a one-line refusal naming the flag, like diagnose's by shape only)
+    if found is None:
         raise InvalidOption(
             f"region: the upstream's host names no region ({scope.reason}) and no profile or "
             "environment variable does; give --region",

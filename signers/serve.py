@@ -185,7 +185,16 @@ class ServerConfig:
         log: Optional[Callable[[str], None]] = None,
         **limits: Unpack[LimitKeywords],
     ) -> None:
-        # (plain attributes: alike streaming.SignedStream's __init__ by shape only)
+        # What needs an upstream is refused before anything is built.
+        if upstream is None:
+            if upstream_signing is not None:
+                raise InvalidOption(
+                    "upstream_signing: give an upstream to sign for", field="upstream"
+                )
+            if trust:
+                raise InvalidOption(
+                    "trust: only a forwarding server may trust signatures", field="trust"
+                )
         self.lookup = lookup
         self.json_account = json_account
         self.region = region
@@ -207,16 +216,10 @@ class ServerConfig:
                 virtual_host_suffix=self.virtual_host_suffix,
                 max_idle=self.limits.max_connections,
             )
-        elif upstream_signing is not None:
-            raise InvalidOption("upstream_signing: give an upstream to sign for", field="upstream")
-        if trust and self.upstream is None:
-            raise InvalidOption(
-                "trust: only a forwarding server may trust signatures", field="trust"
-            )
         self.clock = clock
         self.log = log if log is not None else _log_to_stderr
 
-    def __repr__(self) -> str:  # (like the other option holders' reprs by shape only)
+    def __repr__(self) -> str:
         return (
             f"ServerConfig(region={self.region!r}, service={self.service!r}, "
             f"max_skew={self.max_skew}, {self.limits!r}, schemes={self.schemes!r}, "

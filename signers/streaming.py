@@ -307,7 +307,7 @@ class SignedStream:
         decoded_length: Optional[int],
         content_length: Optional[int],
     ) -> None:
-        # A reader with state, not a record (alike serve's ServerConfig.__init__ by shape only).
+        # A reader with state, not a record.
         self.signed = signed
         self.mode = mode
         self.checksum = checksum
@@ -323,7 +323,7 @@ class SignedStream:
         self._parts: Optional[Iterator[StreamPart]] = None
         self._buffer = b""
 
-    # Views of the signed head (alike other classes' forwarding properties only in shape).
+    # Views of the signed head.
     @property
     def request(self) -> Request:
         """The signed request head (headers to send)."""
@@ -458,7 +458,6 @@ def _length_error(declared: int, got: str) -> InvalidRequest:
 # -- sign_stream ---------------------------------------------------------------------------------
 
 
-# (a signer's parameter list: alike the verifiers' by shape only)
 def sign_stream(
     signer: StreamSigner,
     request: Request,

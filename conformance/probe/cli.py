@@ -37,7 +37,6 @@ class _Usage(Exception):
     """Bad usage: one line on stderr, exit status 2."""
 
 
-# argparse declarations: alike other commands' only in shape (kept; no option is shared).
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("url", nargs="?", metavar="URL", help="the endpoint, scheme://host[:port]")
     parser.add_argument("--access-key", help="access key id (default: $AWS_ACCESS_KEY_ID)")

@@ -250,7 +250,6 @@ class Context:
 
     # -- building what goes on the wire ----------------------------------------------------------
 
-    # Keyword overrides defaulting to None: like the middleware's in shape only (kept).
     def sent(
         self,
         source: Any,

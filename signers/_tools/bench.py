@@ -43,7 +43,6 @@ class BenchError(Exception):
 # -- arguments ------------------------------------------------------------------------------------
 
 
-# argparse declarations: alike other commands' only in shape (kept; no option is shared).
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``bench`` options to ``parser`` (a subcommand parser or a standalone one)."""
     parser.add_argument("--json", action="store_true", help="print the results as JSON")

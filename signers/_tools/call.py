@@ -110,7 +110,6 @@ def _json_document(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-# A type check ending in a one-line InvalidRequest: like eventstream's in shape only (kept).
 def _scalar(name: str, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -231,7 +231,6 @@ class MigrationResult(_Frozen):
         credentials = _with_token(credentials, self._token)
         return self.sigv4_signer().sign(self.request, credentials, self.at if at is None else at)
 
-    # An f-string of the fields: like ServerConfig's __repr__ in shape only (kept).
     def __repr__(self) -> str:
         return (
             f"MigrationResult(scheme={self.scheme!r}, signer={self.signer!r}, "

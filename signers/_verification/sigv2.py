@@ -154,7 +154,6 @@ def _required(found: Dict[str, str], name: str) -> str:
     return value
 
 
-# (each check raises AWS's own answer: like other argument checks in shape only)
 def _check_version_and_method(found: Dict[str, str]) -> str:
     """``SignatureVersion`` 2 and a known ``SignatureMethod``, which is returned."""
     version = _required(found, "SignatureVersion")

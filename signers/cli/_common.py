@@ -302,15 +302,12 @@ def options_from_args(
     if request is not None and _is_sigv4(scheme):
         from ._resolve import context_of, resolve_scope
 
-        given = {f: str(options[f]) for f in ("region", "service") if f in options}
-        scope = resolve_scope(
-            request,
-            context_of(args),
-            service=given.get("service"),
-            region=given.get("region"),
-            service_source=sources.get("service", "given"),
-            region_source=sources.get("region", "given"),
-        )
+        given: Dict[str, Tuple[str, str]] = {
+            field: (str(options[field]), sources.get(field, "given"))
+            for field in ("region", "service")
+            if field in options
+        }
+        scope = resolve_scope(request, context_of(args), given)
         options["region"], options["service"] = scope.region, scope.service
         if notes is not None:
             notes.extend(scope.lines())

@@ -140,18 +140,16 @@ def context_of(args: argparse.Namespace) -> Context:
     return context
 
 
-# Keyword options with defaults: like diagnose.diff_canonical's in shape only (kept).
 def resolve_scope(
-    request: Request,
-    context: Context,
-    *,
-    service: Optional[str] = None,
-    region: Optional[str] = None,
-    service_source: str = "--service",
-    region_source: str = "--region",
+    request: Request, context: Context, given: Mapping[str, Tuple[str, str]]
 ) -> Inference:
     """The SigV4 region and signing name of ``request``, each with its source (see the module
-    docstring for the order); :class:`~signers.errors.AmbiguousScope` when they cannot be told."""
+    docstring for the order); :class:`~signers.errors.AmbiguousScope` when they cannot be told.
+
+    ``given`` holds what the command line gave: ``"region"`` / ``"service"`` to the value and
+    where it came from (``("eu-west-1", "--region")``); those are kept, with that source."""
+    service, service_source = given.get("service", (None, ""))
+    region, region_source = given.get("region", (None, ""))
     if region is not None:
         found = infer(request, service=service, region=region)
         return _named(found, service, service_source, region_source)

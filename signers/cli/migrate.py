@@ -37,7 +37,6 @@ __all__ = ["add_arguments", "run", "sign_command"]
 _PROG = "sigbridge migrate"
 
 
-# argparse declarations: alike other commands' only in shape (kept; no option is shared).
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``migrate URL|@FILE|- [options]`` or ``migrate --scan PATH...``."""
     parser.add_argument(

@@ -122,7 +122,6 @@ def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
     """The robustness limits ``serve`` and ``proxy`` share."""
     for flag, kind, default, text in _LIMIT_FLAGS:
         parser.add_argument(flag, type=kind, default=default, help=text)
-    # (argparse calls, alike each other by shape only)
     parser.add_argument(
         "--upstream-payload",
         choices=("aws-chunked", "unsigned"),

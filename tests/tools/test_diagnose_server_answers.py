@@ -202,6 +202,36 @@ def test_what_is_no_aws_answer_is_refused(text: str) -> None:
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("", "it is empty"),
+        (" \ufeff \n", "it is empty"),
+        ("hello world garbage", "no error code, message, canonical request or string to sign"),
+        ("<html><body>502</body></html>", "no error code, message, canonical request or string"),
+    ],
+)
+def test_a_strict_read_says_why_it_is_no_answer(text: str, reason: str) -> None:
+    with pytest.raises(signers.InvalidRequest) as caught:
+        parse_server_error(text, strict=True)
+    assert str(caught.value).startswith(f"answer: not an AWS error answer ({reason}")
+    # Without strict the same text is read as far as it goes.
+    assert parse_server_error(text).code is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"message": "The security token included in the request is invalid."}',
+        "The request signature we calculated does not match the signature you provided.",
+        "<Error><Code>AccessDenied</Code></Error>",
+    ],
+)
+def test_a_strict_read_accepts_a_message_or_a_code(text: str) -> None:
+    server = parse_server_error(text, strict=True)
+    assert server.code or server.message
+
+
 def test_the_time_the_server_read() -> None:
     assert server_time(S3_MISMATCH_STS) == dt.datetime(2019, 8, 14, 10, 21, 34, tzinfo=UTC)
     canonical_only = (
