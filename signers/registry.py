@@ -36,7 +36,7 @@ ENTRY_POINT_GROUP = "sigbridge.signers"
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see signers/__init__)
 if TYPE_CHECKING:
-    from typing import Any, Dict, List, Literal, Optional, Tuple, overload
+    from typing import Any, Dict, Hashable, List, Literal, Optional, overload
 
     from typing_extensions import Unpack
 
@@ -134,24 +134,35 @@ def refresh() -> None:
 
 # (name, options) -> a signer made by get_signer, for callers that only read it (verification,
 # which configures a signer per request from the same few option sets): bounded, thread-safe.
-_shared: BoundedCache[Tuple[str, Tuple[Tuple[str, object], ...], Tuple[type, ...]], Signer] = (
-    _cache.new("verifiers")
-)
+_shared: BoundedCache[Hashable, Signer] = _cache.new("verifiers")
 _OWN_MODULES = __name__.rpartition(".")[0] + "."
 
+#: ``cached_shared_signer(key)``: the signer :func:`shared_signer` keeps under ``key``, or
+#: ``None`` (the cache's own lookup: a caller with a key of its own finds the signer at C speed,
+#: without making the options first).
+cached_shared_signer = _shared.lookup
 
-def shared_signer(name: str, options: Dict[str, object]) -> Signer:
+
+def shared_signer(name: str, options: Dict[str, object], key: Optional[Hashable] = None) -> Signer:
     """``get_signer(name, **options)``, made once and shared: the caller must not change it.
 
     Only this package's own signers are shared (a plug-in's factory is called each time, as it
     may expect).  Options that cannot be a dictionary key (lists...) get a new signer each time.
     Errors are get_signer's (they are never cached); :func:`refresh` forgets every shared signer.
+
+    ``key``, when the caller has one, stands for exactly ``name`` with ``options`` (verification's
+    is a tuple of four values); it must not be a ``str`` or a 3-tuple, the keys made here.
     """
     try:
-        # (the options in their order, with their types: 1 and True are different options; a
-        # caller that orders them differently gets a signer of its own.  Fewer instructions than
-        # a frozenset of (name, type, value), measured)
-        key = (name, tuple(options.items()), tuple(map(type, options.values())))
+        if key is None:
+            # (the options in their order, with their types: 1 and True are different options;
+            # a caller that orders them differently gets a signer of its own.  Fewer
+            # instructions than a frozenset of (name, type, value), measured)
+            key = (
+                (name, tuple(options.items()), tuple(map(type, options.values())))
+                if options
+                else name
+            )
         found = _shared.lookup(key)
     except TypeError:  # an option value that cannot be hashed
         return get_signer(name, **options)

@@ -30,7 +30,7 @@ from ..errors import (
     UnsupportedAuthorization,
 )
 from ..model import Artifacts, Credentials, Request
-from ..registry import is_own, shared_signer
+from ..registry import cached_shared_signer, is_own, shared_signer
 from . import sigv4 as _sigv4
 from .answers import FLAVORS, is_s3_service
 from .chunked import DEFAULT_MAX_CHUNK_SIZE, ChunkedPayload, open_payload
@@ -131,10 +131,12 @@ def lookup_credentials(lookup: Lookup, access_key: str) -> Optional[Credentials]
     return found
 
 
-def _verifier(scheme: str, options: Dict[str, Any], s3: bool) -> Any:
+def _verifier(
+    scheme: str, options: Dict[str, Any], s3: bool, key: Optional[Tuple[object, ...]] = None
+) -> Any:
     try:
         # (the built-in signers, configured once per set of options: verify() only reads them)
-        signer = shared_signer(scheme, options)
+        signer = shared_signer(scheme, options, key)
     except UnknownScheme:
         raise UnsupportedAuthorization(
             f"The authorization mechanism you have provided is not supported: no verifier for "
@@ -387,13 +389,21 @@ def _verify_sigv4_family(
     if parsed is None:
         parse = parse_presigned_query if query else parse_authorization_header
         parsed = parse(request, s3=s3, sigv4a=sigv4a)
-    if not sigv4a:
-        scheme_options.setdefault("region", region or parsed.region)
-    elif "region" not in scheme_options:
-        scheme_options.setdefault("region_set", region or parsed.region)
-    scheme_options.setdefault("service", service or parsed.service)
-    scheme_options.setdefault("s3", s3)
-    signer = _verifier(scheme, scheme_options, s3)
+    key: Optional[Tuple[object, ...]] = None
+    signer: Any = None
+    if not scheme_options:
+        # The usual server, with no options of its own for the scheme: the four values stand for
+        # the options below, and its signer is found without making them (measured).
+        key = (scheme, region or parsed.region, service or parsed.service, s3)
+        signer = cached_shared_signer(key)
+    if signer is None:
+        if not sigv4a:
+            scheme_options.setdefault("region", region or parsed.region)
+        elif "region" not in scheme_options:
+            scheme_options.setdefault("region_set", region or parsed.region)
+        scheme_options.setdefault("service", service or parsed.service)
+        scheme_options.setdefault("s3", s3)
+        signer = _verifier(scheme, scheme_options, s3, key)
     # (a dict's Credentials found without the call; anything else, lookup_credentials decides)
     credentials = lookup.get(parsed.access_key) if type(lookup) is dict else None
     if type(credentials) is not Credentials:

@@ -306,6 +306,29 @@ def test_shared_signers_are_forgotten_on_refresh_and_not_shared_for_plugins() ->
     assert registry.shared_signer("sigv4", {"region": "r", "service": "s"}) is not first
 
 
+def test_a_callers_own_key_finds_the_signer_it_was_made_under() -> None:
+    registry.refresh()
+    key = ("sigv4", "r", "s", False)
+    assert registry.cached_shared_signer(key) is None
+    made = registry.shared_signer("sigv4", {"region": "r", "service": "s", "s3": False}, key)
+    assert registry.cached_shared_signer(key) is made
+    assert registry.shared_signer("sigv4", {"region": "r", "service": "s"}, key) is made
+    # the options' own key is another entry: the same options made again without the key
+    other = registry.shared_signer("sigv4", {"region": "r", "service": "s", "s3": False})
+    assert other is not made and other.options == made.options
+    # no options: the name is the key, and the signer is shared all the same
+    assert registry.shared_signer("sigv2", {}) is registry.shared_signer("sigv2", {})
+    registry.refresh()
+    assert registry.cached_shared_signer(key) is None
+
+
+def test_a_failed_make_is_not_kept_under_a_callers_key() -> None:
+    key = ("sigv4", 5, "s", False)
+    with pytest.raises(signers.InvalidOption):
+        registry.shared_signer("sigv4", {"region": 5, "service": "s", "s3": False}, key)
+    assert registry.cached_shared_signer(key) is None
+
+
 def test_shared_signer_leaves_plugin_signers_alone(monkeypatch: Any) -> None:
     class PluginSigner(signers.get_signer("sigv4", region="r", service="s").__class__):
         pass
