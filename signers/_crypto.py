@@ -134,14 +134,19 @@ def signing_key(
 ) -> SigningKey:
     """The cached :class:`SigningKey` of a scope: ``signing_key(...).hexdigest(string_to_sign)``."""
     cache_key = (secret_key, date, region, service, prefix)
-    found = _signing_key_of(cache_key)  # (a hit without building the closure below: measured)
+    found = _signing_key_of(cache_key)
     if found is not None:
         return found
     return _SIGNING_KEYS.get_or_make(
-        cache_key,
-        lambda: prepare_key(
-            derive_signing_key_uncached(secret_key, date, region, service, prefix=prefix)
-        ),
+        cache_key, _prepared_signing_key, secret_key, date, region, service, prefix
+    )
+
+
+def _prepared_signing_key(
+    secret_key: str, date: str, region: str, service: str, prefix: str
+) -> SigningKey:
+    return prepare_key(
+        derive_signing_key_uncached(secret_key, date, region, service, prefix=prefix)
     )
 
 
@@ -178,8 +183,12 @@ def sigv4_signature(
 def secret_key_state(secret_key: str, algorithm: str) -> SigningKey:
     """The cached :class:`SigningKey` of a secret key (UTF-8) for ``"sha256"`` or ``"sha1"``."""
     return _SECRET_KEYS.get_or_make(
-        (secret_key, algorithm), lambda: prepare_key(secret_key.encode("utf-8"), algorithm)
+        (secret_key, algorithm), _prepared_secret_key, secret_key, algorithm
     )
+
+
+def _prepared_secret_key(secret_key: str, algorithm: str) -> SigningKey:
+    return prepare_key(secret_key.encode("utf-8"), algorithm)
 
 
 def hmac_base64(secret_key: str, algorithm: str, message: bytes) -> str:

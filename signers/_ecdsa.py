@@ -41,10 +41,11 @@ _KEYS: BoundedCache[Tuple[str, str], ec.EllipticCurvePrivateKey] = _cache.new("s
 
 def private_key(access_key: str, secret_key: str) -> ec.EllipticCurvePrivateKey:
     """The (cached) SigV4A private key of a credential pair."""
-    return _KEYS.get_or_make(
-        (access_key, secret_key),
-        lambda: ec.derive_private_key(sigv4a_private_value(access_key, secret_key), _CURVE),
-    )
+    return _KEYS.get_or_make((access_key, secret_key), _derived_key, access_key, secret_key)
+
+
+def _derived_key(access_key: str, secret_key: str) -> ec.EllipticCurvePrivateKey:
+    return ec.derive_private_key(sigv4a_private_value(access_key, secret_key), _CURVE)
 
 
 def clear_key_cache() -> None:

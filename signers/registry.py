@@ -171,7 +171,7 @@ def shared_signer(name: str, options: Dict[str, object], key: Optional[Hashable]
     made = get_signer(name, **options)
     if not is_own(made):
         return made
-    return _shared.get_or_make(key, lambda: made)
+    return _shared.keep(key, made)
 
 
 def is_own(signer: object) -> bool:
