@@ -310,7 +310,7 @@ def verify(
                 f"{scheme!r} is not accepted here (accepted: {', '.join(allowed) or 'none'})",
                 field="scheme",
             )
-    scheme_options: Dict[str, Any] = dict((options or {}).get(scheme, {}))
+    scheme_options: Dict[str, Any] = {} if options is None else dict(options.get(scheme, {}))
     forced = scheme_options.get("s3")  # (the S3 rules: forced, else by the scheme or service)
     if isinstance(forced, bool):
         s3 = forced
@@ -321,7 +321,10 @@ def verify(
             request, lookup, now, max_skew, scheme, scheme_options, s3, region, service,
             max_chunk_size, max_lifetime, parsed,
         )  # fmt: skip
-    signer = _verifier(scheme, scheme_options, s3)
+    # (no options for the scheme: its shared signer is kept under its name, found at C speed)
+    signer: Any = None if scheme_options else cached_shared_signer(scheme)
+    if signer is None:
+        signer = _verifier(scheme, scheme_options, s3)
     if scheme in LEGACY_SCHEMES and is_own(signer):
         return _verify_legacy(
             request, lookup, now, max_skew, signer, detected, s3, max_lifetime, parsed

@@ -83,3 +83,18 @@ def test_sigv4a_keeps_its_region_set() -> None:
     kept = registry.cached_shared_signer(("sigv4a", "*", "s3", True))
     made = signers.get_signer("sigv4a", region_set="*", service="s3", s3=True)
     assert kept is not None and kept.options == made.options
+
+
+def test_a_legacy_scheme_without_options_is_kept_under_its_name() -> None:
+    url = "https://ec2.amazonaws.com/?Action=DescribeInstances&Version=2016-11-15"
+    verified = _verify(_received("sigv2", url))
+    assert verified.scheme == "sigv2"
+    kept = registry.cached_shared_signer("sigv2")
+    assert kept is not None and kept.options == signers.get_signer("sigv2").options
+    # verified again through the kept signer, and a tampered copy is still refused
+    request = _received("sigv2", url)
+    assert _verify(request).access_key == CREDS.access_key
+    tampered = Request(request.method, request.url.replace("2016-11-15", "2016-11-16"))
+    with pytest.raises(signers.VerificationError) as caught:
+        _verify(tampered)
+    assert caught.value.code == "SignatureDoesNotMatch"
