@@ -271,3 +271,13 @@ def test_operations_table_is_well_formed() -> None:
             else:
                 assert peer == "rate" or peer in dict(op.peers), (op.name, peer)
             assert bound > 0
+
+
+def test_the_cache_hit_row_times_hits_even_after_the_key_was_evicted() -> None:
+    from signers import _crypto
+
+    _crypto.clear_signing_key_cache()
+    subject = _bench_ops.build(_bench_ops.operation("sigv4-key-cached").ours)
+    cache_key = (_bench_ops.SECRET_KEY, "20150830", _bench_ops.REGION, "ecs", "AWS4")
+    assert _crypto._signing_key_of(cache_key) is not None  # made before any timing
+    assert subject.run() is _crypto._signing_key_of(cache_key)
