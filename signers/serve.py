@@ -52,6 +52,7 @@ from typing import (
     cast,
 )
 
+from ._redact import state_repr
 from ._serving.bounded import (
     DEFAULT_BACKLOG,
     DEFAULT_MAX_BODY,
@@ -220,11 +221,7 @@ class ServerConfig:
         self.log = log if log is not None else _log_to_stderr
 
     def __repr__(self) -> str:
-        return (
-            f"ServerConfig(region={self.region!r}, service={self.service!r}, "
-            f"max_skew={self.max_skew}, {self.limits!r}, schemes={self.schemes!r}, "
-            f"upstream={self.upstream!r})"
-        )
+        return state_repr(self, "region", "service", "max_skew", "limits", "schemes", "upstream")
 
 
 def _log_to_stderr(line: str) -> None:
