@@ -31,7 +31,7 @@ def _received(scheme: str, url: str, **options: object) -> Request:
 
 
 def _verify(request: Request, region: Optional[str] = None, **keywords: object) -> signers.Verified:
-    return signers.verify(request, LOOKUP, AT, region=region, **keywords)  # type: ignore[arg-type]
+    return signers.verify(request, LOOKUP, AT, region=region, **keywords)
 
 
 def test_the_kept_signer_is_the_one_its_options_make() -> None:
